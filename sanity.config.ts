@@ -1,0 +1,4 @@
+import {studioConfig} from './studio/config.ts'
+
+// Thin root config so the Sanity CLI finds the top-level migrations/ folder.
+export default studioConfig

@@ -1,0 +1,200 @@
+import {HelpCircleIcon} from '@sanity/icons/HelpCircle'
+import {defineArrayMember, defineField, defineType} from 'sanity'
+import {tagFilter} from '../referenceFilters.ts'
+import {referenceId} from '../values.ts'
+import {futureDateProblem, todayIso} from '../validation/dates.ts'
+import {isBlank} from '../validation/portableText.ts'
+import {noContactDetails, tagsMatchSpecialty, uniqueSlug} from '../validation/rules.ts'
+import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+
+const GROUPS = [
+  {name: 'content', title: 'Content', default: true},
+  {name: 'medical', title: 'Medical'},
+  {name: 'workflow', title: 'Workflow'},
+  {name: 'source', title: 'Source'},
+]
+
+export const LANGUAGES = [
+  {title: 'English', value: 'en'},
+  {title: 'Chinese (Traditional)', value: 'zh-Hant'},
+  {title: 'Chinese (Simplified)', value: 'zh-Hans'},
+  {title: 'Japanese', value: 'ja'},
+  {title: 'Korean', value: 'ko'},
+  {title: 'Spanish', value: 'es'},
+  {title: 'Other', value: 'und'},
+] as const
+
+export const questionType = defineType({
+  name: 'question',
+  title: 'Question',
+  type: 'document',
+  icon: HelpCircleIcon,
+  groups: GROUPS,
+  fields: [
+    defineField({
+      name: 'title',
+      title: 'Title',
+      type: 'string',
+      description: 'Page title, e.g. "Calf Muscle Twitches: Causes, Diagnosis, and Treatment".',
+      group: 'content',
+      validation: (rule) => rule.required().error('Give the question a title.'),
+    }),
+    defineField({
+      name: 'slug',
+      title: 'Slug',
+      type: 'slug',
+      group: 'content',
+      options: {source: 'title', maxLength: 96, isUnique: () => true},
+      validation: (rule) => [
+        rule.required().error('Generate a slug: the thread page needs one.'),
+        rule.custom(uniqueSlug),
+      ],
+    }),
+    defineField({
+      name: 'shortTitle',
+      title: 'Short title',
+      type: 'string',
+      description: 'The asker\'s own headline, e.g. "Calf twitching".',
+      group: 'content',
+      validation: (rule) => rule.max(120).warning('Short titles read best under 120 characters.'),
+    }),
+    defineField({
+      name: 'body',
+      title: 'Question',
+      type: 'blockContent',
+      group: 'content',
+      validation: (rule) => [
+        rule
+          .custom((value) => (isBlank(value) ? 'Write the question: it is empty.' : true))
+          .error(),
+        rule.custom(noContactDetails).warning(),
+      ],
+    }),
+    defineField({name: 'asker', title: 'Asker', type: 'asker', group: 'content'}),
+    defineField({
+      name: 'askedAt',
+      title: 'Ask date',
+      type: 'date',
+      group: 'content',
+      validation: (rule) => [
+        rule.required().error('Enter the date the question was asked.'),
+        rule
+          .custom((value: string | undefined) => futureDateProblem(value, todayIso()) ?? true)
+          .error(),
+      ],
+    }),
+    defineField({
+      name: 'language',
+      title: 'Language',
+      type: 'string',
+      group: 'content',
+      options: {list: [...LANGUAGES]},
+      initialValue: 'en',
+    }),
+    defineField({
+      name: 'specialty',
+      title: 'Specialty',
+      type: 'reference',
+      to: [{type: 'specialty'}],
+      group: 'medical',
+      validation: (rule) => rule.required().error('Choose the specialty this question belongs to.'),
+    }),
+    defineField({
+      name: 'tags',
+      title: 'FAQ tags',
+      type: 'array',
+      description: 'The "Related FAQ" topics. Only tags of the chosen specialty are offered.',
+      group: 'medical',
+      of: [
+        defineArrayMember({
+          type: 'reference',
+          to: [{type: 'faqTag'}],
+          options: {
+            filter: ({document}) => tagFilter(referenceId(document.specialty)),
+          },
+        }),
+      ],
+      validation: (rule) => [
+        rule.unique().error('A tag is listed twice. Remove the duplicate.'),
+        rule.custom(tagsMatchSpecialty).warning(),
+      ],
+    }),
+    defineField({
+      name: 'moreInfo',
+      title: 'More Info',
+      type: 'blockContent',
+      description: 'The longer explanatory article shown under the replies.',
+      group: 'medical',
+      validation: (rule) => rule.custom(noContactDetails).warning(),
+    }),
+    defineField({
+      name: 'similar',
+      title: 'Similar threads',
+      type: 'array',
+      description: 'Curated entries come first and are never replaced by computed ones.',
+      group: 'medical',
+      of: [defineArrayMember({type: 'similarThread'})],
+    }),
+    defineField({
+      name: 'status',
+      title: 'Status',
+      type: 'string',
+      group: 'workflow',
+      options: {list: WORKFLOW_STATUSES.map(({value, title}) => ({value, title})), layout: 'radio'},
+      validation: (rule) => rule.required().error('Set a workflow status.'),
+      initialValue: INITIAL_STATUS,
+    }),
+    defineField({
+      name: 'reviewedBy',
+      title: 'Reviewed by',
+      type: 'string',
+      group: 'workflow',
+      readOnly: true,
+    }),
+    defineField({
+      name: 'reviewedAt',
+      title: 'Reviewed at',
+      type: 'datetime',
+      group: 'workflow',
+      readOnly: true,
+    }),
+    defineField({
+      name: 'replyCount',
+      title: 'Number of replies',
+      type: 'number',
+      description: 'Published replies to this question; written by the importer, shown in lists.',
+      group: 'workflow',
+      readOnly: true,
+    }),
+    defineField({name: 'source', title: 'Source', type: 'source', group: 'source'}),
+  ],
+  orderings: [
+    {
+      title: 'Ask date, newest first',
+      name: 'askedAtDesc',
+      by: [{field: 'askedAt', direction: 'desc'}],
+    },
+    {title: 'Title', name: 'titleAsc', by: [{field: 'title', direction: 'asc'}]},
+  ],
+  preview: {
+    select: {
+      title: 'title',
+      specialty: 'specialty.name',
+      askedAt: 'askedAt',
+      replyCount: 'replyCount',
+      status: 'status',
+    },
+    prepare({title, specialty, askedAt, replyCount, status}) {
+      const replies = typeof replyCount === 'number' ? replyCount : 0
+      return {
+        title: title ?? 'Untitled question',
+        subtitle: [
+          specialty ?? 'No specialty',
+          askedAt ?? 'no date',
+          `${replies} ${replies === 1 ? 'reply' : 'replies'}`,
+        ].join(' · '),
+        description: statusTitle(status),
+      }
+    },
+  },
+})

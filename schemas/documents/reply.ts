@@ -1,0 +1,128 @@
+import {CommentIcon} from '@sanity/icons/Comment'
+import {defineField, defineType} from 'sanity'
+import {API_VERSION} from '../apiVersion.ts'
+import {doctorFilter} from '../referenceFilters.ts'
+import {referenceId} from '../values.ts'
+import {futureDateProblem, todayIso} from '../validation/dates.ts'
+import {isBlank} from '../validation/portableText.ts'
+import {questionSpecialtyQuery} from '../validation/queries.ts'
+import {noContactDetails, replyAfterQuestion} from '../validation/rules.ts'
+import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+
+const GROUPS = [
+  {name: 'content', title: 'Content', default: true},
+  {name: 'workflow', title: 'Workflow'},
+  {name: 'source', title: 'Source'},
+]
+
+export const replyType = defineType({
+  name: 'reply',
+  title: 'Reply',
+  type: 'document',
+  icon: CommentIcon,
+  groups: GROUPS,
+  fields: [
+    defineField({
+      name: 'question',
+      title: 'Question',
+      type: 'reference',
+      to: [{type: 'question'}],
+      group: 'content',
+      validation: (rule) => rule.required().error('Choose the question this reply answers.'),
+    }),
+    defineField({
+      name: 'doctor',
+      title: 'Doctor',
+      type: 'reference',
+      to: [{type: 'doctor'}],
+      description: "Doctors of the question's specialty are offered first.",
+      group: 'content',
+      options: {
+        filter: async ({document, getClient}) => {
+          const questionId = referenceId(document.question)
+          if (!questionId) return doctorFilter(undefined)
+          const specialty = await getClient({apiVersion: API_VERSION}).fetch<string | null>(
+            questionSpecialtyQuery,
+            {id: questionId},
+          )
+          return doctorFilter(specialty ?? undefined)
+        },
+      },
+      validation: (rule) => rule.required().error('Choose the doctor who wrote this reply.'),
+    }),
+    defineField({
+      name: 'body',
+      title: 'Reply',
+      type: 'blockContent',
+      group: 'content',
+      validation: (rule) => [
+        rule
+          .custom((value) =>
+            isBlank(value) ? "The reply is empty. Write the doctor's answer." : true,
+          )
+          .error(),
+        rule.custom(noContactDetails).warning(),
+      ],
+    }),
+    defineField({
+      name: 'repliedAt',
+      title: 'Reply date',
+      type: 'date',
+      group: 'content',
+      validation: (rule) => [
+        rule.required().error('Enter the date of the reply.'),
+        rule.custom(replyAfterQuestion).error(),
+        rule
+          .custom((value: string | undefined) => futureDateProblem(value, todayIso()) ?? true)
+          .error(),
+      ],
+    }),
+    defineField({
+      name: 'status',
+      title: 'Status',
+      type: 'string',
+      group: 'workflow',
+      options: {list: WORKFLOW_STATUSES.map(({value, title}) => ({value, title})), layout: 'radio'},
+      validation: (rule) => rule.required().error('Set a workflow status.'),
+      initialValue: INITIAL_STATUS,
+    }),
+    defineField({
+      name: 'reviewedBy',
+      title: 'Reviewed by',
+      type: 'string',
+      group: 'workflow',
+      readOnly: true,
+    }),
+    defineField({
+      name: 'reviewedAt',
+      title: 'Reviewed at',
+      type: 'datetime',
+      group: 'workflow',
+      readOnly: true,
+    }),
+    defineField({name: 'source', title: 'Source', type: 'source', group: 'source'}),
+  ],
+  orderings: [
+    {
+      title: 'Reply date, newest first',
+      name: 'repliedAtDesc',
+      by: [{field: 'repliedAt', direction: 'desc'}],
+    },
+  ],
+  preview: {
+    select: {
+      doctor: 'doctor.name',
+      question: 'question.title',
+      specialty: 'question.specialty.name',
+      repliedAt: 'repliedAt',
+      status: 'status',
+    },
+    prepare({doctor, question, specialty, repliedAt, status}) {
+      return {
+        title: `${doctor ?? 'No doctor'} on "${question ?? 'no question'}"`,
+        subtitle: [specialty ?? 'No specialty', repliedAt ?? 'no date'].join(' · '),
+        description: statusTitle(status),
+      }
+    },
+  },
+})

@@ -1,0 +1,56 @@
+import {ArchiveIcon} from '@sanity/icons/Archive'
+import {CheckmarkCircleIcon} from '@sanity/icons/CheckmarkCircle'
+import {CloseCircleIcon} from '@sanity/icons/CloseCircle'
+import {ResetIcon} from '@sanity/icons/Reset'
+import {type DocumentActionComponent, useCurrentUser, useDocumentOperation} from 'sanity'
+import {availableTransitions, type WorkflowTransition} from '../../schemas/workflow.ts'
+import {stringField} from '../../schemas/values.ts'
+
+const ICONS: Record<string, typeof CheckmarkCircleIcon> = {
+  markReviewed: CheckmarkCircleIcon,
+  requestChanges: CloseCircleIcon,
+  reopenReview: ResetIcon,
+  archive: ArchiveIcon,
+}
+
+/** The `set` patch a transition applies; pure so the recorded fields can be tested. */
+export function transitionPatch(
+  transition: WorkflowTransition,
+  editor: string | undefined,
+  now: Date,
+): Record<string, string> {
+  return transition.recordsReview
+    ? {status: transition.to, reviewedBy: editor ?? 'unknown editor', reviewedAt: now.toISOString()}
+    : {status: transition.to}
+}
+
+/**
+ * A document action for one workflow transition. It patches and publishes in one step so the
+ * status change is what readers and the editorial lists see, not a lingering draft.
+ */
+export function createWorkflowAction(transition: WorkflowTransition): DocumentActionComponent {
+  const WorkflowAction: DocumentActionComponent = (props) => {
+    const {patch, publish} = useDocumentOperation(props.id, props.type)
+    const user = useCurrentUser()
+    const status = stringField(props.draft ?? props.published, 'status')
+    const allowed = availableTransitions(status).some((t) => t.name === transition.name)
+    if (!allowed) return null
+    return {
+      label: transition.title,
+      icon: ICONS[transition.name],
+      tone: transition.tone,
+      disabled: Boolean(publish.disabled) && publish.disabled !== 'ALREADY_PUBLISHED',
+      title:
+        publish.disabled && publish.disabled !== 'ALREADY_PUBLISHED'
+          ? 'Fix the validation errors first.'
+          : undefined,
+      onHandle: () => {
+        patch.execute([{set: transitionPatch(transition, user?.name ?? user?.email, new Date())}])
+        publish.execute()
+        props.onComplete()
+      },
+    }
+  }
+  WorkflowAction.displayName = `WorkflowAction(${transition.name})`
+  return WorkflowAction
+}

@@ -1,0 +1,30 @@
+import {visionTool} from '@sanity/vision'
+import {defineConfig} from 'sanity'
+import {structureTool} from 'sanity/structure'
+import {API_VERSION} from '../schemas/apiVersion.ts'
+import {schemaTypes} from '../schemas/index.ts'
+import {resolveDocumentActions} from './actions/index.ts'
+import {API_HOST, DATASET, PROJECT_ID} from './env.ts'
+import {structure} from './structure/index.ts'
+import {REPLY_TO_QUESTION_TEMPLATE, replyToQuestionTemplate} from './templates/index.ts'
+
+export const studioConfig = defineConfig({
+  name: 'default',
+  title: 'Medical Q&A archive',
+  projectId: PROJECT_ID,
+  dataset: DATASET,
+  ...(API_HOST ? {apiHost: API_HOST} : {}),
+  plugins: [structureTool({structure}), visionTool({defaultApiVersion: API_VERSION})],
+  schema: {
+    types: schemaTypes,
+    templates: (previous) => [...previous, replyToQuestionTemplate],
+  },
+  document: {
+    actions: resolveDocumentActions,
+    // The reply template needs a question: offer it from the question, not the global "Create" menu.
+    newDocumentOptions: (previous, {creationContext}) =>
+      creationContext.type === 'global'
+        ? previous.filter((item) => item.templateId !== REPLY_TO_QUESTION_TEMPLATE)
+        : previous,
+  },
+})
