@@ -1,0 +1,299 @@
+import {timingSafeEqual} from 'node:crypto'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import type {Perspective} from './dataset.ts'
+import {badRequest, LakeError, notFound, unauthorized} from './errors.ts'
+import type {Lake} from './lake.ts'
+import {ListenerFilter} from './listeners.ts'
+import {checkQuery} from './query.ts'
+
+// The Content Lake HTTP API subset that @sanity/client uses, on versioned paths (/v2025-02-19/…).
+
+export interface HttpOptions {
+  /** Required for writes and for the raw/drafts perspectives. */
+  token: string
+  /** Largest accepted request body. */
+  maxBodyBytes?: number
+  /** One line per request; never receives tokens. */
+  log?: (line: string) => void
+}
+
+const PUBLISHED_DEFAULT_FROM = '2025-02-19'
+const ROUTE =
+  /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/(query|doc|mutate|listen|export)\/([^/]+)(?:\/(.*))?$/
+
+interface Caller {
+  authenticated: boolean
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body)
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  response.end(text)
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function authenticate(request: IncomingMessage, token: string): Caller {
+  const header = request.headers.authorization
+  if (!header) return {authenticated: false}
+  const match = /^Bearer\s+(.+)$/i.exec(header)
+  if (!match?.[1] || !tokenMatches(match[1].trim(), token)) {
+    throw unauthorized('Session not found: the token is not valid for this lake')
+  }
+  return {authenticated: true}
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
+    size += buffer.length
+    if (size > limit) {
+      throw new LakeError(
+        413,
+        {error: {type: 'requestTooLarge', description: `Request body exceeds ${limit} bytes`}},
+        'Request body too large',
+      )
+    }
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw badRequest(
+      `Malformed JSON body: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function queryParams(search: URLSearchParams): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  for (const [key, value] of search) {
+    if (!key.startsWith('$')) continue
+    try {
+      params[key.slice(1)] = JSON.parse(value)
+    } catch {
+      throw badRequest(`Parameter "${key}" is not valid JSON`)
+    }
+  }
+  return params
+}
+
+function perspectiveFor(version: string, requested: string | null, caller: Caller): Perspective {
+  if (requested === null || requested === '') {
+    const published = version !== '1' && version !== 'X' && version >= PUBLISHED_DEFAULT_FROM
+    // Anonymous callers only ever see published documents (like a public dataset).
+    return published || !caller.authenticated ? 'published' : 'raw'
+  }
+  if (requested !== 'raw' && requested !== 'drafts' && requested !== 'published') {
+    throw badRequest(`Unsupported perspective "${requested}": use raw, drafts or published`)
+  }
+  if (requested !== 'published' && !caller.authenticated) {
+    throw unauthorized(`The "${requested}" perspective requires a token`)
+  }
+  return requested
+}
+
+function flag(search: URLSearchParams, name: string): boolean {
+  const value = search.get(name)
+  return value !== null && value !== 'false'
+}
+
+export function createRequestHandler(lake: Lake, options: HttpOptions) {
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
+
+  async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
+    if (url.pathname === '/health' || /^\/v[^/]+\/ping$/.test(url.pathname)) {
+      sendJson(response, 200, {ok: true})
+      return
+    }
+    const match = ROUTE.exec(url.pathname)
+    if (!match) throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+    const [, version = '1', endpoint, dataset = '', rest] = match
+    const caller = authenticate(request, options.token)
+    const search = url.searchParams
+
+    switch (endpoint) {
+      case 'query': {
+        let query = search.get('query')
+        let params = queryParams(search)
+        let perspective = search.get('perspective')
+        if (request.method === 'POST') {
+          const body = parseJson(await readBody(request, maxBodyBytes))
+          if (!isObject(body)) throw badRequest('The body must be a JSON object with "query"')
+          query = typeof body.query === 'string' ? body.query : null
+          params = isObject(body.params) ? body.params : {}
+          if (typeof body.perspective === 'string') perspective = body.perspective
+        } else if (request.method !== 'GET') {
+          throw new LakeError(
+            405,
+            {error: {type: 'methodNotAllowed', description: 'Use GET or POST'}},
+            'Method not allowed',
+          )
+        }
+        if (!query) throw badRequest('Missing "query"')
+        checkQuery(query)
+        const started = performance.now()
+        const result = await lake.query(
+          dataset,
+          query,
+          params,
+          perspectiveFor(version, perspective, caller),
+        )
+        const ms = Math.round(performance.now() - started)
+        sendJson(
+          response,
+          200,
+          search.get('returnQuery') === 'false' ? {result, ms} : {query, result, ms},
+        )
+        return
+      }
+      case 'doc': {
+        const ids = (rest ?? '').split(',').filter(Boolean).map(decodeURIComponent)
+        if (ids.length === 0) throw badRequest('Give one or more document ids')
+        sendJson(response, 200, await lake.getDocuments(dataset, ids, !caller.authenticated))
+        return
+      }
+      case 'mutate': {
+        if (request.method !== 'POST')
+          throw new LakeError(
+            405,
+            {error: {type: 'methodNotAllowed', description: 'Use POST'}},
+            'Method not allowed',
+          )
+        if (!caller.authenticated) throw unauthorized('Writing requires a token')
+        const body = parseJson(await readBody(request, maxBodyBytes))
+        if (!isObject(body) || !Array.isArray(body.mutations))
+          throw badRequest('The body must be {"mutations": [...]}')
+        const transactionId =
+          search.get('transactionId') ??
+          (typeof body.transactionId === 'string' ? body.transactionId : undefined)
+        const result = await lake.mutate(dataset, body.mutations, {
+          ...(transactionId ? {transactionId} : {}),
+          dryRun: flag(search, 'dryRun'),
+          returnDocuments: flag(search, 'returnDocuments'),
+          autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
+        })
+        sendJson(response, 200, result)
+        return
+      }
+      case 'export': {
+        if (!caller.authenticated) throw unauthorized('Exporting requires a token')
+        response.writeHead(200, {'content-type': 'application/x-ndjson'})
+        let buffer = ''
+        for await (const document of lake.exportDocuments(dataset)) {
+          buffer += `${JSON.stringify(document)}\n`
+          if (buffer.length < 1 << 16) continue
+          const flushed = response.write(buffer)
+          buffer = ''
+          if (!flushed) await new Promise((resolve) => response.once('drain', resolve))
+        }
+        response.end(buffer)
+        return
+      }
+      case 'listen':
+        await listen(request, response, dataset, search, caller)
+        return
+      default:
+        throw notFound(`No such endpoint: ${url.pathname}`)
+    }
+  }
+
+  async function listen(
+    request: IncomingMessage,
+    response: ServerResponse,
+    dataset: string,
+    search: URLSearchParams,
+    caller: Caller,
+  ) {
+    const query = search.get('query')
+    if (!query) throw badRequest('Missing "query"')
+    checkQuery(query)
+    const filter = new ListenerFilter({
+      query,
+      params: queryParams(search),
+      includeResult: search.get('includeResult') !== 'false',
+      includePreviousRevision: flag(search, 'includePreviousRevision'),
+      ...(search.get('effectFormat') === 'mendoza' ? {effectFormat: 'mendoza' as const} : {}),
+      publicOnly: !caller.authenticated,
+    })
+    const storage = await lake.storage(dataset)
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    })
+    const send = (event: string, data: unknown, id?: string) =>
+      response.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    send('welcome', {listenerName: `lake-${Math.random().toString(36).slice(2)}`})
+    // Events go out in commit order even though matching is asynchronous.
+    let chain = Promise.resolve()
+    const unsubscribe = storage.subscribe((transaction) => {
+      chain = chain.then(async () => {
+        for (const event of await filter.eventsFor(transaction))
+          send('mutation', event, event.eventId)
+      })
+    })
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 25_000)
+    await new Promise<void>((resolve) => {
+      request.on('close', resolve)
+      response.on('close', resolve)
+    })
+    clearInterval(keepAlive)
+    unsubscribe()
+  }
+
+  return async function handle(request: IncomingMessage, response: ServerResponse) {
+    const started = performance.now()
+    const url = new URL(request.url ?? '/', 'http://lake.local')
+    const origin = request.headers.origin
+    if (origin) {
+      response.setHeader('access-control-allow-origin', origin)
+      response.setHeader('access-control-allow-credentials', 'true')
+      response.setHeader('vary', 'Origin')
+    }
+    try {
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers':
+            request.headers['access-control-request-headers'] ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+        })
+        response.end()
+      } else {
+        await route(request, response, url)
+      }
+    } catch (error) {
+      if (response.headersSent) {
+        response.destroy()
+      } else if (error instanceof LakeError) {
+        sendJson(response, error.status, error.body)
+      } else {
+        const description = error instanceof Error ? error.message : String(error)
+        options.log?.(`internal error on ${request.method} ${url.pathname}: ${description}`)
+        sendJson(response, 500, {error: {type: 'internalError', description}})
+      }
+    } finally {
+      options.log?.(
+        `${request.method} ${url.pathname} ${response.statusCode} ${Math.round(performance.now() - started)}ms`,
+      )
+    }
+  }
+}

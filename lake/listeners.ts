@@ -1,0 +1,108 @@
+import {evaluate, type ExprNode, parse} from 'groq-js'
+import type {DocumentChange, Transaction} from './dataset.ts'
+import type {LakeDocument} from './documentIndex.ts'
+import {publishedId, isDraftId, isVersionId} from './ids.ts'
+
+// Listener mutation events in the shape @sanity/client and Studio consume: one event per
+// document per transaction, with whole-value mendoza effects ([0, value] sets the whole document).
+
+export interface ListenOptions {
+  query: string
+  params: Record<string, unknown>
+  includeResult: boolean
+  includePreviousRevision: boolean
+  effectFormat?: 'mendoza'
+  /** Anonymous listeners see published documents only. */
+  publicOnly: boolean
+}
+
+export interface MutationEvent {
+  eventId: string
+  documentId: string
+  transactionId: string
+  transition: 'appear' | 'update' | 'disappear'
+  identity: string
+  mutations: unknown[]
+  previousRev?: string
+  resultRev?: string
+  timestamp: string
+  visibility: 'query'
+  transactionTotalEvents: number
+  transactionCurrentEvent: number
+  result?: LakeDocument | null
+  previous?: LakeDocument | null
+  effects?: {apply: unknown[]; revert: unknown[]}
+}
+
+export class ListenerFilter {
+  private readonly tree: ExprNode
+  private readonly options: ListenOptions
+
+  constructor(options: ListenOptions) {
+    this.options = options
+    this.tree = parse(options.query)
+  }
+
+  private async matches(document: LakeDocument | null): Promise<boolean> {
+    if (!document) return false
+    if (this.options.publicOnly && (isDraftId(document._id) || isVersionId(document._id)))
+      return false
+    const value = await evaluate(this.tree, {dataset: [document], params: this.options.params})
+    const result: unknown = await value.get()
+    return Array.isArray(result) ? result.length > 0 : Boolean(result)
+  }
+
+  /** Events this listener should receive for a committed transaction. */
+  async eventsFor(transaction: Transaction): Promise<MutationEvent[]> {
+    const relevant: {change: DocumentChange; before: boolean; after: boolean}[] = []
+    for (const change of transaction.changes) {
+      const [before, after] = await Promise.all([
+        this.matches(change.before),
+        this.matches(change.after),
+      ])
+      if (before || after) relevant.push({change, before, after})
+    }
+    return relevant.map(({change, before, after}, index) => {
+      const event: MutationEvent = {
+        eventId: `${transaction.id}#${change.id}`,
+        documentId: change.id,
+        transactionId: transaction.id,
+        transition: !before ? 'appear' : !after ? 'disappear' : 'update',
+        identity: 'lake',
+        mutations: mutationsFor(transaction.mutations, change.id),
+        ...(change.before?._rev ? {previousRev: change.before._rev} : {}),
+        ...(change.after?._rev ? {resultRev: change.after._rev} : {}),
+        timestamp: transaction.timestamp,
+        visibility: 'query',
+        transactionTotalEvents: relevant.length,
+        transactionCurrentEvent: index + 1,
+      }
+      if (this.options.includeResult) event.result = change.after
+      if (this.options.includePreviousRevision) event.previous = change.before
+      if (this.options.effectFormat === 'mendoza') {
+        event.effects = {apply: [0, change.after], revert: [0, change.before]}
+      }
+      return event
+    })
+  }
+}
+
+function idsOf(mutation: unknown): string[] {
+  if (typeof mutation !== 'object' || mutation === null) return []
+  const body: unknown = Object.values(mutation)[0]
+  if (typeof body !== 'object' || body === null) return []
+  const id = '_id' in body ? body._id : 'id' in body ? body.id : undefined
+  return typeof id === 'string' ? [id] : []
+}
+
+/** The submitted mutations that concern one document (query-based ones are kept for all). */
+function mutationsFor(mutations: unknown[], documentId: string): unknown[] {
+  return mutations.filter((mutation) => {
+    const ids = idsOf(mutation)
+    return (
+      ids.length === 0 ||
+      ids.includes(documentId) ||
+      ids.some((id) => publishedId(id) === documentId)
+    )
+  })
+}

@@ -1,0 +1,263 @@
+import {Mutation} from '@sanity/mutator'
+import {evaluate, parse} from 'groq-js'
+import type {Dataset, DocumentChange} from './dataset.ts'
+import type {LakeDocument} from './documentIndex.ts'
+import {badRequest, mutationError} from './errors.ts'
+import {generateId, generateRevision, isValidId} from './ids.ts'
+
+// Turns a list of mutations into the document changes of one all-or-nothing transaction. The
+// patch operations themselves (set, unset, insert, inc, diffMatchPatch…) are @sanity/mutator's;
+// this module adds what the server decides: existence checks, revisions, timestamps, queries.
+
+export interface MutateOptions {
+  transactionId?: string
+  autoGenerateArrayKeys?: boolean
+  timestamp?: string
+}
+
+export interface MutationResult {
+  id: string
+  operation: 'create' | 'update' | 'delete'
+}
+
+export interface PlannedTransaction {
+  id: string
+  timestamp: string
+  changes: DocumentChange[]
+  results: MutationResult[]
+}
+
+const PATCH_OPERATIONS = new Set([
+  'set',
+  'setIfMissing',
+  'unset',
+  'inc',
+  'dec',
+  'insert',
+  'diffMatchPatch',
+])
+
+type Json = Record<string, unknown>
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function asDocument(value: Json): LakeDocument {
+  const {_id, _type} = value
+  if (typeof _id !== 'string' || typeof _type !== 'string') throw new Error('not a document')
+  return {...value, _id, _type}
+}
+
+/** Gives array items that are objects a `_key` when they lack one (Sanity's autoGenerateArrayKeys). */
+function addMissingKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => {
+      const withKeys = addMissingKeys(item)
+      return isObject(withKeys) && typeof withKeys._key !== 'string'
+        ? {_key: generateId().slice(0, 12), ...withKeys}
+        : withKeys
+    })
+  }
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, addMissingKeys(field)]),
+    )
+  }
+  return value
+}
+
+async function idsMatchingQuery(dataset: Dataset, query: unknown, params: unknown, index: number) {
+  if (typeof query !== 'string')
+    throw badRequest(`Mutation ${index}: "query" must be a GROQ string`)
+  let tree
+  try {
+    tree = parse(`*[${query.replace(/^\s*\*\s*\[([\s\S]*)\]\s*$/, '$1')}]._id`)
+  } catch (error) {
+    throw badRequest(
+      `Mutation ${index}: invalid query: ${error instanceof Error ? error.message : error}`,
+    )
+  }
+  const value = await evaluate(tree, {
+    dataset: dataset.raw.documents(),
+    params: isObject(params) ? params : {},
+  })
+  const ids: unknown = await value.get()
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : []
+}
+
+export async function planTransaction(
+  dataset: Dataset,
+  mutations: unknown,
+  options: MutateOptions = {},
+): Promise<PlannedTransaction> {
+  if (!Array.isArray(mutations)) throw badRequest('"mutations" must be an array')
+  if (options.transactionId !== undefined && !isValidId(options.transactionId)) {
+    throw badRequest(`Invalid transaction id "${options.transactionId}"`)
+  }
+  const transactionId = options.transactionId ?? generateRevision()
+  const timestamp = options.timestamp ?? new Date().toISOString()
+  // Working state: documents touched so far in this transaction (null = deleted).
+  const working = new Map<string, LakeDocument | null>()
+  const current = (id: string) =>
+    working.has(id) ? (working.get(id) ?? null) : (dataset.get(id) ?? null)
+  const results: MutationResult[] = []
+
+  const stamp = (document: Json, createdAt: string | undefined): LakeDocument => {
+    const keyed = options.autoGenerateArrayKeys ? addMissingKeys(document) : document
+    const body = isObject(keyed) ? keyed : document
+    return asDocument({
+      ...body,
+      _createdAt: createdAt ?? timestamp,
+      _updatedAt: timestamp,
+      _rev: transactionId,
+    })
+  }
+
+  const documentBody = (value: unknown, kind: string, index: number, requireId: boolean): Json => {
+    if (!isObject(value)) throw badRequest(`Mutation ${index}: "${kind}" must be a document object`)
+    if (typeof value._type !== 'string' || value._type === '') {
+      throw badRequest(`Mutation ${index}: the document has no "_type"`)
+    }
+    if (requireId && value._id === undefined)
+      throw badRequest(`Mutation ${index}: "${kind}" requires an "_id"`)
+    if (
+      value._id !== undefined &&
+      (typeof value._id !== 'string' ||
+        !(isValidId(value._id) || /^[a-zA-Z0-9_.-]+\.$/.test(value._id)))
+    ) {
+      throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(value._id)}`)
+    }
+    return value
+  }
+
+  for (const [index, mutation] of mutations.entries()) {
+    if (!isObject(mutation)) throw badRequest(`Mutation ${index} must be an object`)
+    const kinds = Object.keys(mutation)
+    const kind = kinds[0]
+    if (kinds.length !== 1 || kind === undefined) {
+      throw badRequest(
+        `Mutation ${index} must have exactly one of create, createOrReplace, createIfNotExists, delete, patch`,
+      )
+    }
+    const body = mutation[kind]
+    switch (kind) {
+      case 'create': {
+        const document = documentBody(body, kind, index, false)
+        const given = typeof document._id === 'string' ? document._id : ''
+        const id = given === '' || given.endsWith('.') ? generateId(given) : given
+        if (current(id)) {
+          throw mutationError([
+            {
+              index,
+              id,
+              type: 'documentAlreadyExistsError',
+              description: `Document by ID "${id}" already exists`,
+            },
+          ])
+        }
+        working.set(
+          id,
+          stamp(
+            {...document, _id: id},
+            typeof document._createdAt === 'string' ? document._createdAt : undefined,
+          ),
+        )
+        results.push({id, operation: 'create'})
+        break
+      }
+      case 'createIfNotExists': {
+        const document = documentBody(body, kind, index, true)
+        const id = String(document._id)
+        if (current(id)) break
+        working.set(id, stamp(document, undefined))
+        results.push({id, operation: 'create'})
+        break
+      }
+      case 'createOrReplace': {
+        const document = documentBody(body, kind, index, true)
+        const id = String(document._id)
+        const existing = current(id)
+        working.set(id, stamp(document, existing?._createdAt))
+        results.push({id, operation: existing ? 'update' : 'create'})
+        break
+      }
+      case 'delete': {
+        if (!isObject(body))
+          throw badRequest(`Mutation ${index}: "delete" must be an object with "id" or "query"`)
+        const ids =
+          body.id !== undefined
+            ? [body.id]
+            : await idsMatchingQuery(dataset, body.query, body.params, index)
+        for (const id of ids) {
+          if (!isValidId(id))
+            throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(id)}`)
+          if (!current(id)) continue
+          working.set(id, null)
+          results.push({id, operation: 'delete'})
+        }
+        break
+      }
+      case 'patch': {
+        if (!isObject(body)) throw badRequest(`Mutation ${index}: "patch" must be an object`)
+        const {id, query, params, ifRevisionID, ...operations} = body
+        for (const operation of Object.keys(operations)) {
+          if (!PATCH_OPERATIONS.has(operation))
+            throw badRequest(`Mutation ${index}: unknown patch operation "${operation}"`)
+        }
+        const ids = id !== undefined ? [id] : await idsMatchingQuery(dataset, query, params, index)
+        for (const target of ids) {
+          if (!isValidId(target))
+            throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(target)}`)
+          const existing = current(target)
+          if (!existing) {
+            throw mutationError([
+              {
+                index,
+                id: target,
+                type: 'documentNotFoundError',
+                description: `Document by ID "${target}" not found`,
+              },
+            ])
+          }
+          if (ifRevisionID !== undefined && existing._rev !== ifRevisionID) {
+            throw mutationError([
+              {
+                index,
+                id: target,
+                type: 'conflictError',
+                description: `Document by ID "${target}" has unexpected revision ID ("${existing._rev}"), expected ("${String(ifRevisionID)}")`,
+              },
+            ])
+          }
+          let patched: unknown
+          try {
+            patched = new Mutation({mutations: [{patch: {...operations, id: target}}]}).apply(
+              structuredClone(existing),
+            )
+          } catch (error) {
+            throw badRequest(
+              `Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`,
+            )
+          }
+          if (!isObject(patched) || patched._id !== target || typeof patched._type !== 'string') {
+            throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)
+          }
+          working.set(target, stamp(patched, existing._createdAt))
+          results.push({id: target, operation: 'update'})
+        }
+        break
+      }
+      default:
+        throw badRequest(`Mutation ${index}: unknown mutation type "${kind}"`)
+    }
+  }
+
+  const changes: DocumentChange[] = []
+  for (const [id, after] of working) {
+    const before = dataset.get(id) ?? null
+    if (before === null && after === null) continue
+    changes.push({id, before, after})
+  }
+  return {id: transactionId, timestamp, changes, results}
+}

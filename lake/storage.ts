@@ -1,0 +1,216 @@
+import {createReadStream} from 'node:fs'
+import {mkdir, open, rename, type FileHandle, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {Dataset, type Transaction} from './dataset.ts'
+import type {LakeDocument} from './documentIndex.ts'
+import {DatasetLock} from './lock.ts'
+
+// Durability: every transaction is appended to `transactions.log` as one JSON line and fsynced
+// before it is acknowledged. `snapshot.ndjson` holds the documents as of a sequence number; on
+// start the snapshot is loaded and later log lines replayed. A torn last line (crash mid-write)
+// was never acknowledged and is cut off. Compaction writes a new snapshot atomically (temp file,
+// fsync, rename) and then empties the log.
+
+const SNAPSHOT = 'snapshot.ndjson'
+const LOG = 'transactions.log'
+
+interface LogEntry {
+  seq: number
+  id: string
+  timestamp: string
+  /** After-images: the document, or null when deleted. */
+  docs: [string, LakeDocument | null][]
+}
+
+export interface StorageOptions {
+  /** Compact when the log grows past this many bytes. */
+  compactBytes?: number
+  /** Skip fsync (tests of logic only; never for real data). */
+  unsafeNoSync?: boolean
+}
+
+async function* readLines(path: string): AsyncGenerator<{line: string; end: number}> {
+  let end = 0
+  const lines = createInterface({
+    input: createReadStream(path, {encoding: 'utf8'}),
+    crlfDelay: Infinity,
+  })
+  for await (const line of lines) {
+    end += Buffer.byteLength(line) + 1
+    yield {line, end}
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export class DatasetStorage {
+  readonly dir: string
+  readonly dataset: Dataset
+  private readonly lock: DatasetLock
+  private readonly options: StorageOptions
+  private log: FileHandle
+  private logBytes: number
+  /** Serialises commits and compaction. */
+  private queue: Promise<unknown> = Promise.resolve()
+  /** Listeners called after each durable commit, in commit order. */
+  private readonly subscribers = new Set<(transaction: Transaction) => void>()
+
+  private constructor(
+    dir: string,
+    dataset: Dataset,
+    lock: DatasetLock,
+    log: FileHandle,
+    logBytes: number,
+    options: StorageOptions,
+  ) {
+    this.dir = dir
+    this.dataset = dataset
+    this.lock = lock
+    this.log = log
+    this.logBytes = logBytes
+    this.options = options
+  }
+
+  /** Opens (creating if needed) a dataset directory, taking its lock and recovering its state. */
+  static async open(
+    dir: string,
+    name: string,
+    command: string,
+    options: StorageOptions = {},
+  ): Promise<DatasetStorage> {
+    await mkdir(dir, {recursive: true})
+    const lock = DatasetLock.acquire(dir, command)
+    try {
+      const dataset = new Dataset(name)
+      const snapshotPath = join(dir, SNAPSHOT)
+      if (await exists(snapshotPath)) {
+        const documents: LakeDocument[] = []
+        let first = true
+        for await (const {line} of readLines(snapshotPath)) {
+          if (first) {
+            dataset.seq = JSON.parse(line).seq
+            first = false
+          } else if (line) documents.push(JSON.parse(line))
+        }
+        dataset.load(documents)
+      }
+      const logPath = join(dir, LOG)
+      let goodBytes = 0
+      if (await exists(logPath)) {
+        for await (const {line, end} of readLines(logPath)) {
+          let entry: LogEntry
+          try {
+            entry = JSON.parse(line)
+          } catch {
+            break // torn tail: the crash happened before this transaction was acknowledged
+          }
+          if (entry.seq > dataset.seq) {
+            dataset.apply({
+              seq: entry.seq,
+              id: entry.id,
+              timestamp: entry.timestamp,
+              mutations: [],
+              changes: entry.docs.map(([id, after]) => ({
+                id,
+                before: dataset.get(id) ?? null,
+                after,
+              })),
+            })
+          }
+          goodBytes = end
+        }
+      }
+      const log = await open(logPath, 'a+')
+      await log.truncate(goodBytes)
+      return new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
+    } catch (error) {
+      lock.release()
+      throw error
+    }
+  }
+
+  subscribe(listener: (transaction: Transaction) => void): () => void {
+    this.subscribers.add(listener)
+    return () => this.subscribers.delete(listener)
+  }
+
+  setServerUrl(url: string) {
+    this.lock.update({url})
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work)
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  /**
+   * Makes a transaction durable, then applies it. `build` runs inside the commit queue so it sees
+   * every earlier transaction (revision checks and existence checks are race-free).
+   */
+  commit<T>(
+    build: (dataset: Dataset) => Promise<{transaction: Omit<Transaction, 'seq'>; result: T}>,
+  ): Promise<{transaction: Transaction; result: T}> {
+    return this.serialised(async () => {
+      const built = await build(this.dataset)
+      const transaction: Transaction = {...built.transaction, seq: this.dataset.seq + 1}
+      if (transaction.changes.length > 0) {
+        const entry: LogEntry = {
+          seq: transaction.seq,
+          id: transaction.id,
+          timestamp: transaction.timestamp,
+          docs: transaction.changes.map((change) => [change.id, change.after]),
+        }
+        const line = `${JSON.stringify(entry)}\n`
+        await this.log.appendFile(line)
+        if (!this.options.unsafeNoSync) await this.log.datasync()
+        this.logBytes += Buffer.byteLength(line)
+        this.dataset.apply(transaction)
+        for (const subscriber of this.subscribers) subscriber(transaction)
+        if (this.logBytes > (this.options.compactBytes ?? 64 * 1024 * 1024)) await this.compactNow()
+      }
+      return {transaction, result: built.result}
+    })
+  }
+
+  compact(): Promise<void> {
+    return this.serialised(() => this.compactNow())
+  }
+
+  private async compactNow() {
+    const temp = join(this.dir, `${SNAPSHOT}.tmp`)
+    const file = await open(temp, 'w')
+    try {
+      const chunk: string[] = [JSON.stringify({seq: this.dataset.seq, format: 1})]
+      for (const document of this.dataset.raw.documents()) {
+        chunk.push(JSON.stringify(document))
+        if (chunk.length >= 1000) await file.write(`${chunk.splice(0).join('\n')}\n`)
+      }
+      if (chunk.length > 0) await file.write(`${chunk.join('\n')}\n`)
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    await rename(temp, join(this.dir, SNAPSHOT))
+    const directory = await open(this.dir, 'r')
+    await directory.sync().finally(() => directory.close())
+    await this.log.truncate(0)
+    this.logBytes = 0
+  }
+
+  async close({compact = true} = {}) {
+    await this.serialised(async () => {
+      if (compact && this.logBytes > 0) await this.compactNow()
+      await this.log.close()
+    })
+    this.lock.release()
+  }
+}
