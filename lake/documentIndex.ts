@@ -23,17 +23,32 @@ export function collectReferences(value: unknown, into: Set<string> = new Set())
   return into
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, id: string) {
+function addTo<K>(map: Map<K, Set<string>>, key: K, id: string) {
   let set = map.get(key)
   if (!set) map.set(key, (set = new Set()))
   set.add(id)
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, id: string) {
+function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string) {
   const set = map.get(key)
   if (!set) return
   set.delete(id)
   if (set.size === 0) map.delete(key)
+}
+
+type Primitive = string | number | boolean
+
+function valueAt(document: LakeDocument, path: readonly string[]): unknown {
+  let value: unknown = document
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+    value = Reflect.get(value, key)
+  }
+  return value
+}
+
+function isPrimitive(value: unknown): value is Primitive {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
 }
 
 export class DocumentIndex {
@@ -41,6 +56,11 @@ export class DocumentIndex {
   private readonly byType = new Map<string, Set<string>>()
   private readonly referencedBy = new Map<string, Set<string>>()
   private readonly referencesOf = new Map<string, Set<string>>()
+  /** Equality indexes on attribute paths ("slug.current"), built on first use, then maintained. */
+  private readonly valueIndexes = new Map<
+    string,
+    {path: string[]; ids: Map<Primitive, Set<string>>}
+  >()
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
   private counter = 0
@@ -63,6 +83,10 @@ export class DocumentIndex {
     const references = collectReferences(document)
     this.referencesOf.set(document._id, references)
     for (const target of references) addTo(this.referencedBy, target, document._id)
+    for (const index of this.valueIndexes.values()) {
+      const value = valueAt(document, index.path)
+      if (isPrimitive(value)) addTo(index.ids, value, document._id)
+    }
     this.all = undefined
   }
 
@@ -74,7 +98,27 @@ export class DocumentIndex {
     removeFrom(this.byType, existing._type, id)
     for (const target of this.referencesOf.get(id) ?? []) removeFrom(this.referencedBy, target, id)
     this.referencesOf.delete(id)
+    for (const index of this.valueIndexes.values()) {
+      const value = valueAt(existing, index.path)
+      if (isPrimitive(value)) removeFrom(index.ids, value, id)
+    }
     this.all = undefined
+  }
+
+  /** Ids of documents whose value at `path` equals `value` (primitives only). */
+  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> {
+    if (!isPrimitive(value)) return new Set()
+    const key = path.join('.')
+    let index = this.valueIndexes.get(key)
+    if (!index) {
+      index = {path: [...path], ids: new Map()}
+      for (const document of this.byId.values()) {
+        const found = valueAt(document, path)
+        if (isPrimitive(found)) addTo(index.ids, found, document._id)
+      }
+      this.valueIndexes.set(key, index)
+    }
+    return index.ids.get(value) ?? new Set()
   }
 
   documents(): LakeDocument[] {

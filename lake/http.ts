@@ -284,6 +284,9 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
       if (response.headersSent) {
         response.destroy()
       } else if (error instanceof LakeError) {
+        // A body left unread (too large, or refused before reading) leaves the connection in an
+        // unknown state: close it after the reply rather than let the client reuse it.
+        if (!request.complete) response.setHeader('connection', 'close')
         sendJson(response, error.status, error.body)
       } else {
         const description = error instanceof Error ? error.message : String(error)

@@ -1,4 +1,4 @@
-import {closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {linkSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
@@ -69,16 +69,19 @@ export class DatasetLock {
       startedAt: new Date().toISOString(),
     }
     for (let attempt = 0; attempt < 2; attempt++) {
+      // Written aside and linked into place, so nobody ever reads a half-written lock file.
+      const temp = `${path}.${process.pid}.tmp`
+      writeFileSync(temp, JSON.stringify(info))
       try {
-        const fd = openSync(path, 'wx')
-        writeSync(fd, JSON.stringify(info))
-        closeSync(fd)
+        linkSync(temp, path)
         return new DatasetLock(path, info)
       } catch (error) {
         if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error
         const holder = liveLockHolder(dir)
         if (holder) throw new DatasetLockedError(dir, holder)
         rmSync(path, {force: true}) // stale: its process is gone
+      } finally {
+        rmSync(temp, {force: true})
       }
     }
     throw new Error(`Could not lock ${dir}`)
@@ -87,7 +90,9 @@ export class DatasetLock {
   /** Records extra facts about the holder (the server's URL) for other processes to read. */
   update(extra: Partial<LockInfo>) {
     this.info = {...this.info, ...extra}
-    writeFileSync(this.path, JSON.stringify(this.info))
+    const temp = `${this.path}.${process.pid}.tmp`
+    writeFileSync(temp, JSON.stringify(this.info))
+    renameSync(temp, this.path)
   }
 
   release() {

@@ -121,15 +121,17 @@ export async function planTransaction(
     }
     if (requireId && value._id === undefined)
       throw badRequest(`Mutation ${index}: "${kind}" requires an "_id"`)
-    if (
-      value._id !== undefined &&
-      (typeof value._id !== 'string' ||
-        !(isValidId(value._id) || /^[a-zA-Z0-9_.-]+\.$/.test(value._id)))
-    ) {
+    // Only `create` takes an id ending in "." (a prefix for a generated id); it checks the result.
+    const prefix = kind === 'create' && typeof value._id === 'string' && value._id.endsWith('.')
+    if (value._id !== undefined && !prefix && !isValidId(value._id)) {
       throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(value._id)}`)
     }
     return value
   }
+
+  /** A `_createdAt` given with a new document (imports keep theirs); otherwise the commit time. */
+  const givenCreatedAt = (document: Json) =>
+    typeof document._createdAt === 'string' ? document._createdAt : undefined
 
   for (const [index, mutation] of mutations.entries()) {
     if (!isObject(mutation)) throw badRequest(`Mutation ${index} must be an object`)
@@ -146,6 +148,9 @@ export async function planTransaction(
         const document = documentBody(body, kind, index, false)
         const given = typeof document._id === 'string' ? document._id : ''
         const id = given === '' || given.endsWith('.') ? generateId(given) : given
+        if (!isValidId(id)) {
+          throw badRequest(`Mutation ${index}: invalid document id prefix ${JSON.stringify(given)}`)
+        }
         if (current(id)) {
           throw mutationError([
             {
@@ -156,13 +161,7 @@ export async function planTransaction(
             },
           ])
         }
-        working.set(
-          id,
-          stamp(
-            {...document, _id: id},
-            typeof document._createdAt === 'string' ? document._createdAt : undefined,
-          ),
-        )
+        working.set(id, stamp({...document, _id: id}, givenCreatedAt(document)))
         results.push({id, operation: 'create'})
         break
       }
@@ -170,7 +169,7 @@ export async function planTransaction(
         const document = documentBody(body, kind, index, true)
         const id = String(document._id)
         if (current(id)) break
-        working.set(id, stamp(document, undefined))
+        working.set(id, stamp(document, givenCreatedAt(document)))
         results.push({id, operation: 'create'})
         break
       }
@@ -178,7 +177,7 @@ export async function planTransaction(
         const document = documentBody(body, kind, index, true)
         const id = String(document._id)
         const existing = current(id)
-        working.set(id, stamp(document, existing?._createdAt))
+        working.set(id, stamp(document, existing ? existing._createdAt : givenCreatedAt(document)))
         results.push({id, operation: existing ? 'update' : 'create'})
         break
       }

@@ -17,6 +17,14 @@ function constant(node: ExprNode, params: Params): {value: unknown} | undefined 
   return undefined
 }
 
+/** `a.b.c` read from the current document, as a path; undefined for anything else. */
+function attributePath(node: ExprNode): string[] | undefined {
+  if (node.type !== 'AccessAttribute') return undefined
+  if (node.base === undefined || node.base.type === 'This') return [node.name]
+  const parent = attributePath(node.base)
+  return parent ? [...parent, node.name] : undefined
+}
+
 function isThisAttribute(node: ExprNode, name: string): boolean {
   return (
     node.type === 'AccessAttribute' &&
@@ -70,7 +78,8 @@ function equalityCandidates(
     return new Set(typeof value.value === 'string' ? [value.value] : [])
   if (isThisAttribute(attribute, '_type'))
     return typeof value.value === 'string' ? index.idsOfType(value.value) : new Set()
-  return undefined
+  const path = attributePath(attribute)
+  return path ? index.idsWithValue(path, value.value) : undefined
 }
 
 function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Candidates {
@@ -97,6 +106,14 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
       if (node.op === 'in' && isThisAttribute(node.left, '_id')) {
         const values = constantArray(node.right, params)
         return values ? strings(values) : undefined
+      }
+      if (node.op === 'in') {
+        const path = attributePath(node.left)
+        const values = path ? constantArray(node.right, params) : undefined
+        if (!path || !values) return undefined
+        const ids = new Set<string>()
+        for (const value of values) for (const id of index.idsWithValue(path, value)) ids.add(id)
+        return ids
       }
       return undefined
     case 'FuncCall': {

@@ -62,6 +62,8 @@ export class DatasetStorage {
   private queue: Promise<unknown> = Promise.resolve()
   /** Listeners called after each durable commit, in commit order. */
   private readonly subscribers = new Set<(transaction: Transaction) => void>()
+  /** Set when appending to the log failed: the log may hold a line that was never applied. */
+  private writeError: unknown
 
   private constructor(
     dir: string,
@@ -104,8 +106,13 @@ export class DatasetStorage {
       }
       const logPath = join(dir, LOG)
       let goodBytes = 0
-      if (await exists(logPath)) {
+      const logSize = (await exists(logPath)) ? (await stat(logPath)).size : 0
+      if (logSize > 0) {
         for await (const {line, end} of readLines(logPath)) {
+          // A last line without its newline is torn too, even when it parses: a commit is only
+          // acknowledged once its whole line is synced, and keeping it would make `truncate` below
+          // pad the file with a NUL that glues the next appended line onto it.
+          if (end > logSize) break
           let entry: LogEntry
           try {
             entry = JSON.parse(line)
@@ -160,6 +167,12 @@ export class DatasetStorage {
     build: (dataset: Dataset) => Promise<{transaction: Omit<Transaction, 'seq'>; result: T}>,
   ): Promise<{transaction: Transaction; result: T}> {
     return this.serialised(async () => {
+      if (this.writeError !== undefined) {
+        throw new Error(
+          `Dataset "${this.dataset.name}" takes no more writes after a failed log write; reopen it`,
+          {cause: this.writeError},
+        )
+      }
       const built = await build(this.dataset)
       const transaction: Transaction = {...built.transaction, seq: this.dataset.seq + 1}
       if (transaction.changes.length > 0) {
@@ -170,8 +183,15 @@ export class DatasetStorage {
           docs: transaction.changes.map((change) => [change.id, change.after]),
         }
         const line = `${JSON.stringify(entry)}\n`
-        await this.log.appendFile(line)
-        if (!this.options.unsafeNoSync) await this.log.datasync()
+        try {
+          await this.log.appendFile(line)
+          if (!this.options.unsafeNoSync) await this.log.datasync()
+        } catch (error) {
+          // Part or all of the line may be in the log although the transaction is not applied: a
+          // later line would be glued onto it or reuse its seq (and be skipped on replay).
+          this.writeError = error
+          throw error
+        }
         this.logBytes += Buffer.byteLength(line)
         this.dataset.apply(transaction)
         for (const subscriber of this.subscribers) subscriber(transaction)

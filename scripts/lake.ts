@@ -1,0 +1,142 @@
+// npm run lake -- serve | import <file.ndjson> [--replace|--missing] | export <file.ndjson>
+import {sanityImport} from '@sanity/import'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {get, type IncomingMessage} from 'node:http'
+import {pipeline} from 'node:stream/promises'
+import {parseArgs} from 'node:util'
+import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
+import {withLakeClient} from '../lake/connect.ts'
+import {startLakeServer} from '../lake/server.ts'
+
+const USAGE = `Usage: npm run lake -- <command> [options]
+
+Commands:
+  serve                    start the embedded Content Lake HTTP API
+  import <file.ndjson|->   import documents (the format of "sanity dataset export")
+  export <file.ndjson|->   export every document of the dataset as NDJSON
+
+Options:
+  --dataset <name>   dataset (default: $SANITY_DATASET or "production")
+  --data-dir <dir>   data directory (default: $LAKE_DATA_DIR or ".data")
+  --port <n>         port for serve (default: $LAKE_PORT or 3400)
+  --replace          import: replace documents that already exist
+  --missing          import: skip documents that already exist
+  --quiet            serve: do not log requests`
+
+const {values, positionals} = parseArgs({
+  allowPositionals: true,
+  options: {
+    dataset: {type: 'string'},
+    'data-dir': {type: 'string'},
+    port: {type: 'string'},
+    replace: {type: 'boolean', default: false},
+    missing: {type: 'boolean', default: false},
+    quiet: {type: 'boolean', default: false},
+    help: {type: 'boolean', short: 'h', default: false},
+  },
+})
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`)
+  process.exit(2)
+}
+
+const [command, file] = positionals
+if (values.help || !command) {
+  console.log(USAGE)
+  process.exit(command || values.help ? 0 : 2)
+}
+if (values.port !== undefined && !/^\d+$/.test(values.port))
+  fail(`--port must be a number, not "${values.port}"`)
+const settings = lakeSettings({
+  ...(values['data-dir'] ? {dataDir: values['data-dir']} : {}),
+  ...(values.port ? {port: Number(values.port)} : {}),
+  ...(values.dataset ? {dataset: values.dataset} : {}),
+})
+const invocation = `npm run lake -- ${process.argv.slice(2).join(' ')}`
+
+async function serve() {
+  const token = lakeToken(settings.dataDir)
+  const server = await startLakeServer({
+    dataDir: settings.dataDir,
+    command: invocation,
+    token,
+    port: settings.port,
+    host: settings.host,
+    datasets: [settings.dataset],
+    ...(values.quiet ? {} : {log: (line: string) => console.log(line)}),
+  })
+  console.log(`Embedded Content Lake
+  API       ${server.url}   (project "${LOCAL_PROJECT_ID}", dataset "${settings.dataset}")
+  data      ${settings.dataDir}
+  token     ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
+Press Ctrl-C to stop.`)
+  const stop = async () => {
+    console.log('Stopping: writing a snapshot…')
+    await server.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+async function importFile(path: string) {
+  if (values.replace && values.missing) fail('Use either --replace or --missing, not both')
+  const operation = values.replace
+    ? 'createOrReplace'
+    : values.missing
+      ? 'createIfNotExists'
+      : 'create'
+  const input = path === '-' ? process.stdin : createReadStream(path)
+  const result = await withLakeClient(settings, invocation, (client) =>
+    sanityImport(input, {
+      client,
+      operation,
+      onProgress: ({step, current, total}) => {
+        if (process.stderr.isTTY && total)
+          process.stderr.write(`\r${step}: ${current ?? 0}/${total}   `)
+      },
+    }),
+  )
+  if (process.stderr.isTTY) process.stderr.write('\n')
+  for (const warning of result.warnings) console.warn(`warning: ${warning.message}`)
+  console.log(`Imported ${result.numDocs} documents into "${settings.dataset}" (${operation}).`)
+}
+
+async function exportFile(path: string) {
+  const output = path === '-' ? process.stdout : createWriteStream(path)
+  const count = await withLakeClient(settings, invocation, async (client) => {
+    const {token, apiHost, apiVersion, dataset} = client.config()
+    const url = `${apiHost}/v${apiVersion}/data/export/${dataset}`
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      get(url, {headers: {authorization: `Bearer ${token}`}}, resolve).on('error', reject),
+    )
+    if (response.statusCode !== 200) throw new Error(`Export failed: HTTP ${response.statusCode}`)
+    let lines = 0
+    await pipeline(
+      response,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          for (const byte of chunk) if (byte === 10) lines++
+          yield chunk
+        }
+      },
+      output,
+    )
+    return lines
+  })
+  if (path !== '-')
+    console.error(`Exported ${count} documents from "${settings.dataset}" to ${path}.`)
+}
+
+try {
+  if (command === 'serve') await serve()
+  else if (command === 'import')
+    await importFile(file ?? fail('import needs a file (or - for stdin)'))
+  else if (command === 'export')
+    await exportFile(file ?? fail('export needs a file (or - for stdout)'))
+  else fail(`Unknown command "${command}"`)
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error))
+  process.exit(1)
+}

@@ -1,0 +1,102 @@
+import {execFile} from 'node:child_process'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {lakeToken} from '../lake/config.ts'
+import {lakeClient} from '../lake/connect.ts'
+import {startLakeServer} from '../lake/server.ts'
+
+const run = promisify(execFile)
+const LAKE = join(import.meta.dirname, '..', 'scripts', 'lake.ts')
+
+const NDJSON = [
+  {
+    _id: 'specialty-cardiology',
+    _type: 'specialty',
+    name: 'Cardiology',
+    slug: {_type: 'slug', current: 'cardiology'},
+  },
+  {
+    _id: 'question-palpitations',
+    _type: 'question',
+    title: 'Palpitations after coffee',
+    specialty: {_type: 'reference', _ref: 'specialty-cardiology'},
+  },
+]
+  .map((document) => JSON.stringify(document))
+  .join('\n')
+
+let dir: string
+
+function lake(...args: string[]) {
+  return run(process.execPath, [LAKE, ...args, '--data-dir', dir, '--dataset', 'cli'])
+}
+
+async function exportedIds(): Promise<string[]> {
+  const {stdout} = await lake('export', '-')
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line)._id)
+    .sort()
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lake-cli-'))
+  await writeFile(join(dir, 'archive.ndjson'), NDJSON)
+})
+
+afterEach(() => rm(dir, {recursive: true, force: true}))
+
+describe('npm run lake', () => {
+  it('imports and exports without a running server', async () => {
+    const {stdout} = await lake('import', join(dir, 'archive.ndjson'))
+    expect(stdout).toContain('Imported 2 documents into "cli" (create)')
+    expect(await exportedIds()).toEqual(['question-palpitations', 'specialty-cardiology'])
+  })
+
+  it('refuses to create documents that exist, and honours --missing and --replace', async () => {
+    await lake('import', join(dir, 'archive.ndjson'))
+    await expect(lake('import', join(dir, 'archive.ndjson'))).rejects.toMatchObject({
+      stderr: expect.stringContaining('Document by ID "specialty-cardiology" already exists'),
+    })
+    await lake('import', join(dir, 'archive.ndjson'), '--missing')
+    const changed = NDJSON.replace('Palpitations after coffee', 'Palpitations after tea')
+    await writeFile(join(dir, 'changed.ndjson'), changed)
+    await lake('import', join(dir, 'changed.ndjson'), '--replace')
+    const {stdout} = await lake('export', '-')
+    expect(stdout).toContain('Palpitations after tea')
+    expect(await exportedIds()).toHaveLength(2)
+  })
+
+  it('writes through a running server instead of fighting over the lock', async () => {
+    const server = await startLakeServer({
+      dataDir: dir,
+      command: 'test server',
+      token: lakeToken(dir),
+      port: 0,
+      host: '127.0.0.1',
+      datasets: ['cli'],
+    })
+    try {
+      await lake('import', join(dir, 'archive.ndjson'))
+      const client = lakeClient(server.url, 'cli', lakeToken(dir))
+      expect(await client.fetch('*[_type == "question"][0].title')).toBe(
+        'Palpitations after coffee',
+      )
+      await lake('export', join(dir, 'out.ndjson'))
+      expect((await readFile(join(dir, 'out.ndjson'), 'utf8')).trim().split('\n')).toHaveLength(2)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('explains unknown commands', async () => {
+    await expect(lake('frobnicate')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Unknown command "frobnicate"'),
+    })
+  })
+})
