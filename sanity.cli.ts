@@ -12,6 +12,7 @@ export default defineCliConfig({
     path: [
       './queries/**/*.ts',
       './schemas/**/*.ts',
+      './importer/**/*.ts',
       './scripts/**/*.ts',
       './lake/**/*.ts',
       './web/**/*.ts',

@@ -35,8 +35,9 @@ export type QuestionReference = {
 export type SimilarThread = {
   _type: 'similarThread'
   question?: QuestionReference
-  unresolvedTitle?: string
-  provenance?: 'curated' | 'computed'
+  sourceTitle?: string
+  titleKey?: string
+  provenance?: 'curated' | 'imported' | 'computed'
   score?: number
 }
 
@@ -158,6 +159,7 @@ export type Question = {
   _rev: string
   title?: string
   slug?: Slug
+  titleKey?: string
   shortTitle?: string
   body?: BlockContent
   asker?: Asker
@@ -332,6 +334,161 @@ export type AllSanitySchemaTypes =
   | SanityImageAsset
   | Geopoint
 
+// Source: importer/queries.ts
+// Variable: importExistingDocumentsQuery
+// Query: *[_id in $ids]
+export type ImportExistingDocumentsQueryResult = Array<
+  | {
+      _id: string
+      _type: 'doctor'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialties?: Array<
+        {
+          _key: string
+        } & SpecialtyReference
+      >
+      credentials?: string
+      bio?: BlockContent
+      aliases?: Array<string>
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'faqTag'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialty?: SpecialtyReference
+      description?: string
+    }
+  | {
+      _id: string
+      _type: 'question'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      title?: string
+      slug?: Slug
+      titleKey?: string
+      shortTitle?: string
+      body?: BlockContent
+      asker?: Asker
+      askedAt?: string
+      language?: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant'
+      specialty?: SpecialtyReference
+      tags?: Array<
+        {
+          _key: string
+        } & FaqTagReference
+      >
+      moreInfo?: BlockContent
+      similar?: Array<
+        {
+          _key: string
+        } & SimilarThread
+      >
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      replyCount?: number
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'reply'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      question?: QuestionReference
+      doctor?: DoctorReference
+      body?: BlockContent
+      repliedAt?: string
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'sanity.fileAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'sanity.imageAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      metadata?: SanityImageMetadata
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'specialty'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      description?: string
+    }
+>
+
+// Source: importer/queries.ts
+// Variable: importQuestionsByTitleKeyQuery
+// Query: *[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}
+export type ImportQuestionsByTitleKeyQueryResult = Array<{
+  _id: string
+  titleKey: string | null
+}>
+
+// Source: importer/queries.ts
+// Variable: importUnresolvedSimilarQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}  }
+export type ImportUnresolvedSimilarQueryResult = Array<{
+  _id: string
+  _rev: string
+  unresolved: Array<{
+    _key: string
+    titleKey: string | null
+  }> | null
+}>
+
 // Source: schemas/validation/queries.ts
 // Variable: slugInUseQuery
 // Query: defined(*[_type == $type && slug.current == $slug && !(_id in [$draftId, $publishedId])][0]._id)
@@ -373,6 +530,9 @@ export type QuestionSpecialtyQueryResult = string | null
 import '@sanity/client'
 declare module '@sanity/client' {
   interface SanityQueries {
+    '*[_id in $ids]': ImportExistingDocumentsQueryResult
+    '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
     'defined(*[_type == $type && slug.current == $slug && !(_id in [$draftId, $publishedId])][0]._id)': SlugInUseQueryResult
     'coalesce(*[_id == "drafts." + $id][0].askedAt, *[_id == $id][0].askedAt)': QuestionAskDateQueryResult
     '*[_id in $ids]{name, "specialty": specialty._ref}': TagSpecialtiesQueryResult

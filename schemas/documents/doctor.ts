@@ -1,5 +1,5 @@
 import {UserIcon} from '@sanity/icons/User'
-import {defineArrayMember, defineField, defineType} from 'sanity'
+import {defineArrayMember, defineField, defineType} from '@sanity/types'
 import {uniqueSlug} from '../validation/rules.ts'
 
 const GROUPS = [

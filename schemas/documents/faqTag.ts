@@ -1,5 +1,5 @@
 import {TagIcon} from '@sanity/icons/Tag'
-import {defineField, defineType} from 'sanity'
+import {defineField, defineType} from '@sanity/types'
 import {uniqueSlug} from '../validation/rules.ts'
 
 /** A "Related FAQ" topic, e.g. "Muscle Twitching (Neurology)". */

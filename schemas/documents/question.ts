@@ -1,5 +1,5 @@
 import {HelpCircleIcon} from '@sanity/icons/HelpCircle'
-import {defineArrayMember, defineField, defineType} from 'sanity'
+import {defineArrayMember, defineField, defineType} from '@sanity/types'
 import {tagFilter} from '../referenceFilters.ts'
 import {referenceId} from '../values.ts'
 import {futureDateProblem, todayIso} from '../validation/dates.ts'
@@ -49,6 +49,15 @@ export const questionType = defineType({
         rule.required().error('Generate a slug: the thread page needs one.'),
         rule.custom(uniqueSlug),
       ],
+    }),
+    defineField({
+      name: 'titleKey',
+      title: 'Title key',
+      type: 'string',
+      description: 'Normalised title; similar-thread entries from other pages are matched on it.',
+      group: 'source',
+      hidden: true,
+      readOnly: true,
     }),
     defineField({
       name: 'shortTitle',

@@ -1,5 +1,5 @@
 import {CommentIcon} from '@sanity/icons/Comment'
-import {defineField, defineType} from 'sanity'
+import {defineField, defineType} from '@sanity/types'
 import {API_VERSION} from '../apiVersion.ts'
 import {doctorFilter} from '../referenceFilters.ts'
 import {referenceId} from '../values.ts'

@@ -1,5 +1,5 @@
 import {ActivityIcon} from '@sanity/icons/Activity'
-import {defineField, defineType} from 'sanity'
+import {defineField, defineType} from '@sanity/types'
 import {uniqueSlug} from '../validation/rules.ts'
 
 export const specialtyType = defineType({

@@ -1,4 +1,4 @@
-import {defineField, defineType} from 'sanity'
+import {defineField, defineType} from '@sanity/types'
 import {noFullName} from '../validation/rules.ts'
 
 export const AGE_RANGES = [

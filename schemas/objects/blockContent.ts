@@ -1,4 +1,4 @@
-import {defineArrayMember, defineType} from 'sanity'
+import {defineArrayMember, defineType} from '@sanity/types'
 
 /** Portable Text for question and reply bodies and More Info articles: headings, lists, links. */
 export const blockContentType = defineType({

@@ -1,12 +1,16 @@
-import {defineField, defineType} from 'sanity'
 import {LinkIcon} from '@sanity/icons/Link'
+import {defineField, defineType} from '@sanity/types'
 
 export const SIMILAR_PROVENANCES = [
   {title: 'Curated by an editor', value: 'curated'},
+  {title: 'From the source page', value: 'imported'},
   {title: 'Computed', value: 'computed'},
 ] as const
 
-/** One "Similar Q&A" entry: a reference, or an unresolved title until the target is imported. */
+/**
+ * One "Similar Q&A" entry: a reference to a question, or, until that question is in the archive,
+ * the title the source page showed (the importer resolves it when the question arrives).
+ */
 export const similarThreadType = defineType({
   name: 'similarThread',
   title: 'Similar thread',
@@ -21,19 +25,25 @@ export const similarThreadType = defineType({
       weak: true,
     }),
     defineField({
-      name: 'unresolvedTitle',
-      title: 'Unresolved title',
+      name: 'sourceTitle',
+      title: 'Title on the source page',
       type: 'string',
-      description:
-        'Title from the source page, kept until a question with this title is in the archive.',
+      description: 'Shown until the entry references a question in the archive.',
+    }),
+    defineField({
+      name: 'titleKey',
+      title: 'Title key',
+      type: 'string',
+      description: 'Normalised source title the importer matches questions on.',
+      hidden: true,
+      readOnly: true,
     }),
     defineField({
       name: 'provenance',
       title: 'Provenance',
       type: 'string',
       options: {list: [...SIMILAR_PROVENANCES], layout: 'radio', direction: 'horizontal'},
-      validation: (rule) =>
-        rule.required().error('Say whether this entry was curated or computed.'),
+      validation: (rule) => rule.required().error('Say where this entry comes from.'),
       initialValue: 'curated',
     }),
     defineField({
@@ -48,7 +58,7 @@ export const similarThreadType = defineType({
     rule.custom((value) => {
       if (typeof value !== 'object' || value === null) return true
       const hasTarget = 'question' in value && value.question
-      const hasTitle = 'unresolvedTitle' in value && value.unresolvedTitle
+      const hasTitle = 'sourceTitle' in value && value.sourceTitle
       return hasTarget || hasTitle
         ? true
         : 'Pick a question or enter the title of the similar thread.'
@@ -56,15 +66,15 @@ export const similarThreadType = defineType({
   preview: {
     select: {
       title: 'question.title',
-      unresolved: 'unresolvedTitle',
+      sourceTitle: 'sourceTitle',
       provenance: 'provenance',
       score: 'score',
     },
-    prepare({title, unresolved, provenance, score}) {
+    prepare({title, sourceTitle, provenance, score}) {
       const scored = typeof score === 'number' ? ` · ${score.toFixed(2)}` : ''
       return {
-        title: title ?? unresolved ?? 'Untitled',
-        subtitle: `${title ? (provenance ?? '') : 'unresolved'}${scored}`,
+        title: title ?? sourceTitle ?? 'Untitled',
+        subtitle: `${title ? (provenance ?? '') : 'not in the archive yet'}${scored}`,
       }
     },
   },

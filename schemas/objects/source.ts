@@ -1,4 +1,4 @@
-import {defineField, defineType} from 'sanity'
+import {defineField, defineType} from '@sanity/types'
 
 /** Where an imported document came from; the importer uses the hash to detect editor changes. */
 export const sourceType = defineType({

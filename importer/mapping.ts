@@ -1,0 +1,283 @@
+import type {PortableTextBlock} from '@portabletext/types'
+import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
+import {initialOnly, looksLikeFullName, maskContactDetails} from '../schemas/validation/privacy.ts'
+import {AGE_RANGES} from '../schemas/objects/asker.ts'
+import {INITIAL_STATUS} from '../schemas/workflow.ts'
+import {conformToSchema} from './blockContent.ts'
+import {doctorDisplayName, doctorKey, slugify, stableHash, titleKey} from './normalize.ts'
+import type {ThreadRecord} from './record.ts'
+
+// ThreadRecord → Sanity documents. Everything here is a pure function of the record (plus the
+// import time), so the same thread always yields the same ids and the same content hash.
+
+type New<T> = Omit<T, '_createdAt' | '_updatedAt' | '_rev'>
+export type QuestionDocument = New<Question>
+export type ReplyDocument = New<Reply>
+export type DoctorDocument = New<Doctor>
+export type SpecialtyDocument = New<Specialty>
+export type FaqTagDocument = New<FaqTag>
+
+export interface MapOptions {
+  /** Keep the asker's name as scraped instead of reducing it to an initial. */
+  keepAskerNames: boolean
+  importedAt: string
+}
+
+export interface PrivacyCounts {
+  emails: number
+  phones: number
+  names: number
+}
+
+export interface MappedThread {
+  identity: string
+  question: QuestionDocument
+  replies: ReplyDocument[]
+  doctors: DoctorDocument[]
+  specialties: SpecialtyDocument[]
+  tags: FaqTagDocument[]
+  privacy: PrivacyCounts
+}
+
+const GENDERS = new Set(['female', 'male', 'other'])
+const AGE_RANGE = /^(\d{1,3})\s*[~\-–]\s*(\d{1,3})$/
+
+/** A thread's identity: its URL, or failing that its title and ask date. */
+export function threadIdentity(record: ThreadRecord): string {
+  return record.url?.trim() || `${titleKey(record.title)}|${record.askedAt ?? ''}`
+}
+
+export const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
+export const specialtyId = (name: string) =>
+  `specialty-${slugify(name, 60) || stableHash(name, 12)}`
+export const doctorId = (name: string) =>
+  `doctor-${doctorKey(name).slice(0, 60) || stableHash(name, 12)}`
+export const tagId = (name: string, specialty: string | undefined) =>
+  `faqTag-${stableHash(`${titleKey(name)}|${specialty ? titleKey(specialty) : ''}`, 16)}`
+
+function reference(id: string) {
+  return {_type: 'reference' as const, _ref: id}
+}
+
+/** Schema-conformant Portable Text with contact details masked in every span, counted. */
+function maskBlocks(blocks: PortableTextBlock[], counts: PrivacyCounts): BlockContent {
+  return conformToSchema(blocks).map((block) => ({
+    ...block,
+    children: block.children?.map((child) => {
+      if (typeof child.text !== 'string') return child
+      const masked = maskContactDetails(child.text)
+      counts.emails += masked.emails.length
+      counts.phones += masked.phones.length
+      return {...child, text: masked.text}
+    }),
+  }))
+}
+
+/** The schema's age range for "20~29", "20-29"…; ranges the schema does not list are dropped. */
+function ageRange(age: string | undefined) {
+  const match = age ? AGE_RANGE.exec(age.trim()) : null
+  const range = match ? `${match[1]}~${match[2]}` : age?.trim()
+  return AGE_RANGES.find((known) => known === range)
+}
+
+/** The fields the importer owns on a question; their hash tells editor edits from source changes. */
+export function importedQuestionContent(question: Partial<QuestionDocument>) {
+  return {
+    title: question.title,
+    slug: question.slug?.current,
+    shortTitle: question.shortTitle,
+    body: question.body,
+    asker: question.asker,
+    askedAt: question.askedAt,
+    language: question.language,
+    specialty: question.specialty?._ref,
+    tags: question.tags?.map((tag) => tag._ref),
+    moreInfo: question.moreInfo,
+    similar: question.similar
+      ?.filter((entry) => entry.provenance === 'imported')
+      .map((entry) => entry.sourceTitle),
+  }
+}
+
+export function importedReplyContent(reply: Partial<ReplyDocument>) {
+  return {
+    question: reply.question?._ref,
+    doctor: reply.doctor?._ref,
+    body: reply.body,
+    repliedAt: reply.repliedAt,
+  }
+}
+
+function languageOf(record: ThreadRecord): QuestionDocument['language'] {
+  const known = ['en', 'zh-Hant', 'zh-Hans', 'ja', 'ko', 'es'] as const
+  const found = known.find((code) => code === record.language)
+  return found ?? (record.language ? 'und' : 'en')
+}
+
+function sourceOf(record: ThreadRecord, importedAt: string, contentHash: string) {
+  let site: string | undefined
+  try {
+    site = record.url ? new URL(record.url).hostname : undefined
+  } catch {
+    site = undefined
+  }
+  return {
+    _type: 'source' as const,
+    ...(site ? {site} : {}),
+    ...(record.url ? {url: record.url} : {}),
+    importedAt,
+    contentHash,
+  }
+}
+
+export function mapThread(record: ThreadRecord, options: MapOptions): MappedThread {
+  const identity = threadIdentity(record)
+  const id = questionId(identity)
+  const privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
+
+  const specialties = new Map<string, SpecialtyDocument>()
+  const addSpecialty = (name: string | undefined) => {
+    const clean = name?.trim()
+    if (!clean) return undefined
+    const specialty: SpecialtyDocument = {
+      _id: specialtyId(clean),
+      _type: 'specialty',
+      name: clean,
+      slug: {_type: 'slug', current: slugify(clean, 60) || specialtyId(clean)},
+    }
+    specialties.set(specialty._id, specialty)
+    return specialty._id
+  }
+  const questionSpecialty = addSpecialty(record.specialty)
+
+  const tags = new Map<string, FaqTagDocument>()
+  for (const tag of record.tags) {
+    const name = tag.name.trim()
+    if (!name) continue
+    const tagSpecialty = addSpecialty(tag.specialty ?? record.specialty)
+    const tagDocument: FaqTagDocument = {
+      _id: tagId(name, tag.specialty ?? record.specialty),
+      _type: 'faqTag',
+      name,
+      slug: {
+        _type: 'slug',
+        current: `${slugify(name, 60)}-${stableHash(name + (tag.specialty ?? ''), 4)}`,
+      },
+      ...(tagSpecialty ? {specialty: reference(tagSpecialty)} : {}),
+    }
+    tags.set(tagDocument._id, tagDocument)
+  }
+
+  const doctors = new Map<string, DoctorDocument>()
+  const replies: ReplyDocument[] = []
+  const seen = new Map<string, number>()
+  for (const reply of record.replies) {
+    const name = doctorDisplayName(reply.doctor)
+    if (!name) continue
+    const doctorSpecialty = addSpecialty(reply.specialty ?? record.specialty)
+    const existing = doctors.get(doctorId(name))
+    const doctor: DoctorDocument = existing ?? {
+      _id: doctorId(name),
+      _type: 'doctor',
+      name,
+      slug: {_type: 'slug', current: slugify(name, 60) || doctorId(name)},
+      specialties: [],
+      aliases: [],
+    }
+    if (doctorSpecialty && !doctor.specialties?.some((s) => s._ref === doctorSpecialty)) {
+      doctor.specialties = [
+        ...(doctor.specialties ?? []),
+        {...reference(doctorSpecialty), _key: doctorSpecialty},
+      ]
+    }
+    if (name !== doctor.name && !doctor.aliases?.includes(name))
+      doctor.aliases = [...(doctor.aliases ?? []), name]
+    doctors.set(doctor._id, doctor)
+
+    const base = `${identity}#${doctorKey(name)}#${reply.repliedAt ?? ''}`
+    const occurrence = seen.get(base) ?? 0
+    seen.set(base, occurrence + 1)
+    const replyId = `reply-${stableHash(`${base}#${occurrence}`, 20)}`
+    const content: ReplyDocument = {
+      _id: replyId,
+      _type: 'reply',
+      question: reference(id),
+      doctor: reference(doctor._id),
+      body: maskBlocks(reply.body, privacy),
+      ...(reply.repliedAt ? {repliedAt: reply.repliedAt} : {}),
+      status: INITIAL_STATUS,
+    }
+    replies.push({
+      ...content,
+      source: sourceOf(record, options.importedAt, stableHash(importedReplyContent(content))),
+    })
+  }
+
+  const askerName = record.asker?.name?.trim()
+  let displayName = askerName
+  if (askerName && !options.keepAskerNames) {
+    displayName = initialOnly(askerName)
+    if (looksLikeFullName(askerName) || displayName !== askerName) privacy.names++
+  }
+  const age = ageRange(record.asker?.age)
+  const gender = record.asker?.gender?.toLowerCase()
+
+  const similar = record.similar
+    .filter((entry) => entry.title.trim() && titleKey(entry.title) !== titleKey(record.title))
+    .map((entry) => ({
+      _key: stableHash(titleKey(entry.title), 12),
+      _type: 'similarThread' as const,
+      sourceTitle: entry.title.trim(),
+      titleKey: titleKey(entry.title),
+      provenance: 'imported' as const,
+    }))
+  const uniqueSimilar = [...new Map(similar.map((entry) => [entry._key, entry])).values()]
+
+  const question: QuestionDocument = {
+    _id: id,
+    _type: 'question',
+    title: record.title.trim(),
+    titleKey: titleKey(record.title),
+    slug: {
+      _type: 'slug',
+      current: `${slugify(record.title, 80) || 'thread'}-${stableHash(identity, 6)}`,
+    },
+    ...(record.shortTitle ? {shortTitle: record.shortTitle.trim()} : {}),
+    body: maskBlocks(record.question, privacy),
+    ...(displayName || age || gender
+      ? {
+          asker: {
+            _type: 'asker' as const,
+            ...(displayName ? {displayName} : {}),
+            ...(age ? {ageRange: age} : {}),
+            ...(gender
+              ? {gender: GENDERS.has(gender) ? (gender as 'female' | 'male' | 'other') : 'unknown'}
+              : {}),
+          },
+        }
+      : {}),
+    ...(record.askedAt ? {askedAt: record.askedAt} : {}),
+    language: languageOf(record),
+    ...(questionSpecialty ? {specialty: reference(questionSpecialty)} : {}),
+    tags: [...tags.keys()].map((tag) => ({...reference(tag), _key: tag})),
+    ...(record.moreInfo?.length ? {moreInfo: maskBlocks(record.moreInfo, privacy)} : {}),
+    similar: uniqueSimilar,
+    status: INITIAL_STATUS,
+    replyCount: replies.length,
+  }
+  question.source = sourceOf(
+    record,
+    options.importedAt,
+    stableHash(importedQuestionContent(question)),
+  )
+
+  return {
+    identity,
+    question,
+    replies,
+    doctors: [...doctors.values()],
+    specialties: [...specialties.values()],
+    tags: [...tags.values()],
+    privacy,
+  }
+}

@@ -1,0 +1,58 @@
+import {createHash} from 'node:crypto'
+
+// Keys and ids derived from scraped text. They must be stable across runs and machines:
+// re-imports address the same documents, and the same doctor spelled two ways is one doctor.
+
+function foldDiacritics(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '')
+}
+
+/** Lowercase, accent-free words joined by "-"; letters of any script are kept. */
+export function slugify(text: string, maxLength = 80): string {
+  const slug = foldDiacritics(text)
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+  return slug.slice(0, maxLength).replace(/-+$/, '')
+}
+
+/** A short stable hash of any JSON value (keys sorted, so property order never matters). */
+export function stableHash(value: unknown, length = 16): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length)
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/** Title key for matching "Similar Q&A" titles to questions: case, accents, punctuation ignored. */
+export function titleKey(title: string): string {
+  return foldDiacritics(title)
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+}
+
+const DOCTOR_PREFIX = /^\s*(?:dr\.?|doctor|prof\.?|professor)\s+/i
+
+/** The doctor's name as shown without the "Dr." prefix, spacing tidied. */
+export function doctorDisplayName(raw: string): string {
+  return raw.replace(DOCTOR_PREFIX, '').replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * Identity of a doctor's name: prefix, case, accents, spacing, hyphens and apostrophes ignored,
+ * so "Dr. Lan Shengxing", "LAN Sheng-xing" and "Lan Sheng Xing" are the same doctor.
+ */
+export function doctorKey(raw: string): string {
+  return foldDiacritics(doctorDisplayName(raw))
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '')
+}

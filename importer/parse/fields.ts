@@ -1,0 +1,126 @@
+import type {ThreadRecord} from '../record.ts'
+
+// Field-level parsing of the strings the archive prints ("CHEN, 20~29 year old female. Ask Date:
+// 2015/07/14", "Dr. Lan Shengxing reply Neurology"): every file format carries the same strings.
+// Matching tolerates the full-width forms that Chinese pages use (，：～) but keeps names as printed.
+
+export type Asker = NonNullable<ThreadRecord['asker']>
+
+/** `YYYY/MM/DD` (or `-`, `.`; full-width digits too) → `YYYY-MM-DD`; undefined if no such day. */
+export function isoDate(text: string): string | undefined {
+  const match = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/.exec(text.normalize('NFKC').trim())
+  if (!match) return undefined
+  const year = Number(match[1])
+  const month = Number(match[2])
+  const day = Number(match[3])
+  const date = new Date(Date.UTC(year, month - 1, day))
+  // Date.UTC rolls 2015/02/30 over to March; a round trip catches that.
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1) return undefined
+  if (date.getUTCDate() !== day) return undefined
+  return date.toISOString().slice(0, 10)
+}
+
+/** "Calf Twitches - Neurology" → title and specialty; the last " - " separates them. */
+export function splitTitle(line: string): {title: string; specialty?: string} {
+  const trimmed = line.trim()
+  const at = trimmed.lastIndexOf(' - ')
+  const title = at > 0 ? trimmed.slice(0, at).trim() : ''
+  const specialty = at > 0 ? trimmed.slice(at + 3).trim() : ''
+  return title && specialty ? {title, specialty} : {title: trimmed}
+}
+
+const ASK_LINE = /^(.*?)\s*Ask\s*Date\s*[:：]\s*(.*)$/i
+const ASKER = /^(?:(.+?)\s*[,，]\s*)?(.+?)\s*years?\s+old\s+(.+)$/i
+
+/**
+ * "CHEN, 20~29 year old female. Ask Date: 2015/07/14" → asker and ISO date; undefined when the
+ * line is not an asker line. An unreadable date is left out rather than failing the page.
+ */
+export function parseAskLine(line: string): {asker?: Asker; askedAt?: string} | undefined {
+  const match = ASK_LINE.exec(line.trim())
+  if (!match) return undefined
+  const description = (match[1] ?? '').replace(/[.。]$/, '').trim()
+  const result: {asker?: Asker; askedAt?: string} = {}
+  const askedAt = isoDate(match[2] ?? '')
+  if (askedAt) result.askedAt = askedAt
+  const asker = parseAsker(description)
+  if (asker) result.asker = asker
+  return result
+}
+
+function parseAsker(description: string): Asker | undefined {
+  if (!description) return undefined
+  const match = ASKER.exec(description)
+  if (!match) return {name: description}
+  const asker: Asker = {}
+  const name = match[1]?.trim()
+  if (name) asker.name = name
+  // "２０～２９" and "20〜29" are the same range as "20~29".
+  const age = (match[2] ?? '')
+    .normalize('NFKC')
+    .replace(/\s*[~〜]\s*/, '~')
+    .trim()
+  if (age) asker.age = age
+  const gender = (match[3] ?? '').trim().toLowerCase()
+  if (gender) asker.gender = gender
+  return asker
+}
+
+// "Dr." must lead and the name has no sentence punctuation, so "Dr. Lin, thanks for the reply"
+// in a question is never a header.
+const REPLY_HEADER = /^Dr(?:\.\s*|\s+)([^,，:：;；!?！？。]{1,60}?)\s+reply(?:\s+(.+))?$/i
+
+/** "Dr. Lan Shengxing reply Neurology" → doctor "Lan Shengxing", specialty "Neurology". */
+export function parseReplyHeader(line: string): {doctor: string; specialty?: string} | undefined {
+  const match = REPLY_HEADER.exec(line.trim())
+  const doctor = match?.[1]?.trim()
+  if (!doctor) return undefined
+  const specialty = match?.[2]?.trim()
+  return specialty ? {doctor, specialty} : {doctor}
+}
+
+const REPLY_DATE = /^Reply\s*Date\s*[:：]\s*(.*)$/i
+
+/** "Reply Date: 2015/07/14" → `{repliedAt: '2015-07-14'}`; `{}` for an unreadable date. */
+export function parseReplyDateLine(line: string): {repliedAt?: string} | undefined {
+  const match = REPLY_DATE.exec(line.trim())
+  if (!match) return undefined
+  const repliedAt = isoDate(match[1] ?? '')
+  return repliedAt ? {repliedAt} : {}
+}
+
+// Characters whose forms differ between the scripts, to tell Simplified from Traditional Chinese.
+const SIMPLIFIED = new Set(
+  '这们说时会对过还个发为么医药疗经头门检诊断觉无与问题谢请应该没吗后体脑肤肠脏现样状压动节关开长点',
+)
+const TRADITIONAL = new Set(
+  '這們說時會對過還個發為麼醫藥療經頭門檢診斷覺無與問題謝請應該沒嗎後體腦膚腸臟現樣狀壓動節關開長點',
+)
+
+/**
+ * A rough BCP 47 tag from the letters of `text`: mostly Han → "zh-Hant" ("zh-Hans" when
+ * Simplified-only forms outnumber Traditional ones), kana → "ja", mostly Hangul → "ko",
+ * anything else "en". Undefined when there are no letters to judge by.
+ */
+export function detectLanguage(text: string): string | undefined {
+  const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0
+  const letters = count(/\p{L}/gu)
+  if (letters === 0) return undefined
+  const han = count(/\p{Script=Han}/gu)
+  const kana = count(/[\p{Script=Hiragana}\p{Script=Katakana}]/gu)
+  const hangul = count(/\p{Script=Hangul}/gu)
+  // A stray "の" in Chinese text is decoration; Japanese prose is a good share kana.
+  if ((han + kana) * 2 > letters && kana * 10 > han + kana) return 'ja'
+  if (hangul * 2 > letters) return 'ko'
+  if (han * 2 > letters) {
+    let simplified = 0
+    let traditional = 0
+    for (const char of text) {
+      if (SIMPLIFIED.has(char)) simplified++
+      else if (TRADITIONAL.has(char)) traditional++
+    }
+    // The archive is Taiwanese, so Traditional wins a tie.
+    return simplified > traditional ? 'zh-Hans' : 'zh-Hant'
+  }
+  return 'en'
+}

@@ -1,0 +1,241 @@
+import {joinLines, textToPortableText} from '../portableText.ts'
+import type {
+  ParseResult,
+  RecordOrigin,
+  ThreadRecord,
+  ThreadReply,
+  ThreadSimilar,
+  ThreadTag,
+} from '../record.ts'
+import {
+  detectLanguage,
+  parseAskLine,
+  parseReplyDateLine,
+  parseReplyHeader,
+  splitTitle,
+} from './fields.ts'
+
+// Reads one thread from scraped "page text": the title line, "Share to:", the short title, the
+// question, the asker line, replies ("Dr. X reply Y" … "Reply Date: …"), then the "More Info",
+// "Similar Q&A" and "Related FAQ" sections. Any part after the title may be missing (pages get
+// cut short), so each line is classified as it comes instead of expecting a fixed order.
+
+type Section = 'moreInfo' | 'similar' | 'faq'
+
+const SECTIONS: Record<string, Section> = {
+  'more info': 'moreInfo',
+  'similar q&a': 'similar',
+  'related faq': 'faq',
+}
+
+// The short title reads best under 120 characters (schema); longer first lines are question text.
+const SHORT_TITLE_MAX_LENGTH = 120
+const TERMINAL_PUNCTUATION = /[.,:;!?…。，、：；！？]$/u
+
+interface ReplyDraft {
+  doctor: string
+  specialty?: string
+  repliedAt?: string
+  lines: string[]
+}
+
+/** Parses one page of scraped text; fails only when there is no title or no question text. */
+export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
+  const fail = (reason: string): ParseResult => ({ok: false, failure: {origin, reason}})
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n?|\n/)
+    .map((line) => line.trim())
+  const titleIndex = lines.findIndex(Boolean)
+  const titleLine = lines[titleIndex]
+  if (titleLine === undefined) return fail('The page is empty.')
+  if (sectionOf(titleLine) || /^share to\b/i.test(titleLine)) {
+    return fail(`The page has no title line: it starts with "${titleLine}".`)
+  }
+
+  const question: string[] = []
+  let asked: ReturnType<typeof parseAskLine>
+  const replies: ReplyDraft[] = []
+  const sections: Record<Section, string[]> = {moreInfo: [], similar: [], faq: []}
+  // 'thread' is between replies: after the asker line or a "Reply Date:" line.
+  let state: 'question' | 'thread' | 'reply' | Section = 'question'
+  for (const line of lines.slice(titleIndex + 1)) {
+    const section = sectionOf(line)
+    if (section) {
+      state = section
+      continue
+    }
+    if (state === 'moreInfo' || state === 'similar' || state === 'faq') {
+      sections[state].push(line)
+      continue
+    }
+    if (state === 'question' && !question.some(Boolean) && /^share to\b/i.test(line)) continue
+    const header = parseReplyHeader(line)
+    if (header) {
+      replies.push({...header, lines: []})
+      state = 'reply'
+      continue
+    }
+    const reply = replies.at(-1)
+    if (state === 'reply' && reply) {
+      const date = parseReplyDateLine(line)
+      if (date) {
+        if (date.repliedAt) reply.repliedAt = date.repliedAt
+        state = 'thread'
+      } else {
+        reply.lines.push(line)
+      }
+      continue
+    }
+    if (state === 'question') {
+      asked = parseAskLine(line)
+      if (asked) state = 'thread'
+      else question.push(line)
+    }
+  }
+
+  const {title, specialty} = splitTitle(titleLine)
+  const {shortTitle, body} = splitShortTitle(paragraphs(question), state === 'question')
+  const questionBlocks = textToPortableText(body.join('\n\n'), 'q')
+  if (questionBlocks.length === 0) {
+    return fail(`No question text after the title "${title}"; the page may be cut short.`)
+  }
+
+  const record: ThreadRecord = {
+    origin,
+    title,
+    question: questionBlocks,
+    replies: readReplies(replies),
+    similar: readSimilar(sections.similar),
+    tags: readTags(sections.faq),
+  }
+  if (specialty) record.specialty = specialty
+  if (shortTitle) record.shortTitle = shortTitle
+  if (asked?.asker) record.asker = asked.asker
+  if (asked?.askedAt) record.askedAt = asked.askedAt
+  const moreInfo = textToPortableText(sections.moreInfo.join('\n'), 'm', {articleMode: true})
+  if (moreInfo.length > 0) record.moreInfo = moreInfo
+  // Judge by what the asker and doctors wrote: the markers and the article may stay English.
+  const language = detectLanguage(
+    [titleLine, ...question, ...replies.flatMap((reply) => reply.lines)].join('\n'),
+  )
+  if (language) record.language = language
+  return {ok: true, record}
+}
+
+function sectionOf(line: string): Section | undefined {
+  return SECTIONS[line.normalize('NFKC').replace(/\s+/g, ' ').toLowerCase()]
+}
+
+/** Blank-line separated runs of lines. */
+function paragraphs(lines: readonly string[]): string[][] {
+  const runs: string[][] = []
+  let run: string[] = []
+  for (const line of [...lines, '']) {
+    if (line) {
+      run.push(line)
+    } else if (run.length > 0) {
+      runs.push(run)
+      run = []
+    }
+  }
+  return runs
+}
+
+/**
+ * The short title ("Calf twitching") is a lone short line ahead of the question. A lone line with
+ * nothing after it is the question, unless the page was cut short and it reads like a title.
+ */
+function splitShortTitle(
+  runs: readonly string[][],
+  cutShort: boolean,
+): {shortTitle?: string; body: string[]} {
+  const [first, ...rest] = runs
+  const line = first?.length === 1 ? first[0] : undefined
+  const titleLike = line !== undefined && line.length <= SHORT_TITLE_MAX_LENGTH
+  const body = runs.map((run) => run.join('\n'))
+  if (titleLike && (rest.length > 0 || (cutShort && !TERMINAL_PUNCTUATION.test(line)))) {
+    return {shortTitle: line, body: body.slice(1)}
+  }
+  return {body}
+}
+
+/** Replies with text; a header the page was cut right after has nothing to import. */
+function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
+  const replies: ThreadReply[] = []
+  for (const draft of drafts) {
+    const body = textToPortableText(draft.lines.join('\n'), `r${replies.length}`)
+    if (body.length === 0) continue
+    const reply: ThreadReply = {doctor: draft.doctor, body}
+    if (draft.specialty) reply.specialty = draft.specialty
+    if (draft.repliedAt) reply.repliedAt = draft.repliedAt
+    replies.push(reply)
+  }
+  return replies
+}
+
+interface SimilarDraft {
+  title?: string
+  excerpt: string[]
+  doctor?: string
+  specialty?: string
+  /** Set once the entry's "Dr. X reply Y" line has been read. */
+  reply?: string[]
+}
+
+/**
+ * Entries are: title, question excerpt, "Dr. X reply Y", reply excerpt, "[Read More] <title>".
+ * "[Read More]" closes an entry; a page cut mid-entry keeps what it has.
+ */
+function readSimilar(lines: readonly string[]): ThreadSimilar[] {
+  const entries: ThreadSimilar[] = []
+  let draft: SimilarDraft | undefined
+  const close = (readMoreTitle?: string) => {
+    const title = draft?.title ?? readMoreTitle
+    if (title) {
+      const entry: ThreadSimilar = {title}
+      if (draft?.excerpt.length) entry.excerpt = joinLines(draft.excerpt)
+      if (draft?.doctor) entry.doctor = draft.doctor
+      if (draft?.specialty) entry.specialty = draft.specialty
+      if (draft?.reply?.length) entry.replyExcerpt = joinLines(draft.reply)
+      entries.push(entry)
+    }
+    draft = undefined
+  }
+  for (const line of lines) {
+    if (!line) continue
+    const readMore = /^\[\s*Read More\s*\]\s*(.*)$/i.exec(line)
+    if (readMore) {
+      close(readMore[1] || undefined)
+      continue
+    }
+    if (!draft) {
+      draft = {title: line, excerpt: []}
+      continue
+    }
+    const header = draft.reply ? undefined : parseReplyHeader(line)
+    if (header) {
+      draft.doctor = header.doctor
+      if (header.specialty) draft.specialty = header.specialty
+      draft.reply = []
+    } else {
+      const text = draft.reply ?? draft.excerpt
+      text.push(line)
+    }
+  }
+  close()
+  return entries
+}
+
+/** Tag lines, each followed by its "(Specialty)" line. */
+function readTags(lines: readonly string[]): ThreadTag[] {
+  const tags: ThreadTag[] = []
+  for (const line of lines) {
+    if (!line) continue
+    const specialty = /^[(（]\s*(.*?)\s*[)）]$/.exec(line)?.[1]
+    const last = tags.at(-1)
+    if (specialty === undefined) tags.push({name: line})
+    else if (last && !last.specialty && specialty) last.specialty = specialty
+  }
+  return tags
+}
