@@ -105,9 +105,12 @@ export class DocumentIndex {
     this.all = undefined
   }
 
-  /** Ids of documents whose value at `path` equals `value` (primitives only). */
-  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> {
-    if (!isPrimitive(value)) return new Set()
+  /**
+   * Ids of documents whose value at `path` equals `value`; undefined when the index cannot tell
+   * (null and objects: `x == null` also matches documents without the field).
+   */
+  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
+    if (!isPrimitive(value)) return undefined
     const key = path.join('.')
     let index = this.valueIndexes.get(key)
     if (!index) {

@@ -112,7 +112,11 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
         const values = path ? constantArray(node.right, params) : undefined
         if (!path || !values) return undefined
         const ids = new Set<string>()
-        for (const value of values) for (const id of index.idsWithValue(path, value)) ids.add(id)
+        for (const value of values) {
+          const matching = index.idsWithValue(path, value)
+          if (!matching) return undefined
+          for (const id of matching) ids.add(id)
+        }
         return ids
       }
       return undefined
