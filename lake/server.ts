@@ -40,3 +40,14 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
     },
   }
 }
+
+/** Closes the server (writing a snapshot) on Ctrl-C or SIGTERM, then exits. */
+export function closeOnSignals(server: LakeServer) {
+  const stop = async () => {
+    console.log('Stopping: writing a snapshot…')
+    await server.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}

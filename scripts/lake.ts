@@ -6,7 +6,7 @@ import {pipeline} from 'node:stream/promises'
 import {parseArgs} from 'node:util'
 import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {withLakeClient} from '../lake/connect.ts'
-import {startLakeServer} from '../lake/server.ts'
+import {closeOnSignals, startLakeServer} from '../lake/server.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
@@ -71,13 +71,7 @@ async function serve() {
   data      ${settings.dataDir}
   token     ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
 Press Ctrl-C to stop.`)
-  const stop = async () => {
-    console.log('Stopping: writing a snapshot…')
-    await server.close()
-    process.exit(0)
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  closeOnSignals(server)
 }
 
 async function importFile(path: string) {

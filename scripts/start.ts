@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
-import {startLakeServer} from '../lake/server.ts'
+import {closeOnSignals, startLakeServer} from '../lake/server.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
@@ -44,10 +44,4 @@ Medical Q&A archive is running.
   API token         ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
 Press Ctrl-C to stop.`)
 
-const stop = async () => {
-  console.log('Stopping: writing a snapshot…')
-  await server.close()
-  process.exit(0)
-}
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+closeOnSignals(server)

@@ -124,3 +124,12 @@ export function detectLanguage(text: string): string | undefined {
   }
   return 'en'
 }
+
+/** The page sections after the replies, by their heading. */
+export type Section = 'moreInfo' | 'similar' | 'faq'
+
+export const SECTIONS: Record<string, Section> = {
+  'more info': 'moreInfo',
+  'similar q&a': 'similar',
+  'related faq': 'faq',
+}

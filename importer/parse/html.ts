@@ -22,6 +22,8 @@ import {
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  SECTIONS,
+  type Section,
   splitTitle,
 } from './fields.ts'
 
@@ -30,14 +32,6 @@ import {
 // elements in reading order) and the sections are found by the same visible markers as the page
 // text format ("Share to:", "Ask Date:", "Dr. X reply Y", "More Info", ...). Rich text (question,
 // replies, More Info) goes through @portabletext/block-tools with the Studio's blockContent type.
-
-type Section = 'moreInfo' | 'similar' | 'faq'
-
-const SECTIONS: Record<string, Section> = {
-  'more info': 'moreInfo',
-  'similar q&a': 'similar',
-  'related faq': 'faq',
-}
 
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
 

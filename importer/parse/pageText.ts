@@ -12,6 +12,8 @@ import {
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  SECTIONS,
+  type Section,
   splitTitle,
 } from './fields.ts'
 
@@ -19,14 +21,6 @@ import {
 // question, the asker line, replies ("Dr. X reply Y" … "Reply Date: …"), then the "More Info",
 // "Similar Q&A" and "Related FAQ" sections. Any part after the title may be missing (pages get
 // cut short), so each line is classified as it comes instead of expecting a fixed order.
-
-type Section = 'moreInfo' | 'similar' | 'faq'
-
-const SECTIONS: Record<string, Section> = {
-  'more info': 'moreInfo',
-  'similar q&a': 'similar',
-  'related faq': 'faq',
-}
 
 // The short title reads best under 120 characters (schema); longer first lines are question text.
 const SHORT_TITLE_MAX_LENGTH = 120
