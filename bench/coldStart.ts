@@ -1,0 +1,103 @@
+import {createClient} from '@sanity/client'
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
+import {startLakeServer} from '../lake/server.ts'
+import {API_VERSION} from '../schemas/apiVersion.ts'
+
+// Cold start in a fresh process, so its memory is the lake's alone rather than the benchmark's:
+// startLakeServer on an existing data directory, then the first query through @sanity/client.
+// Run as a script it prints one JSON line ({@link ColdStart}) and exits.
+
+export interface ColdStart {
+  /** startLakeServer until the first query's answer arrived. */
+  ms: number
+  /** startLakeServer alone (the dataset is opened by the first request). */
+  listenMs: number
+  /** RSS of the fresh process with its modules loaded, before opening the dataset. */
+  rssBeforeBytes: number
+  /** RSS right after the first answer. */
+  rssBytes: number
+  /** V8 heap in use after a full GC: roughly the loaded dataset and its indexes. */
+  heapUsedAfterGcBytes: number
+  rssAfterGcBytes: number
+  result: unknown
+}
+
+interface ChildInput {
+  dataDir: string
+  dataset: string
+  token: string
+  query: string
+}
+
+/** V8's gc(), exposed at run time (the script is started without --expose-gc). */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc')
+  const gc: unknown = runInNewContext('gc')
+  return typeof gc === 'function' ? () => void gc() : () => undefined
+}
+
+async function coldStartHere(input: ChildInput): Promise<ColdStart> {
+  const rssBeforeBytes = process.memoryUsage().rss
+  const started = performance.now()
+  const server = await startLakeServer({
+    dataDir: input.dataDir,
+    command: 'npm run bench (cold start)',
+    token: input.token,
+    port: 0,
+    host: '127.0.0.1',
+  })
+  const listenMs = performance.now() - started
+  try {
+    const client = createClient({
+      projectId: 'local',
+      dataset: input.dataset,
+      apiHost: server.url,
+      useProjectHostname: false,
+      useCdn: false,
+      apiVersion: API_VERSION,
+      token: input.token,
+      perspective: 'published',
+    })
+    const result: unknown = await client.fetch(input.query)
+    const ms = performance.now() - started
+    const rssBytes = process.memoryUsage().rss
+    exposeGc()()
+    const afterGc = process.memoryUsage()
+    return {
+      ms,
+      listenMs,
+      rssBeforeBytes,
+      rssBytes,
+      heapUsedAfterGcBytes: afterGc.heapUsed,
+      rssAfterGcBytes: afterGc.rss,
+      result,
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+/** Runs the cold start in a child process (the same Node binary) and returns its measurements. */
+export function measureColdStart(input: ChildInput): Promise<ColdStart> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(input)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let output = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => (output += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`The cold-start process exited with code ${code}`))
+      else resolve(JSON.parse(output) as ColdStart)
+    })
+  })
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput
+  process.stdout.write(`${JSON.stringify(await coldStartHere(input))}\n`)
+}

@@ -1,0 +1,75 @@
+import type {Archive} from './generate.ts'
+import type {Random} from './random.ts'
+
+// The read queries the site and the Studio run most, each with a generator of realistic
+// parameters drawn from the archive (random ids, slugs, specialties and title words).
+
+/** What the parameter generators need from the archive, small enough to keep after writing. */
+export interface ArchiveSample {
+  ids: string[]
+  questionIds: string[]
+  slugs: string[]
+  specialtyIds: string[]
+  titleWords: string[][]
+}
+
+export interface BenchQuery {
+  name: string
+  query: string
+  params: (random: Random, sample: ArchiveSample) => Record<string, unknown>
+}
+
+export function sampleArchive(archive: Archive): ArchiveSample {
+  return {
+    ids: [
+      ...archive.questions.map((doc) => doc._id),
+      ...archive.replies.map((doc) => doc._id),
+      ...archive.doctors.map((doc) => doc._id),
+      ...archive.tags.map((doc) => doc._id),
+      ...archive.specialties.map((doc) => doc._id),
+    ],
+    questionIds: archive.questions.map((doc) => doc._id),
+    slugs: archive.questions.map((doc) => doc.slug?.current ?? ''),
+    specialtyIds: archive.specialties.map((doc) => doc._id),
+    titleWords: archive.questions.map((doc) =>
+      (doc.title ?? '')
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .filter((word) => word.length >= 4),
+    ),
+  }
+}
+
+export const BENCH_QUERIES: readonly BenchQuery[] = [
+  {
+    name: 'document by id',
+    query: '*[_id == $id][0]{title}',
+    params: (random, sample) => ({id: random.pick(sample.ids)}),
+  },
+  {
+    name: 'thread page by slug',
+    query:
+      '*[_type == "question" && slug.current == $slug][0]{title, "replies": *[_type == "reply" && references(^._id)] | order(repliedAt asc){body, "doctor": doctor->name}, "specialty": specialty->name, "tags": tags[]->name}',
+    params: (random, sample) => ({slug: random.pick(sample.slugs)}),
+  },
+  {
+    name: 'questions by specialty',
+    query:
+      '*[_type == "question" && specialty._ref == $specialty] | order(askedAt desc)[0...20]{_id, title}',
+    params: (random, sample) => ({specialty: random.pick(sample.specialtyIds)}),
+  },
+  {
+    name: 'references to question',
+    query: '*[references($id)]{_id}',
+    params: (random, sample) => ({id: random.pick(sample.questionIds)}),
+  },
+  {
+    name: 'title search',
+    query: '*[_type == "question" && title match $words][0...10]{_id}',
+    params: (random, sample) => {
+      const words = random.pick(sample.titleWords)
+      const picked = random.sample(words, random.int(1, 2))
+      return {words: picked.length > 0 ? picked.join(' ') : 'pain'}
+    },
+  },
+]

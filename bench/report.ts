@@ -1,0 +1,115 @@
+import type {BenchResults} from './run.ts'
+
+// The human-readable report: a few summary lines and one table of query latencies.
+
+const number = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits})
+const mib = (bytes: number) => `${number(bytes / 2 ** 20)} MiB`
+const ms = (value: number) => (value >= 100 ? number(value) : number(value, value >= 10 ? 1 : 2))
+
+/** Columns aligned; the first is left-aligned, the others right-aligned unless in `left`. */
+function table(header: string[], rows: string[][], left: number[] = [0]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  )
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        left.includes(column)
+          ? cell.padEnd(widths[column] ?? 0)
+          : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd()
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)]
+}
+
+export function formatReport(results: BenchResults): string {
+  const {archive, write, close, coldStart, machine, options} = results
+  const disk = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
+  const lines = [
+    '',
+    `Lake benchmark: ${number(options.threads)} threads, seed ${options.seed}, ${number(archive.documents)} documents (${Object.entries(
+      archive.byType,
+    )
+      .map(([type, count]) => `${number(count)} ${type}`)
+      .join(', ')})`,
+    `  ${number(archive.jsonBytes / 1e6, 1)} MB of JSON; title ${archive.avgTitleChars} chars, question body ${number(archive.avgQuestionBodyChars)} chars, reply body ${number(archive.avgReplyBodyChars)} chars on average`,
+    `  node ${machine.node} · ${machine.platform} ${machine.arch} · ${machine.cpus} × ${machine.cpuModel} · ${mib(machine.totalMemoryBytes)} RAM · load ${number(machine.loadAverage.start, 1)}→${number(machine.loadAverage.end, 1)} · ${results.date}`,
+    ...(results.source
+      ? [
+          `  lake at ${results.source.commit}${results.source.changedLakeFiles.length > 0 ? ` + uncommitted changes to ${results.source.changedLakeFiles.join(', ')}` : ''}`,
+        ]
+      : []),
+    ...(Math.max(machine.loadAverage.start, machine.loadAverage.end) > machine.cpus * 0.5
+      ? [
+          `  Note: the machine was busy with other work (load average vs ${machine.cpus} CPUs); latencies are noisy.`,
+        ]
+      : []),
+    '',
+    ...table(
+      ['Step', 'Time', 'Result'],
+      [
+        [
+          `Write (HTTP, ${options.batchSize}/txn, ${options.concurrency} in flight)`,
+          `${number(write.ms / 1000, 2)} s`,
+          `${number(write.documentsPerSecond)} docs/s · ${number(write.threadsPerSecond)} threads/s · ${number(write.megabytesPerSecond, 1)} MB/s · txn p50 ${ms(write.transactionLatency.p50)} ms, p95 ${ms(write.transactionLatency.p95)} ms`,
+        ],
+        [
+          'Close (compaction to snapshot)',
+          `${number(close.ms)} ms`,
+          `${number(disk / 1e6, 1)} MB on disk`,
+        ],
+        [
+          'Cold start (open + first query)',
+          `${number(coldStart.ms)} ms`,
+          `fresh process: RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening), heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}; ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+        ],
+      ],
+      [0, 2],
+    ),
+    '',
+    `Query latency in ms: lake over HTTP through @sanity/client (${options.iterations} runs after ${options.warmup} warm-up), lake in-process (runQuery, ${Math.min(options.inProcessIterations, options.iterations)} runs), plain groq-js (${options.plainIterations} runs)`,
+    ...table(
+      [
+        'Query',
+        'lake p50',
+        'lake p95',
+        'in-proc p50',
+        'plain p50',
+        'plain p95',
+        'plain/lake',
+        'rows',
+        'equal',
+      ],
+      results.queries.map((query) => [
+        query.name,
+        ms(query.lake.p50),
+        ms(query.lake.p95),
+        ms(query.lakeInProcess.p50),
+        ms(query.plain.p50),
+        ms(query.plain.p95),
+        `${number(query.ratio, 1)}×`,
+        number(query.avgRows, 1),
+        query.mismatches > 0
+          ? `${query.mismatches}/${query.checked} MISMATCH`
+          : `${query.checked}/${query.checked}`,
+      ]),
+    ),
+    '',
+  ]
+  for (const mismatch of results.mismatches) {
+    const show = (value: unknown) => {
+      const text = JSON.stringify(value) ?? 'undefined'
+      return text.length > 300 ? `${text.slice(0, 300)}…` : text
+    }
+    lines.push(
+      `MISMATCH ${mismatch.query} params=${JSON.stringify(mismatch.params)}`,
+      `  lake:  ${show(mismatch.lake)}`,
+      `  plain: ${show(mismatch.plain)}`,
+    )
+  }
+  if (results.mismatches.length === 0)
+    lines.push('All lake results equal plain groq-js results.', '')
+  return lines.join('\n')
+}

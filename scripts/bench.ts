@@ -1,0 +1,63 @@
+// Benchmarks the embedded lake on a synthetic archive: write throughput, cold start and query
+// latency next to plain groq-js, checking that both give the same results.
+//
+//   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
+//                         [--iterations 200] [--plain-iterations 10]
+//
+// Prints a report on stdout (progress on stderr), writes every number to --out, and exits with 1
+// when a lake result differs from plain groq-js.
+import {mkdir, writeFile} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
+import {parseArgs} from 'node:util'
+import {formatReport} from '../bench/report.ts'
+import {DEFAULT_OPTIONS, runBench} from '../bench/run.ts'
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    console.error(`--${name} must be a positive integer, got "${value}"`)
+    process.exit(2)
+  }
+  return parsed
+}
+
+const {values} = parseArgs({
+  options: {
+    threads: {type: 'string'},
+    seed: {type: 'string'},
+    out: {type: 'string', default: 'bench/results.json'},
+    keep: {type: 'boolean', default: false},
+    iterations: {type: 'string'},
+    'plain-iterations': {type: 'string'},
+    help: {type: 'boolean', short: 'h', default: false},
+  },
+})
+
+if (values.help) {
+  console.log(
+    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N]',
+  )
+  process.exit(0)
+}
+
+const options = {
+  ...DEFAULT_OPTIONS,
+  threads: positiveInteger('threads', values.threads, DEFAULT_OPTIONS.threads),
+  seed: positiveInteger('seed', values.seed, DEFAULT_OPTIONS.seed),
+  keep: values.keep,
+  iterations: positiveInteger('iterations', values.iterations, DEFAULT_OPTIONS.iterations),
+  plainIterations: positiveInteger(
+    'plain-iterations',
+    values['plain-iterations'],
+    DEFAULT_OPTIONS.plainIterations,
+  ),
+}
+
+const results = await runBench(options)
+console.log(formatReport(results))
+const out = resolve(values.out)
+await mkdir(dirname(out), {recursive: true})
+await writeFile(out, `${JSON.stringify(results, null, 2)}\n`)
+console.log(`Results written to ${out}`)
+if (results.mismatches.length > 0) process.exitCode = 1
