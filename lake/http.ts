@@ -1,12 +1,39 @@
 import {timingSafeEqual} from 'node:crypto'
-import type {IncomingMessage, ServerResponse} from 'node:http'
+import type {IncomingHttpHeaders} from 'node:http'
 import type {Perspective} from './dataset.ts'
 import {badRequest, LakeError, notFound, unauthorized} from './errors.ts'
 import type {Lake} from './lake.ts'
+import {LOCAL_PROJECT_ID} from './config.ts'
 import {ListenerFilter} from './listeners.ts'
+import {KeyValueStore, studioResponse} from './studio.ts'
 import {checkQuery} from './query.ts'
 
 // The Content Lake HTTP API subset that @sanity/client uses, on versioned paths (/v2025-02-19/…).
+// The same handler serves HTTP/1.1 (tools) and HTTP/2 over TLS (Studio).
+
+/** What the handler uses of node:http's and node:http2's (compatibility API) requests. */
+export interface LakeRequest extends AsyncIterable<Buffer | string> {
+  url?: string | undefined
+  method?: string | undefined
+  headers: IncomingHttpHeaders
+  complete: boolean
+  httpVersionMajor: number
+  on(event: 'close', listener: () => void): unknown
+}
+
+/** What the handler uses of node:http's and node:http2's (compatibility API) responses. */
+export interface LakeResponse {
+  statusCode: number
+  readonly headersSent: boolean
+  writeHead(status: number, headers?: Record<string, string | number>): unknown
+  setHeader(name: string, value: string | number): unknown
+  write(chunk: string): boolean
+  end(): unknown
+  end(chunk: string | Uint8Array): unknown
+  once(event: 'drain' | 'close', listener: () => void): unknown
+  on(event: 'close', listener: () => void): unknown
+  destroy(): void
+}
 
 export interface HttpOptions {
   /** Required for writes and for the raw/drafts perspectives. */
@@ -15,17 +42,21 @@ export interface HttpOptions {
   maxBodyBytes?: number
   /** One line per request; never receives tokens. */
   log?: (line: string) => void
+  /** Project id the Studio endpoints answer for (default "local"). */
+  projectId?: string
+  /** Handles requests outside the API (the Studio's files, the preview site); true if it did. */
+  fallback?: (request: LakeRequest, response: LakeResponse, url: URL) => Promise<boolean>
 }
 
 const PUBLISHED_DEFAULT_FROM = '2025-02-19'
 const ROUTE =
-  /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/(query|doc|mutate|listen|export)\/([^/]+)(?:\/(.*))?$/
+  /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/(query|doc|mutate|actions|listen|export)\/([^/]+)(?:\/(.*))?$/
 
 interface Caller {
   authenticated: boolean
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown) {
+function sendJson(response: LakeResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -40,7 +71,7 @@ function tokenMatches(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function authenticate(request: IncomingMessage, token: string): Caller {
+function authenticate(request: LakeRequest, token: string): Caller {
   const header = request.headers.authorization
   if (!header) return {authenticated: false}
   const match = /^Bearer\s+(.+)$/i.exec(header)
@@ -50,7 +81,7 @@ function authenticate(request: IncomingMessage, token: string): Caller {
   return {authenticated: true}
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+async function readBody(request: LakeRequest, limit: number): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request) {
@@ -117,14 +148,39 @@ function flag(search: URLSearchParams, name: string): boolean {
 
 export function createRequestHandler(lake: Lake, options: HttpOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
+  const keyValue = new KeyValueStore(lake.options.dataDir)
 
-  async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
+  async function route(request: LakeRequest, response: LakeResponse, url: URL) {
     if (url.pathname === '/health' || /^\/v[^/]+\/ping$/.test(url.pathname)) {
       sendJson(response, 200, {ok: true})
       return
     }
+    const studio = /^\/v[^/]+(\/(?:users|projects|features)(?:\/.*)?)$/.exec(url.pathname)
+    if (studio?.[1]) {
+      if (!authenticate(request, options.token).authenticated)
+        throw unauthorized('Sign in with the lake token')
+      const answer = await studioResponse(
+        {
+          method: request.method ?? 'GET',
+          path: studio[1],
+          projectId: options.projectId ?? LOCAL_PROJECT_ID,
+          datasets: lake.datasets(),
+          body: async () => parseJson(await readBody(request, maxBodyBytes)),
+        },
+        keyValue,
+      )
+      if (answer === undefined)
+        throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+      sendJson(response, 200, answer)
+      return
+    }
     const match = ROUTE.exec(url.pathname)
-    if (!match) throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+    if (!match) {
+      // Versioned paths are API calls (journey, history, socket…): an unknown one is a JSON 404.
+      const api = /^\/v(?:\d|X\/)/.test(url.pathname)
+      if (!api && options.fallback && (await options.fallback(request, response, url))) return
+      throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+    }
     const [, version = '1', endpoint, dataset = '', rest] = match
     const caller = authenticate(request, options.token)
     const search = url.searchParams
@@ -148,7 +204,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
           )
         }
         if (!query) throw badRequest('Missing "query"')
-        checkQuery(query)
+        checkQuery(query, params)
         const started = performance.now()
         const result = await lake.query(
           dataset,
@@ -193,6 +249,25 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
         sendJson(response, 200, result)
         return
       }
+      case 'actions': {
+        if (request.method !== 'POST') {
+          throw new LakeError(
+            405,
+            {error: {type: 'methodNotAllowed', description: 'Use POST'}},
+            'Method not allowed',
+          )
+        }
+        if (!caller.authenticated) throw unauthorized('Writing requires a token')
+        const body = parseJson(await readBody(request, maxBodyBytes))
+        if (!isObject(body) || body.actions === undefined)
+          throw badRequest('The body must be {"actions": [...]}')
+        const result = await lake.act(dataset, body.actions, {
+          ...(typeof body.transactionId === 'string' ? {transactionId: body.transactionId} : {}),
+          dryRun: body.dryRun === true,
+        })
+        sendJson(response, 200, {transactionId: result.transactionId})
+        return
+      }
       case 'export': {
         if (!caller.authenticated) throw unauthorized('Exporting requires a token')
         response.writeHead(200, {'content-type': 'application/x-ndjson'})
@@ -202,7 +277,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
           if (buffer.length < 1 << 16) continue
           const flushed = response.write(buffer)
           buffer = ''
-          if (!flushed) await new Promise((resolve) => response.once('drain', resolve))
+          if (!flushed) await new Promise<void>((resolve) => response.once('drain', resolve))
         }
         response.end(buffer)
         return
@@ -216,8 +291,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
   }
 
   async function listen(
-    request: IncomingMessage,
-    response: ServerResponse,
+    request: LakeRequest,
+    response: LakeResponse,
     dataset: string,
     search: URLSearchParams,
     caller: Caller,
@@ -237,7 +312,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
     response.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // HTTP/2 forbids connection headers; HTTP/1.1 needs keep-alive for a long-lived stream.
+      ...(request.httpVersionMajor < 2 ? {connection: 'keep-alive'} : {}),
     })
     const send = (event: string, data: unknown, id?: string) =>
       response.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
@@ -259,7 +335,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
     unsubscribe()
   }
 
-  return async function handle(request: IncomingMessage, response: ServerResponse) {
+  return async function handle(request: LakeRequest, response: LakeResponse) {
     const started = performance.now()
     const url = new URL(request.url ?? '/', 'http://lake.local')
     const origin = request.headers.origin
@@ -286,7 +362,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
       } else if (error instanceof LakeError) {
         // A body left unread (too large, or refused before reading) leaves the connection in an
         // unknown state: close it after the reply rather than let the client reuse it.
-        if (!request.complete) response.setHeader('connection', 'close')
+        if (!request.complete && request.httpVersionMajor < 2)
+          response.setHeader('connection', 'close')
         sendJson(response, error.status, error.body)
       } else {
         const description = error instanceof Error ? error.message : String(error)

@@ -1,5 +1,7 @@
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import type {Perspective} from './dataset.ts'
+import {actionsToMutations} from './actions.ts'
+import type {Dataset, Perspective} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, notFound} from './errors.ts'
 import {isDraftId, isVersionId, isValidId} from './ids.ts'
@@ -87,10 +89,20 @@ export class Lake {
     return {documents, omitted}
   }
 
-  async mutate(
+  /** Commits Actions API actions (Studio's create/edit/publish/…) as one transaction. */
+  act(name: string, actions: unknown, request: MutateRequest = {}): Promise<MutateResponse> {
+    return this.commit(name, (dataset) => actionsToMutations(dataset, actions), request)
+  }
+
+  mutate(name: string, mutations: unknown, request: MutateRequest = {}): Promise<MutateResponse> {
+    return this.commit(name, () => mutations, request)
+  }
+
+  /** Commits the mutations `resolve` derives from the state at commit time, all or nothing. */
+  private async commit(
     name: string,
-    mutations: unknown,
-    request: MutateRequest = {},
+    resolve: (dataset: Dataset) => unknown,
+    request: MutateRequest,
   ): Promise<MutateResponse> {
     const storage = await this.storage(name)
     const respond = (
@@ -104,11 +116,12 @@ export class Lake {
       ),
     })
     if (request.dryRun) {
-      const planned = await planTransaction(storage.dataset, mutations, request)
+      const planned = await planTransaction(storage.dataset, resolve(storage.dataset), request)
       const after = new Map(planned.changes.map((change) => [change.id, change.after]))
       return respond(planned.id, planned.results, (id) => after.get(id) ?? null)
     }
     const {transaction, result} = await storage.commit(async (dataset) => {
+      const mutations = resolve(dataset)
       const planned = await planTransaction(dataset, mutations, request)
       return {
         transaction: {
@@ -129,8 +142,17 @@ export class Lake {
     yield* storage.dataset.raw.documents()
   }
 
+  /** Datasets open now or present on disk. */
   datasets(): string[] {
-    return [...this.open.keys()]
+    let onDisk: string[] = []
+    try {
+      onDisk = readdirSync(this.options.dataDir, {withFileTypes: true})
+        .filter((entry) => entry.isDirectory() && DATASET_NAME.test(entry.name))
+        .map((entry) => entry.name)
+    } catch {
+      onDisk = []
+    }
+    return [...new Set([...this.open.keys(), ...onDisk])].sort()
   }
 
   async close() {

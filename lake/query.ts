@@ -2,21 +2,40 @@ import {type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
 import type {Dataset, Perspective} from './dataset.ts'
 import {queryParseError} from './errors.ts'
 import {planQuery, type PlanStats} from './planner.ts'
+import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
 
 const PARSE_CACHE_LIMIT = 500
 const parseCache = new Map<string, ExprNode>()
+/** Queries that only parse with their parameters bound (`[0...$limit]`): never cached. */
+const needsParams = new Set<string>()
 
-function parseCached(query: string): ExprNode {
+function parseError(query: string, error: unknown) {
+  if (error instanceof GroqSyntaxError) {
+    return queryParseError(query, error.message, error.position, error.position + 1)
+  }
+  return queryParseError(query, error instanceof Error ? error.message : String(error))
+}
+
+/**
+ * Parses `query`. Slices must be constant numbers when parsed, so a slice with parameters
+ * (`[0...$limit]`, which the Content Lake accepts) is parsed again with the request's parameters
+ * bound; such trees depend on the parameters and are not cached.
+ */
+function parseCached(query: string, params: Record<string, unknown>): ExprNode {
   const cached = parseCache.get(query)
   if (cached) return cached
+  if (needsParams.has(query)) return parseWithParams(query, params)
   let tree: ExprNode
   try {
     tree = parse(query)
   } catch (error) {
-    if (error instanceof GroqSyntaxError) {
-      throw queryParseError(query, error.message, error.position, error.position + 1)
+    if (error instanceof GroqSyntaxError || !/slic/i.test(String(error))) {
+      throw parseError(query, error)
     }
-    throw queryParseError(query, error instanceof Error ? error.message : String(error))
+    const bound = parseWithParams(query, params)
+    if (needsParams.size >= PARSE_CACHE_LIMIT) needsParams.clear()
+    needsParams.add(query)
+    return bound
   }
   if (parseCache.size >= PARSE_CACHE_LIMIT) {
     const oldest = parseCache.keys().next().value
@@ -24,6 +43,14 @@ function parseCached(query: string): ExprNode {
   }
   parseCache.set(query, tree)
   return tree
+}
+
+function parseWithParams(query: string, params: Record<string, unknown>): ExprNode {
+  try {
+    return parse(query, {params})
+  } catch (error) {
+    throw parseError(query, error)
+  }
 }
 
 export interface QueryOptions {
@@ -42,7 +69,9 @@ export async function runQuery(
 ): Promise<unknown> {
   const params = options.params ?? {}
   const view = dataset.view(options.perspective ?? 'raw')
-  const parsed = parseCached(query)
+  const parsed = usesTextQuery(query)
+    ? rewriteTextQueries(parseCached(query, params), params, view)
+    : parseCached(query, params)
   const tree = options.plain ? parsed : planQuery(parsed, view, params, options.stats)
   const value = await evaluate(tree, {
     dataset: view.documents(),
@@ -53,6 +82,6 @@ export async function runQuery(
 }
 
 /** Validates GROQ without running it; throws the 400 a bad query gets. */
-export function checkQuery(query: string) {
-  parseCached(query)
+export function checkQuery(query: string, params: Record<string, unknown> = {}) {
+  parseCached(query, params)
 }

@@ -4,7 +4,7 @@ import {structureTool} from 'sanity/structure'
 import {API_VERSION} from '../schemas/apiVersion.ts'
 import {schemaTypes} from '../schemas/index.ts'
 import {resolveDocumentActions} from './actions/index.ts'
-import {API_HOST, DATASET, PROJECT_ID} from './env.ts'
+import {apiHost, DATASET, PROJECT_ID, USES_LOCAL_LAKE} from './env.ts'
 import {structure} from './structure/index.ts'
 import {REPLY_TO_QUESTION_TEMPLATE, replyToQuestionTemplate} from './templates/index.ts'
 
@@ -13,7 +13,7 @@ export const studioConfig = defineConfig({
   title: 'Medical Q&A archive',
   projectId: PROJECT_ID,
   dataset: DATASET,
-  ...(API_HOST ? {apiHost: API_HOST} : {}),
+  ...(USES_LOCAL_LAKE ? {apiHost: apiHost(), auth: {loginMethod: 'token' as const}} : {}),
   plugins: [structureTool({structure}), visionTool({defaultApiVersion: API_VERSION})],
   schema: {
     types: schemaTypes,

@@ -1,7 +1,24 @@
 // Where the Studio points. In the browser bundle these are replaced at build time (see the `vite`
 // hook in sanity.cli.ts); in the CLI they are read from the environment. The token never is.
 
-export const PROJECT_ID = process.env.SANITY_PROJECT_ID || 'local'
+export const LOCAL_PROJECT_ID = 'local'
+export const PROJECT_ID = process.env.SANITY_PROJECT_ID || LOCAL_PROJECT_ID
 export const DATASET = process.env.SANITY_DATASET || 'production'
-/** Empty means Sanity's hosted API; the embedded lake sets its own URL here. */
-export const API_HOST = process.env.SANITY_API_HOST || ''
+
+/**
+ * "same-origin" (the default for the local project) means the Studio is served by the embedded
+ * lake and talks to the server it was loaded from; empty means Sanity's hosted API.
+ */
+const CONFIGURED_API_HOST =
+  process.env.SANITY_API_HOST || (PROJECT_ID === LOCAL_PROJECT_ID ? 'same-origin' : '')
+
+/** The API host for the Studio config; Studio itself puts `<projectId>.` in front of its host. */
+export function apiHost(): string {
+  if (CONFIGURED_API_HOST !== 'same-origin') return CONFIGURED_API_HOST
+  if (typeof window === 'undefined') return 'https://localhost'
+  const host = window.location.host.replace(new RegExp(`^${PROJECT_ID}\\.`), '')
+  return `${window.location.protocol}//${host}`
+}
+
+/** The embedded lake signs the Studio in with a token instead of Sanity's login. */
+export const USES_LOCAL_LAKE = CONFIGURED_API_HOST !== ''

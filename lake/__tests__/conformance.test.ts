@@ -188,6 +188,19 @@ export function defineConformanceSuite(label: string, setup: () => Promise<Confo
         expect(await client.fetch('*[_id == $id][0]{n}', {id: id('missing')})).toBeNull()
       })
 
+      it('slices take $params, and a non-number slice bound is a 400', async () => {
+        const {type, id} = scope('slice-params')
+        const transaction = client.transaction()
+        for (const n of [1, 2, 3, 4]) transaction.create({_id: id(`d${n}`), _type: type, n})
+        await transaction.commit({visibility: 'sync'})
+        const query = '*[_type == $type] | order(n asc)[$start...$end].n'
+        expect(await client.fetch(query, {type, start: 1, end: 3})).toEqual([2, 3])
+        expect(await client.fetch(query, {type, start: 0, end: 1})).toEqual([1])
+        await expect(client.fetch(query, {type, start: 0, end: 'x'})).rejects.toMatchObject({
+          statusCode: 400,
+        })
+      })
+
       it('perspectives: raw sees drafts, published hides them, drafts overlays them', async () => {
         const {type, id} = scope('perspectives')
         const both = id('both')
