@@ -50,7 +50,7 @@ export interface HttpOptions {
 
 const PUBLISHED_DEFAULT_FROM = '2025-02-19'
 const ROUTE =
-  /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/(query|doc|mutate|actions|listen|export)\/([^/]+)(?:\/(.*))?$/
+  /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/(query|doc|mutate|actions|listen|export|history)\/([^/]+)(?:\/(.*))?$/
 
 interface Caller {
   authenticated: boolean
@@ -267,6 +267,51 @@ export function createRequestHandler(lake: Lake, options: HttpOptions) {
         })
         sendJson(response, 200, {transactionId: result.transactionId})
         return
+      }
+      case 'history': {
+        if (!caller.authenticated) throw unauthorized('History requires a token')
+        const history = await lake.history(dataset)
+        const [kind = '', ...idParts] = (rest ?? '').split('/')
+        if (kind === 'events') {
+          // Studio's event timeline: the lake keeps no publish/unpublish events, only edits below.
+          const id = decodeURIComponent(idParts.slice(1).join('/'))
+          sendJson(response, 200, {events: {[id]: []}, nextCursor: ''})
+          return
+        }
+        const ids = idParts.join('/').split(',').filter(Boolean).map(decodeURIComponent)
+        if (ids.length === 0) throw badRequest('Give one or more document ids')
+        if (kind === 'transactions') {
+          const limit = search.get('limit')
+          const transactions = history.transactionsFor(ids, {
+            ...(search.get('fromTransaction')
+              ? {fromTransaction: search.get('fromTransaction') ?? ''}
+              : {}),
+            ...(search.get('toTransaction')
+              ? {toTransaction: search.get('toTransaction') ?? ''}
+              : {}),
+            ...(search.get('fromTime') ? {fromTime: search.get('fromTime') ?? ''} : {}),
+            ...(search.get('toTime') ? {toTime: search.get('toTime') ?? ''} : {}),
+            reverse: flag(search, 'reverse'),
+            excludeContent: flag(search, 'excludeContent'),
+            ...(limit && /^\d+$/.test(limit) ? {limit: Number(limit)} : {}),
+          })
+          response.writeHead(200, {'content-type': 'application/x-ndjson'})
+          response.end(
+            transactions.map((transaction) => `${JSON.stringify(transaction)}\n`).join(''),
+          )
+          return
+        }
+        if (kind === 'documents') {
+          const revision = search.get('revision')
+          if (!revision) throw badRequest('Give a "revision"')
+          const storage = await lake.storage(dataset)
+          const documents = ids
+            .map((id) => history.documentAt(id, revision, storage.dataset.get(id)))
+            .filter((document) => document)
+          sendJson(response, 200, {documents})
+          return
+        }
+        throw notFound(`No such history endpoint: ${kind}`)
       }
       case 'export': {
         if (!caller.authenticated) throw unauthorized('Exporting requires a token')

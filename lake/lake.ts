@@ -1,6 +1,7 @@
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {actionsToMutations} from './actions.ts'
+import {History} from './history.ts'
 import type {Dataset, Perspective} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, notFound} from './errors.ts'
@@ -31,6 +32,7 @@ export interface MutateResponse {
 /** The embedded Content Lake: datasets on disk, opened on first use. */
 export class Lake {
   readonly options: LakeOptions
+  private readonly histories = new Map<string, History>()
   /** Set by the HTTP server so lock files tell other processes where to reach this lake. */
   serverUrl: string | undefined
   private readonly open = new Map<string, Promise<DatasetStorage>>()
@@ -53,6 +55,9 @@ export class Lake {
         this.options,
       ).then((opened) => {
         if (this.serverUrl) opened.setServerUrl(this.serverUrl)
+        const history = new History()
+        opened.subscribe((transaction) => history.record(transaction))
+        this.histories.set(name, history)
         return opened
       })
       this.open.set(name, storage)
@@ -140,6 +145,13 @@ export class Lake {
   async *exportDocuments(name: string): AsyncGenerator<LakeDocument> {
     const storage = await this.storage(name)
     yield* storage.dataset.raw.documents()
+  }
+
+  async history(name: string): Promise<History> {
+    await this.storage(name)
+    const history = this.histories.get(name)
+    if (!history) throw notFound(`Dataset "${name}" has no history`)
+    return history
   }
 
   /** Datasets open now or present on disk. */
