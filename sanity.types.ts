@@ -177,6 +177,8 @@ export type Question = {
       _key: string
     } & SimilarThread
   >
+  similarComputedAt?: string
+  similarInputHash?: string
   status?: 'needsReview' | 'changesRequested' | 'reviewed' | 'archived'
   reviewedBy?: string
   reviewedAt?: string
@@ -393,6 +395,8 @@ export type ImportExistingDocumentsQueryResult = Array<
           _key: string
         } & SimilarThread
       >
+      similarComputedAt?: string
+      similarInputHash?: string
       status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
       reviewedBy?: string
       reviewedAt?: string
@@ -489,6 +493,295 @@ export type ImportUnresolvedSimilarQueryResult = Array<{
   }> | null
 }>
 
+// Source: queries/doctors.ts
+// Variable: doctorQuery
+// Query: *[_type == "doctor" && slug.current == $slug][0]{    _id,    name,    "slug": slug.current,    credentials,    bio,    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}  }
+export type DoctorQueryResult = {
+  _id: string
+  name: string | null
+  slug: string | null
+  credentials: string | null
+  bio: BlockContent | null
+  specialties: Array<{
+    name: string | null
+    slug: string | null
+  }> | null
+} | null
+
+// Source: queries/doctors.ts
+// Variable: doctorRepliesQuery
+// Query: {  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),  "rows": *[    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (      !defined($lastId) ||      coalesce(repliedAt, "") < $lastDate ||      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)    )  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{    _id,    repliedAt,    "excerpt": pt::text(body),    "question": question->{      _id,      title,      "slug": slug.current,      askedAt,      "specialty": specialty->{name, "slug": slug.current}    }  }}
+export type DoctorRepliesQueryResult = {
+  total: number
+  rows: Array<{
+    _id: string
+    repliedAt: string | null
+    excerpt: string
+    question: {
+      _id: string
+      title: string | null
+      slug: string | null
+      askedAt: string | null
+      specialty: {
+        name: string | null
+        slug: string | null
+      } | null
+    } | null
+  }>
+}
+
+// Source: queries/search.ts
+// Variable: searchQuestionsQuery
+// Query: *[_type == "question" && [title, pt::text(body)] match $terms]    | score(boost(title match $terms, 3), pt::text(body) match $terms)    | order(_score desc, askedAt desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}
+export type SearchQuestionsQueryResult = Array<{
+  _id: string
+  title: string | null
+  slug: string | null
+  shortTitle: string | null
+  askedAt: string | null
+  replyCount: number | null
+  excerpt: string
+  specialty: {
+    name: string | null
+    slug: string | null
+  } | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarQuestionIdsQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id
+export type SimilarQuestionIdsQueryResult = Array<string>
+
+// Source: queries/similar/queries.ts
+// Variable: similarSourcesQuery
+// Query: *[_type == "question" && _id in $ids]{    _id, _rev, title, shortTitle, body, askedAt,    "specialty": specialty._ref,    "tags": tags[]._ref  }
+export type SimilarSourcesQueryResult = Array<{
+  _id: string
+  _rev: string
+  title: string | null
+  shortTitle: string | null
+  body: BlockContent | null
+  askedAt: string | null
+  specialty: string | null
+  tags: Array<string> | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarStateQuery
+// Query: *[_type == "question" && _id in $ids]{_id, _rev, similar, similarInputHash}
+export type SimilarStateQueryResult = Array<{
+  _id: string
+  _rev: string
+  similar: Array<
+    {
+      _key: string
+    } & SimilarThread
+  > | null
+  similarInputHash: string | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarReferrersQuery
+// Query: *[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id
+export type SimilarReferrersQueryResult = Array<string>
+
+// Source: queries/similar/queries.ts
+// Variable: similarThresholdsQuery
+// Query: *[_type == "question" && _id in $ids]{_id, "scores": similar[provenance == "computed"].score}
+export type SimilarThresholdsQueryResult = Array<{
+  _id: string
+  scores: Array<number | null> | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarServeQuery
+// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref)]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
+export type SimilarServeQueryResult = {
+  _id: string
+  title: string | null
+  shortTitle: string | null
+  body: BlockContent | null
+  specialty: string | null
+  tags: Array<string> | null
+  similarInputHash: string | null
+  entries: Array<{
+    provenance: 'computed' | 'curated' | 'imported' | null
+    score: number | null
+    target: {
+      _id: string
+      title: string | null
+      slug: string | null
+      text: string
+      specialty: string | null
+    } | null
+  }> | null
+} | null
+
+// Source: queries/similar/queries.ts
+// Variable: similarDoctorsQuery
+// Query: *[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){    "question": question._ref,    "doctor": doctor->name  }
+export type SimilarDoctorsQueryResult = Array<{
+  question: string | null
+  doctor: string | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarFallbackQuery
+// Query: *[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)    [0...$limit]{      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name    }
+export type SimilarFallbackQueryResult = Array<{
+  _id: string
+  title: string | null
+  slug: string | null
+  text: string
+  specialty: string | null
+}>
+
+// Source: queries/similar/queries.ts
+// Variable: similarResolveQuery
+// Query: *[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{    _id, title, "slug": slug.current  }
+export type SimilarResolveQueryResult = Array<{
+  _id: string
+  title: string | null
+  slug: string | null
+}>
+
+// Source: queries/specialties.ts
+// Variable: specialtyIndexQuery
+// Query: *[_type == "specialty" && defined(slug.current)] | order(name asc){    _id,    name, "slug": slug.current,    description  }
+export type SpecialtyIndexQueryResult = Array<{
+  _id: string
+  name: string | null
+  slug: string | null
+  description: string | null
+}>
+
+// Source: queries/specialties.ts
+// Variable: specialtyQuery
+// Query: *[_type == "specialty" && slug.current == $slug][0]{    _id,    name, "slug": slug.current,    description,    "tags": *[_type == "faqTag" && specialty._ref == ^._id && defined(slug.current)]      | order(name asc){name, "slug": slug.current}  }
+export type SpecialtyQueryResult = {
+  _id: string
+  name: string | null
+  slug: string | null
+  description: string | null
+  tags: Array<{
+    name: string | null
+    slug: string | null
+  }>
+} | null
+
+// Source: queries/specialties.ts
+// Variable: specialtyQuestionsQuery
+// Query: {  "total": count(*[_type == "question" && specialty._ref == $specialtyId]),  "rows": *[_type == "question" && specialty._ref == $specialtyId && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+export type SpecialtyQuestionsQueryResult = {
+  total: number
+  rows: Array<{
+    _id: string
+    title: string | null
+    slug: string | null
+    shortTitle: string | null
+    askedAt: string | null
+    replyCount: number | null
+    excerpt: string
+    specialty: {
+      name: string | null
+      slug: string | null
+    } | null
+  }>
+}
+
+// Source: queries/tags.ts
+// Variable: faqTagQuery
+// Query: *[_type == "faqTag" && slug.current == $slug][0]{    _id,    name, "slug": slug.current,    description,    "specialty": specialty->{name, "slug": slug.current}  }
+export type FaqTagQueryResult = {
+  _id: string
+  name: string | null
+  slug: string | null
+  description: string | null
+  specialty: {
+    name: string | null
+    slug: string | null
+  } | null
+} | null
+
+// Source: queries/tags.ts
+// Variable: faqTagQuestionsQuery
+// Query: {  "total": count(*[_type == "question" && references($tagId)]),  "rows": *[_type == "question" && references($tagId) && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+export type FaqTagQuestionsQueryResult = {
+  total: number
+  rows: Array<{
+    _id: string
+    title: string | null
+    slug: string | null
+    shortTitle: string | null
+    askedAt: string | null
+    replyCount: number | null
+    excerpt: string
+    specialty: {
+      name: string | null
+      slug: string | null
+    } | null
+  }>
+}
+
+// Source: queries/threads.ts
+// Variable: threadQuery
+// Query: *[_type == "question" && slug.current == $slug][0]{    _id,    title,    "slug": slug.current,    shortTitle,    body,    asker{displayName, ageRange, gender},    askedAt,    language,    "specialty": specialty->{name, "slug": slug.current},    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},    moreInfo  }
+export type ThreadQueryResult = {
+  _id: string
+  title: string | null
+  slug: string | null
+  shortTitle: string | null
+  body: BlockContent | null
+  asker: {
+    displayName: string | null
+    ageRange:
+      | '10~19'
+      | '20~29'
+      | '30~39'
+      | '40~49'
+      | '50~59'
+      | '60~69'
+      | '70~79'
+      | '80~89'
+      | '90+'
+      | 'under 10'
+      | null
+    gender: 'female' | 'male' | 'other' | 'unknown' | null
+  } | null
+  askedAt: string | null
+  language: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant' | null
+  specialty: {
+    name: string | null
+    slug: string | null
+  } | null
+  tags: Array<{
+    name: string | null
+    slug: string | null
+    specialty: string | null
+  }> | null
+  moreInfo: BlockContent | null
+} | null
+
+// Source: queries/threads.ts
+// Variable: threadRepliesQuery
+// Query: *[_type == "reply" && question._ref == $questionId] | order(repliedAt asc, _id asc){    _id,    body,    repliedAt,    "doctor": doctor->{      name,      "slug": slug.current,      credentials,      "specialties": specialties[defined(@->name)]->name    }  }
+export type ThreadRepliesQueryResult = Array<{
+  _id: string
+  body: BlockContent | null
+  repliedAt: string | null
+  doctor: {
+    name: string | null
+    slug: string | null
+    credentials: string | null
+    specialties: Array<string | null> | null
+  } | null
+}>
+
+// Source: queries/threads.ts
+// Variable: threadIdQuery
+// Query: *[_type == "question" && slug.current == $slug][0]._id
+export type ThreadIdQueryResult = string | null
+
 // Source: schemas/validation/queries.ts
 // Variable: slugInUseQuery
 // Query: defined(*[_type == $type && slug.current == $slug && !(_id in [$draftId, $publishedId])][0]._id)
@@ -533,6 +826,26 @@ declare module '@sanity/client' {
     '*[_id in $ids]': ImportExistingDocumentsQueryResult
     '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
+    '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
+    '{\n  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
+    '\n  *[_type == "question" && [title, pt::text(body)] match $terms]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
+    '*[_type == "question" && _id in $ids]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
+    '*[_type == "question" && _id in $ids]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
+    '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
+    '*[_type == "question" && _id in $ids]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
+    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref)]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
+    '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
+    '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
+    '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
+    '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult
+    '\n  *[_type == "specialty" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "tags": *[_type == "faqTag" && specialty._ref == ^._id && defined(slug.current)]\n      | order(name asc){name, "slug": slug.current}\n  }\n': SpecialtyQueryResult
+    '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId]),\n  "rows": *[_type == "question" && specialty._ref == $specialtyId && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
+    '\n  *[_type == "faqTag" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "specialty": specialty->{name, "slug": slug.current}\n  }\n': FaqTagQueryResult
+    '{\n  "total": count(*[_type == "question" && references($tagId)]),\n  "rows": *[_type == "question" && references($tagId) && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': FaqTagQuestionsQueryResult
+    '\n  *[_type == "question" && slug.current == $slug][0]{\n    _id,\n    title,\n    "slug": slug.current,\n    shortTitle,\n    body,\n    asker{displayName, ageRange, gender},\n    askedAt,\n    language,\n    "specialty": specialty->{name, "slug": slug.current},\n    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},\n    moreInfo\n  }\n': ThreadQueryResult
+    '\n  *[_type == "reply" && question._ref == $questionId] | order(repliedAt asc, _id asc){\n    _id,\n    body,\n    repliedAt,\n    "doctor": doctor->{\n      name,\n      "slug": slug.current,\n      credentials,\n      "specialties": specialties[defined(@->name)]->name\n    }\n  }\n': ThreadRepliesQueryResult
+    '\n  *[_type == "question" && slug.current == $slug][0]._id\n': ThreadIdQueryResult
     'defined(*[_type == $type && slug.current == $slug && !(_id in [$draftId, $publishedId])][0]._id)': SlugInUseQueryResult
     'coalesce(*[_id == "drafts." + $id][0].askedAt, *[_id == $id][0].askedAt)': QuestionAskDateQueryResult
     '*[_id in $ids]{name, "specialty": specialty._ref}': TagSpecialtiesQueryResult

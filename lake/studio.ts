@@ -121,3 +121,17 @@ export async function studioResponse(
   }
   return undefined
 }
+
+/**
+ * index.html of the built Studio with the local editor signed in: Studio reads its token from
+ * localStorage, so the page stores it there before Studio starts. Served only by the local lake.
+ */
+export function signInLocalEditor(html: string, projectId: string, token: string): string {
+  const key = JSON.stringify(`__studio_auth_token_${projectId}`)
+  const value = JSON.stringify(JSON.stringify({token}))
+  const script = `<script>localStorage.setItem(${key}, ${value})</script>`.replace(
+    /<(?!\/?script)/g,
+    '\\u003c',
+  )
+  return html.replace('<head>', `<head>${script}`)
+}

@@ -1,24 +1,44 @@
-// npm start: the embedded lake, with a small sample archive imported on first run.
+// npm start: the embedded lake, with a small sample archive imported on first run, the Studio
+// served by the lake (HTTP/2 + TLS, local editor signed in), and the preview site with its JSON
+// API reading from it.
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {closeOnSignals, startLakeServer} from '../lake/server.ts'
+import {serveStatic} from '../lake/staticFiles.ts'
+import {signInLocalEditor} from '../lake/studio.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
+import {createQueryClient} from '../queries/client.ts'
+import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
+import {runSanity} from './sanityCli.ts'
 
 const SAMPLE = join(import.meta.dirname, '..', 'sample', 'archive')
+const STUDIO = join(import.meta.dirname, '..', 'dist')
+const DEFAULT_STUDIO_PORT = 3443
 
 const {values} = parseArgs({
   options: {
     port: {type: 'string'},
+    'web-port': {type: 'string'},
+    'studio-port': {type: 'string'},
     'no-sample': {type: 'boolean', default: false},
     quiet: {type: 'boolean', default: false},
   },
 })
 const settings = lakeSettings(values.port ? {port: Number(values.port)} : {})
 const token = lakeToken(settings.dataDir)
+
+if (!existsSync(join(STUDIO, 'index.html'))) {
+  console.log('Building the Studio for the embedded lake (first run, about a minute)…')
+  // Built for the lake whatever this shell points at: the Studio talks to the server it came from.
+  const {SANITY_PROJECT_ID: _project, SANITY_API_HOST: _host, ...env} = process.env
+  runSanity(['build', '--yes'], env)
+}
+const studioPort = values['studio-port'] ?? process.env.STUDIO_PORT
 const server = await startLakeServer({
   dataDir: settings.dataDir,
   command: 'npm start',
@@ -26,6 +46,11 @@ const server = await startLakeServer({
   port: settings.port,
   host: settings.host,
   datasets: [settings.dataset],
+  securePort: studioPort ? Number(studioPort) : DEFAULT_STUDIO_PORT,
+  fallback: serveStatic({
+    root: STUDIO,
+    transformIndex: (html) => signInLocalEditor(html, LOCAL_PROJECT_ID, token),
+  }),
   ...(values.quiet ? {} : {log: (line: string) => console.log(line)}),
 })
 const client = lakeClient(server.url, settings.dataset, token)
@@ -37,11 +62,32 @@ if (!values['no-sample'] && (await client.fetch('count(*[_type == "question"])')
   )
 }
 
+// The preview reads like any frontend: published perspective and no token, so drafts never show.
+const webPort = values['web-port'] ?? process.env.WEB_PORT
+const web = await startWebServer(
+  createQueryClient({
+    projectId: LOCAL_PROJECT_ID,
+    dataset: settings.dataset,
+    apiHost: server.url,
+    useProjectHostname: false,
+  }),
+  {
+    port: webPort ? Number(webPort) : DEFAULT_WEB_PORT,
+    host: settings.host,
+    log: (line: string) => console.error(line),
+  },
+)
+
+// Studio adds the project id to its API host; *.localhost resolves to this machine in browsers.
+const studioUrl =
+  (server.secureUrl ?? '').replace('://localhost', `://${LOCAL_PROJECT_ID}.localhost`) + '/'
 console.log(`
 Medical Q&A archive is running.
   Content Lake API  ${server.url}   (project "${LOCAL_PROJECT_ID}", dataset "${settings.dataset}")
   data folder       ${settings.dataDir}
   API token         ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
+  Studio            ${studioUrl}   (self-signed certificate: accept the warning once)
+  Preview site      ${web.url}/   (JSON API under ${web.url}/api/)
 Press Ctrl-C to stop.`)
 
 closeOnSignals(server)

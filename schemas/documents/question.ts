@@ -145,6 +145,25 @@ export const questionType = defineType({
       of: [defineArrayMember({type: 'similarThread'})],
     }),
     defineField({
+      name: 'similarComputedAt',
+      title: 'Similar threads computed at',
+      type: 'datetime',
+      description: 'When the computed similar threads were last written (queries/similar).',
+      group: 'medical',
+      readOnly: true,
+    }),
+    defineField({
+      name: 'similarInputHash',
+      title: 'Similar threads input fingerprint',
+      type: 'string',
+      description:
+        'Fingerprint of the title, text, tags, specialty and ranking model the computed entries ' +
+        'were ranked from; when it no longer matches, the list is stale and a live query serves.',
+      group: 'medical',
+      hidden: true,
+      readOnly: true,
+    }),
+    defineField({
       name: 'status',
       title: 'Status',
       type: 'string',

@@ -1,0 +1,29 @@
+// Projection fragments shared by the query modules. Plain strings (not queries): typegen inlines
+// them where a `defineQuery` template uses them.
+
+/** A specialty or FAQ tag as a link: its name and slug. */
+export const linkFields = /* groq */ `name, "slug": slug.current`
+
+/** A question in a list: enough for a title link, an excerpt and a meta line. */
+export const questionListFields = /* groq */ `
+  _id,
+  title,
+  "slug": slug.current,
+  shortTitle,
+  askedAt,
+  replyCount,
+  "excerpt": pt::text(body),
+  "specialty": specialty->{${linkFields}}
+`
+
+/**
+ * Keyset filter (not a projection) for question lists in
+ * `order(coalesce(askedAt, "") desc, _id desc)`: everything after the cursor (`$lastDate`,
+ * `$lastId`), or everything when `$lastId` is null. Undated questions sort last, under "", instead
+ * of dropping out of the comparison.
+ */
+export const questionAfterCursorFilter = /* groq */ `(
+  !defined($lastId) ||
+  coalesce(askedAt, "") < $lastDate ||
+  (coalesce(askedAt, "") == $lastDate && _id < $lastId)
+)`

@@ -1,0 +1,119 @@
+import {execFile} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {lakeToken} from '../../../lake/config.ts'
+import {lakeClient} from '../../../lake/connect.ts'
+import {startLakeServer} from '../../../lake/server.ts'
+import {generateLabelledSet} from '../eval/labelled.ts'
+import {importThreads, threadOf} from './support.ts'
+
+// `npm run similar` end to end on an archive in a data folder (no server running: the command
+// starts one for its duration, as every archive command does).
+
+const run = promisify(execFile)
+const SIMILAR = join(import.meta.dirname, '..', '..', '..', 'scripts', 'similar.ts')
+const SEED = 23
+
+let dir: string
+let ids: string[] = []
+let slugs: string[] = []
+
+function similarCli(args: string[]) {
+  return run(process.execPath, [SIMILAR, ...args], {
+    env: {...process.env, LAKE_DATA_DIR: dir, SANITY_DATASET: 'archive', SANITY_PROJECT_ID: ''},
+  })
+}
+
+interface JsonLine {
+  _id: string
+  title: string
+  similar: {_id: string; title: string; score: number | null}[]
+}
+
+const lines = (stdout: string): JsonLine[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'similar-cli-'))
+  const server = await startLakeServer({
+    dataDir: dir,
+    command: 'test',
+    token: lakeToken(dir),
+    port: 0,
+    host: '127.0.0.1',
+  })
+  try {
+    const client = lakeClient(server.url, 'archive', lakeToken(dir))
+    const questions = generateLabelledSet({seed: SEED}).questions.slice(0, 80)
+    await importThreads(
+      client,
+      questions.map((question) => threadOf(question, SEED)),
+    )
+    const stored: {_id: string; slug: string}[] = await client.fetch(
+      '*[_type == "question"] | order(_id asc)[0...2]{_id, "slug": slug.current}',
+    )
+    ids = stored.map((question) => question._id)
+    slugs = stored.map((question) => question.slug)
+  } finally {
+    await server.close()
+  }
+})
+
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+describe('npm run similar', () => {
+  it('prints one JSON line per question, by slug or id; live lists before any precompute', async () => {
+    const {stdout} = await similarCli([slugs[0] ?? '', ids[1] ?? '', '--json'])
+    const output = lines(stdout)
+    expect(output.map((line) => line._id)).toEqual(ids)
+    for (const line of output) {
+      expect(Object.keys(line).sort()).toEqual(['_id', 'similar', 'title'])
+      expect(typeof line.title).toBe('string')
+      expect(line.similar.length).toBeGreaterThan(0)
+      expect(line.similar.length).toBeLessThanOrEqual(4)
+      for (const entry of line.similar) {
+        expect(Object.keys(entry).sort()).toEqual(['_id', 'score', 'title'])
+        expect(entry.score).toBeNull() // served by the live fallback
+      }
+    }
+  })
+
+  it('recomputes with --recompute, then serves scored lists up to --limit', async () => {
+    const all = await similarCli(['--recompute'])
+    expect(all.stderr).toMatch(/Recomputed 80 lists: 80 written, 0 unchanged/)
+    const {stdout, stderr} = await similarCli([
+      ids[0] ?? '',
+      slugs[1] ?? '',
+      '--json',
+      '--limit',
+      '2',
+      '--recompute',
+    ])
+    expect(stderr).toMatch(/Recomputed \d+ lists: 0 written/)
+    const output = lines(stdout)
+    expect(output).toHaveLength(2)
+    for (const line of output) {
+      expect(line.similar).toHaveLength(2)
+      expect(line.similar.every((entry) => typeof entry.score === 'number')).toBe(true)
+      expect(line.similar.map((entry) => entry._id)).not.toContain(line._id)
+    }
+  })
+
+  it('prints readable lists, and exits 1 naming questions it cannot find', async () => {
+    const result = await similarCli([ids[0] ?? '', 'no-such-question']).then(
+      ({stdout, stderr}) => ({code: 0, stdout, stderr}),
+      (error: {code: number; stdout: string; stderr: string}) => error,
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/No question with id or slug "no-such-question"/)
+    expect(result.stdout).toMatch(
+      new RegExp(`\\(${ids[0]}\\)\\n  1\\. .+  \\[computed 0\\.\\d{3}\\]`),
+    )
+  })
+})

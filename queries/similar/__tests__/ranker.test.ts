@@ -1,0 +1,92 @@
+import {describe, expect, it} from 'vitest'
+import {DEFAULT_RANKER, inputHash, type SimilarSource} from '../config.ts'
+import {generateLabelledSet} from '../eval/labelled.ts'
+import {rankSimilar, SimilarIndex} from '../ranker.ts'
+
+const set = generateLabelledSet({seed: 7})
+const questions: SimilarSource[] = set.questions
+
+function source(id: string, title: string, body: string, extra: Partial<SimilarSource> = {}) {
+  return {_id: id, title, body, tags: [], ...extra}
+}
+
+describe('SimilarIndex', () => {
+  it('ranks the paraphrase above questions that only share words', () => {
+    const index = SimilarIndex.build([
+      source('calf', 'Calf muscle twitching for weeks', 'My calf twitches all day long.'),
+      source('calf2', 'Fasciculations in my lower leg', 'The muscles in my calves keep jumping.'),
+      source('eyelid', 'Eyelid twitching', 'My left eyelid twitches when I read.'),
+      source('cramp', 'Leg cramps at night', 'My calf cramps wake me up.'),
+      source('other', 'Itchy rash on the arms', 'Red itchy patches after a hot shower.'),
+    ])
+    const ranked = rankSimilar(index, 'calf', 3)
+    expect(ranked.map((r) => r._id)[0]).toBe('calf2')
+    expect(ranked.map((r) => r._id)).not.toContain('calf')
+    expect(ranked.map((r) => r._id)).not.toContain('other')
+    expect(ranked.every((r, i) => i === 0 || (ranked[i - 1]?.score ?? 0) >= r.score)).toBe(true)
+    expect(rankSimilar(index, 'unknown', 4)).toEqual([])
+  })
+
+  it('adds tag and specialty bonuses on top of the text score', () => {
+    const docs = [
+      source('q', 'Knee pain when climbing stairs', 'The knee hurts going up.', {
+        specialty: 'ortho',
+        tags: ['knee'],
+      }),
+      source('a', 'Knee pain when climbing stairs', 'The knee hurts going up.', {specialty: 'x'}),
+      source('b', 'Knee pain when climbing stairs', 'The knee hurts going up.', {
+        specialty: 'ortho',
+        tags: ['knee'],
+      }),
+      source('filler', 'Headache', 'Head hurts.'),
+    ]
+    const index = SimilarIndex.build(docs)
+    const [first, second] = index.rank('q', 2)
+    expect(first?._id).toBe('b')
+    expect((first?.score ?? 0) - (second?.score ?? 0)).toBeCloseTo(
+      DEFAULT_RANKER.tagWeight + DEFAULT_RANKER.specialtyWeight,
+      6,
+    )
+    expect(index.scoreFor('q', 'b')).toBeCloseTo(first?.score ?? 0, 9)
+  })
+
+  it('gives the same rankings after upserts, removals and compaction as a fresh build', () => {
+    const base = questions.slice(0, 120)
+    const later = questions.slice(120)
+    const index = SimilarIndex.build(base)
+    for (const question of later) index.upsert(question)
+    // Edit one, delete one, then compare against an index built from the end state.
+    const edited = {...(questions[5] as SimilarSource), title: 'Eyelid twitching every evening'}
+    const deleted = questions[9]?._id ?? ''
+    index.upsert(edited)
+    index.remove(deleted)
+    const endState = questions
+      .filter((q) => q._id !== deleted)
+      .map((q) => (q._id === edited._id ? edited : q))
+    const fresh = SimilarIndex.build(endState)
+    const compare = () => {
+      for (const q of endState.slice(0, 60)) {
+        const a = index.rank(q._id, 5)
+        const b = fresh.rank(q._id, 5)
+        expect(a.map((r) => r._id)).toEqual(b.map((r) => r._id))
+        a.forEach((r, i) => expect(r.score).toBeCloseTo(b[i]?.score ?? 0, 9))
+      }
+    }
+    compare()
+    expect(index.stats().deltaQuestions).toBeGreaterThan(0)
+    index.compact()
+    expect(index.stats().deltaQuestions).toBe(0)
+    compare()
+    expect(index.size).toBe(endState.length)
+    expect(index.has(deleted)).toBe(false)
+    expect(index.inputHash(edited._id)).toBe(inputHash(edited))
+  })
+
+  it('does not re-analyse an unchanged question, only records its new revision', () => {
+    const index = SimilarIndex.build(questions.slice(0, 10))
+    const first = questions[0] as SimilarSource
+    index.upsert({...first, _rev: 'r2'})
+    expect(index.revision(first._id)).toBe('r2')
+    expect(index.stats().deltaQuestions).toBe(0)
+  })
+})

@@ -1,0 +1,300 @@
+import type {Mutation, SanityClient} from '@sanity/client'
+import {withRetry} from '../../importer/target.ts'
+import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, type RankerConfig} from './config.ts'
+import {
+  listedTargets,
+  sameList,
+  SCORE_TOLERANCE,
+  type SimilarEntry,
+  withComputed,
+} from './entries.ts'
+import {fetchQuestionIds, fetchSources, loadSimilarIndex, PUBLISHED} from './load.ts'
+import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
+import type {SimilarIndex} from './ranker.ts'
+
+// Precomputing similar-thread lists and keeping them fresh.
+//
+// computeSimilar ranks each question against the archive and writes its list (curated entries
+// first and untouched, then imported, then the computed ones) with the question's input
+// fingerprint, patching against the revision it read (`ifRevisionID`) in bounded transactions.
+// A question whose list and fingerprint are already right is not written, so a second run writes
+// nothing.
+//
+// recomputeAffected recomputes after some questions changed, touching only the questions whose
+// lists can change (the rule is documented on the function).
+
+export interface ComputeOptions {
+  /** Questions to compute (default: every published question). */
+  ids?: string[]
+  /** An index over the archive to reuse (kept up to date with what is read); built if absent. */
+  index?: SimilarIndex
+  /** Computed entries per question (default 4). */
+  limit?: number
+  config?: RankerConfig
+  /** Patches per transaction (default 50). */
+  transactionSize?: number
+  /** Questions read (and ranked) per request (default 250). */
+  readSize?: number
+  /** Transactions in flight (default 2). */
+  concurrency?: number
+  now?: () => Date
+  onProgress?: (progress: {done: number; total: number; patched: number}) => void
+}
+
+export interface ComputeReport {
+  /** Questions looked at. */
+  questions: number
+  /** Ids of the questions whose list or fingerprint was written. */
+  patched: string[]
+  unchanged: number
+  /** Requested ids that are not published questions. */
+  missing: string[]
+  /** Batches retried after a concurrent edit (revision conflict). */
+  conflicts: number
+  /** Seconds spent building the index (0 when one was passed in). */
+  indexSeconds: number
+  seconds: number
+}
+
+const MAX_CONFLICT_RETRIES = 3
+
+function isConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 409
+  )
+}
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]
+      if (item !== undefined) await work(item)
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(concurrency, items.length)}, worker))
+}
+
+/** Brings the index's copy of `ids` up to date with the dataset (re-reading changed ones only). */
+async function refresh(
+  client: SanityClient,
+  index: SimilarIndex,
+  state: {_id: string; _rev: string}[],
+  requested: string[],
+): Promise<string[]> {
+  const found = new Set(state.map((question) => question._id))
+  const missing = requested.filter((id) => !found.has(id))
+  for (const id of missing) index.remove(id)
+  const outdated = state.filter((question) => index.revision(question._id) !== question._rev)
+  if (outdated.length > 0) {
+    for (const source of await fetchSources(
+      client,
+      outdated.map((question) => question._id),
+    ))
+      index.upsert(source)
+  }
+  return missing
+}
+
+/** Writes lists for `options.ids` (default: all questions). */
+export async function computeSimilar(
+  client: SanityClient,
+  options: ComputeOptions = {},
+): Promise<ComputeReport> {
+  const started = performance.now()
+  const config = options.config ?? DEFAULT_RANKER
+  const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
+  const now = options.now ?? (() => new Date())
+  let indexSeconds = 0
+  let index = options.index
+  if (!index) {
+    index = await loadSimilarIndex(client, {config})
+    indexSeconds = (performance.now() - started) / 1000
+  }
+  const ranker = index
+  const ids = [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort()
+  const transactionSize = options.transactionSize ?? 50
+  const readSize = Math.max(transactionSize, options.readSize ?? 250)
+  const batches: string[][] = []
+  for (let i = 0; i < ids.length; i += readSize) batches.push(ids.slice(i, i + readSize))
+
+  const patched: string[] = []
+  const missing: string[] = []
+  let unchanged = 0
+  let conflicts = 0
+  let done = 0
+
+  /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
+  async function pass(batch: string[]): Promise<string[]> {
+    const state = await withRetry(() => client.fetch(similarStateQuery, {ids: batch}, PUBLISHED))
+    missing.push(...(await refresh(client, ranker, state, batch)))
+    const computedAt = now().toISOString()
+    const writes: {id: string; mutation: Mutation}[] = []
+    for (const question of state) {
+      const stored: SimilarEntry[] = question.similar ?? []
+      const ranked = ranker.rank(question._id, limit, listedTargets(stored))
+      const next = withComputed(stored, ranked)
+      const fingerprint = ranker.inputHash(question._id)
+      const sameEntries = sameList(stored, next)
+      if (sameEntries && question.similarInputHash === fingerprint) {
+        unchanged++
+        continue
+      }
+      writes.push({
+        id: question._id,
+        mutation: {
+          patch: {
+            id: question._id,
+            ifRevisionID: question._rev,
+            set: {
+              ...(sameEntries ? {} : {similar: next}),
+              similarInputHash: fingerprint,
+              similarComputedAt: computedAt,
+            },
+          },
+        },
+      })
+    }
+    const conflicted: string[] = []
+    for (let i = 0; i < writes.length; i += transactionSize) {
+      const chunk = writes.slice(i, i + transactionSize)
+      try {
+        const result = await withRetry(() =>
+          client.mutate(
+            chunk.map(({mutation}) => mutation),
+            {returnDocuments: false, visibility: 'async'},
+          ),
+        )
+        for (const {id} of chunk) {
+          ranker.setRevision(id, result.transactionId)
+          patched.push(id)
+        }
+      } catch (error) {
+        // Someone edited a question of this transaction since it was read: read them again.
+        if (!isConflict(error)) throw error
+        conflicts++
+        conflicted.push(...chunk.map(({id}) => id))
+      }
+    }
+    return conflicted
+  }
+
+  async function runBatch(batch: string[]) {
+    let pending = batch
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_CONFLICT_RETRIES)
+        throw new Error(
+          `Questions kept changing while their lists were written: ${pending.join(', ')}`,
+        )
+      const before = pending.length
+      pending = await pass(pending)
+      done += before - pending.length
+    }
+    options.onProgress?.({done, total: ids.length, patched: patched.length})
+  }
+
+  await inParallel(batches, options.concurrency ?? 2, runBatch)
+  return {
+    questions: ids.length,
+    patched: patched.sort(),
+    unchanged,
+    missing: missing.sort(),
+    conflicts,
+    indexSeconds: Math.round(indexSeconds * 100) / 100,
+    seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
+  }
+}
+
+export interface RecomputeOptions extends Omit<ComputeOptions, 'ids'> {
+  /** How many of a changed question's nearest neighbours are checked (default 50). */
+  fanout?: number
+}
+
+export interface RecomputeReport extends ComputeReport {
+  /** The changed questions as given (draft ids mapped to published ids). */
+  changed: string[]
+  /** The questions recomputed: see recomputeAffected. */
+  affected: string[]
+}
+
+/** Above this share of the archive changed, recomputing everything is cheaper than the search. */
+const BULK_SHARE = 0.2
+
+/**
+ * Recomputes the lists that changes to `changedIds` (edited, created or deleted questions) can
+ * affect, and only those. A question A is affected when
+ *   1. A is one of the changed questions (its own text, tags or specialty changed);
+ *   2. A's stored list references a changed question (it may have left A's top, or been deleted);
+ *   3. a changed question C would now enter A's list: C scores at least A's weakest computed
+ *      entry in A's ranking (or A has fewer computed entries than the limit). Candidates A are
+ *      C's `fanout` nearest neighbours in C's own ranking: to enter A's top, C must share A's
+ *      informative terms, and those questions are C's near neighbours too.
+ * Everything else keeps its list (scores of untouched lists drift by rounding only). Returns the
+ * computeSimilar report with the affected ids.
+ */
+export async function recomputeAffected(
+  client: SanityClient,
+  changedIds: string[],
+  options: RecomputeOptions = {},
+): Promise<RecomputeReport> {
+  const started = performance.now()
+  const config = options.config ?? DEFAULT_RANKER
+  const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
+  const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
+  let indexSeconds = 0
+  let index = options.index
+  if (!index) {
+    index = await loadSimilarIndex(client, {config})
+    indexSeconds = (performance.now() - started) / 1000
+  } else {
+    // Bring the changed questions up to date in the index (new, edited or deleted).
+    const current = await fetchSources(client, changed)
+    const found = new Set(current.map((source) => source._id))
+    for (const source of current) index.upsert(source)
+    for (const id of changed) if (!found.has(id)) index.remove(id)
+  }
+  const existing = changed.filter((id) => index.has(id))
+
+  let affected: string[]
+  if (changed.length > index.size * BULK_SHARE) {
+    affected = index.questionIds()
+  } else {
+    const set = new Set(existing)
+    if (changed.length > 0) {
+      for (const id of await withRetry(() =>
+        client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED),
+      ))
+        set.add(id)
+    }
+    const fanout = options.fanout ?? 50
+    const candidates = new Map<string, string[]>()
+    for (const id of existing) {
+      for (const {_id} of index.rank(id, fanout)) {
+        if (set.has(_id)) continue
+        const list = candidates.get(_id) ?? []
+        list.push(id)
+        candidates.set(_id, list)
+      }
+    }
+    if (candidates.size > 0) {
+      const thresholds = await withRetry(() =>
+        client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED),
+      )
+      for (const {_id, scores} of thresholds) {
+        const computed = (scores ?? []).filter((score): score is number => score !== null)
+        const bar = computed.length < limit ? -Infinity : Math.min(...computed) - SCORE_TOLERANCE
+        if ((candidates.get(_id) ?? []).some((c) => index.scoreFor(_id, c) >= bar)) set.add(_id)
+      }
+    }
+    affected = [...set].sort()
+  }
+
+  const report = await computeSimilar(client, {...options, ids: affected, index, config, limit})
+  return {
+    ...report,
+    changed,
+    affected,
+    indexSeconds: Math.round(indexSeconds * 100) / 100,
+    seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
+  }
+}

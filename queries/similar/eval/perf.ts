@@ -1,0 +1,108 @@
+// node --expose-gc queries/similar/eval/perf.ts [--counts 10000,100000] [--lake 10000]
+// Index build time and memory for generated archives (bench/threads.ts), ranking throughput and
+// incremental updates; with --lake N, the whole path through an embedded lake: import N threads,
+// load the index through the client in pages, precompute every list, re-run, recompute one edit.
+import {parseArgs} from 'node:util'
+import {generateThreads, type ThreadJson} from '../../../bench/threads.ts'
+import {parseJsonl} from '../../../importer/parse/jsonl.ts'
+import type {ParseResult} from '../../../importer/record.ts'
+import {runImport} from '../../../importer/run.ts'
+import {clientTarget} from '../../../importer/target.ts'
+import {startTestLake} from '../../../test/support/lake.ts'
+import {computeSimilar, recomputeAffected} from '../compute.ts'
+import type {SimilarSource} from '../config.ts'
+import {loadSimilarIndex} from '../load.ts'
+import {SimilarIndex} from '../ranker.ts'
+
+const {values} = parseArgs({
+  options: {counts: {type: 'string', default: '10000,100000'}, lake: {type: 'string'}},
+})
+
+const gc = (globalThis as {gc?: () => void}).gc ?? (() => {})
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed(2)} s`
+
+function memory() {
+  gc()
+  const usage = process.memoryUsage()
+  return usage.heapUsed + usage.arrayBuffers
+}
+
+function* sources(count: number): Generator<SimilarSource> {
+  for (const [i, thread] of [...generateThreads({count, seed: 5})].entries()) {
+    yield {
+      _id: `q${i}`,
+      title: thread.title,
+      shortTitle: thread.shortTitle,
+      body: thread.question,
+      specialty: thread.specialty,
+      tags: thread.tags.map((tag) => `${tag.name}|${tag.specialty}`),
+    }
+  }
+}
+
+for (const count of (values.counts ?? '').split(',').filter(Boolean).map(Number)) {
+  const all = [...sources(count)]
+  const before = memory()
+  let started = performance.now()
+  const index = SimilarIndex.build(all)
+  const buildTime = seconds(started)
+  const after = memory()
+  const stats = index.stats()
+  started = performance.now()
+  const probes = Math.min(2000, count)
+  for (let i = 0; i < probes; i++) index.rank(`q${Math.floor((i * count) / probes)}`, 4)
+  const perQuery = (performance.now() - started) / probes
+  started = performance.now()
+  for (let i = 0; i < 100; i++) {
+    const source = all[i * 7]
+    if (source) index.upsert({...source, title: `${source.title} (edited)`})
+  }
+  const upserts = (performance.now() - started) / 100
+  console.log(
+    `${count} questions: build ${buildTime}, index memory ${mb(after - before)} ` +
+      `(typed arrays ${mb(stats.typedBytes)}; ${stats.terms} terms, ${stats.postings} postings); ` +
+      `rank ${perQuery.toFixed(2)} ms/question (all lists ≈ ${((perQuery * count) / 1000).toFixed(0)} s); ` +
+      `upsert ${upserts.toFixed(2)} ms`,
+  )
+}
+
+if (values.lake) {
+  const count = Number(values.lake)
+  const lake = await startTestLake()
+  const client = lake.client({dataset: 'perf'})
+  try {
+    let started = performance.now()
+    const threads: ThreadJson[] = [...generateThreads({count, seed: 5})]
+    async function* records(): AsyncGenerator<ParseResult> {
+      for (const thread of threads) yield* parseJsonl(JSON.stringify(thread), 'perf.jsonl')
+    }
+    await runImport(records(), clientTarget(client, {dryRun: false}))
+    console.log(`lake: imported ${count} threads in ${seconds(started)}`)
+    const before = memory()
+    started = performance.now()
+    const index = await loadSimilarIndex(client)
+    console.log(
+      `lake: index loaded through the client in ${seconds(started)} (${mb(memory() - before)})`,
+    )
+    started = performance.now()
+    const first = await computeSimilar(client, {index})
+    console.log(
+      `lake: computed ${first.questions} lists, ${first.patched.length} written in ${seconds(started)}`,
+    )
+    started = performance.now()
+    const second = await computeSimilar(client, {index})
+    console.log(
+      `lake: second run ${second.patched.length} written, ${second.unchanged} unchanged in ${seconds(started)}`,
+    )
+    const id: string = await client.fetch('*[_type == "question"][0]._id')
+    await client.patch(id).set({title: 'Eyelid twitching at night for weeks'}).commit()
+    started = performance.now()
+    const after = await recomputeAffected(client, [id], {index})
+    console.log(
+      `lake: one edit → ${after.affected.length} affected, ${after.patched.length} written in ${seconds(started)}`,
+    )
+  } finally {
+    await lake.close()
+  }
+}

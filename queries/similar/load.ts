@@ -1,0 +1,57 @@
+import type {SanityClient} from '@sanity/client'
+import {withRetry} from '../../importer/target.ts'
+import type {SimilarSourcesQueryResult} from '../../sanity.types.ts'
+import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
+import {similarQuestionIdsQuery, similarSourcesQuery} from './queries.ts'
+import {SimilarIndex} from './ranker.ts'
+import {bodyText} from './text.ts'
+
+// Reading questions for the ranker through the client, in pages: all ids first (one small
+// query), then pages of documents by id (`_id in $ids` is an index lookup in the lake and in
+// Sanity), so memory stays at one page of documents however large the archive.
+
+export const PUBLISHED = {perspective: 'published'} as const
+
+export const DEFAULT_PAGE_SIZE = 500
+
+export function toSource(document: SimilarSourcesQueryResult[number]): SimilarSource {
+  return {
+    _id: document._id,
+    _rev: document._rev,
+    title: document.title ?? '',
+    ...(document.shortTitle ? {shortTitle: document.shortTitle} : {}),
+    body: bodyText(document.body),
+    ...(document.specialty ? {specialty: document.specialty} : {}),
+    tags: document.tags ?? [],
+    ...(document.askedAt ? {askedAt: document.askedAt} : {}),
+  }
+}
+
+/** Published questions by id (missing ids are left out). */
+export async function fetchSources(client: SanityClient, ids: string[]): Promise<SimilarSource[]> {
+  if (ids.length === 0) return []
+  const documents = await withRetry(() => client.fetch(similarSourcesQuery, {ids}, PUBLISHED))
+  return documents.map(toSource)
+}
+
+export async function fetchQuestionIds(client: SanityClient): Promise<string[]> {
+  return withRetry(() => client.fetch(similarQuestionIdsQuery, {}, PUBLISHED))
+}
+
+/** Every published question, a page at a time. */
+export async function* readSources(
+  client: SanityClient,
+  {pageSize = DEFAULT_PAGE_SIZE}: {pageSize?: number} = {},
+): AsyncGenerator<SimilarSource> {
+  const ids = (await fetchQuestionIds(client)).sort()
+  for (let i = 0; i < ids.length; i += pageSize)
+    yield* await fetchSources(client, ids.slice(i, i + pageSize))
+}
+
+/** Builds the ranker's index over the whole archive. */
+export async function loadSimilarIndex(
+  client: SanityClient,
+  {config = DEFAULT_RANKER, pageSize}: {config?: RankerConfig; pageSize?: number} = {},
+): Promise<SimilarIndex> {
+  return SimilarIndex.buildAsync(readSources(client, pageSize ? {pageSize} : {}), config)
+}

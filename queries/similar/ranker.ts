@@ -1,0 +1,772 @@
+import {DEFAULT_RANKER, inputHash, type RankerConfig, type SimilarSource} from './config.ts'
+import {analyze} from './text.ts'
+
+// The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses.
+//
+// Memory: terms are numbered; each question keeps its terms as a forward list (term id, title
+// tf, body tf: 8 bytes a term) and each term a postings list (question number, title tf, body
+// tf: 8 bytes), both in flat typed arrays (compressed-sparse-row). About 100 MB for 100,000
+// questions of a few paragraphs; no text is kept. Changes after the build go to a small delta
+// segment (new versions appended, old ones tombstoned) merged back by `compact()`, so keeping an
+// index fresh never re-analyses the archive.
+
+export interface Ranked {
+  _id: string
+  score: number
+}
+
+const U16_MAX = 0xffff
+
+class GrowableU32 {
+  data = new Uint32Array(1024)
+  length = 0
+  push(value: number) {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2)
+      bigger.set(this.data)
+      this.data = bigger
+    }
+    this.data[this.length++] = value
+  }
+  finish(): Uint32Array {
+    return this.data.slice(0, this.length)
+  }
+}
+
+class GrowableU16 {
+  data = new Uint16Array(1024)
+  length = 0
+  push(value: number) {
+    if (this.length === this.data.length) {
+      const bigger = new Uint16Array(this.data.length * 2)
+      bigger.set(this.data)
+      this.data = bigger
+    }
+    this.data[this.length++] = Math.min(value, U16_MAX)
+  }
+  finish(): Uint16Array {
+    return this.data.slice(0, this.length)
+  }
+}
+
+/** One question's terms, sorted by term id, with title and body frequencies. */
+interface Forward {
+  terms: Uint32Array
+  titleTf: Uint16Array
+  bodyTf: Uint16Array
+}
+
+interface DeltaPostings {
+  docs: number[]
+  titleTf: number[]
+  bodyTf: number[]
+}
+
+/** Term id → [title tf, body tf] of one question's text. */
+function countTerms(
+  source: SimilarSource,
+  config: RankerConfig,
+  termId: (term: string) => number,
+): {forward: Forward; titleLength: number; bodyLength: number} {
+  const options = {stem: config.stem, synonyms: config.synonyms}
+  const title = analyze(`${source.title}\n${source.shortTitle ?? ''}`, options)
+  const body = config.useBody ? analyze(source.body, options) : []
+  const counts = new Map<number, [number, number]>()
+  for (const term of title) {
+    const id = termId(term)
+    const count = counts.get(id)
+    if (count) count[0]++
+    else counts.set(id, [1, 0])
+  }
+  for (const term of body) {
+    const id = termId(term)
+    const count = counts.get(id)
+    if (count) count[1]++
+    else counts.set(id, [0, 1])
+  }
+  const ids = [...counts.keys()].sort((a, b) => a - b)
+  const forward: Forward = {
+    terms: Uint32Array.from(ids),
+    titleTf: new Uint16Array(ids.length),
+    bodyTf: new Uint16Array(ids.length),
+  }
+  ids.forEach((id, i) => {
+    const [t, b] = counts.get(id) ?? [0, 0]
+    forward.titleTf[i] = Math.min(t, U16_MAX)
+    forward.bodyTf[i] = Math.min(b, U16_MAX)
+  })
+  return {forward, titleLength: title.length, bodyLength: body.length}
+}
+
+/** A bounded min-heap of the best `limit` (score, question) pairs. */
+class TopK {
+  readonly scores: number[] = []
+  readonly docs: number[] = []
+  private readonly limit: number
+  private readonly ids: readonly string[]
+  constructor(limit: number, ids: readonly string[]) {
+    this.limit = limit
+    this.ids = ids
+  }
+  /** a ranks below b: lower score, or equal score and later id (ties break on `_id`). */
+  private below(i: number, j: number): boolean {
+    const a = this.scores[i] ?? 0
+    const b = this.scores[j] ?? 0
+    if (a !== b) return a < b
+    return (this.ids[this.docs[i] ?? 0] ?? '') > (this.ids[this.docs[j] ?? 0] ?? '')
+  }
+  private swap(i: number, j: number) {
+    ;[this.scores[i], this.scores[j]] = [this.scores[j] ?? 0, this.scores[i] ?? 0]
+    ;[this.docs[i], this.docs[j]] = [this.docs[j] ?? 0, this.docs[i] ?? 0]
+  }
+  full(): boolean {
+    return this.scores.length >= this.limit
+  }
+  /** Lowest score kept (when full). */
+  worst(): number {
+    return this.scores[0] ?? -Infinity
+  }
+  offer(score: number, doc: number) {
+    if (this.limit <= 0) return
+    if (this.full() && score < this.worst()) return
+    if (this.scores.length < this.limit) {
+      this.scores.push(score)
+      this.docs.push(doc)
+      for (let i = this.scores.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1
+        if (!this.below(i, parent)) break
+        this.swap(i, parent)
+        i = parent
+      }
+      return
+    }
+    this.scores.push(score)
+    this.docs.push(doc)
+    const last = this.scores.length - 1
+    const beatsWorst = this.below(0, last)
+    this.scores.pop()
+    this.docs.pop()
+    if (!beatsWorst) return
+    this.scores[0] = score
+    this.docs[0] = doc
+    for (let i = 0; ;) {
+      const left = 2 * i + 1
+      const right = left + 1
+      let smallest = i
+      if (left < this.scores.length && this.below(left, smallest)) smallest = left
+      if (right < this.scores.length && this.below(right, smallest)) smallest = right
+      if (smallest === i) break
+      this.swap(i, smallest)
+      i = smallest
+    }
+  }
+  /** Best first. */
+  sorted(): {score: number; doc: number}[] {
+    return this.scores
+      .map((score, i) => ({score, doc: this.docs[i] ?? 0}))
+      .sort((a, b) =>
+        b.score !== a.score
+          ? b.score - a.score
+          : (this.ids[a.doc] ?? '') < (this.ids[b.doc] ?? '')
+            ? -1
+            : 1,
+      )
+  }
+}
+
+interface QueryTerm {
+  term: number
+  /** idf × query weight. */
+  weight: number
+}
+
+export interface IndexStats {
+  questions: number
+  terms: number
+  postings: number
+  deltaQuestions: number
+  /** Bytes held in typed arrays (postings, forward lists, tags). */
+  typedBytes: number
+}
+
+export class SimilarIndex {
+  readonly config: RankerConfig
+  private readonly vocabulary = new Map<string, number>()
+  private df: number[] = []
+
+  // Per question number (base segment first, delta after it).
+  private ids: string[] = []
+  private revisions: (string | undefined)[] = []
+  private hashes: string[] = []
+  private specialties: number[] = []
+  private titleLengths: number[] = []
+  private bodyLengths: number[] = []
+  private alive: boolean[] = []
+  private readonly numberOf = new Map<string, number>()
+  private readonly specialtyIds = new Map<string, number>()
+  private readonly tagIds = new Map<string, number>()
+
+  // Base segment (compressed-sparse-row).
+  private baseCount = 0
+  private forwardOffsets: Uint32Array = new Uint32Array(1)
+  private forwardTerms: Uint32Array = new Uint32Array(0)
+  private forwardTitleTf: Uint16Array = new Uint16Array(0)
+  private forwardBodyTf: Uint16Array = new Uint16Array(0)
+  private postingOffsets: Uint32Array = new Uint32Array(1)
+  private postingDocs: Uint32Array = new Uint32Array(0)
+  private postingTitleTf: Uint16Array = new Uint16Array(0)
+  private postingBodyTf: Uint16Array = new Uint16Array(0)
+  private tagOffsets: Uint32Array = new Uint32Array(1)
+  private tagList: Uint32Array = new Uint32Array(0)
+
+  // Delta segment.
+  private readonly deltaForward = new Map<number, Forward>()
+  private readonly deltaTags = new Map<number, Uint32Array>()
+  private readonly deltaPostings = new Map<number, DeltaPostings>()
+
+  private liveCount = 0
+  private totalTitleLength = 0
+  private totalBodyLength = 0
+  private scratch = new Float64Array(0)
+  private touched = new Uint32Array(0)
+
+  private constructor(config: RankerConfig) {
+    this.config = config
+  }
+
+  /** Builds an index over `sources` (the whole archive: one pass, text is not kept). */
+  static build(
+    sources: Iterable<SimilarSource>,
+    config: RankerConfig = DEFAULT_RANKER,
+  ): SimilarIndex {
+    const builder = new IndexBuilder(config)
+    for (const source of sources) builder.add(source)
+    return builder.finish()
+  }
+
+  /** Builds an index from an async stream of sources (e.g. pages read through the client). */
+  static async buildAsync(
+    sources: AsyncIterable<SimilarSource>,
+    config: RankerConfig = DEFAULT_RANKER,
+  ): Promise<SimilarIndex> {
+    const builder = new IndexBuilder(config)
+    for await (const source of sources) builder.add(source)
+    return builder.finish()
+  }
+
+  /** @internal Used by IndexBuilder. */
+  static fromParts(config: RankerConfig, fill: (index: SimilarIndex) => void): SimilarIndex {
+    const index = new SimilarIndex(config)
+    fill(index)
+    return index
+  }
+
+  get size(): number {
+    return this.liveCount
+  }
+
+  has(id: string): boolean {
+    return this.numberOf.has(id)
+  }
+
+  /** Ids of every question in the index. */
+  questionIds(): string[] {
+    return [...this.numberOf.keys()]
+  }
+
+  revision(id: string): string | undefined {
+    const n = this.numberOf.get(id)
+    return n === undefined ? undefined : this.revisions[n]
+  }
+
+  setRevision(id: string, revision: string) {
+    const n = this.numberOf.get(id)
+    if (n !== undefined) this.revisions[n] = revision
+  }
+
+  /** Fingerprint of the question's inputs as indexed (see `inputHash`). */
+  inputHash(id: string): string | undefined {
+    const n = this.numberOf.get(id)
+    return n === undefined ? undefined : this.hashes[n]
+  }
+
+  /** @internal Term id, creating it. */
+  termId(term: string): number {
+    let id = this.vocabulary.get(term)
+    if (id === undefined) {
+      id = this.vocabulary.size
+      this.vocabulary.set(term, id)
+      this.df.push(0)
+    }
+    return id
+  }
+
+  private internSpecialty(id: string | undefined): number {
+    if (!id) return -1
+    let n = this.specialtyIds.get(id)
+    if (n === undefined) {
+      n = this.specialtyIds.size
+      this.specialtyIds.set(id, n)
+    }
+    return n
+  }
+
+  private internTags(tags: readonly string[]): Uint32Array {
+    const numbers = new Set<number>()
+    for (const tag of tags) {
+      let n = this.tagIds.get(tag)
+      if (n === undefined) {
+        n = this.tagIds.size
+        this.tagIds.set(tag, n)
+      }
+      numbers.add(n)
+    }
+    return Uint32Array.from([...numbers].sort((a, b) => a - b))
+  }
+
+  /** @internal Appends a question's metadata; returns its number. */
+  addMeta(source: SimilarSource, titleLength: number, bodyLength: number): number {
+    const n = this.ids.length
+    this.ids.push(source._id)
+    this.revisions.push(source._rev)
+    this.hashes.push(inputHash(source, this.config))
+    this.specialties.push(this.internSpecialty(source.specialty))
+    this.titleLengths.push(titleLength)
+    this.bodyLengths.push(bodyLength)
+    this.alive.push(true)
+    this.numberOf.set(source._id, n)
+    this.liveCount++
+    this.totalTitleLength += titleLength
+    this.totalBodyLength += bodyLength
+    return n
+  }
+
+  /** @internal Installs the base segment built by IndexBuilder. */
+  setBase(parts: {
+    forwardOffsets: Uint32Array
+    forwardTerms: Uint32Array
+    forwardTitleTf: Uint16Array
+    forwardBodyTf: Uint16Array
+    tags: Uint32Array[]
+  }) {
+    this.baseCount = this.ids.length
+    this.forwardOffsets = parts.forwardOffsets
+    this.forwardTerms = parts.forwardTerms
+    this.forwardTitleTf = parts.forwardTitleTf
+    this.forwardBodyTf = parts.forwardBodyTf
+    this.buildPostings()
+    this.tagOffsets = new Uint32Array(this.baseCount + 1)
+    let total = 0
+    parts.tags.forEach((tags, n) => {
+      total += tags.length
+      this.tagOffsets[n + 1] = total
+    })
+    this.tagList = new Uint32Array(total)
+    parts.tags.forEach((tags, n) => this.tagList.set(tags, this.tagOffsets[n] ?? 0))
+    this.scratch = new Float64Array(this.ids.length)
+  }
+
+  /** @internal */
+  internTagsFor(source: SimilarSource): Uint32Array {
+    return this.internTags(source.tags)
+  }
+
+  /** Inverted lists from the forward lists of the base segment (a counting sort). */
+  private buildPostings() {
+    const terms = this.vocabulary.size
+    const counts = new Uint32Array(terms + 1)
+    for (let n = 0; n < this.baseCount; n++) {
+      if (!this.alive[n]) continue
+      for (let i = this.forwardOffsets[n] ?? 0; i < (this.forwardOffsets[n + 1] ?? 0); i++) {
+        const slot = (this.forwardTerms[i] ?? 0) + 1
+        counts[slot] = (counts[slot] ?? 0) + 1
+      }
+    }
+    const offsets = new Uint32Array(terms + 1)
+    for (let t = 0; t < terms; t++) offsets[t + 1] = (offsets[t] ?? 0) + (counts[t + 1] ?? 0)
+    const total = offsets[terms] ?? 0
+    const docs = new Uint32Array(total)
+    const titleTf = new Uint16Array(total)
+    const bodyTf = new Uint16Array(total)
+    const cursor = offsets.slice(0, terms)
+    for (let n = 0; n < this.baseCount; n++) {
+      if (!this.alive[n]) continue
+      for (let i = this.forwardOffsets[n] ?? 0; i < (this.forwardOffsets[n + 1] ?? 0); i++) {
+        const term = this.forwardTerms[i] ?? 0
+        const at = cursor[term] ?? 0
+        docs[at] = n
+        titleTf[at] = this.forwardTitleTf[i] ?? 0
+        bodyTf[at] = this.forwardBodyTf[i] ?? 0
+        cursor[term] = at + 1
+      }
+    }
+    this.postingOffsets = offsets
+    this.postingDocs = docs
+    this.postingTitleTf = titleTf
+    this.postingBodyTf = bodyTf
+    this.df = Array.from({length: terms}, (_, t) => (offsets[t + 1] ?? 0) - (offsets[t] ?? 0))
+  }
+
+  private forward(n: number): Forward {
+    if (n >= this.baseCount) {
+      return (
+        this.deltaForward.get(n) ?? {
+          terms: new Uint32Array(0),
+          titleTf: new Uint16Array(0),
+          bodyTf: new Uint16Array(0),
+        }
+      )
+    }
+    const start = this.forwardOffsets[n] ?? 0
+    const end = this.forwardOffsets[n + 1] ?? 0
+    return {
+      terms: this.forwardTerms.subarray(start, end),
+      titleTf: this.forwardTitleTf.subarray(start, end),
+      bodyTf: this.forwardBodyTf.subarray(start, end),
+    }
+  }
+
+  private tagsOf(n: number): Uint32Array {
+    if (n >= this.baseCount) return this.deltaTags.get(n) ?? new Uint32Array(0)
+    return this.tagList.subarray(this.tagOffsets[n] ?? 0, this.tagOffsets[n + 1] ?? 0)
+  }
+
+  /** Adds or replaces a question (its old version is tombstoned, the new one goes to the delta). */
+  upsert(source: SimilarSource) {
+    const existing = this.numberOf.get(source._id)
+    if (existing !== undefined && this.hashes[existing] === inputHash(source, this.config)) {
+      if (source._rev) this.revisions[existing] = source._rev
+      return
+    }
+    this.remove(source._id)
+    const {forward, titleLength, bodyLength} = countTerms(source, this.config, (term) =>
+      this.termId(term),
+    )
+    const n = this.addMeta(source, titleLength, bodyLength)
+    this.deltaForward.set(n, forward)
+    this.deltaTags.set(n, this.internTags(source.tags))
+    forward.terms.forEach((term, i) => {
+      this.df[term] = (this.df[term] ?? 0) + 1
+      let postings = this.deltaPostings.get(term)
+      if (!postings) this.deltaPostings.set(term, (postings = {docs: [], titleTf: [], bodyTf: []}))
+      postings.docs.push(n)
+      postings.titleTf.push(forward.titleTf[i] ?? 0)
+      postings.bodyTf.push(forward.bodyTf[i] ?? 0)
+    })
+    if (this.scratch.length < this.ids.length) {
+      const bigger = new Float64Array(Math.max(this.ids.length, this.scratch.length * 2))
+      this.scratch = bigger
+    }
+    if (this.deltaForward.size > Math.max(2000, this.baseCount * 0.1)) this.compact()
+  }
+
+  remove(id: string) {
+    const n = this.numberOf.get(id)
+    if (n === undefined) return
+    this.numberOf.delete(id)
+    this.alive[n] = false
+    this.liveCount--
+    this.totalTitleLength -= this.titleLengths[n] ?? 0
+    this.totalBodyLength -= this.bodyLengths[n] ?? 0
+    for (const term of this.forward(n).terms) this.df[term] = (this.df[term] ?? 1) - 1
+    if (n >= this.baseCount) {
+      this.deltaForward.delete(n)
+      this.deltaTags.delete(n)
+    }
+  }
+
+  /** Merges the delta into the base segment and drops tombstones (no text is re-analysed). */
+  compact() {
+    const live: number[] = []
+    for (let n = 0; n < this.ids.length; n++) if (this.alive[n]) live.push(n)
+    const forwards = live.map((n) => this.forward(n))
+    const tags = live.map((n) => this.tagsOf(n))
+    const total = forwards.reduce((sum, f) => sum + f.terms.length, 0)
+    const offsets = new Uint32Array(live.length + 1)
+    const terms = new Uint32Array(total)
+    const titleTf = new Uint16Array(total)
+    const bodyTf = new Uint16Array(total)
+    let at = 0
+    forwards.forEach((f, i) => {
+      terms.set(f.terms, at)
+      titleTf.set(f.titleTf, at)
+      bodyTf.set(f.bodyTf, at)
+      at += f.terms.length
+      offsets[i + 1] = at
+    })
+    const keep = <T>(values: T[]): T[] => live.map((n) => values[n] as T)
+    this.ids = keep(this.ids)
+    this.revisions = keep(this.revisions)
+    this.hashes = keep(this.hashes)
+    this.specialties = keep(this.specialties)
+    this.titleLengths = keep(this.titleLengths)
+    this.bodyLengths = keep(this.bodyLengths)
+    this.alive = live.map(() => true)
+    this.numberOf.clear()
+    this.ids.forEach((id, n) => this.numberOf.set(id, n))
+    this.deltaForward.clear()
+    this.deltaTags.clear()
+    this.deltaPostings.clear()
+    this.setBase({
+      forwardOffsets: offsets,
+      forwardTerms: terms,
+      forwardTitleTf: titleTf,
+      forwardBodyTf: bodyTf,
+      tags,
+    })
+  }
+
+  private idf(term: number): number {
+    const df = this.df[term] ?? 0
+    const n = this.liveCount
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5))
+  }
+
+  private averageLength(): number {
+    const {titleBoost} = this.config
+    const total = titleBoost * this.totalTitleLength + this.totalBodyLength
+    return Math.max(total / Math.max(this.liveCount, 1), 1)
+  }
+
+  private termScore(
+    titleTf: number,
+    bodyTf: number,
+    length: number,
+    averageLength: number,
+  ): number {
+    const {titleBoost, k1, b} = this.config
+    const tf = titleBoost * titleTf + bodyTf
+    if (tf === 0) return 0
+    return (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / averageLength))
+  }
+
+  private lengthOf(n: number): number {
+    return this.config.titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
+  }
+
+  /** The query's informative terms with their weights (idf × saturated query tf). */
+  private queryTerms(n: number): QueryTerm[] {
+    const {titleBoost, k3, maxQueryTerms, maxDfRatio} = this.config
+    const forward = this.forward(n)
+    const terms: QueryTerm[] = []
+    const dfLimit = Math.max(2, maxDfRatio * this.liveCount)
+    forward.terms.forEach((term, i) => {
+      const tf = titleBoost * (forward.titleTf[i] ?? 0) + (forward.bodyTf[i] ?? 0)
+      if (tf === 0) return
+      const queryWeight = k3 === 0 ? 1 : (tf * (k3 + 1)) / (tf + k3)
+      terms.push({term, weight: this.idf(term) * queryWeight})
+    })
+    terms.sort((a, b) => b.weight - a.weight)
+    const informative = terms.filter(({term}) => (this.df[term] ?? 0) <= dfLimit)
+    return (informative.length > 0 ? informative : terms).slice(0, maxQueryTerms)
+  }
+
+  /** BM25F score of question `n` against its own terms: the normaliser that maps scores to ~[0, 1]. */
+  private selfScore(n: number, query: QueryTerm[], averageLength: number): number {
+    const forward = this.forward(n)
+    const length = this.lengthOf(n)
+    let score = 0
+    for (const {term, weight} of query) {
+      const i = binarySearch(forward.terms, term)
+      if (i < 0) continue
+      score +=
+        weight *
+        this.termScore(forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0, length, averageLength)
+    }
+    return score
+  }
+
+  private bonus(query: number, candidate: number): number {
+    const {tagWeight, specialtyWeight} = this.config
+    let bonus = 0
+    const specialty = this.specialties[query] ?? -1
+    if (specialtyWeight !== 0 && specialty >= 0 && this.specialties[candidate] === specialty)
+      bonus += specialtyWeight
+    if (tagWeight !== 0) {
+      const a = this.tagsOf(query)
+      const b = this.tagsOf(candidate)
+      if (a.length > 0 && b.length > 0) {
+        let shared = 0
+        for (let i = 0, j = 0; i < a.length && j < b.length;) {
+          const x = a[i] ?? 0
+          const y = b[j] ?? 0
+          if (x === y) {
+            shared++
+            i++
+            j++
+          } else if (x < y) i++
+          else j++
+        }
+        bonus += (tagWeight * shared) / Math.sqrt(a.length * b.length)
+      }
+    }
+    return bonus
+  }
+
+  /**
+   * The `limit` questions most similar to `id` (itself and `exclude` left out), best first.
+   * Scores are the BM25F score normalised by the question's score against itself, plus the tag
+   * and specialty bonuses.
+   */
+  rank(id: string, limit: number, exclude: ReadonlySet<string> = new Set()): Ranked[] {
+    const q = this.numberOf.get(id)
+    if (q === undefined || limit <= 0) return []
+    const averageLength = this.averageLength()
+    const query = this.queryTerms(q)
+    const self = this.selfScore(q, query, averageLength)
+    if (self <= 0) return []
+    const {titleBoost, k1, b, tagWeight, specialtyWeight} = this.config
+    const scores = this.scratch
+    if (this.touched.length < scores.length) this.touched = new Uint32Array(scores.length)
+    const touched = this.touched
+    let count = 0
+    const alive = this.alive
+    const titleLengths = this.titleLengths
+    const bodyLengths = this.bodyLengths
+    const k1b = k1 * b
+    const k1c = k1 * (1 - b)
+    // BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b + b·len/avg)), tf = boost·title + body.
+    const accumulate = (n: number, weight: number, titleTf: number, bodyTf: number) => {
+      const tf = titleBoost * titleTf + bodyTf
+      const length = titleBoost * (titleLengths[n] ?? 0) + (bodyLengths[n] ?? 0)
+      const value = (weight * tf * (k1 + 1)) / (tf + k1c + (k1b * length) / averageLength)
+      if (scores[n] === 0) touched[count++] = n
+      scores[n] = (scores[n] ?? 0) + value
+    }
+    const docs = this.postingDocs
+    const titleTfs = this.postingTitleTf
+    const bodyTfs = this.postingBodyTf
+    for (const {term, weight} of query) {
+      const end = this.postingOffsets[term + 1] ?? 0
+      for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
+        const n = docs[i] ?? 0
+        if (alive[n] && n !== q) accumulate(n, weight, titleTfs[i] ?? 0, bodyTfs[i] ?? 0)
+      }
+      const delta = this.deltaPostings.get(term)
+      if (!delta) continue
+      for (let i = 0; i < delta.docs.length; i++) {
+        const n = delta.docs[i] ?? 0
+        if (alive[n] && n !== q) accumulate(n, weight, delta.titleTf[i] ?? 0, delta.bodyTf[i] ?? 0)
+      }
+    }
+    // Top k; the bonus (at most tagWeight + specialtyWeight) is only worked out for questions
+    // whose text score could still make it.
+    const maxBonus = Math.max(tagWeight, 0) + Math.max(specialtyWeight, 0)
+    const top = new TopK(limit, this.ids)
+    for (let i = 0; i < count; i++) {
+      const n = touched[i] ?? 0
+      const text = (scores[n] ?? 0) / self
+      scores[n] = 0
+      if (top.full() && text + maxBonus < top.worst()) continue
+      if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) continue
+      top.offer(text + this.bonus(q, n), n)
+    }
+    return top.sorted().map(({score, doc}) => ({_id: this.ids[doc] ?? '', score}))
+  }
+
+  /** The score `candidateId` gets in `queryId`'s ranking (0 if they share no query term). */
+  scoreFor(queryId: string, candidateId: string): number {
+    const q = this.numberOf.get(queryId)
+    const c = this.numberOf.get(candidateId)
+    if (q === undefined || c === undefined || q === c) return 0
+    const averageLength = this.averageLength()
+    const query = this.queryTerms(q)
+    const self = this.selfScore(q, query, averageLength)
+    if (self <= 0) return 0
+    const forward = this.forward(c)
+    const length = this.lengthOf(c)
+    let score = 0
+    for (const {term, weight} of query) {
+      const i = binarySearch(forward.terms, term)
+      if (i >= 0)
+        score +=
+          weight *
+          this.termScore(forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0, length, averageLength)
+    }
+    return score > 0 ? score / self + this.bonus(q, c) : 0
+  }
+
+  stats(): IndexStats {
+    let deltaPostings = 0
+    for (const postings of this.deltaPostings.values()) deltaPostings += postings.docs.length
+    const typed = [
+      this.forwardOffsets,
+      this.forwardTerms,
+      this.forwardTitleTf,
+      this.forwardBodyTf,
+      this.postingOffsets,
+      this.postingDocs,
+      this.postingTitleTf,
+      this.postingBodyTf,
+      this.tagOffsets,
+      this.tagList,
+      this.scratch,
+    ]
+    return {
+      questions: this.liveCount,
+      terms: this.vocabulary.size,
+      postings: this.postingDocs.length + deltaPostings,
+      deltaQuestions: this.deltaForward.size,
+      typedBytes: typed.reduce((sum, array) => sum + array.byteLength, 0),
+    }
+  }
+}
+
+function binarySearch(values: Uint32Array, target: number): number {
+  let low = 0
+  let high = values.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const value = values[middle] ?? 0
+    if (value === target) return middle
+    if (value < target) low = middle + 1
+    else high = middle - 1
+  }
+  return -1
+}
+
+/** Streams questions into flat forward arrays, then inverts them once. */
+class IndexBuilder {
+  private readonly index: SimilarIndex
+  private readonly offsets = new GrowableU32()
+  private readonly terms = new GrowableU32()
+  private readonly titleTf = new GrowableU16()
+  private readonly bodyTf = new GrowableU16()
+  private readonly tags: Uint32Array[] = []
+
+  constructor(config: RankerConfig) {
+    this.index = SimilarIndex.fromParts(config, () => {})
+    this.offsets.push(0)
+  }
+
+  add(source: SimilarSource) {
+    if (this.index.has(source._id)) throw new Error(`Question ${source._id} is listed twice`)
+    const {forward, titleLength, bodyLength} = countTerms(source, this.index.config, (term) =>
+      this.index.termId(term),
+    )
+    this.index.addMeta(source, titleLength, bodyLength)
+    forward.terms.forEach((term, i) => {
+      this.terms.push(term)
+      this.titleTf.push(forward.titleTf[i] ?? 0)
+      this.bodyTf.push(forward.bodyTf[i] ?? 0)
+    })
+    this.offsets.push(this.terms.length)
+    this.tags.push(this.index.internTagsFor(source))
+  }
+
+  finish(): SimilarIndex {
+    this.index.setBase({
+      forwardOffsets: this.offsets.finish(),
+      forwardTerms: this.terms.finish(),
+      forwardTitleTf: this.titleTf.finish(),
+      forwardBodyTf: this.bodyTf.finish(),
+      tags: this.tags,
+    })
+    return this.index
+  }
+}
+
+/** The `limit` questions most similar to `questionId`, best first (empty if it is not indexed). */
+export function rankSimilar(index: SimilarIndex, questionId: string, limit: number): Ranked[] {
+  return index.rank(questionId, limit)
+}

@@ -1,0 +1,139 @@
+import type {SanityClient} from '@sanity/client'
+import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from './config.ts'
+import {PUBLISHED} from './load.ts'
+import {similarDoctorsQuery, similarFallbackQuery, similarServeQuery} from './queries.ts'
+import {bodyText} from './text.ts'
+
+// Serving a question's similar threads. The stored list is dereferenced in one query (a lookup
+// by id plus a handful of references); a second query finds each listed thread's doctor. When the
+// list is missing or stale, a live GROQ query stands in: same specialty or shared FAQ tags,
+// most shared tags first, then newest. Curated entries are shown first in both cases.
+
+export type SimilarProvenance = 'curated' | 'imported' | 'computed' | 'live'
+
+export interface SimilarThreadLink {
+  _id: string
+  title: string
+  slug: string
+  /** The start of the question, up to ~200 characters. */
+  excerpt: string
+  /** Name of the doctor who replied first, if anyone did. */
+  doctor: string | null
+  /** Name of the thread's specialty. */
+  specialty: string | null
+  /** Similarity score of a computed entry; null for curated, imported and live entries. */
+  score: number | null
+  provenance: SimilarProvenance
+}
+
+const EXCERPT_LENGTH = 200
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  if (flat.length <= EXCERPT_LENGTH) return flat
+  const cut = flat.slice(0, EXCERPT_LENGTH)
+  const space = cut.lastIndexOf(' ')
+  return `${(space > EXCERPT_LENGTH * 0.6 ? cut.slice(0, space) : cut).replace(/[\s.,;:!?]+$/, '')}…`
+}
+
+interface Target {
+  _id: string
+  title: string | null
+  slug: string | null
+  text: string
+  specialty: string | null
+}
+
+type Served = NonNullable<Awaited<ReturnType<typeof fetchServed>>>
+
+function fetchServed(client: SanityClient, id: string) {
+  return client.fetch(similarServeQuery, {id}, PUBLISHED)
+}
+
+/**
+ * Whether the stored list can be served: it has computed entries and was computed from the
+ * question as it is now (same text, tags, specialty and ranking model).
+ */
+export function isStoredListFresh(question: Served): boolean {
+  const entries = question.entries ?? []
+  if (!entries.some((entry) => entry.provenance === 'computed')) return false
+  const current = inputHash(
+    {
+      _id: question._id,
+      title: question.title ?? '',
+      ...(question.shortTitle ? {shortTitle: question.shortTitle} : {}),
+      body: bodyText(question.body),
+      ...(question.specialty ? {specialty: question.specialty} : {}),
+      tags: question.tags ?? [],
+    },
+    DEFAULT_RANKER,
+  )
+  return question.similarInputHash === current
+}
+
+/**
+ * Up to `limit` similar threads of question `questionId` (published), best first: the stored
+ * list (curated, then imported, then computed entries, as stored) when it is fresh; otherwise the
+ * curated and imported entries followed by the live fallback. Threads without a slug (not
+ * publishable) and duplicates are skipped. [] for an unknown question.
+ */
+export async function similarThreadsFor(
+  client: SanityClient,
+  questionId: string,
+  limit: number = DEFAULT_COMPUTED_LIMIT,
+): Promise<SimilarThreadLink[]> {
+  if (limit <= 0) return []
+  const question = await fetchServed(client, questionId)
+  if (!question) return []
+  const fresh = isStoredListFresh(question)
+  const picked: {target: Target; provenance: SimilarProvenance; score: number | null}[] = []
+  const seen = new Set<string>([question._id])
+  const take = (target: Target | null, provenance: SimilarProvenance, score: number | null) => {
+    if (!target?.slug || seen.has(target._id) || picked.length >= limit) return
+    seen.add(target._id)
+    picked.push({target, provenance, score})
+  }
+  for (const entry of question.entries ?? []) {
+    const provenance = entry.provenance ?? 'curated'
+    if (provenance === 'computed' && !fresh) continue
+    take(entry.target, provenance, provenance === 'computed' ? entry.score : null)
+  }
+  if (!fresh && picked.length < limit) {
+    const tags = question.tags ?? []
+    const refs = [...(question.specialty ? [question.specialty] : []), ...tags]
+    if (refs.length > 0) {
+      const live = await client.fetch(
+        similarFallbackQuery,
+        {
+          id: question._id,
+          refs,
+          tags,
+          specialty: question.specialty ?? '',
+          exclude: [...seen],
+          limit: limit - picked.length,
+        },
+        PUBLISHED,
+      )
+      for (const target of live) take(target, 'live', null)
+    }
+  }
+  if (picked.length === 0) return []
+  const doctors = new Map<string, string>()
+  const replies = await client.fetch(
+    similarDoctorsQuery,
+    {ids: picked.map(({target}) => target._id)},
+    PUBLISHED,
+  )
+  for (const {question: id, doctor} of replies)
+    if (id && doctor && !doctors.has(id)) doctors.set(id, doctor)
+  return picked.map(({target, provenance, score}) => ({
+    _id: target._id,
+    title: target.title ?? 'Untitled question',
+    slug: target.slug ?? '',
+    excerpt: excerpt(target.text),
+    doctor: doctors.get(target._id) ?? null,
+    specialty: target.specialty,
+    score,
+    provenance,
+  }))
+}
