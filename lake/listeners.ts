@@ -1,7 +1,7 @@
 import {evaluate, type ExprNode, parse} from 'groq-js'
 import type {DocumentChange, Transaction} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
-import {publishedId, isDraftId, isVersionId} from './ids.ts'
+import {isDraftId, isVersionId} from './ids.ts'
 
 // Listener mutation events in the shape @sanity/client and Studio consume: one event per
 // document per transaction, with whole-value mendoza effects ([0, value] sets the whole document).
@@ -95,14 +95,14 @@ function idsOf(mutation: unknown): string[] {
   return typeof id === 'string' ? [id] : []
 }
 
-/** The submitted mutations that concern one document (query-based ones are kept for all). */
+/**
+ * The submitted mutations that concern one document (query-based ones are kept for all). Only
+ * exact ids: Studio replays an event's mutations on that document, so a publish's
+ * `delete drafts.x` in the event for `x` would make the published document vanish from it.
+ */
 function mutationsFor(mutations: unknown[], documentId: string): unknown[] {
   return mutations.filter((mutation) => {
     const ids = idsOf(mutation)
-    return (
-      ids.length === 0 ||
-      ids.includes(documentId) ||
-      ids.some((id) => publishedId(id) === documentId)
-    )
+    return ids.length === 0 || ids.includes(documentId)
   })
 }

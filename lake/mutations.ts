@@ -219,13 +219,16 @@ export async function planTransaction(
               },
             ])
           }
-          if (ifRevisionID !== undefined && existing._rev !== ifRevisionID) {
+          // Checked against the revision the document had before this transaction, as Sanity does:
+          // a patch split into several raw patches (one per operation) carries one ifRevisionID.
+          const revision = dataset.get(target)?._rev ?? existing._rev
+          if (ifRevisionID !== undefined && revision !== ifRevisionID) {
             throw mutationError([
               {
                 index,
                 id: target,
                 type: 'conflictError',
-                description: `Document by ID "${target}" has unexpected revision ID ("${existing._rev}"), expected ("${String(ifRevisionID)}")`,
+                description: `Document by ID "${target}" has unexpected revision ID ("${revision}"), expected ("${String(ifRevisionID)}")`,
               },
             ])
           }

@@ -1,4 +1,4 @@
-import type {ExprNode} from 'groq-js'
+import {type ExprNode, parse} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
@@ -138,14 +138,18 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
   }
 }
 
-function documentsOf(ids: ReadonlySet<string>, index: DocumentIndex): LakeDocument[] {
+/**
+ * The documents of `ids` in the dataset's own order, so results match an unindexed scan exactly.
+ * Sets straight from one index are already in that order (`put` re-inserts), so only computed
+ * sets (id lists, unions, intersections) are sorted.
+ */
+function documentsOf(ids: ReadonlySet<string>, index: DocumentIndex, sort = true): LakeDocument[] {
   const documents: LakeDocument[] = []
   for (const id of ids) {
     const document = index.get(id)
     if (document) documents.push(document)
   }
-  // Keep the dataset's own order so results match an unindexed scan exactly.
-  return documents.length > 1 ? index.inDatasetOrder(documents) : documents
+  return sort && documents.length > 1 ? index.inDatasetOrder(documents) : documents
 }
 
 function mapChildren(node: unknown, visit: (child: ExprNode) => ExprNode): unknown {
@@ -168,6 +172,125 @@ export interface PlanStats {
 }
 
 /** A copy of `tree` with indexable `*[…]` scans replaced by their candidate documents. */
+// Filters that depend on the document being projected (`*[_type == "reply" && references(^._id)]`
+// inside a projection) cannot be narrowed when planning: the parent is only known per row. Their
+// `*` becomes a per-row index lookup instead, `coalesce({"_ref": <marker> + ^._id}->documents, *)`:
+// the lake's dereference function answers marker references from the reverse-reference or value
+// index. When the parent's value is not a string the marker is null and `*` is scanned as before.
+
+export const REFERENCING_MARKER = '\u0000lake:referencing:'
+export const VALUE_MARKER = '\u0000lake:value:'
+
+/** A parsed `coalesce(null, *)` whose function binding the rewrite reuses. */
+const COALESCE_TEMPLATE = parse('coalesce(null, *)')
+
+/** `expr` as seen from one scope further out (`^._id` in a filter is `_id` of its base's scope). */
+function fromOuterScope(node: ExprNode): ExprNode | undefined {
+  switch (node.type) {
+    case 'Value':
+    case 'Parameter':
+      return node
+    case 'Parent':
+      return node.n > 1 ? {...node, n: node.n - 1} : {type: 'This'}
+    case 'AccessAttribute': {
+      if (node.base === undefined || node.base.type === 'This') return undefined
+      const base = fromOuterScope(node.base)
+      return base ? {...node, base} : undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+function conjuncts(node: ExprNode): ExprNode[] {
+  if (node.type === 'And') return [...conjuncts(node.left), ...conjuncts(node.right)]
+  if (node.type === 'Group') return conjuncts(node.base)
+  return [node]
+}
+
+function mentionsParent(node: ExprNode): boolean {
+  if (node.type === 'Parent') return true
+  return node.type === 'AccessAttribute' && node.base !== undefined && mentionsParent(node.base)
+}
+
+/**
+ * A marker-building expression for the first indexable condition that depends on the parent
+ * (conditions on constants and parameters are planned statically instead).
+ */
+function perRowLookup(expr: ExprNode): ExprNode | undefined {
+  for (const condition of conjuncts(expr)) {
+    if (
+      condition.type === 'FuncCall' &&
+      condition.name === 'references' &&
+      condition.namespace === 'global'
+    ) {
+      const [arg, ...more] = condition.args
+      const outer =
+        arg && more.length === 0 && mentionsParent(arg) ? fromOuterScope(arg) : undefined
+      if (outer)
+        return {
+          type: 'OpCall',
+          op: '+',
+          left: {type: 'Value', value: REFERENCING_MARKER},
+          right: outer,
+        }
+    }
+    if (condition.type === 'OpCall' && condition.op === '==') {
+      for (const [attribute, other] of [
+        [condition.left, condition.right],
+        [condition.right, condition.left],
+      ] as const) {
+        const path = attributePath(attribute)
+        const outer = path && mentionsParent(other) ? fromOuterScope(other) : undefined
+        if (path && outer) {
+          const prefix = `${VALUE_MARKER}${JSON.stringify(path)}\u0000`
+          return {type: 'OpCall', op: '+', left: {type: 'Value', value: prefix}, right: outer}
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+function perRowBase(marker: ExprNode): ExprNode {
+  if (COALESCE_TEMPLATE.type !== 'FuncCall') throw new Error('coalesce template did not parse')
+  const lookup: ExprNode = {
+    type: 'AccessAttribute',
+    name: 'documents',
+    base: {
+      type: 'Deref',
+      base: {
+        type: 'Object',
+        attributes: [{type: 'ObjectAttributeValue', name: '_ref', value: marker}],
+      },
+    },
+  }
+  return {...COALESCE_TEMPLATE, args: [lookup, {type: 'Everything'}]}
+}
+
+/**
+ * The lake's dereference: plain ids from the view, marker references (see `perRowLookup`)
+ * answered from its indexes, in dataset order like the scan they replace.
+ */
+export function dereferenceFrom(index: DocumentIndex, ref: string): LakeDocument | null {
+  const found = (ids: ReadonlySet<string> | undefined) =>
+    ids ? {_id: ref, _type: 'lake.lookup', documents: documentsOf(ids, index, false)} : null
+  if (ref.startsWith(REFERENCING_MARKER)) {
+    return found(index.idsReferencing(ref.slice(REFERENCING_MARKER.length)))
+  }
+  if (ref.startsWith(VALUE_MARKER)) {
+    const rest = ref.slice(VALUE_MARKER.length)
+    const separator = rest.indexOf('\u0000')
+    const path: unknown = JSON.parse(rest.slice(0, separator))
+    return found(
+      Array.isArray(path)
+        ? index.idsWithValue(path.map(String), rest.slice(separator + 1))
+        : undefined,
+    )
+  }
+  return index.get(ref) ?? null
+}
+
 export function planQuery(
   tree: ExprNode,
   index: DocumentIndex,
@@ -178,6 +301,11 @@ export function planQuery(
     if (node.type === 'Filter' && node.base.type === 'Everything') {
       const candidates = candidatesFor(node.expr, index, params)
       const expr = visit(node.expr)
+      const perRow = perRowLookup(node.expr)
+      if (perRow) {
+        if (stats) stats.indexed++
+        return {...node, base: perRowBase(perRow), expr}
+      }
       if (candidates) {
         if (stats) stats.indexed++
         return {...node, base: {type: 'Value', value: documentsOf(candidates, index)}, expr}

@@ -1,7 +1,7 @@
 import {type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
 import type {Dataset, Perspective} from './dataset.ts'
 import {queryParseError} from './errors.ts'
-import {planQuery, type PlanStats} from './planner.ts'
+import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
 
 const PARSE_CACHE_LIMIT = 500
@@ -76,7 +76,7 @@ export async function runQuery(
   const value = await evaluate(tree, {
     dataset: view.documents(),
     params,
-    dereference: options.plain ? undefined : ({_ref}) => view.get(_ref) ?? null,
+    dereference: options.plain ? undefined : ({_ref}) => dereferenceFrom(view, _ref),
   })
   return value.get()
 }

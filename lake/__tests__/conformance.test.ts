@@ -544,6 +544,18 @@ export function defineConformanceSuite(label: string, setup: () => Promise<Confo
         expect(stale.statusCode).toBe(409)
         expect(await client.getDocument(id('doc'))).toEqual(patched)
       })
+
+      it('ifRevisionID: patches in one transaction are checked against the revision before it', async () => {
+        const {type, id} = scope('if-revision-tx')
+        const created = await client.create({_id: id('doc'), _type: type, a: 1, b: 1})
+        // @sanity/mutate encodes one patch with several operations as several raw patches that
+        // share the ifRevisionID; the migration runners send them in one transaction.
+        await client.mutate([
+          {patch: {id: id('doc'), ifRevisionID: created._rev, set: {a: 2}}},
+          {patch: {id: id('doc'), ifRevisionID: created._rev, set: {b: 2}}},
+        ])
+        expect(await client.getDocument(id('doc'))).toMatchObject({a: 2, b: 2})
+      })
     })
 
     describe('system fields', () => {

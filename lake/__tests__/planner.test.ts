@@ -38,6 +38,14 @@ function documents(): LakeDocument[] {
 }
 
 const QUERIES: [string, Record<string, unknown>][] = [
+  [
+    '*[_type == "question"][0...8]{_id, "replies": *[_type == "reply" && references(^._id)]._id}',
+    {},
+  ],
+  ['*[_type == "question"][0...8]{_id, "same": count(*[specialty._ref == ^.specialty._ref])}', {}],
+  ['*[_type == "question"][0...8]{_id, "none": count(*[specialty._ref == ^.missing])}', {}],
+  ['*[_type == "reply"]{n, "q": *[_id == ^.question._ref][0].title}', {}],
+  ['*[_type == "specialty"]{name, "q": *[_type == "question" && ^._id == specialty._ref]._id}', {}],
   ['*[_id == $id][0]{title}', {id: 'q3'}],
   [
     '*[_type == "question" && slug.current == $slug][0]{title, "replies": *[_type == "reply" && references(^._id)]{n}}',

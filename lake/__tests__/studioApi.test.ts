@@ -160,6 +160,44 @@ describe('Actions API', () => {
     expect(await c.fetch('count(*[_id in ["spec-1", "drafts.spec-1"]])')).toBe(0)
   })
 
+  it("tells listeners about a publish with each document's own mutations", async () => {
+    const c = client()
+    await c.create({_id: 'drafts.spec-2', _type: 'specialty', name: 'Urology'})
+    const events: {documentId: string; transition: string; mutations: unknown[]}[] = []
+    let welcomed: () => void = () => {}
+    const welcome = new Promise<void>((resolve) => (welcomed = resolve))
+    const subscription = c
+      .listen(
+        '*[_id in ["spec-2", "drafts.spec-2"]]',
+        {},
+        {events: ['welcome', 'mutation'], includeResult: false, effectFormat: 'mendoza'},
+      )
+      .subscribe((event) => {
+        if (event.type === 'welcome') welcomed()
+        if (event.type === 'mutation') events.push(event)
+      })
+    try {
+      await welcome
+      await c.action({
+        actionType: 'sanity.action.document.publish',
+        draftId: 'drafts.spec-2',
+        publishedId: 'spec-2',
+      })
+      await expect.poll(() => events.length).toBe(2)
+    } finally {
+      subscription.unsubscribe()
+    }
+    // Studio replays `mutations` on the document: the draft's delete must not reach "spec-2".
+    expect(events.find((event) => event.documentId === 'spec-2')).toMatchObject({
+      transition: 'appear',
+      mutations: [{createOrReplace: {_id: 'spec-2', name: 'Urology'}}],
+    })
+    expect(events.find((event) => event.documentId === 'drafts.spec-2')).toMatchObject({
+      transition: 'disappear',
+      mutations: [{delete: {id: 'drafts.spec-2'}}],
+    })
+  })
+
   it('refuses to publish a missing draft and changes nothing', async () => {
     const c = client()
     await expect(
