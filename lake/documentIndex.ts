@@ -23,6 +23,15 @@ export function collectReferences(value: unknown, into: Set<string> = new Set())
   return into
 }
 
+/** The raw and published views hold the same document objects: collect their references once. */
+const referenceCache = new WeakMap<LakeDocument, Set<string>>()
+
+function referencesOf(document: LakeDocument): Set<string> {
+  let references = referenceCache.get(document)
+  if (!references) referenceCache.set(document, (references = collectReferences(document)))
+  return references
+}
+
 function addTo<K>(map: Map<K, Set<string>>, key: K, id: string) {
   let set = map.get(key)
   if (!set) map.set(key, (set = new Set()))
@@ -80,7 +89,7 @@ export class DocumentIndex {
     this.byId.set(document._id, document)
     this.position.set(document._id, this.counter++)
     addTo(this.byType, document._type, document._id)
-    const references = collectReferences(document)
+    const references = referencesOf(document)
     this.referencesOf.set(document._id, references)
     for (const target of references) addTo(this.referencedBy, target, document._id)
     for (const index of this.valueIndexes.values()) {
