@@ -14,6 +14,7 @@ import {DatasetLock} from './lock.ts'
 
 const SNAPSHOT = 'snapshot.ndjson'
 const LOG = 'transactions.log'
+const MIN_COMPACT_BYTES = 64 * 1024 * 1024
 
 interface LogEntry {
   seq: number
@@ -24,7 +25,11 @@ interface LogEntry {
 }
 
 export interface StorageOptions {
-  /** Compact when the log grows past this many bytes. */
+  /**
+   * Compact when the log grows past this many bytes. By default: past 64 MB or the snapshot's
+   * size, whichever is larger, so rewriting the snapshot costs amortised linear time however
+   * large the dataset grows.
+   */
   compactBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
   unsafeNoSync?: boolean
@@ -58,6 +63,8 @@ export class DatasetStorage {
   private readonly options: StorageOptions
   private log: FileHandle
   private logBytes: number
+  /** Size of the last snapshot written or loaded (drives the default compaction threshold). */
+  private snapshotBytes = 0
   /** Serialises commits and compaction. */
   private queue: Promise<unknown> = Promise.resolve()
   /** Listeners called after each durable commit, in commit order. */
@@ -137,7 +144,9 @@ export class DatasetStorage {
       }
       const log = await open(logPath, 'a+')
       await log.truncate(goodBytes)
-      return new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
+      const storage = new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
+      storage.snapshotBytes = (await exists(snapshotPath)) ? (await stat(snapshotPath)).size : 0
+      return storage
     } catch (error) {
       lock.release()
       throw error
@@ -195,7 +204,9 @@ export class DatasetStorage {
         this.logBytes += Buffer.byteLength(line)
         this.dataset.apply(transaction)
         for (const subscriber of this.subscribers) subscriber(transaction)
-        if (this.logBytes > (this.options.compactBytes ?? 64 * 1024 * 1024)) await this.compactNow()
+        const threshold =
+          this.options.compactBytes ?? Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)
+        if (this.logBytes > threshold) await this.compactNow()
       }
       return {transaction, result: built.result}
     })
@@ -209,13 +220,20 @@ export class DatasetStorage {
     const temp = join(this.dir, `${SNAPSHOT}.tmp`)
     const file = await open(temp, 'w')
     try {
+      let bytes = 0
+      const flush = async (lines: string[]) => {
+        const text = `${lines.join('\n')}\n`
+        bytes += Buffer.byteLength(text)
+        await file.write(text)
+      }
       const chunk: string[] = [JSON.stringify({seq: this.dataset.seq, format: 1})]
       for (const document of this.dataset.raw.documents()) {
         chunk.push(JSON.stringify(document))
-        if (chunk.length >= 1000) await file.write(`${chunk.splice(0).join('\n')}\n`)
+        if (chunk.length >= 1000) await flush(chunk.splice(0))
       }
-      if (chunk.length > 0) await file.write(`${chunk.join('\n')}\n`)
+      if (chunk.length > 0) await flush(chunk)
       await file.sync()
+      this.snapshotBytes = bytes
     } finally {
       await file.close()
     }

@@ -316,7 +316,8 @@ function mixedLogLine(n: number): string {
   return `${JSON.stringify({seq: n, id: `tx-${n}`, timestamp, docs})}\n`
 }
 
-describe('crash recovery', {timeout: 30_000}, () => {
+// Each round starts a child process and recovers a dataset: generous limits for a busy 2-core CI.
+describe('crash recovery', {timeout: 120_000}, () => {
   it('keeps every acknowledged transaction, whole, across SIGKILLs', async () => {
     const dir = await dataDir()
     const next = random('log only')
@@ -467,7 +468,7 @@ describe('crash recovery', {timeout: 30_000}, () => {
   )
 })
 
-describe('dataset lock', {timeout: 30_000}, () => {
+describe('dataset lock', {timeout: 120_000}, () => {
   it('refuses a dataset another process holds, naming it, until that process dies', async () => {
     const dir = await dataDir()
     const lake = new Lake({dataDir: dir, command: COMMAND})
