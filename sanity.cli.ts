@@ -16,6 +16,8 @@ export default defineCliConfig({
       './scripts/**/*.ts',
       './lake/**/*.ts',
       './web/**/*.ts',
+      './migrations/**/*.ts',
+      './migrator/**/*.ts',
     ],
     schema: './schema.json',
     generates: './sanity.types.ts',

@@ -493,6 +493,329 @@ export type ImportUnresolvedSimilarQueryResult = Array<{
   }> | null
 }>
 
+// Source: migrations/backfill-slugs/index.ts
+// Variable: backfillSlugOfQuery
+// Query: *[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current
+export type BackfillSlugOfQueryResult = string | null
+
+// Source: migrations/merge-duplicate-doctors/index.ts
+// Variable: mergeReferencingDocumentsQuery
+// Query: *[references($ids)] | order(_id asc)
+export type MergeReferencingDocumentsQueryResult = Array<
+  | {
+      _id: string
+      _type: 'doctor'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialties?: Array<
+        {
+          _key: string
+        } & SpecialtyReference
+      >
+      credentials?: string
+      bio?: BlockContent
+      aliases?: Array<string>
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'faqTag'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialty?: SpecialtyReference
+      description?: string
+    }
+  | {
+      _id: string
+      _type: 'question'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      title?: string
+      slug?: Slug
+      titleKey?: string
+      shortTitle?: string
+      body?: BlockContent
+      asker?: Asker
+      askedAt?: string
+      language?: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant'
+      specialty?: SpecialtyReference
+      tags?: Array<
+        {
+          _key: string
+        } & FaqTagReference
+      >
+      moreInfo?: BlockContent
+      similar?: Array<
+        {
+          _key: string
+        } & SimilarThread
+      >
+      similarComputedAt?: string
+      similarInputHash?: string
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      replyCount?: number
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'reply'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      question?: QuestionReference
+      doctor?: DoctorReference
+      body?: BlockContent
+      repliedAt?: string
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'sanity.fileAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'sanity.imageAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      metadata?: SanityImageMetadata
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'specialty'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      description?: string
+    }
+>
+
+// Source: migrator/queries.ts
+// Variable: migratorTypeIdsQuery
+// Query: *[_type == $type] | order(_id asc)._id
+export type MigratorTypeIdsQueryResult = Array<string>
+
+// Source: migrator/queries.ts
+// Variable: migratorIdsQuery
+// Query: *[!(_id in path("_.**"))] | order(_id asc)._id
+export type MigratorIdsQueryResult = Array<string>
+
+// Source: migrator/queries.ts
+// Variable: migratorDocumentsByIdQuery
+// Query: *[_id in $ids] | order(_id asc)
+export type MigratorDocumentsByIdQueryResult = Array<
+  | {
+      _id: string
+      _type: 'doctor'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialties?: Array<
+        {
+          _key: string
+        } & SpecialtyReference
+      >
+      credentials?: string
+      bio?: BlockContent
+      aliases?: Array<string>
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'faqTag'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      specialty?: SpecialtyReference
+      description?: string
+    }
+  | {
+      _id: string
+      _type: 'question'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      title?: string
+      slug?: Slug
+      titleKey?: string
+      shortTitle?: string
+      body?: BlockContent
+      asker?: Asker
+      askedAt?: string
+      language?: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant'
+      specialty?: SpecialtyReference
+      tags?: Array<
+        {
+          _key: string
+        } & FaqTagReference
+      >
+      moreInfo?: BlockContent
+      similar?: Array<
+        {
+          _key: string
+        } & SimilarThread
+      >
+      similarComputedAt?: string
+      similarInputHash?: string
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      replyCount?: number
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'reply'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      question?: QuestionReference
+      doctor?: DoctorReference
+      body?: BlockContent
+      repliedAt?: string
+      status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
+      reviewedBy?: string
+      reviewedAt?: string
+      source?: Source
+    }
+  | {
+      _id: string
+      _type: 'sanity.fileAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'sanity.imageAsset'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      originalFilename?: string
+      label?: string
+      title?: string
+      description?: string
+      altText?: string
+      sha1hash?: string
+      extension?: string
+      mimeType?: string
+      size?: number
+      assetId?: string
+      uploadId?: string
+      path?: string
+      url?: string
+      metadata?: SanityImageMetadata
+      source?: SanityAssetSourceData
+    }
+  | {
+      _id: string
+      _type: 'specialty'
+      _createdAt: string
+      _updatedAt: string
+      _rev: string
+      name?: string
+      slug?: Slug
+      description?: string
+    }
+>
+
+// Source: migrator/queries.ts
+// Variable: migratorDocumentTypesQuery
+// Query: *[_id in $ids]{_id, _type}
+export type MigratorDocumentTypesQueryResult = Array<
+  | {
+      _id: string
+      _type: 'doctor'
+    }
+  | {
+      _id: string
+      _type: 'faqTag'
+    }
+  | {
+      _id: string
+      _type: 'question'
+    }
+  | {
+      _id: string
+      _type: 'reply'
+    }
+  | {
+      _id: string
+      _type: 'sanity.fileAsset'
+    }
+  | {
+      _id: string
+      _type: 'sanity.imageAsset'
+    }
+  | {
+      _id: string
+      _type: 'specialty'
+    }
+>
+
 // Source: queries/doctors.ts
 // Variable: doctorQuery
 // Query: *[_type == "doctor" && slug.current == $slug][0]{    _id,    name,    "slug": slug.current,    credentials,    bio,    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}  }
@@ -553,8 +876,16 @@ export type SearchQuestionsQueryResult = Array<{
 export type SimilarQuestionIdsQueryResult = Array<string>
 
 // Source: queries/similar/queries.ts
+// Variable: similarRevisionsQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}
+export type SimilarRevisionsQueryResult = Array<{
+  _id: string
+  _rev: string
+}>
+
+// Source: queries/similar/queries.ts
 // Variable: similarSourcesQuery
-// Query: *[_type == "question" && _id in $ids]{    _id, _rev, title, shortTitle, body, askedAt,    "specialty": specialty._ref,    "tags": tags[]._ref  }
+// Query: *[_id in $ids][_type == "question"]{    _id, _rev, title, shortTitle, body, askedAt,    "specialty": specialty._ref,    "tags": tags[]._ref  }
 export type SimilarSourcesQueryResult = Array<{
   _id: string
   _rev: string
@@ -568,7 +899,7 @@ export type SimilarSourcesQueryResult = Array<{
 
 // Source: queries/similar/queries.ts
 // Variable: similarStateQuery
-// Query: *[_type == "question" && _id in $ids]{_id, _rev, similar, similarInputHash}
+// Query: *[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}
 export type SimilarStateQueryResult = Array<{
   _id: string
   _rev: string
@@ -587,7 +918,7 @@ export type SimilarReferrersQueryResult = Array<string>
 
 // Source: queries/similar/queries.ts
 // Variable: similarThresholdsQuery
-// Query: *[_type == "question" && _id in $ids]{_id, "scores": similar[provenance == "computed"].score}
+// Query: *[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}
 export type SimilarThresholdsQueryResult = Array<{
   _id: string
   scores: Array<number | null> | null
@@ -826,14 +1157,21 @@ declare module '@sanity/client' {
     '*[_id in $ids]': ImportExistingDocumentsQueryResult
     '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
+    '*[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current': BackfillSlugOfQueryResult
+    '*[references($ids)] | order(_id asc)': MergeReferencingDocumentsQueryResult
+    '*[_type == $type] | order(_id asc)._id': MigratorTypeIdsQueryResult
+    '*[!(_id in path("_.**"))] | order(_id asc)._id': MigratorIdsQueryResult
+    '*[_id in $ids] | order(_id asc)': MigratorDocumentsByIdQueryResult
+    '*[_id in $ids]{_id, _type}': MigratorDocumentTypesQueryResult
     '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
     '{\n  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
     '\n  *[_type == "question" && [title, pt::text(body)] match $terms]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
-    '*[_type == "question" && _id in $ids]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
-    '*[_type == "question" && _id in $ids]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
+    '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
     '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
-    '*[_type == "question" && _id in $ids]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
+    '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref)]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
     '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult

@@ -2,6 +2,7 @@ import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
 import {initialOnly, looksLikeFullName, maskContactDetails} from '../schemas/validation/privacy.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
+import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
 import {doctorDisplayName, doctorKey, slugify, stableHash, titleKey} from './normalize.ts'
@@ -80,32 +81,59 @@ function ageRange(age: string | undefined) {
   return AGE_RANGES.find((known) => known === range)
 }
 
-/** The fields the importer owns on a question; their hash tells editor edits from source changes. */
-export function importedQuestionContent(question: Partial<QuestionDocument>) {
+/**
+ * The fields the importer owns on a question; their hash tells editor edits from source changes.
+ * Takes any stored document shape (typed or not), so migrations compute the same hash.
+ */
+export function importedQuestionContent(question: Readonly<Record<string, unknown>>) {
   return {
     title: question.title,
-    slug: question.slug?.current,
+    slug: stringField(question.slug, 'current'),
     shortTitle: question.shortTitle,
     body: question.body,
     asker: question.asker,
     askedAt: question.askedAt,
     language: question.language,
-    specialty: question.specialty?._ref,
-    tags: question.tags?.map((tag) => tag._ref),
+    specialty: referenceId(question.specialty),
+    tags: Array.isArray(question.tags) ? question.tags.map(referenceId) : undefined,
     moreInfo: question.moreInfo,
-    similar: question.similar
-      ?.filter((entry) => entry.provenance === 'imported')
-      .map((entry) => entry.sourceTitle),
+    similar: Array.isArray(question.similar)
+      ? question.similar
+          .filter((entry) => stringField(entry, 'provenance') === 'imported')
+          .map((entry) => stringField(entry, 'sourceTitle'))
+      : undefined,
   }
 }
 
-export function importedReplyContent(reply: Partial<ReplyDocument>) {
+export function importedReplyContent(reply: Readonly<Record<string, unknown>>) {
   return {
-    question: reply.question?._ref,
-    doctor: reply.doctor?._ref,
+    question: referenceId(reply.question),
+    doctor: referenceId(reply.doctor),
     body: reply.body,
     repliedAt: reply.repliedAt,
   }
+}
+
+function importedContentHash(document: Readonly<Record<string, unknown>>): string | undefined {
+  if (document._type === 'question') return stableHash(importedQuestionContent(document))
+  if (document._type === 'reply') return stableHash(importedReplyContent(document))
+  return undefined
+}
+
+/**
+ * The `source.contentHash` an imported question or reply should carry after a migration changed
+ * it from `before` to `after`: when it was unedited since import, the hash of its new content, so
+ * it stays unedited (re-imports keep updating it); otherwise undefined (an editor's change stays
+ * an editor's change, and documents that were not imported have no hash to keep).
+ */
+export function contentHashAfterChange(
+  before: Readonly<Record<string, unknown>>,
+  after: Readonly<Record<string, unknown>>,
+): string | undefined {
+  const stored = stringField(before.source, 'contentHash')
+  if (!stored || importedContentHash(before) !== stored) return undefined
+  const next = importedContentHash(after)
+  return next === stored ? undefined : next
 }
 
 function languageOf(record: ThreadRecord): QuestionDocument['language'] {

@@ -24,7 +24,7 @@ export interface MutationEvent {
   identity: string
   mutations: unknown[]
   previousRev?: string
-  resultRev?: string
+  resultRev: string
   timestamp: string
   visibility: 'query'
   transactionTotalEvents: number
@@ -71,7 +71,9 @@ export class ListenerFilter {
         identity: 'lake',
         mutations: mutationsFor(transaction.mutations, change.id),
         ...(change.before?._rev ? {previousRev: change.before._rev} : {}),
-        ...(change.after?._rev ? {resultRev: change.after._rev} : {}),
+        // Always set, as Sanity does: for a deletion it is the transaction's revision. Studio
+        // chains a document's events by previousRev -> resultRev and drops one without it.
+        resultRev: change.after?._rev ?? transaction.id,
         timestamp: transaction.timestamp,
         visibility: 'query',
         transactionTotalEvents: relevant.length,

@@ -162,8 +162,13 @@ describe('Actions API', () => {
 
   it("tells listeners about a publish with each document's own mutations", async () => {
     const c = client()
-    await c.create({_id: 'drafts.spec-2', _type: 'specialty', name: 'Urology'})
+    const {_rev: draftRev} = await c.create({
+      _id: 'drafts.spec-2',
+      _type: 'specialty',
+      name: 'Urology',
+    })
     const events: {documentId: string; transition: string; mutations: unknown[]}[] = []
+    let transactionId = ''
     let welcomed: () => void = () => {}
     const welcome = new Promise<void>((resolve) => (welcomed = resolve))
     const subscription = c
@@ -178,11 +183,12 @@ describe('Actions API', () => {
       })
     try {
       await welcome
-      await c.action({
+      const published = await c.action({
         actionType: 'sanity.action.document.publish',
         draftId: 'drafts.spec-2',
         publishedId: 'spec-2',
       })
+      transactionId = published.transactionId
       await expect.poll(() => events.length).toBe(2)
     } finally {
       subscription.unsubscribe()
@@ -192,9 +198,12 @@ describe('Actions API', () => {
       transition: 'appear',
       mutations: [{createOrReplace: {_id: 'spec-2', name: 'Urology'}}],
     })
+    // Studio chains a document's events previousRev -> resultRev: a deletion needs a resultRev too.
     expect(events.find((event) => event.documentId === 'drafts.spec-2')).toMatchObject({
       transition: 'disappear',
       mutations: [{delete: {id: 'drafts.spec-2'}}],
+      previousRev: draftRev,
+      resultRev: transactionId,
     })
   })
 

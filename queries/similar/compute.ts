@@ -8,8 +8,13 @@ import {
   type SimilarEntry,
   withComputed,
 } from './entries.ts'
-import {fetchQuestionIds, fetchSources, loadSimilarIndex, PUBLISHED} from './load.ts'
-import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
+import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './load.ts'
+import {
+  PUBLISHED,
+  similarReferrersQuery,
+  similarStateQuery,
+  similarThresholdsQuery,
+} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
 
 // Precomputing similar-thread lists and keeping them fresh.
@@ -110,6 +115,9 @@ export async function computeSimilar(
   if (!index) {
     index = await loadSimilarIndex(client, {config})
     indexSeconds = (performance.now() - started) / 1000
+  } else if (!options.ids) {
+    // A whole-archive run on an index built earlier: rank against the archive as it is now.
+    await syncIndex(client, index)
   }
   const ranker = index
   const ids = [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort()
@@ -241,12 +249,31 @@ export async function recomputeAffected(
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
+  if (changed.length === 0) {
+    const nothing = {questions: 0, patched: [], unchanged: 0, missing: [], conflicts: 0}
+    return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}
+  }
   let indexSeconds = 0
   let index = options.index
+  const passed = index !== undefined
   if (!index) {
     index = await loadSimilarIndex(client, {config})
     indexSeconds = (performance.now() - started) / 1000
-  } else {
+  }
+
+  if (changed.length > index.size * BULK_SHARE) {
+    // Many changes: recompute every list (computeSimilar first syncs a passed-in index).
+    const report = await computeSimilar(client, {...options, index, config, limit})
+    const all = index.questionIds().sort()
+    return {
+      ...report,
+      changed,
+      affected: all,
+      indexSeconds: Math.round(indexSeconds * 100) / 100,
+      seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
+    }
+  }
+  if (passed) {
     // Bring the changed questions up to date in the index (new, edited or deleted).
     const current = await fetchSources(client, changed)
     const found = new Set(current.map((source) => source._id))
@@ -254,40 +281,32 @@ export async function recomputeAffected(
     for (const id of changed) if (!found.has(id)) index.remove(id)
   }
   const existing = changed.filter((id) => index.has(id))
-
-  let affected: string[]
-  if (changed.length > index.size * BULK_SHARE) {
-    affected = index.questionIds()
-  } else {
-    const set = new Set(existing)
-    if (changed.length > 0) {
-      for (const id of await withRetry(() =>
-        client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED),
-      ))
-        set.add(id)
+  const set = new Set(existing)
+  for (const id of await withRetry(() =>
+    client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED),
+  ))
+    set.add(id)
+  const fanout = options.fanout ?? 50
+  const candidates = new Map<string, string[]>()
+  for (const id of existing) {
+    for (const {_id} of index.rank(id, fanout)) {
+      if (set.has(_id)) continue
+      const list = candidates.get(_id) ?? []
+      list.push(id)
+      candidates.set(_id, list)
     }
-    const fanout = options.fanout ?? 50
-    const candidates = new Map<string, string[]>()
-    for (const id of existing) {
-      for (const {_id} of index.rank(id, fanout)) {
-        if (set.has(_id)) continue
-        const list = candidates.get(_id) ?? []
-        list.push(id)
-        candidates.set(_id, list)
-      }
-    }
-    if (candidates.size > 0) {
-      const thresholds = await withRetry(() =>
-        client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED),
-      )
-      for (const {_id, scores} of thresholds) {
-        const computed = (scores ?? []).filter((score): score is number => score !== null)
-        const bar = computed.length < limit ? -Infinity : Math.min(...computed) - SCORE_TOLERANCE
-        if ((candidates.get(_id) ?? []).some((c) => index.scoreFor(_id, c) >= bar)) set.add(_id)
-      }
-    }
-    affected = [...set].sort()
   }
+  if (candidates.size > 0) {
+    const thresholds = await withRetry(() =>
+      client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED),
+    )
+    for (const {_id, scores} of thresholds) {
+      const computed = (scores ?? []).filter((score): score is number => score !== null)
+      const bar = computed.length < limit ? -Infinity : Math.min(...computed) - SCORE_TOLERANCE
+      if ((candidates.get(_id) ?? []).some((c) => index.scoreFor(_id, c) >= bar)) set.add(_id)
+    }
+  }
+  const affected = [...set].sort()
 
   const report = await computeSimilar(client, {...options, ids: affected, index, config, limit})
   return {
@@ -297,4 +316,26 @@ export async function recomputeAffected(
     indexSeconds: Math.round(indexSeconds * 100) / 100,
     seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
   }
+}
+
+/** The part of an import report (importer/run.ts ImportReport) recomputation needs. */
+export interface ImportedThreads {
+  threads: {outcome: string; ids: string[]}[]
+}
+
+/**
+ * After an import: recomputes the lists affected by the questions it created or updated (each
+ * thread's first id is its question). Unchanged, kept and failed threads change no list.
+ */
+export function recomputeAfterImport(
+  client: SanityClient,
+  report: ImportedThreads,
+  options: RecomputeOptions = {},
+): Promise<RecomputeReport> {
+  const ids = report.threads.flatMap((thread) =>
+    (thread.outcome === 'created' || thread.outcome === 'updated') && thread.ids[0]
+      ? [thread.ids[0]]
+      : [],
+  )
+  return recomputeAffected(client, ids, options)
 }

@@ -30,12 +30,12 @@ export const DEFAULT_RANKER: RankerConfig = {
   synonyms: true,
   useBody: true,
   titleBoost: 3,
-  k1: 1.2,
-  b: 0.75,
+  k1: 1.6,
+  b: 0.5,
   k3: 8,
   tagWeight: 0.1,
   specialtyWeight: 0.1,
-  maxQueryTerms: 32,
+  maxQueryTerms: 16,
   maxDfRatio: 0.25,
 }
 

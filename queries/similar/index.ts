@@ -6,7 +6,9 @@ export {
   computeSimilar,
   type ComputeOptions,
   type ComputeReport,
+  type ImportedThreads,
   recomputeAffected,
+  recomputeAfterImport,
   type RecomputeOptions,
   type RecomputeReport,
 } from './compute.ts'

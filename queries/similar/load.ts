@@ -2,15 +2,18 @@ import type {SanityClient} from '@sanity/client'
 import {withRetry} from '../../importer/target.ts'
 import type {SimilarSourcesQueryResult} from '../../sanity.types.ts'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
-import {similarQuestionIdsQuery, similarSourcesQuery} from './queries.ts'
+import {
+  PUBLISHED,
+  similarQuestionIdsQuery,
+  similarRevisionsQuery,
+  similarSourcesQuery,
+} from './queries.ts'
 import {SimilarIndex} from './ranker.ts'
 import {bodyText} from './text.ts'
 
 // Reading questions for the ranker through the client, in pages: all ids first (one small
 // query), then pages of documents by id (`_id in $ids` is an index lookup in the lake and in
 // Sanity), so memory stays at one page of documents however large the archive.
-
-export const PUBLISHED = {perspective: 'published'} as const
 
 export const DEFAULT_PAGE_SIZE = 500
 
@@ -27,11 +30,21 @@ export function toSource(document: SimilarSourcesQueryResult[number]): SimilarSo
   }
 }
 
-/** Published questions by id (missing ids are left out). */
-export async function fetchSources(client: SanityClient, ids: string[]): Promise<SimilarSource[]> {
-  if (ids.length === 0) return []
-  const documents = await withRetry(() => client.fetch(similarSourcesQuery, {ids}, PUBLISHED))
-  return documents.map(toSource)
+/** Published questions by id, a page of ids per request (missing ids are left out). */
+export async function fetchSources(
+  client: SanityClient,
+  ids: string[],
+  pageSize = DEFAULT_PAGE_SIZE,
+): Promise<SimilarSource[]> {
+  const sources: SimilarSource[] = []
+  for (let i = 0; i < ids.length; i += pageSize) {
+    const page = ids.slice(i, i + pageSize)
+    const documents = await withRetry(() =>
+      client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED),
+    )
+    sources.push(...documents.map(toSource))
+  }
+  return sources
 }
 
 export async function fetchQuestionIds(client: SanityClient): Promise<string[]> {
@@ -45,7 +58,7 @@ export async function* readSources(
 ): AsyncGenerator<SimilarSource> {
   const ids = (await fetchQuestionIds(client)).sort()
   for (let i = 0; i < ids.length; i += pageSize)
-    yield* await fetchSources(client, ids.slice(i, i + pageSize))
+    yield* await fetchSources(client, ids.slice(i, i + pageSize), pageSize)
 }
 
 /** Builds the ranker's index over the whole archive. */
@@ -54,4 +67,20 @@ export async function loadSimilarIndex(
   {config = DEFAULT_RANKER, pageSize}: {config?: RankerConfig; pageSize?: number} = {},
 ): Promise<SimilarIndex> {
   return SimilarIndex.buildAsync(readSources(client, pageSize ? {pageSize} : {}), config)
+}
+
+/**
+ * Brings an index built earlier up to date with the dataset: questions deleted since are removed,
+ * new and changed ones (by revision) re-read. One small query when nothing changed.
+ */
+export async function syncIndex(client: SanityClient, index: SimilarIndex): Promise<void> {
+  const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED))
+  const present = new Set(revisions.map(({_id}) => _id))
+  for (const id of index.questionIds()) if (!present.has(id)) index.remove(id)
+  const outdated = revisions.filter(({_id, _rev}) => index.revision(_id) !== _rev)
+  for (const source of await fetchSources(
+    client,
+    outdated.map(({_id}) => _id),
+  ))
+    index.upsert(source)
 }

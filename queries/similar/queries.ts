@@ -3,14 +3,26 @@ import {defineQuery} from 'groq'
 // GROQ for the similar-thread engine. Published questions only: drafts are an editor's work in
 // progress; their lists are computed once they are published.
 
+/** Fetch options for every query here, whatever the client's default perspective. */
+export const PUBLISHED = {perspective: 'published'} as const
+
 /** Every published question's id (the index is then read in pages by id). */
 export const similarQuestionIdsQuery = defineQuery(
   `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id`,
 )
 
+// Lookups by id filter on `_id in $ids` first and on the type after: `*[_id in $ids]` is an index
+// lookup everywhere, and the embedded lake (groq-js) evaluates `_type == "question" && _id in $ids`
+// over the candidates about 40 times slower for a few hundred ids.
+
+/** Every published question's revision (to bring a long-lived index up to date). */
+export const similarRevisionsQuery = defineQuery(
+  `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}`,
+)
+
 /** What the ranker reads of a question. */
 export const similarSourcesQuery = defineQuery(
-  `*[_type == "question" && _id in $ids]{
+  `*[_id in $ids][_type == "question"]{
     _id, _rev, title, shortTitle, body, askedAt,
     "specialty": specialty._ref,
     "tags": tags[]._ref
@@ -19,7 +31,7 @@ export const similarSourcesQuery = defineQuery(
 
 /** A question's stored list and fingerprint, with the revision to patch against. */
 export const similarStateQuery = defineQuery(
-  `*[_type == "question" && _id in $ids]{_id, _rev, similar, similarInputHash}`,
+  `*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}`,
 )
 
 /** Questions whose lists point at any of `$ids`. */
@@ -29,7 +41,7 @@ export const similarReferrersQuery = defineQuery(
 
 /** The computed scores on each question's list (the bar a newcomer must clear to enter it). */
 export const similarThresholdsQuery = defineQuery(
-  `*[_type == "question" && _id in $ids]{_id, "scores": similar[provenance == "computed"].score}`,
+  `*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}`,
 )
 
 /** Serving: the question's inputs (to check freshness) and its stored list, dereferenced. */

@@ -1,7 +1,6 @@
 import type {SanityClient} from '@sanity/client'
 import type {SimilarResolveQueryResult} from '../../sanity.types.ts'
-import {PUBLISHED} from './load.ts'
-import {similarResolveQuery} from './queries.ts'
+import {PUBLISHED, similarResolveQuery} from './queries.ts'
 
 /** Questions by id or slug, in the order given (each once); keys that match nothing. */
 export async function resolveQuestions(

@@ -1,7 +1,6 @@
 import type {SanityClient} from '@sanity/client'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from './config.ts'
-import {PUBLISHED} from './load.ts'
-import {similarDoctorsQuery, similarFallbackQuery, similarServeQuery} from './queries.ts'
+import {PUBLISHED, similarDoctorsQuery, similarFallbackQuery, similarServeQuery} from './queries.ts'
 import {bodyText} from './text.ts'
 
 // Serving a question's similar threads. The stored list is dereferenced in one query (a lookup

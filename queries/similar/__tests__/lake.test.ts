@@ -1,7 +1,7 @@
 import type {SanityClient} from '@sanity/client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTestLake, type TestLake} from '../../../test/support/lake.ts'
-import {computeSimilar, recomputeAffected} from '../compute.ts'
+import {computeSimilar, recomputeAffected, recomputeAfterImport} from '../compute.ts'
 import {type SimilarEntry, listedTargets} from '../entries.ts'
 import {generateLabelledSet, type LabelledQuestion} from '../eval/labelled.ts'
 import {keepSimilarFresh} from '../freshness.ts'
@@ -267,6 +267,55 @@ describe('recomputeAffected', () => {
   })
 })
 
+describe('recomputeAfterImport', () => {
+  it('lists a newly imported paraphrase where it belongs, and nothing for a no-op import', async () => {
+    const mate = set.questions.find((q) => q.concept === 'sleep-apnea')
+    if (!mate) throw new Error('no sleep apnea question')
+    const thread = {
+      ...threadOf(mate, SEED),
+      url: 'https://qa.example.org/labelled/apnea-again',
+      title: 'My husband snores loudly and stops breathing in his sleep',
+      question: 'He snores every night and sometimes stops breathing, then gasps for air.',
+    }
+    const report = await importThreads(client, [thread])
+    const id = report.threads[0]?.ids[0] ?? ''
+    const recomputed = await recomputeAfterImport(client, report)
+    expect(recomputed.changed).toEqual([id])
+    expect(recomputed.patched).toContain(id)
+    const after = await stored()
+    expect(computedTargets(after.get(id)).map((t) => labelOf.get(t ?? '')?.concept)).toContain(
+      'sleep-apnea',
+    )
+    const listing = [...after.values()].filter((q) => computedTargets(q).includes(id))
+    expect(listing.length).toBeGreaterThan(0)
+    expect(listing.every((q) => recomputed.patched.includes(q._id))).toBe(true)
+
+    const again = await importThreads(client, [thread])
+    expect(again.summary.unchanged).toBe(1)
+    const nothing = await recomputeAfterImport(client, again)
+    expect(nothing).toMatchObject({changed: [], affected: [], patched: []})
+  })
+})
+
+describe('recomputeAfterImport on a first import', () => {
+  it('computes every list when most of the archive is new', async () => {
+    const bulk = lake.client({dataset: 'similar-bulk'})
+    const questions = generateLabelledSet({seed: 12}).questions.slice(0, 40)
+    const report = await importThreads(
+      bulk,
+      questions.map((question) => threadOf(question, 12)),
+    )
+    const recomputed = await recomputeAfterImport(bulk, report)
+    expect(recomputed.changed).toHaveLength(40)
+    expect(recomputed.affected).toHaveLength(40)
+    expect(recomputed.patched).toHaveLength(40)
+    const lists: {similar: SimilarEntry[] | null}[] = await bulk.fetch(
+      '*[_type == "question"]{similar}',
+    )
+    expect(lists.every((question) => question.similar?.length === 4)).toBe(true)
+  })
+})
+
 describe('similarThreadsFor', () => {
   it('dereferences a fresh stored list: title, slug, excerpt, doctor, specialty, score', async () => {
     const id = memberOf('migraine')
@@ -380,6 +429,22 @@ describe('keepSimilarFresh (post-commit subscriber on the lake)', () => {
       expect(picked?.similar?.[0]?._key).toBe('pick')
       expect(computedTargets(picked)).not.toContain(pick)
       expect(computedTargets(picked)).toHaveLength(4)
+
+      // A deleted question leaves every computed list it was on.
+      const gone = memberOf('bleeding-gums')
+      const listing = [...(await stored()).values()].filter((q) =>
+        computedTargets(q).includes(gone),
+      )
+      expect(listing.length).toBeGreaterThan(0)
+      await client.delete({
+        query: '*[_type == "reply" && question._ref == $id]',
+        params: {id: gone},
+      })
+      await client.delete(gone)
+      await freshness.flush()
+      const remaining = await stored()
+      for (const question of listing)
+        expect(computedTargets(remaining.get(question._id))).not.toContain(gone)
       expect(errors).toEqual([])
     } finally {
       await freshness.stop()

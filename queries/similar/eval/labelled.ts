@@ -208,3 +208,23 @@ export function generateLabelledSet({seed}: {seed: number}): LabelledSet {
     .filter((query) => query.relevant.size > 0)
   return {questions: shuffled, queries}
 }
+
+/**
+ * `count` questions drawn from the concepts at random (no labels): an archive-sized corpus with
+ * the labelled set's longer, more varied text, for measuring the index at scale.
+ */
+export function* generateQuestions({
+  count,
+  seed,
+}: {
+  count: number
+  seed: number
+}): Generator<LabelledQuestion> {
+  const random = createRandom(seed)
+  const concepts = [...CONCEPTS, ...SINGLETONS]
+  for (let i = 0; i < count; i++) {
+    const concept = random.pick(concepts)
+    const shortTitle = random.chance(0.4) ? random.pick(concept.titles) : undefined
+    yield member(concept, random.pick(concept.titles), random, `g${seed}-${i}`, shortTitle)
+  }
+}

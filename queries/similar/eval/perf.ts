@@ -1,4 +1,5 @@
-// node --expose-gc queries/similar/eval/perf.ts [--counts 10000,100000] [--lake 10000]
+// node --expose-gc queries/similar/eval/perf.ts [--counts 10000,100000] [--corpus threads|labelled]
+//   [--lake 10000]
 // Index build time and memory for generated archives (bench/threads.ts), ranking throughput and
 // incremental updates; with --lake N, the whole path through an embedded lake: import N threads,
 // load the index through the client in pages, precompute every list, re-run, recompute one edit.
@@ -13,9 +14,15 @@ import {computeSimilar, recomputeAffected} from '../compute.ts'
 import type {SimilarSource} from '../config.ts'
 import {loadSimilarIndex} from '../load.ts'
 import {SimilarIndex} from '../ranker.ts'
+import {generateQuestions} from './labelled.ts'
+import {similarThreadsFor} from '../serve.ts'
 
 const {values} = parseArgs({
-  options: {counts: {type: 'string', default: '10000,100000'}, lake: {type: 'string'}},
+  options: {
+    counts: {type: 'string', default: '10000,100000'},
+    corpus: {type: 'string', default: 'threads'},
+    lake: {type: 'string'},
+  },
 })
 
 const gc = (globalThis as {gc?: () => void}).gc ?? (() => {})
@@ -28,7 +35,13 @@ function memory() {
   return usage.heapUsed + usage.arrayBuffers
 }
 
+/** bench/threads.ts archives (tiny vocabulary), or `--corpus labelled` (longer, varied text). */
 function* sources(count: number): Generator<SimilarSource> {
+  if (values.corpus === 'labelled') {
+    for (const [i, question] of [...generateQuestions({count, seed: 5})].entries())
+      yield {...question, _id: `q${i}`}
+    return
+  }
   for (const [i, thread] of [...generateThreads({count, seed: 5})].entries()) {
     yield {
       _id: `q${i}`,
@@ -95,8 +108,18 @@ if (values.lake) {
     console.log(
       `lake: second run ${second.patched.length} written, ${second.unchanged} unchanged in ${seconds(started)}`,
     )
-    const id: string = await client.fetch('*[_type == "question"][0]._id')
+    const sample: string[] = await client.fetch('*[_type == "question"][0...200]._id')
+    started = performance.now()
+    for (const id of sample) await similarThreadsFor(client, id, 4)
+    const served = (performance.now() - started) / sample.length
+    const id = sample[0] ?? ''
     await client.patch(id).set({title: 'Eyelid twitching at night for weeks'}).commit()
+    started = performance.now()
+    for (let i = 0; i < 20; i++) await similarThreadsFor(client, id, 4)
+    const live = (performance.now() - started) / 20
+    console.log(
+      `lake: serving ${served.toFixed(1)} ms per question (stored list), ${live.toFixed(1)} ms (live fallback)`,
+    )
     started = performance.now()
     const after = await recomputeAffected(client, [id], {index})
     console.log(

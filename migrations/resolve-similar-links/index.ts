@@ -1,0 +1,55 @@
+import {at, defineMigration, type NodePatch, patch, set} from 'sanity/migrate'
+import {titleKey} from '../../importer/normalize.ts'
+import {isDraftId, isObject, publishedId} from '../../migrator/nodes.ts'
+import {referenceId, stringField} from '../../schemas/values.ts'
+
+// "Similar Q&A" entries the importer could not resolve keep the title the source page showed.
+// Once a question with that title is in the archive (imported later, or written by an editor),
+// the entry becomes a weak reference to it, as the importer would have made it. Titles match
+// by their normalised key (case, accents, punctuation ignored) against each published question's
+// stored title key and its current title. An entry never points at its own question, nor at a
+// question the list already references. Resolved entries are not looked at again, so a second
+// run changes nothing.
+//
+// Two passes over the questions: the first builds the title index (a title key and an id per
+// published question), the second patches the questions with entries it can resolve.
+
+function addTitle(index: Map<string, string>, key: string | undefined, id: string) {
+  if (!key) return
+  const known = index.get(key)
+  // Two questions with one title: the smallest id wins, so every run picks the same one.
+  if (known === undefined || id < known) index.set(key, id)
+}
+
+export default defineMigration({
+  title: 'Resolve unresolved similar-thread titles that now match a question',
+  documentTypes: ['question'],
+  async *migrate(documents) {
+    const byTitle = new Map<string, string>()
+    for await (const question of documents()) {
+      if (isDraftId(question._id)) continue
+      addTitle(byTitle, stringField(question, 'titleKey'), question._id)
+      addTitle(byTitle, titleKey(stringField(question, 'title') ?? ''), question._id)
+    }
+
+    for await (const question of documents()) {
+      const similar = Array.isArray(question.similar) ? question.similar : []
+      const self = publishedId(question._id)
+      const referenced = new Set(similar.map((entry) => referenceId(entry?.question)))
+      const patches: NodePatch[] = []
+      for (const [index, entry] of similar.entries()) {
+        if (!isObject(entry) || referenceId(entry.question)) continue
+        const key =
+          stringField(entry, 'titleKey') ?? titleKey(stringField(entry, 'sourceTitle') ?? '')
+        const target = key ? byTitle.get(key) : undefined
+        if (!target || target === self || referenced.has(target)) continue
+        referenced.add(target)
+        const item = typeof entry._key === 'string' ? {_key: entry._key} : index
+        patches.push(
+          at(['similar', item, 'question'], set({_type: 'reference', _ref: target, _weak: true})),
+        )
+      }
+      if (patches.length > 0) yield patch(question._id, patches, {ifRevision: question._rev})
+    }
+  },
+})
