@@ -5,6 +5,7 @@ import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {type ImportProgress, type ImportReport, runImport} from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
+import {recomputeAffected} from '../queries/similar/index.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
 
@@ -15,7 +16,8 @@ Options:
   --dry-run            compare with the dataset and report, write nothing
   --out <file>         write NDJSON for "sanity dataset import" instead of writing to a dataset
   --report <file>      write a JSON report of every input thread
-  --keep-asker-names   store askers' names as scraped (default: initial only)`
+  --keep-asker-names   store askers' names as scraped (default: initial only)
+  --no-similar         skip recomputing similar-thread lists for the imported questions`
 
 const {values, positionals} = parseArgs({
   allowPositionals: true,
@@ -24,6 +26,7 @@ const {values, positionals} = parseArgs({
     out: {type: 'string'},
     report: {type: 'string'},
     'keep-asker-names': {type: 'boolean', default: false},
+    'no-similar': {type: 'boolean', default: false},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
@@ -78,9 +81,20 @@ async function importInto(target: ImportTarget): Promise<ImportReport> {
 try {
   const report = values.out
     ? await importInto(ndjsonTarget(values.out))
-    : await withArchiveClient('npm run import', (client) =>
-        importInto(clientTarget(client, {dryRun: values['dry-run']})),
-      )
+    : await withArchiveClient('npm run import', async (client) => {
+        const imported = await importInto(clientTarget(client, {dryRun: values['dry-run']}))
+        // Precomputed similar lists for the questions this run wrote and the ones they affect.
+        const changed = imported.threads
+          .filter((thread) => thread.outcome === 'created' || thread.outcome === 'updated')
+          .flatMap((thread) => thread.ids.slice(0, 1))
+        if (!values['dry-run'] && !values['no-similar'] && changed.length > 0) {
+          const similar = await recomputeAffected(client, changed)
+          console.log(
+            `Similar threads: ${similar.patched.length} lists written, ${similar.unchanged} unchanged (${similar.seconds}s).`,
+          )
+        }
+        return imported
+      })
   if (interactive) process.stderr.write('\n')
   const {summary} = report
   for (const thread of report.threads) {
