@@ -1,4 +1,5 @@
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
+import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {createRandom, cumulativeWeights, type Random} from './random.ts'
 
 // A seeded synthetic archive in the shape of the content model: 40 specialties, ~500 FAQ tags,
@@ -297,18 +298,6 @@ const TAG_QUALIFIERS = [
   'Persistent',
 ] as const
 
-const AGE_RANGES = [
-  'under 10',
-  '10~19',
-  '20~29',
-  '30~39',
-  '40~49',
-  '50~59',
-  '60~69',
-  '70~79',
-  '80~89',
-  '90+',
-] as const
 const AGE_WEIGHTS = cumulativeWeights([2, 8, 22, 24, 18, 12, 8, 4, 1.5, 0.5])
 const GENDERS = ['female', 'male', 'other', 'unknown'] as const
 const GENDER_WEIGHTS = cumulativeWeights([52, 44, 1, 3])

@@ -1,8 +1,8 @@
-import {existsSync} from 'node:fs'
 import {mkdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {type Browser, chromium, type Locator, type Page} from 'playwright-core'
+import type {Browser, Locator, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {launchChromium} from '../support/chromium.ts'
 import {type StudioArchive, startStudioArchive} from '../support/studioArchive.ts'
 
 // An editor's day, end to end, on the imported sample archive: the built Studio served by a lake
@@ -10,7 +10,6 @@ import {type StudioArchive, startStudioArchive} from '../support/studioArchive.t
 // (published perspective, no token) to show what readers see. One screenshot per step in
 // test-results/studio/.
 
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'studio')
 /** The document form takes ~10 s to appear the first time; everything else is much quicker. */
 const UI_TIMEOUT = 60_000
@@ -33,30 +32,13 @@ let archive: StudioArchive | undefined
 let browser: Browser | undefined
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Browser tests need Debian's Chromium at ${CHROMIUM}: run "apt-get install chromium" ` +
-        '(.ci/run installs it in CI).',
-    )
-  }
   await mkdir(SCREENSHOTS, {recursive: true})
   await rm(join(SCREENSHOTS, 'failure.png'), {force: true})
   archive = await startStudioArchive()
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // The lake's certificate is self-signed.
-      '--ignore-certificate-errors',
-    ],
-  })
+  browser = await launchChromium([
+    // The lake's certificate is self-signed.
+    '--ignore-certificate-errors',
+  ])
 }, 90_000)
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
-import {existsSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
-import {type Browser, chromium, type Page} from 'playwright-core'
+import type {Browser, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {launchChromium} from '../support/chromium.ts'
 import {
   KNEE_CLICKING,
   KNEECAP_PAIN,
@@ -14,34 +14,15 @@ import {
 // thread page served from a test lake, sees the sections of the archive page and follows a
 // Similar Q&A link. One screenshot per step in test-results/.
 
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'browser')
 
 let archive: PreviewArchive | undefined
 let browser: Browser | undefined
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Browser tests need Debian's Chromium at ${CHROMIUM}: run "apt-get install chromium" ` +
-        '(.ci/run installs it in CI).',
-    )
-  }
   await mkdir(SCREENSHOTS, {recursive: true})
   archive = await startPreviewArchive()
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
 }, 90_000)
 
 afterAll(async () => {
