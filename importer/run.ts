@@ -12,6 +12,7 @@ import {
 import {stableHash} from './normalize.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 import type {ExistingDocument, ImportTarget} from './target.ts'
+import {mergeImportedSimilar} from '../queries/similar/entries.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
@@ -108,7 +109,8 @@ function mergeSimilar(
   imported: SimilarEntry[],
   stored: SimilarEntry[] | undefined,
 ): SimilarEntry[] {
-  return [...imported, ...(stored ?? []).filter((entry) => entry.provenance !== 'imported')]
+  // The similar-thread engine's own rule: curated first, then imported, then computed.
+  return mergeImportedSimilar(imported, stored)
 }
 
 function storedSimilar(document: ExistingDocument): SimilarEntry[] | undefined {

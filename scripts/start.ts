@@ -13,6 +13,7 @@ import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
 import {createQueryClient} from '../queries/client.ts'
+import {keepSimilarFresh} from '../queries/similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
 
@@ -89,5 +90,14 @@ Medical Q&A archive is running.
   Studio            ${studioUrl}   (self-signed certificate: accept the warning once)
   Preview site      ${web.url}/   (JSON API under ${web.url}/api/)
 Press Ctrl-C to stop.`)
+
+// Edits made in the Studio keep precomputed similar-thread lists fresh (what a Sanity Function
+// does on the hosted platform).
+keepSimilarFresh({
+  storage: await server.lake.storage(settings.dataset),
+  client,
+  onError: (error) =>
+    console.error(`similar threads: ${error instanceof Error ? error.message : error}`),
+})
 
 closeOnSignals(server)
