@@ -106,12 +106,27 @@ async function startReply(page: Page, doctor: string, text: string): Promise<Loc
 }
 
 /**
- * Publishes the document in `pane`: done when `isPublished` (a look at the lake) says so and
- * Studio has caught up (no draft left, so its Publish button is disabled again).
+ * Publishes the document in `pane` the way an editor does: leave the field, wait until Studio
+ * shows the edits saved and valid, click Publish. (A click while the last keystrokes are still
+ * syncing schedules the publish, and Studio cancels it with "Validation errors" if a validation
+ * run on the way flags the half-synced body as empty.) Done when `isPublished` (a look at the
+ * lake) says so and Studio has caught up: no draft left, so Publish is disabled again.
  */
 async function publishDocument(pane: Locator, isPublished: () => Promise<boolean>) {
+  await pane.getByTestId('document-panel-document-title').click()
+  let settledChecks = 0
+  await expect
+    .poll(
+      async () => {
+        const saving = /Saving/.test(await pane.getByTestId('pane-footer').innerText())
+        const errors = await pane.getByTestId('input-validation-icon-error').count()
+        settledChecks = saving || errors > 0 ? 0 : settledChecks + 1
+        return settledChecks
+      },
+      {timeout: UI_TIMEOUT, interval: 250},
+    )
+    .toBeGreaterThanOrEqual(4)
   const button = pane.getByTestId('action-publish')
-  // Waits until Studio enables the button (the edits are saved and valid).
   await button.click({timeout: UI_TIMEOUT})
   await expect.poll(isPublished, {timeout: 30_000, interval: 250}).toBe(true)
   await expect.poll(() => button.isDisabled(), {timeout: 30_000, interval: 250}).toBe(true)
