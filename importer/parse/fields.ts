@@ -1,4 +1,5 @@
-import type {ThreadRecord} from '../record.ts'
+import {joinLines} from '../portableText.ts'
+import type {ThreadRecord, ThreadSimilar} from '../record.ts'
 
 // Field-level parsing of the strings the archive prints ("CHEN, 20~29 year old female. Ask Date:
 // 2015/07/14", "Dr. Lan Shengxing reply Neurology"): every file format carries the same strings.
@@ -132,4 +133,66 @@ export const SECTIONS: Record<string, Section> = {
   'more info': 'moreInfo',
   'similar q&a': 'similar',
   'related faq': 'faq',
+}
+
+/** One line of a "Similar Q&A" section; `heading` marks a line that starts a new entry by itself. */
+export interface SimilarLine {
+  text: string
+  heading?: boolean
+}
+
+interface SimilarDraft {
+  title: string
+  excerpt: string[]
+  doctor?: string
+  specialty?: string
+  /** Set once the entry's "Dr. X reply Y" line has been read. */
+  reply?: string[]
+}
+
+/**
+ * Entries are: title, question excerpt, "Dr. X reply Y", reply excerpt, "[Read More] <title>".
+ * A `readMore` line closes an entry (its first group, if any, is the title); so does a heading.
+ * A section cut mid-entry keeps what it has. Shared by the page-text and HTML parsers.
+ */
+export function readSimilarEntries(
+  lines: Iterable<SimilarLine>,
+  readMore: RegExp,
+): ThreadSimilar[] {
+  const entries: ThreadSimilar[] = []
+  let draft: SimilarDraft | undefined
+  const close = (readMoreTitle?: string) => {
+    const title = draft?.title ?? readMoreTitle
+    if (title) {
+      const entry: ThreadSimilar = {title}
+      if (draft?.excerpt.length) entry.excerpt = joinLines(draft.excerpt)
+      if (draft?.doctor) entry.doctor = draft.doctor
+      if (draft?.specialty) entry.specialty = draft.specialty
+      if (draft?.reply?.length) entry.replyExcerpt = joinLines(draft.reply)
+      entries.push(entry)
+    }
+    draft = undefined
+  }
+  for (const {text: line, heading} of lines) {
+    const more = readMore.exec(line)
+    if (more) {
+      close(more[1] || undefined)
+      continue
+    }
+    if (draft && heading) close()
+    if (!draft) {
+      draft = {title: line, excerpt: []}
+      continue
+    }
+    const header = draft.reply ? undefined : parseReplyHeader(line)
+    if (header) {
+      draft.doctor = header.doctor
+      if (header.specialty) draft.specialty = header.specialty
+      draft.reply = []
+    } else {
+      ;(draft.reply ?? draft.excerpt).push(line)
+    }
+  }
+  close()
+  return entries
 }

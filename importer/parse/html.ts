@@ -8,7 +8,6 @@ import {JSDOM, VirtualConsole} from 'jsdom'
 import {Schema} from '@sanity/schema'
 import {isArraySchemaType, type ArraySchemaType} from '@sanity/types'
 import {blockContentType} from '../../schemas/objects/blockContent.ts'
-import {joinLines} from '../portableText.ts'
 import type {
   ParseResult,
   RecordOrigin,
@@ -22,6 +21,7 @@ import {
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  readSimilarEntries,
   SECTIONS,
   type Section,
   splitTitle,
@@ -689,60 +689,12 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
 
 // --- Similar Q&A and Related FAQ ------------------------------------------------------------
 
-interface SimilarDraft {
-  title: string
-  excerpt: string[]
-  doctor?: string
-  specialty?: string
-  reply?: string[]
-}
-
 const READ_MORE = /^(?:\[\s*Read More\s*\]\s*(.*)|Read More\s*[»›>]*)$/i
 
-/**
- * Entries are: title, question excerpt, "Dr. X reply Y", reply excerpt, "[Read More] <title>".
- * "Read More" closes an entry; so does a heading, for pages that link titles instead.
- */
+/** "Read More" closes an entry; so does a heading, for pages that link titles instead. */
 function readSimilar(units: readonly Unit[]): ThreadSimilar[] {
-  const entries: ThreadSimilar[] = []
-  let draft: SimilarDraft | undefined
-  const close = (readMoreTitle?: string) => {
-    const title = draft?.title ?? readMoreTitle
-    if (title) {
-      const entry: ThreadSimilar = {title}
-      if (draft?.excerpt.length) entry.excerpt = joinLines(draft.excerpt)
-      if (draft?.doctor) entry.doctor = draft.doctor
-      if (draft?.specialty) entry.specialty = draft.specialty
-      if (draft?.reply?.length) entry.replyExcerpt = joinLines(draft.reply)
-      entries.push(entry)
-    }
-    draft = undefined
-  }
-  for (const unit of units) {
-    for (const line of unit.lines) {
-      const readMore = READ_MORE.exec(line)
-      if (readMore) {
-        close(readMore[1] || undefined)
-        continue
-      }
-      if (draft && unit.heading) close()
-      if (!draft) {
-        draft = {title: line, excerpt: []}
-        continue
-      }
-      const header = draft.reply ? undefined : parseReplyHeader(line)
-      if (header) {
-        draft.doctor = header.doctor
-        if (header.specialty) draft.specialty = header.specialty
-        draft.reply = []
-      } else {
-        const text = draft.reply ?? draft.excerpt
-        text.push(line)
-      }
-    }
-  }
-  close()
-  return entries
+  const lines = units.flatMap((unit) => unit.lines.map((text) => ({text, heading: unit.heading})))
+  return readSimilarEntries(lines, READ_MORE)
 }
 
 /** Tag names, each followed by "(Specialty)" on its own line or the same one. */

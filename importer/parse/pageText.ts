@@ -1,4 +1,4 @@
-import {joinLines, textToPortableText} from '../portableText.ts'
+import {textToPortableText} from '../portableText.ts'
 import type {
   ParseResult,
   RecordOrigin,
@@ -12,6 +12,7 @@ import {
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  readSimilarEntries,
   SECTIONS,
   type Section,
   splitTitle,
@@ -168,57 +169,10 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
   return replies
 }
 
-interface SimilarDraft {
-  title?: string
-  excerpt: string[]
-  doctor?: string
-  specialty?: string
-  /** Set once the entry's "Dr. X reply Y" line has been read. */
-  reply?: string[]
-}
-
-/**
- * Entries are: title, question excerpt, "Dr. X reply Y", reply excerpt, "[Read More] <title>".
- * "[Read More]" closes an entry; a page cut mid-entry keeps what it has.
- */
+/** Entries end at "[Read More] <title>"; a page cut mid-entry keeps what it has. */
 function readSimilar(lines: readonly string[]): ThreadSimilar[] {
-  const entries: ThreadSimilar[] = []
-  let draft: SimilarDraft | undefined
-  const close = (readMoreTitle?: string) => {
-    const title = draft?.title ?? readMoreTitle
-    if (title) {
-      const entry: ThreadSimilar = {title}
-      if (draft?.excerpt.length) entry.excerpt = joinLines(draft.excerpt)
-      if (draft?.doctor) entry.doctor = draft.doctor
-      if (draft?.specialty) entry.specialty = draft.specialty
-      if (draft?.reply?.length) entry.replyExcerpt = joinLines(draft.reply)
-      entries.push(entry)
-    }
-    draft = undefined
-  }
-  for (const line of lines) {
-    if (!line) continue
-    const readMore = /^\[\s*Read More\s*\]\s*(.*)$/i.exec(line)
-    if (readMore) {
-      close(readMore[1] || undefined)
-      continue
-    }
-    if (!draft) {
-      draft = {title: line, excerpt: []}
-      continue
-    }
-    const header = draft.reply ? undefined : parseReplyHeader(line)
-    if (header) {
-      draft.doctor = header.doctor
-      if (header.specialty) draft.specialty = header.specialty
-      draft.reply = []
-    } else {
-      const text = draft.reply ?? draft.excerpt
-      text.push(line)
-    }
-  }
-  close()
-  return entries
+  const text = lines.filter((line) => line).map((line) => ({text: line}))
+  return readSimilarEntries(text, /^\[\s*Read More\s*\]\s*(.*)$/i)
 }
 
 /** Tag lines, each followed by its "(Specialty)" line. */
