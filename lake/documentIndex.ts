@@ -1,5 +1,9 @@
-// One view of a dataset (raw, published or drafts) with the indexes the query planner uses:
-// by `_id`, by `_type`, and references reversed (which documents reference X).
+import {isDraftId, isVersionId} from './ids.ts'
+
+// The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
+// `_type`, references reversed (which documents reference X) and equality indexes on attribute
+// paths. One index holds every document; the published and drafts perspectives are views over
+// it (lake/views.ts), so loading 100k+ documents builds each index once.
 
 export interface LakeDocument {
   _id: string
@@ -10,26 +14,39 @@ export interface LakeDocument {
   [key: string]: unknown
 }
 
+/** What the planner, text search and dereferencing read of one perspective. */
+export interface DocumentIndex {
+  get(id: string): LakeDocument | undefined
+  /** Every document, in the order of a full scan. */
+  documents(): LakeDocument[]
+  /** Sorts documents of this view into full-scan order. */
+  inDatasetOrder(documents: LakeDocument[]): LakeDocument[]
+  /** Each set iterates in full-scan order. */
+  idsOfType(type: string): ReadonlySet<string>
+  idsReferencing(id: string): ReadonlySet<string>
+  /**
+   * Ids of documents whose value at `path` equals `value`; undefined when the index cannot tell
+   * (null and objects: `x == null` also matches documents without the field).
+   */
+  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined
+}
+
 /** Every `_ref` in a document, at any depth. */
 export function collectReferences(value: unknown, into: Set<string> = new Set()): Set<string> {
   if (Array.isArray(value)) {
-    for (const item of value) collectReferences(item, into)
+    for (const item of value)
+      if (typeof item === 'object' && item !== null) collectReferences(item, into)
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, field] of Object.entries(value)) {
-      if (key === '_ref' && typeof field === 'string') into.add(field)
-      else if (typeof field === 'object' && field !== null) collectReferences(field, into)
+    // for…in rather than Object.entries: this runs over every object of every document on load.
+    const record = value as Record<string, unknown>
+    for (const key in record) {
+      const field = record[key]
+      if (key === '_ref') {
+        if (typeof field === 'string') into.add(field)
+      } else if (typeof field === 'object' && field !== null) collectReferences(field, into)
     }
   }
   return into
-}
-
-/** The raw and published views hold the same document objects: collect their references once. */
-const referenceCache = new WeakMap<LakeDocument, Set<string>>()
-
-function referencesOf(document: LakeDocument): Set<string> {
-  let references = referenceCache.get(document)
-  if (!references) referenceCache.set(document, (references = collectReferences(document)))
-  return references
 }
 
 function addTo<K>(map: Map<K, Set<string>>, key: K, id: string) {
@@ -60,11 +77,13 @@ function isPrimitive(value: unknown): value is Primitive {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
 }
 
-export class DocumentIndex {
-  readonly byId = new Map<string, LakeDocument>()
+const EMPTY: ReadonlySet<string> = new Set()
+
+/** Every document of a dataset (the raw perspective), indexed. */
+export class RawIndex implements DocumentIndex {
+  private readonly byId = new Map<string, LakeDocument>()
   private readonly byType = new Map<string, Set<string>>()
   private readonly referencedBy = new Map<string, Set<string>>()
-  private readonly referencesOf = new Map<string, Set<string>>()
   /** Equality indexes on attribute paths ("slug.current"), built on first use, then maintained. */
   private readonly valueIndexes = new Map<
     string,
@@ -73,30 +92,46 @@ export class DocumentIndex {
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
   private counter = 0
+  /** Drafts and versions held: while there are none, the other views are this one. */
+  private unpublished = 0
   /** Cached array of all documents for full scans; rebuilt lazily after a change. */
   private all: LakeDocument[] | undefined
+  /** Bumped on every change, so views know when to drop their caches. */
+  version = 0
 
   get size(): number {
     return this.byId.size
+  }
+
+  get hasUnpublished(): boolean {
+    return this.unpublished > 0
   }
 
   get(id: string): LakeDocument | undefined {
     return this.byId.get(id)
   }
 
+  has(id: string): boolean {
+    return this.byId.has(id)
+  }
+
+  positionOf(id: string): number {
+    return this.position.get(id) ?? -1
+  }
+
   put(document: LakeDocument) {
-    this.remove(document._id)
-    this.byId.set(document._id, document)
-    this.position.set(document._id, this.counter++)
-    addTo(this.byType, document._type, document._id)
-    const references = referencesOf(document)
-    this.referencesOf.set(document._id, references)
-    for (const target of references) addTo(this.referencedBy, target, document._id)
+    const id = document._id
+    this.remove(id)
+    this.byId.set(id, document)
+    this.position.set(id, this.counter++)
+    if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    addTo(this.byType, document._type, id)
+    for (const target of collectReferences(document)) addTo(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(document, index.path)
-      if (isPrimitive(value)) addTo(index.ids, value, document._id)
+      if (isPrimitive(value)) addTo(index.ids, value, id)
     }
-    this.all = undefined
+    this.changed()
   }
 
   remove(id: string) {
@@ -104,20 +139,22 @@ export class DocumentIndex {
     if (!existing) return
     this.byId.delete(id)
     this.position.delete(id)
+    if (isDraftId(id) || isVersionId(id)) this.unpublished--
     removeFrom(this.byType, existing._type, id)
-    for (const target of this.referencesOf.get(id) ?? []) removeFrom(this.referencedBy, target, id)
-    this.referencesOf.delete(id)
+    // Stored documents are never modified in place, so their references are found again.
+    for (const target of collectReferences(existing)) removeFrom(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeFrom(index.ids, value, id)
     }
-    this.all = undefined
+    this.changed()
   }
 
-  /**
-   * Ids of documents whose value at `path` equals `value`; undefined when the index cannot tell
-   * (null and objects: `x == null` also matches documents without the field).
-   */
+  private changed() {
+    this.all = undefined
+    this.version++
+  }
+
   idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
     if (!isPrimitive(value)) return undefined
     const key = path.join('.')
@@ -130,7 +167,7 @@ export class DocumentIndex {
       }
       this.valueIndexes.set(key, index)
     }
-    return index.ids.get(value) ?? new Set()
+    return index.ids.get(value) ?? EMPTY
   }
 
   documents(): LakeDocument[] {
@@ -138,21 +175,16 @@ export class DocumentIndex {
     return this.all
   }
 
-  /** Sorts documents of this index into full-scan order. */
   inDatasetOrder(documents: LakeDocument[]): LakeDocument[] {
     const at = (document: LakeDocument) => this.position.get(document._id) ?? 0
     return documents.sort((a, b) => at(a) - at(b))
   }
 
   idsOfType(type: string): ReadonlySet<string> {
-    return this.byType.get(type) ?? new Set()
+    return this.byType.get(type) ?? EMPTY
   }
 
   idsReferencing(id: string): ReadonlySet<string> {
-    return this.referencedBy.get(id) ?? new Set()
-  }
-
-  types(): string[] {
-    return [...this.byType.keys()]
+    return this.referencedBy.get(id) ?? EMPTY
   }
 }

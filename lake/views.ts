@@ -1,0 +1,184 @@
+import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
+import {DRAFTS_PREFIX, isDraftId, isVersionId, publishedId} from './ids.ts'
+
+// The published and drafts perspectives as views over the raw index rather than indexes of their
+// own: drafts and versions are few next to published documents, so filtering (or overlaying)
+// the raw index's sets while iterating costs little, and loading builds every index once. While
+// the dataset holds no drafts or versions, a view hands out the raw sets themselves.
+
+function isPublishedId(id: string): boolean {
+  return !isDraftId(id) && !isVersionId(id)
+}
+
+/** A raw id set seen through a view: membership and iteration translated, order kept. */
+class ViewSet implements ReadonlySet<string> {
+  private readonly raw: ReadonlySet<string>
+  private readonly accepts: (id: string) => string | undefined
+  private readonly contains: (id: string) => boolean
+
+  constructor(
+    raw: ReadonlySet<string>,
+    /** The view's id for a raw id, or undefined when the view hides that document. */
+    accepts: (id: string) => string | undefined,
+    contains: (id: string) => boolean,
+  ) {
+    this.raw = raw
+    this.accepts = accepts
+    this.contains = contains
+  }
+
+  /** An upper bound (the planner only uses it to pick the smaller side of an intersection). */
+  get size(): number {
+    return this.raw.size
+  }
+
+  has(id: string): boolean {
+    return this.contains(id)
+  }
+
+  *keys(): SetIterator<string> {
+    for (const id of this.raw) {
+      const viewId = this.accepts(id)
+      if (viewId !== undefined) yield viewId
+    }
+  }
+
+  values(): SetIterator<string> {
+    return this.keys()
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys()
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const id of this) yield [id, id]
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
+    for (const id of this) callback(id, id, this)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'ViewSet'
+  }
+}
+
+abstract class View implements DocumentIndex {
+  protected readonly raw: RawIndex
+  private cached: {version: number; documents: LakeDocument[]} | undefined
+
+  constructor(raw: RawIndex) {
+    this.raw = raw
+  }
+
+  abstract get(id: string): LakeDocument | undefined
+  /** The view's id for a raw id, or undefined when this view hides that document. */
+  protected abstract accepts(id: string): string | undefined
+  /** Whether `set` (a raw set) holds the document this view shows as `id`. */
+  protected abstract contains(set: ReadonlySet<string>, id: string): boolean
+  /** The raw id whose position a view document takes in a full scan. */
+  protected abstract rawIdOf(document: LakeDocument): string
+
+  private through(set: ReadonlySet<string>): ReadonlySet<string> {
+    if (!this.raw.hasUnpublished) return set
+    return new ViewSet(
+      set,
+      (id) => this.accepts(id),
+      (id) => this.contains(set, id),
+    )
+  }
+
+  documents(): LakeDocument[] {
+    if (!this.raw.hasUnpublished) return this.raw.documents()
+    if (this.cached?.version !== this.raw.version) {
+      const documents: LakeDocument[] = []
+      for (const document of this.raw.documents()) {
+        const viewId = this.accepts(document._id)
+        const shown = viewId === undefined ? undefined : this.get(viewId)
+        if (shown) documents.push(shown)
+      }
+      this.cached = {version: this.raw.version, documents}
+    }
+    return this.cached.documents
+  }
+
+  inDatasetOrder(documents: LakeDocument[]): LakeDocument[] {
+    const at = (document: LakeDocument) => this.raw.positionOf(this.rawIdOf(document))
+    return documents.sort((a, b) => at(a) - at(b))
+  }
+
+  idsOfType(type: string): ReadonlySet<string> {
+    return this.through(this.raw.idsOfType(type))
+  }
+
+  idsReferencing(id: string): ReadonlySet<string> {
+    return this.through(this.raw.idsReferencing(id))
+  }
+
+  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
+    // The drafts view's documents carry ids of their own (`_id`, `_originalId`).
+    if (path[0] === '_id' || path[0] === '_originalId') return undefined
+    const set = this.raw.idsWithValue(path, value)
+    return set && this.through(set)
+  }
+}
+
+/** The published perspective: the raw documents without drafts and versions. */
+export class PublishedView extends View {
+  get(id: string): LakeDocument | undefined {
+    return isPublishedId(id) ? this.raw.get(id) : undefined
+  }
+
+  protected accepts(id: string): string | undefined {
+    return isPublishedId(id) ? id : undefined
+  }
+
+  protected contains(set: ReadonlySet<string>, id: string): boolean {
+    return isPublishedId(id) && set.has(id)
+  }
+
+  protected rawIdOf(document: LakeDocument): string {
+    return document._id
+  }
+}
+
+/**
+ * The drafts perspective: each draft overlaid on its published document under the published id
+ * (carrying `_originalId`), published documents without a draft as they are, no versions. An
+ * overlay takes its draft's place in a full scan.
+ */
+export class DraftsView extends View {
+  private readonly overlays = new WeakMap<LakeDocument, LakeDocument>()
+
+  private overlay(draft: LakeDocument): LakeDocument {
+    let overlay = this.overlays.get(draft)
+    if (!overlay) {
+      overlay = {...draft, _id: publishedId(draft._id), _originalId: draft._id}
+      this.overlays.set(draft, overlay)
+    }
+    return overlay
+  }
+
+  get(id: string): LakeDocument | undefined {
+    if (!isPublishedId(id)) return undefined
+    const draft = this.raw.get(`${DRAFTS_PREFIX}${id}`)
+    return draft ? this.overlay(draft) : this.raw.get(id)
+  }
+
+  protected accepts(id: string): string | undefined {
+    if (isDraftId(id)) return publishedId(id)
+    if (isVersionId(id) || this.raw.has(`${DRAFTS_PREFIX}${id}`)) return undefined
+    return id
+  }
+
+  protected contains(set: ReadonlySet<string>, id: string): boolean {
+    if (!isPublishedId(id)) return false
+    const draft = `${DRAFTS_PREFIX}${id}`
+    return this.raw.has(draft) ? set.has(draft) : set.has(id)
+  }
+
+  protected rawIdOf(document: LakeDocument): string {
+    return typeof document._originalId === 'string' ? document._originalId : document._id
+  }
+}
