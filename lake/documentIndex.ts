@@ -55,6 +55,20 @@ function addTo<K>(map: Map<K, Set<string>>, key: K, id: string) {
   set.add(id)
 }
 
+function pushTo(map: Map<string, string[]>, key: string, id: string) {
+  const list = map.get(key)
+  if (list) list.push(id)
+  else map.set(key, [id])
+}
+
+function pullFrom(map: Map<string, string[]>, key: string, id: string) {
+  const list = map.get(key)
+  const at = list ? list.indexOf(id) : -1
+  if (!list || at < 0) return
+  if (list.length === 1) map.delete(key)
+  else list.splice(at, 1)
+}
+
 function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string) {
   const set = map.get(key)
   if (!set) return
@@ -79,11 +93,43 @@ function isPrimitive(value: unknown): value is Primitive {
 
 const EMPTY: ReadonlySet<string> = new Set()
 
+/**
+ * A document loaded from a snapshot but not parsed yet: its JSON text in the file's buffer. A
+ * snapshot line carries the id, type and references next to the JSON, so the indexes are built
+ * without parsing; documents are parsed on first read and, after opening, in the background.
+ */
+export class Unparsed {
+  private readonly buffer: Buffer
+  /** Where the snapshot line starts, and where its JSON starts and ends. */
+  private readonly lineStart: number
+  private readonly start: number
+  private readonly end: number
+
+  constructor(buffer: Buffer, lineStart: number, start: number, end: number) {
+    this.buffer = buffer
+    this.lineStart = lineStart
+    this.start = start
+    this.end = end
+  }
+
+  parse(): LakeDocument {
+    return JSON.parse(this.buffer.toString('utf8', this.start, this.end)) as LakeDocument
+  }
+
+  /** The snapshot line it was read from, without its newline (written back as it is). */
+  line(): Buffer {
+    return this.buffer.subarray(this.lineStart, this.end)
+  }
+}
+
 /** Every document of a dataset (the raw perspective), indexed. */
 export class RawIndex implements DocumentIndex {
-  private readonly byId = new Map<string, LakeDocument>()
+  private readonly byId = new Map<string, LakeDocument | Unparsed>()
+  private unparsed = 0
+  private cursor: MapIterator<[string, LakeDocument | Unparsed]> | undefined
   private readonly byType = new Map<string, Set<string>>()
-  private readonly referencedBy = new Map<string, Set<string>>()
+  /** Referrers in scan order; arrays because most targets have a handful (cheaper to build). */
+  private readonly referencedBy = new Map<string, string[]>()
   /** Equality indexes on attribute paths ("slug.current"), built on first use, then maintained. */
   private readonly valueIndexes = new Map<
     string,
@@ -108,7 +154,63 @@ export class RawIndex implements DocumentIndex {
   }
 
   get(id: string): LakeDocument | undefined {
-    return this.byId.get(id)
+    const entry = this.byId.get(id)
+    return entry instanceof Unparsed ? this.parsed(id, entry) : entry
+  }
+
+  private parsed(id: string, entry: Unparsed): LakeDocument {
+    const document = entry.parse()
+    this.byId.set(id, document) // keeps the entry's place in the scan order
+    this.unparsed--
+    return document
+  }
+
+  /** Documents still waiting to be parsed. */
+  get unparsedCount(): number {
+    return this.unparsed
+  }
+
+  /** Parses up to `limit` waiting documents; returns how many still wait. */
+  parseSome(limit: number): number {
+    let done = 0
+    let restarted = false
+    while (this.unparsed > 0 && done < limit) {
+      // A Map iterator survives changes to the map, so background parsing resumes where it was.
+      this.cursor ??= this.byId.entries()
+      const next = this.cursor.next()
+      if (next.done) {
+        this.cursor = undefined
+        if (restarted) throw new Error('Unparsed document count out of step with the index')
+        restarted = true
+        continue
+      }
+      const [id, entry] = next.value
+      if (entry instanceof Unparsed) {
+        this.parsed(id, entry)
+        done++
+      }
+    }
+    return this.unparsed
+  }
+
+  /** Each document as a parsed document or, when not parsed yet, its stored JSON (for snapshots). */
+  *entries(): Generator<LakeDocument | Unparsed> {
+    yield* this.byId.values()
+  }
+
+  /**
+   * Adds a document from a snapshot without parsing it: `type` and `references` come from the
+   * snapshot line. Only for loading an empty index (no value indexes exist yet).
+   */
+  putUnparsed(id: string, type: string, references: readonly string[], entry: Unparsed) {
+    this.remove(id)
+    this.byId.set(id, entry)
+    this.unparsed++
+    this.position.set(id, this.counter++)
+    if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    addTo(this.byType, type, id)
+    for (const target of references) pushTo(this.referencedBy, target, id)
+    this.changed()
   }
 
   has(id: string): boolean {
@@ -126,7 +228,7 @@ export class RawIndex implements DocumentIndex {
     this.position.set(id, this.counter++)
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     addTo(this.byType, document._type, id)
-    for (const target of collectReferences(document)) addTo(this.referencedBy, target, id)
+    for (const target of collectReferences(document)) pushTo(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addTo(index.ids, value, id)
@@ -135,14 +237,14 @@ export class RawIndex implements DocumentIndex {
   }
 
   remove(id: string) {
-    const existing = this.byId.get(id)
+    const existing = this.get(id)
     if (!existing) return
     this.byId.delete(id)
     this.position.delete(id)
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     removeFrom(this.byType, existing._type, id)
     // Stored documents are never modified in place, so their references are found again.
-    for (const target of collectReferences(existing)) removeFrom(this.referencedBy, target, id)
+    for (const target of collectReferences(existing)) pullFrom(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeFrom(index.ids, value, id)
@@ -161,7 +263,7 @@ export class RawIndex implements DocumentIndex {
     let index = this.valueIndexes.get(key)
     if (!index) {
       index = {path: [...path], ids: new Map()}
-      for (const document of this.byId.values()) {
+      for (const document of this.documents()) {
         const found = valueAt(document, path)
         if (isPrimitive(found)) addTo(index.ids, found, document._id)
       }
@@ -171,7 +273,10 @@ export class RawIndex implements DocumentIndex {
   }
 
   documents(): LakeDocument[] {
-    this.all ??= [...this.byId.values()]
+    if (!this.all) {
+      this.parseSome(Infinity)
+      this.all = [...this.byId.values()] as LakeDocument[]
+    }
     return this.all
   }
 
@@ -185,6 +290,7 @@ export class RawIndex implements DocumentIndex {
   }
 
   idsReferencing(id: string): ReadonlySet<string> {
-    return this.referencedBy.get(id) ?? EMPTY
+    const referrers = this.referencedBy.get(id)
+    return referrers ? new Set(referrers) : EMPTY
   }
 }

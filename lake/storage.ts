@@ -3,7 +3,7 @@ import {mkdir, open, rename, type FileHandle, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {Dataset, type Transaction} from './dataset.ts'
-import type {LakeDocument} from './documentIndex.ts'
+import {collectReferences, type LakeDocument, Unparsed} from './documentIndex.ts'
 import {DatasetLock} from './lock.ts'
 
 // Durability: every transaction is appended to `transactions.log` as one JSON line and fsynced
@@ -11,10 +11,22 @@ import {DatasetLock} from './lock.ts'
 // start the snapshot is loaded and later log lines replayed. A torn last line (crash mid-write)
 // was never acknowledged and is cut off. Compaction writes a new snapshot atomically (temp file,
 // fsync, rename) and then empties the log.
+//
+// Snapshot format 2: after the header line, one line per document, `[id, type, [references]]`,
+// a tab, then the document's JSON. Opening builds the indexes from the short part and keeps the
+// JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads answers its
+// first query in seconds; the documents are then parsed in the background, a slice per tick.
+// Format 1 (the document's JSON alone) is still read.
 
 const SNAPSHOT = 'snapshot.ndjson'
 const LOG = 'transactions.log'
 const MIN_COMPACT_BYTES = 64 * 1024 * 1024
+const SNAPSHOT_FORMAT = 2
+const READ_CHUNK_BYTES = 32 * 1024 * 1024
+/** Documents parsed per background tick: small enough to keep requests flowing in between. */
+const PARSE_SLICE = 2000
+const NEWLINE = 0x0a
+const TAB = 0x09
 
 interface LogEntry {
   seq: number
@@ -31,6 +43,8 @@ export interface StorageOptions {
    * large the dataset grows.
    */
   compactBytes?: number
+  /** Bytes read per snapshot chunk (tests use tiny chunks to split lines across reads). */
+  readChunkBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
   unsafeNoSync?: boolean
 }
@@ -45,6 +59,72 @@ async function* readLines(path: string): AsyncGenerator<{line: string; end: numb
     end += Buffer.byteLength(line) + 1
     yield {line, end}
   }
+}
+
+/**
+ * Reads a snapshot into `dataset`, chunk by chunk; documents stay unparsed (format 2). Lines are
+ * sliced from the chunk buffers, which stay alive until their documents are parsed.
+ */
+async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CHUNK_BYTES) {
+  const file = await open(path, 'r')
+  try {
+    let format = 0
+    let carry: Buffer = Buffer.alloc(0)
+    let lineNumber = 0
+    const line = (buffer: Buffer, start: number, end: number) => {
+      lineNumber++
+      if (end <= start) return
+      if (format === 0) {
+        const header = JSON.parse(buffer.toString('utf8', start, end)) as {
+          seq: number
+          format?: number
+        }
+        dataset.seq = header.seq
+        format = header.format ?? 1
+        if (format > SNAPSHOT_FORMAT) {
+          throw new Error(`${path}: snapshot format ${format} is newer than this lake reads`)
+        }
+      } else if (format === 1) {
+        dataset.raw.put(JSON.parse(buffer.toString('utf8', start, end)) as LakeDocument)
+      } else {
+        const tab = buffer.indexOf(TAB, start)
+        if (tab < 0 || tab >= end)
+          throw new Error(`${path}:${lineNumber}: no tab after the index part`)
+        const [id, type, references] = JSON.parse(buffer.toString('utf8', start, tab)) as [
+          string,
+          string,
+          string[],
+        ]
+        dataset.raw.putUnparsed(id, type, references, new Unparsed(buffer, start, tab + 1, end))
+      }
+    }
+    for (;;) {
+      // One allocation per chunk, kept alive by the documents sliced from it; the previous
+      // chunk's unfinished last line is copied to its front.
+      const data = Buffer.allocUnsafe(carry.length + chunkBytes)
+      carry.copy(data)
+      const {bytesRead} = await file.read(data, carry.length, chunkBytes, null)
+      if (bytesRead === 0) break
+      const length = carry.length + bytesRead
+      let start = 0
+      for (let newline = data.indexOf(NEWLINE); newline >= 0 && newline < length;) {
+        line(data, start, newline)
+        start = newline + 1
+        newline = data.indexOf(NEWLINE, start)
+      }
+      carry = data.subarray(start, length)
+    }
+    if (carry.length > 0) line(carry, 0, carry.length)
+  } finally {
+    await file.close()
+  }
+}
+
+/** A document's snapshot line (format 2) without its newline; unparsed ones are copied as read. */
+function snapshotLine(entry: LakeDocument | Unparsed): Buffer {
+  if (entry instanceof Unparsed) return entry.line()
+  const head = JSON.stringify([entry._id, entry._type, [...collectReferences(entry)]])
+  return Buffer.from(`${head}\t${JSON.stringify(entry)}`)
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -71,6 +151,8 @@ export class DatasetStorage {
   private readonly subscribers = new Set<(transaction: Transaction) => void>()
   /** Set when appending to the log failed: the log may hold a line that was never applied. */
   private writeError: unknown
+  /** The next background parsing slice, while snapshot documents wait to be parsed. */
+  private parsing: NodeJS.Immediate | undefined
 
   private constructor(
     dir: string,
@@ -100,17 +182,8 @@ export class DatasetStorage {
     try {
       const dataset = new Dataset(name)
       const snapshotPath = join(dir, SNAPSHOT)
-      if (await exists(snapshotPath)) {
-        const documents: LakeDocument[] = []
-        let first = true
-        for await (const {line} of readLines(snapshotPath)) {
-          if (first) {
-            dataset.seq = JSON.parse(line).seq
-            first = false
-          } else if (line) documents.push(JSON.parse(line))
-        }
-        dataset.load(documents)
-      }
+      if (await exists(snapshotPath))
+        await loadSnapshot(snapshotPath, dataset, options.readChunkBytes)
       const logPath = join(dir, LOG)
       let goodBytes = 0
       const logSize = (await exists(logPath)) ? (await stat(logPath)).size : 0
@@ -146,11 +219,20 @@ export class DatasetStorage {
       await log.truncate(goodBytes)
       const storage = new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
       storage.snapshotBytes = (await exists(snapshotPath)) ? (await stat(snapshotPath)).size : 0
+      storage.parseInBackground()
       return storage
     } catch (error) {
       lock.release()
       throw error
     }
+  }
+
+  /** Parses the snapshot's documents a slice per event-loop turn, between requests. */
+  private parseInBackground() {
+    const slice = () => {
+      this.parsing = this.dataset.raw.parseSome(PARSE_SLICE) > 0 ? setImmediate(slice) : undefined
+    }
+    if (this.dataset.raw.unparsedCount > 0) this.parsing = setImmediate(slice)
   }
 
   subscribe(listener: (transaction: Transaction) => void): () => void {
@@ -221,15 +303,19 @@ export class DatasetStorage {
     const file = await open(temp, 'w')
     try {
       let bytes = 0
-      const flush = async (lines: string[]) => {
-        const text = `${lines.join('\n')}\n`
-        bytes += Buffer.byteLength(text)
-        await file.write(text)
+      const flush = async (lines: Buffer[]) => {
+        const data = Buffer.concat(lines)
+        bytes += data.length
+        await file.write(data)
       }
-      const chunk: string[] = [JSON.stringify({seq: this.dataset.seq, format: 1})]
-      for (const document of this.dataset.raw.documents()) {
-        chunk.push(JSON.stringify(document))
-        if (chunk.length >= 1000) await flush(chunk.splice(0))
+      const newline = Buffer.from('\n')
+      const chunk: Buffer[] = [
+        Buffer.from(JSON.stringify({seq: this.dataset.seq, format: SNAPSHOT_FORMAT})),
+        newline,
+      ]
+      for (const entry of this.dataset.raw.entries()) {
+        chunk.push(snapshotLine(entry), newline)
+        if (chunk.length >= 2000) await flush(chunk.splice(0))
       }
       if (chunk.length > 0) await flush(chunk)
       await file.sync()
@@ -245,6 +331,7 @@ export class DatasetStorage {
   }
 
   async close({compact = true} = {}) {
+    clearImmediate(this.parsing)
     await this.serialised(async () => {
       if (compact && this.logBytes > 0) await this.compactNow()
       await this.log.close()

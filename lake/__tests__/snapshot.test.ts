@@ -1,0 +1,149 @@
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, describe, expect, it} from 'vitest'
+import type {Transaction} from '../dataset.ts'
+import type {LakeDocument} from '../documentIndex.ts'
+import {runQuery} from '../query.ts'
+import {DatasetStorage} from '../storage.ts'
+
+// Snapshots are read in chunks and their documents left unparsed until first read (or parsed in
+// the background): lines split across chunks, multi-byte text at chunk edges, documents written
+// back unparsed by a compaction, and format-1 snapshots must all come back exactly.
+
+const dirs: string[] = []
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
+
+async function tempDir() {
+  const dir = await mkdtemp(join(tmpdir(), 'lake-snapshot-'))
+  dirs.push(dir)
+  return dir
+}
+
+function documents(): LakeDocument[] {
+  const docs: LakeDocument[] = []
+  for (let i = 0; i < 40; i++) {
+    docs.push({
+      _id: `q${i}`,
+      _type: 'question',
+      title: `Ça fait mal — 頭痛 ${i} 🩺`.repeat((i % 4) + 1),
+      specialty: {_type: 'reference', _ref: `s${i % 3}`},
+      similar: i > 0 ? [{_key: `k${i}`, question: {_type: 'reference', _ref: `q${i - 1}`}}] : [],
+    })
+    docs.push({_id: `drafts.q${i}`, _type: 'question', title: `draft ${i}`})
+  }
+  for (let s = 0; s < 3; s++) docs.push({_id: `s${s}`, _type: 'specialty', name: `Spécialité ${s}`})
+  return docs
+}
+
+async function commit(storage: DatasetStorage, changes: Transaction['changes']) {
+  await storage.commit(async () => ({
+    transaction: {id: `t${storage.dataset.seq + 1}`, timestamp: '', mutations: [], changes},
+    result: null,
+  }))
+}
+
+const OPTIONS = {unsafeNoSync: true, readChunkBytes: 97}
+
+async function snapshotOf(storage: DatasetStorage) {
+  return {
+    raw: await runQuery(storage.dataset, '*', {perspective: 'raw'}),
+    drafts: await runQuery(storage.dataset, '*[_type == "question"]{_id, title}', {
+      perspective: 'drafts',
+    }),
+    referencing: await runQuery(storage.dataset, '*[references("s1")]._id', {perspective: 'raw'}),
+  }
+}
+
+describe('snapshots', () => {
+  it('reopen exactly, documents unparsed until read, lines split across small chunks', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    await commit(
+      writer,
+      documents().map((after) => ({id: after._id, before: null, after})),
+    )
+    const expected = await snapshotOf(writer)
+    await writer.close() // compacts into snapshot.ndjson
+    const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
+    expect(JSON.parse(text.split('\n')[0] ?? '')).toMatchObject({format: 2})
+
+    const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    // Opened without parsing: the indexes answer from the snapshot's index part.
+    expect(reader.dataset.raw.unparsedCount).toBe(
+      expected.raw instanceof Array ? expected.raw.length : -1,
+    )
+    expect(await runQuery(reader.dataset, '*[references("s1")]._id', {perspective: 'raw'})).toEqual(
+      expected.referencing,
+    )
+    expect(await snapshotOf(reader)).toEqual(expected)
+    expect(reader.dataset.raw.unparsedCount).toBe(0)
+
+    // Changes to documents that were never parsed unindex their old references.
+    const reopened = await (async () => {
+      await reader.close({compact: false})
+      return DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    })()
+    await commit(reopened, [
+      {id: 'q4', before: null, after: {_id: 'q4', _type: 'question', title: 'moved'}},
+    ])
+    expect(
+      await runQuery(reopened.dataset, '*[references("s1")]._id', {perspective: 'raw'}),
+    ).not.toContain('q4')
+    // A compaction copies unparsed lines as they are and rewrites changed ones.
+    await reopened.compact()
+    const after = await snapshotOf(reopened)
+    await reopened.close({compact: false})
+    const again = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(await snapshotOf(again)).toEqual(after)
+    await again.close({compact: false})
+  })
+
+  it('parses the rest in the background after opening', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    await commit(
+      writer,
+      documents().map((after) => ({id: after._id, before: null, after})),
+    )
+    await writer.close()
+    const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(reader.dataset.raw.unparsedCount).toBeGreaterThan(0)
+    for (let tries = 0; reader.dataset.raw.unparsedCount > 0 && tries < 100; tries++)
+      await sleep(10)
+    expect(reader.dataset.raw.unparsedCount).toBe(0)
+    await reader.close({compact: false})
+  })
+
+  it('reads format-1 snapshots (one document per line) and rewrites them as format 2', async () => {
+    const dir = await tempDir()
+    const docs = documents()
+    await writeFile(
+      join(dir, 'snapshot.ndjson'),
+      `${[JSON.stringify({seq: 7, format: 1}), ...docs.map((doc) => JSON.stringify(doc))].join('\n')}\n`,
+    )
+    const storage = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(storage.dataset.seq).toBe(7)
+    expect(await runQuery(storage.dataset, '*', {perspective: 'raw'})).toEqual(docs)
+    await storage.compact()
+    await storage.close({compact: false})
+    const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
+    expect(JSON.parse(text.split('\n')[0] ?? '')).toEqual({seq: 7, format: 2})
+    const reopened = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(await runQuery(reopened.dataset, '*', {perspective: 'raw'})).toEqual(docs)
+    await reopened.close({compact: false})
+  })
+
+  it('refuses a snapshot format newer than it reads, and a line without its index part', async () => {
+    const newer = await tempDir()
+    await writeFile(join(newer, 'snapshot.ndjson'), `${JSON.stringify({seq: 1, format: 9})}\n`)
+    await expect(DatasetStorage.open(newer, 'test', 'test', OPTIONS)).rejects.toThrow(/format 9/)
+    const broken = await tempDir()
+    await writeFile(
+      join(broken, 'snapshot.ndjson'),
+      `${JSON.stringify({seq: 1, format: 2})}\n{"_id":"a","_type":"x"}\n`,
+    )
+    await expect(DatasetStorage.open(broken, 'test', 'test', OPTIONS)).rejects.toThrow(/:2: no tab/)
+  })
+})
