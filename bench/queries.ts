@@ -1,3 +1,4 @@
+import {similarFallbackQuery, similarServeQuery} from '../queries/similar/queries.ts'
 import type {Archive} from './generate.ts'
 import type {Random} from './random.ts'
 
@@ -11,6 +12,8 @@ export interface ArchiveSample {
   slugs: string[]
   specialtyIds: string[]
   titleWords: string[][]
+  /** Each question's specialty and FAQ tags (what the live similar-thread query starts from). */
+  questionTopics: {id: string; specialty: string; tags: string[]}[]
 }
 
 export interface BenchQuery {
@@ -31,6 +34,11 @@ export function sampleArchive(archive: Archive): ArchiveSample {
     questionIds: archive.questions.map((doc) => doc._id),
     slugs: archive.questions.map((doc) => doc.slug?.current ?? ''),
     specialtyIds: archive.specialties.map((doc) => doc._id),
+    questionTopics: archive.questions.map((doc) => ({
+      id: doc._id,
+      specialty: doc.specialty?._ref ?? '',
+      tags: (doc.tags ?? []).map((tag) => tag._ref),
+    })),
     titleWords: archive.questions.map((doc) =>
       (doc.title ?? '')
         .toLowerCase()
@@ -51,6 +59,28 @@ export const BENCH_QUERIES: readonly BenchQuery[] = [
     query:
       '*[_type == "question" && slug.current == $slug][0]{title, "replies": *[_type == "reply" && references(^._id)] | order(repliedAt asc){body, "doctor": doctor->name}, "specialty": specialty->name, "tags": tags[]->name}',
     params: (random, sample) => ({slug: random.pick(sample.slugs)}),
+  },
+  {
+    // The query the site serves a thread's similar list with: the stored list, dereferenced.
+    name: 'similar-thread list',
+    query: similarServeQuery,
+    params: (random, sample) => ({id: random.pick(sample.questionIds)}),
+  },
+  {
+    // What stands in for a missing or stale list: same specialty or shared FAQ tags, top 4.
+    name: 'similar by shared tags (live)',
+    query: similarFallbackQuery,
+    params: (random, sample) => {
+      const question = random.pick(sample.questionTopics)
+      return {
+        id: question.id,
+        refs: [question.specialty, ...question.tags],
+        tags: question.tags,
+        specialty: question.specialty,
+        exclude: [],
+        limit: 4,
+      }
+    },
   },
   {
     name: 'questions by specialty',
