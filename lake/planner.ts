@@ -1,5 +1,6 @@
-import {type ExprNode, parse} from 'groq-js'
+import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
+import {orderedMatches} from './orderedSlice.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
 // conjuncts with constant operands (`_id == $id`, `_type == "question"`, `references($id)`,
@@ -10,6 +11,17 @@ type Params = Record<string, unknown>
 
 /** Candidate ids, or undefined when a condition cannot be answered from an index. */
 type Candidates = ReadonlySet<string> | undefined
+
+/**
+ * Computed candidate sets that may not iterate in full-scan order, as index sets do: id lists,
+ * unions, and intersections that iterate such a set.
+ */
+const unordered = new WeakSet<ReadonlySet<string>>()
+
+function computed(ids: Set<string>): Set<string> {
+  unordered.add(ids)
+  return ids
+}
 
 function constant(node: ExprNode, params: Params): {value: unknown} | undefined {
   if (node.type === 'Value') return {value: node.value}
@@ -49,7 +61,7 @@ function constantArray(node: ExprNode, params: Params): unknown[] | undefined {
 }
 
 function strings(values: unknown[]): Set<string> {
-  return new Set(values.filter((value): value is string => typeof value === 'string'))
+  return computed(new Set(values.filter((value): value is string => typeof value === 'string')))
 }
 
 function intersect(a: Candidates, b: Candidates): Candidates {
@@ -58,12 +70,12 @@ function intersect(a: Candidates, b: Candidates): Candidates {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a]
   const result = new Set<string>()
   for (const id of small) if (large.has(id)) result.add(id)
-  return result
+  return unordered.has(small) ? computed(result) : result
 }
 
 function union(a: Candidates, b: Candidates): Candidates {
   if (!a || !b) return undefined
-  return new Set([...a, ...b])
+  return computed(new Set([...a, ...b]))
 }
 
 function equalityCandidates(
@@ -111,7 +123,7 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
         const path = attributePath(node.left)
         const values = path ? constantArray(node.right, params) : undefined
         if (!path || !values) return undefined
-        const ids = new Set<string>()
+        const ids = computed(new Set<string>())
         for (const value of values) {
           const matching = index.idsWithValue(path, value)
           if (!matching) return undefined
@@ -122,7 +134,7 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
       return undefined
     case 'FuncCall': {
       if (node.name !== 'references' || node.namespace !== 'global') return undefined
-      const ids = new Set<string>()
+      const ids = computed(new Set<string>())
       for (const arg of node.args) {
         const value = constant(arg, params)
         if (!value) return undefined
@@ -140,10 +152,14 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
 
 /**
  * The documents of `ids` in the dataset's own order, so results match an unindexed scan exactly.
- * Sets straight from one index are already in that order (`put` re-inserts), so only computed
- * sets (id lists, unions, intersections) are sorted.
+ * Sets straight from one index are already in that order (`put` re-inserts), and so are
+ * intersections iterating one, so only `unordered` sets are sorted.
  */
-function documentsOf(ids: ReadonlySet<string>, index: DocumentIndex, sort = true): LakeDocument[] {
+function documentsOf(
+  ids: ReadonlySet<string>,
+  index: DocumentIndex,
+  sort = unordered.has(ids),
+): LakeDocument[] {
   const documents: LakeDocument[] = []
   for (const id of ids) {
     const document = index.get(id)
@@ -152,16 +168,24 @@ function documentsOf(ids: ReadonlySet<string>, index: DocumentIndex, sort = true
   return sort && documents.length > 1 ? index.inDatasetOrder(documents) : documents
 }
 
-function mapChildren(node: unknown, visit: (child: ExprNode) => ExprNode): unknown {
-  if (Array.isArray(node)) return node.map((item) => mapChildren(item, visit))
+async function mapChildren(
+  node: unknown,
+  visit: (child: ExprNode) => Promise<ExprNode>,
+): Promise<unknown> {
+  if (Array.isArray(node)) {
+    const items: unknown[] = []
+    for (const item of node) items.push(await mapChildren(item, visit))
+    return items
+  }
   if (typeof node !== 'object' || node === null) return node
   if ('type' in node && typeof node.type === 'string') {
     // Value nodes hold data (documents may have a `type` field): never descend into them.
     return node.type === 'Value' ? node : visit(node as ExprNode)
   }
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key, mapChildren(value, visit)]),
-  )
+  const entries: [string, unknown][] = []
+  for (const [key, value] of Object.entries(node))
+    entries.push([key, await mapChildren(value, visit)])
+  return Object.fromEntries(entries)
 }
 
 export interface PlanStats {
@@ -169,9 +193,33 @@ export interface PlanStats {
   indexed: number
   /** `*` scans left for groq-js. */
   scans: number
+  /** Ordered slices filtered from their best first order keys on (see orderedSlice.ts). */
+  orderedPrefix: number
 }
 
-/** A copy of `tree` with indexable `*[…]` scans replaced by their candidate documents. */
+/** Evaluates a tree with the query's own options (dataset, parameters, clock, dereference). */
+export type Evaluator = (tree: ExprNode) => Promise<unknown>
+
+/**
+ * `order(…)[a...b]`, `order(…)[a..b]` or `order(…)[n]` with non-negative indexes: the order call
+ * and how many of its first rows the slice reads.
+ */
+function orderedSlice(node: ExprNode): {order: PipeFuncCallNode; end: number} | undefined {
+  let end: number
+  if (node.type === 'Slice') {
+    if (!Number.isInteger(node.left) || !Number.isInteger(node.right)) return undefined
+    if (node.left < 0 || node.right < 0) return undefined
+    end = node.isInclusive ? node.right + 1 : node.right
+  } else if (node.type === 'AccessElement') {
+    if (!Number.isInteger(node.index) || node.index < 0) return undefined
+    end = node.index + 1
+  } else {
+    return undefined
+  }
+  const order = node.base
+  return order.type === 'PipeFuncCall' && order.name === 'order' ? {order, end} : undefined
+}
+
 // Filters that depend on the document being projected (`*[_type == "reply" && references(^._id)]`
 // inside a projection) cannot be narrowed when planning: the parent is only known per row. Their
 // `*` becomes a per-row index lookup instead, `coalesce({"_ref": <marker> + ^._id}->documents, *)`:
@@ -291,16 +339,58 @@ export function dereferenceFrom(index: DocumentIndex, ref: string): LakeDocument
   return index.get(ref) ?? null
 }
 
-export function planQuery(
+/**
+ * A copy of `tree` with indexable `*[…]` scans replaced by their candidate documents. With
+ * `evaluate`, an ordered slice of an indexable scan evaluated in the root scope (so its filter
+ * means the same when evaluated on its own) has its filter run over only the candidates with the
+ * best first order keys (see orderedSlice.ts), and the matches replace the filter.
+ */
+export async function planQuery(
   tree: ExprNode,
   index: DocumentIndex,
   params: Params,
   stats?: PlanStats,
-): ExprNode {
-  const visit = (node: ExprNode): ExprNode => {
+  evaluate?: Evaluator,
+): Promise<ExprNode> {
+  const narrowOrderedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
+    const slice = orderedSlice(node)
+    const filter = slice?.order.base
+    if (!slice || !evaluate || filter?.type !== 'Filter' || filter.base.type !== 'Everything') {
+      return undefined
+    }
+    const [first] = slice.order.args
+    const key = first?.type === 'Desc' || first?.type === 'Asc' ? first.base : first
+    const path = key && attributePath(key)
+    const candidates =
+      path && !perRowLookup(filter.expr) ? candidatesFor(filter.expr, index, params) : undefined
+    if (!path || !candidates) return undefined
+    const documents = documentsOf(candidates, index)
+    const expr = await visit(filter.expr, false)
+    const matches = await orderedMatches(
+      documents,
+      path,
+      first?.type === 'Desc',
+      slice.end,
+      (batch) => evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
+    )
+    const args = (await mapChildren(slice.order.args, (child) => visit(child, false))) as ExprNode[]
+    if (stats) stats.indexed++
+    if (matches && stats) stats.orderedPrefix++
+    // Without matches (keys not all strings or all numbers, or too few candidates to gain) the
+    // filter scans all candidates, as for any indexable filter.
+    const base: ExprNode = matches
+      ? {type: 'Value', value: matches}
+      : {...filter, base: {type: 'Value', value: documents}, expr}
+    return {...node, base: {...slice.order, base, args}} as ExprNode
+  }
+
+  // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
+  const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
+    const narrowed = rootScope ? await narrowOrderedSlice(node) : undefined
+    if (narrowed) return narrowed
     if (node.type === 'Filter' && node.base.type === 'Everything') {
       const candidates = candidatesFor(node.expr, index, params)
-      const expr = visit(node.expr)
+      const expr = await visit(node.expr, false)
       const perRow = perRowLookup(node.expr)
       if (perRow) {
         if (stats) stats.indexed++
@@ -314,12 +404,17 @@ export function planQuery(
       return {...node, expr}
     }
     if (node.type === 'Everything' && stats) stats.scans++
-    return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [
+    // Bases are evaluated in their node's scope; everything else may run per row.
+    const entries: [string, unknown][] = []
+    for (const [key, value] of Object.entries(node)) {
+      entries.push([
         key,
-        key === 'type' ? value : mapChildren(value, visit),
-      ]),
-    ) as ExprNode
+        key === 'type'
+          ? value
+          : await mapChildren(value, (child) => visit(child, rootScope && key === 'base')),
+      ])
+    }
+    return Object.fromEntries(entries) as unknown as ExprNode
   }
-  return visit(tree)
+  return visit(tree, true)
 }

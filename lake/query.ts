@@ -1,4 +1,4 @@
-import {type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
+import {type EvaluateOptions, type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
 import type {Dataset, Perspective} from './dataset.ts'
 import {queryParseError} from './errors.ts'
 import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
@@ -72,13 +72,16 @@ export async function runQuery(
   const parsed = usesTextQuery(query)
     ? rewriteTextQueries(parseCached(query, params), params, view)
     : parseCached(query, params)
-  const tree = options.plain ? parsed : planQuery(parsed, view, params, options.stats)
-  const value = await evaluate(tree, {
+  // One clock for the whole query: the planner may evaluate parts of it ahead (`now()` agrees).
+  const evaluateOptions: EvaluateOptions = {
     dataset: view.documents(),
     params,
+    timestamp: new Date(),
     dereference: options.plain ? undefined : ({_ref}) => dereferenceFrom(view, _ref),
-  })
-  return value.get()
+  }
+  const run = async (tree: ExprNode) => (await evaluate(tree, evaluateOptions)).get()
+  if (options.plain) return run(parsed)
+  return run(await planQuery(parsed, view, params, options.stats, run))
 }
 
 /** Validates GROQ without running it; throws the 400 a bad query gets. */
