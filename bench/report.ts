@@ -61,7 +61,7 @@ export function formatReport(results: BenchResults): string {
           `${number(disk / 1e6, 1)} MB on disk`,
         ],
         [
-          'Cold start (open + first query)',
+          'Cold start (open + first page lookup by id)',
           `${number(coldStart.ms)} ms`,
           `fresh process: RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
         ],

@@ -1,5 +1,6 @@
 import {type EvaluateOptions, type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
 import type {Dataset, Perspective} from './dataset.ts'
+import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {queryParseError} from './errors.ts'
 import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
@@ -61,6 +62,28 @@ export interface QueryOptions {
   stats?: PlanStats
 }
 
+/**
+ * The view's documents as groq-js's `*`, read only if the query scans: most planned queries never
+ * do, and on a freshly opened lake the full list means parsing every document first. groq-js
+ * only needs `Array.isArray` to hold (a Proxy of an array passes) and iterates or slices it.
+ */
+function scanOf(view: DocumentIndex): LakeDocument[] {
+  let documents: LakeDocument[] | undefined
+  const load = () => (documents ??= view.documents())
+  return new Proxy<LakeDocument[]>([], {
+    get(_target, key) {
+      // groq-js asks `.next` to tell iterators from values; arrays have none.
+      if (key === 'next') return undefined
+      const loaded = load()
+      const value: unknown = Reflect.get(loaded, key)
+      return typeof value === 'function' ? value.bind(loaded) : value
+    },
+    has: (_target, key) => Reflect.has(load(), key),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(load(), key),
+  })
+}
+
 /** Evaluates GROQ over one perspective of the dataset, using its indexes where they apply. */
 export async function runQuery(
   dataset: Dataset,
@@ -74,7 +97,7 @@ export async function runQuery(
     : parseCached(query, params)
   // One clock for the whole query: the planner may evaluate parts of it ahead (`now()` agrees).
   const evaluateOptions: EvaluateOptions = {
-    dataset: view.documents(),
+    dataset: options.plain ? view.documents() : scanOf(view),
     params,
     timestamp: new Date(),
     dereference: options.plain ? undefined : ({_ref}) => dereferenceFrom(view, _ref),

@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, describe, expect, it} from 'vitest'
-import type {Transaction} from '../dataset.ts'
-import type {LakeDocument} from '../documentIndex.ts'
+import {Dataset, type Transaction} from '../dataset.ts'
+import {collectReferences, type LakeDocument, Unparsed} from '../documentIndex.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage} from '../storage.ts'
 
@@ -145,5 +145,26 @@ describe('snapshots', () => {
       `${JSON.stringify({seq: 1, format: 2})}\n{"_id":"a","_type":"x"}\n`,
     )
     await expect(DatasetStorage.open(broken, 'test', 'test', OPTIONS)).rejects.toThrow(/:2: no tab/)
+  })
+
+  it('parses only the documents a planned query reads; a scan parses the rest', async () => {
+    const dataset = new Dataset('lazy')
+    for (const document of documents()) {
+      const json = Buffer.from(JSON.stringify(document))
+      const refs = [...collectReferences(document)]
+      dataset.raw.putUnparsed(
+        document._id,
+        document._type,
+        refs,
+        new Unparsed(json, 0, 0, json.length),
+      )
+    }
+    const total = dataset.raw.unparsedCount
+    expect(
+      await runQuery(dataset, '*[_id == "q3"][0].specialty->name', {perspective: 'published'}),
+    ).toBe('Spécialité 0')
+    expect(dataset.raw.unparsedCount).toBe(total - 2)
+    expect(await runQuery(dataset, 'count(*[title match "draft"])', {perspective: 'raw'})).toBe(40)
+    expect(dataset.raw.unparsedCount).toBe(0)
   })
 })
