@@ -74,10 +74,11 @@ export function formatReport(results: BenchResults): string {
       [0, 2],
     ),
     '',
-    `Query latency in ms: lake over HTTP through @sanity/client (${options.iterations} runs after ${options.warmup} warm-up), lake in-process (runQuery, ${Math.min(options.inProcessIterations, options.iterations)} runs), plain groq-js (${options.plainIterations} runs)`,
+    `Query latency in ms: lake over HTTP through @sanity/client (up to ${options.iterations} runs after ${options.warmup} warm-up, at most ${number(options.budgetMs / 1000)} s per query), lake in-process (runQuery, up to ${Math.min(options.inProcessIterations, options.iterations)} runs), plain groq-js (${options.plainIterations} runs)`,
     ...table(
       [
         'Query',
+        'runs',
         'lake p50',
         'lake p95',
         'in-proc p50',
@@ -89,6 +90,7 @@ export function formatReport(results: BenchResults): string {
       ],
       results.queries.map((query) => [
         query.name,
+        number(query.runs),
         ms(query.lake.p50),
         ms(query.lake.p95),
         ms(query.lakeInProcess.p50),

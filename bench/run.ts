@@ -32,6 +32,12 @@ export interface BenchOptions {
   inProcessIterations: number
   /** Measured plain groq-js iterations per query; each is also an equality check. */
   plainIterations: number
+  /**
+   * Time per query for the lake runs over HTTP and in-process: a slow query stops early, after at
+   * least `minIterations` runs (its row says how many ran).
+   */
+  budgetMs: number
+  minIterations: number
   /** Mutations per transaction. */
   batchSize: number
   /** Transactions in flight at once. */
@@ -46,6 +52,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   warmup: 20,
   inProcessIterations: 50,
   plainIterations: 10,
+  budgetMs: 60_000,
+  minIterations: 20,
   batchSize: 500,
   concurrency: 4,
 }
@@ -61,6 +69,8 @@ export interface QueryResult {
   plain: LatencyStats
   /** plain p50 / lake (HTTP) p50. */
   ratio: number
+  /** Measured lake runs over HTTP (fewer than asked when the query used up its time budget). */
+  runs: number
   /** Average number of rows (array length; 1 or 0 for a single document). */
   avgRows: number
   checked: number
@@ -295,7 +305,11 @@ async function measureQuery(
   const lakeMs: number[] = []
   const lakeResults: unknown[] = []
   let rowCount = 0
+  const budgetEnds = performance.now() + options.budgetMs
   for (const [index, values] of measured.entries()) {
+    if (index >= Math.max(options.minIterations, plainCount) && performance.now() > budgetEnds) {
+      break
+    }
     const started = performance.now()
     const result: unknown = await client.fetch(bench.query, values)
     lakeMs.push(performance.now() - started)
@@ -305,7 +319,9 @@ async function measureQuery(
   }
 
   const inProcessMs: number[] = []
+  const inProcessEnds = performance.now() + options.budgetMs
   for (const values of inProcess) {
+    if (inProcessMs.length >= options.minIterations && performance.now() > inProcessEnds) break
     const started = performance.now()
     await runQuery(storage.dataset, bench.query, {params: values, perspective: 'published'})
     inProcessMs.push(performance.now() - started)
@@ -348,7 +364,8 @@ async function measureQuery(
     lakeInProcess: summarize(inProcessMs),
     plain,
     ratio: Math.round((plain.p50 / lake.p50) * 10) / 10,
-    avgRows: Math.round((rowCount / Math.max(1, measured.length)) * 10) / 10,
+    runs: lakeMs.length,
+    avgRows: Math.round((rowCount / Math.max(1, lakeMs.length)) * 10) / 10,
     checked: plainCount,
     mismatches: mismatchCount,
   }

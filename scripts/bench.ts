@@ -2,7 +2,7 @@
 // latency next to plain groq-js, checking that both give the same results.
 //
 //   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
-//                         [--iterations 200] [--plain-iterations 10]
+//                         [--iterations 200] [--plain-iterations 10] [--budget-seconds 60]
 //
 // Prints a report on stdout (progress on stderr), writes every number to --out, and exits with 1
 // when a lake result differs from plain groq-js.
@@ -30,13 +30,14 @@ const {values} = parseArgs({
     keep: {type: 'boolean', default: false},
     iterations: {type: 'string'},
     'plain-iterations': {type: 'string'},
+    'budget-seconds': {type: 'string'},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
 
 if (values.help) {
   console.log(
-    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N]',
+    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S]',
   )
   process.exit(0)
 }
@@ -52,6 +53,9 @@ const options = {
     values['plain-iterations'],
     DEFAULT_OPTIONS.plainIterations,
   ),
+  budgetMs:
+    positiveInteger('budget-seconds', values['budget-seconds'], DEFAULT_OPTIONS.budgetMs / 1000) *
+    1000,
 }
 
 const results = await runBench(options)
