@@ -1,4 +1,5 @@
 import {isDraftId, isVersionId} from './ids.ts'
+import {matchWords} from './matchWords.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
 // `_type`, references reversed (which documents reference X) and equality indexes on attribute
@@ -29,6 +30,11 @@ export interface DocumentIndex {
    * (null and objects: `x == null` also matches documents without the field).
    */
   idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined
+  /**
+   * Ids of documents whose text at `path` has `word` (lowercase) among its `match` tokens;
+   * undefined when the view cannot tell.
+   */
+  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined
 }
 
 /** Every `_ref` in a document, at any depth. */
@@ -135,6 +141,8 @@ export class RawIndex implements DocumentIndex {
     string,
     {path: string[]; ids: Map<Primitive, Set<string>>}
   >()
+  /** `match` word indexes on attribute paths ("title"), built on first use, then maintained. */
+  private readonly wordIndexes = new Map<string, {path: string[]; ids: Map<string, string[]>}>()
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
   private counter = 0
@@ -233,6 +241,9 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addTo(index.ids, value, id)
     }
+    for (const index of this.wordIndexes.values()) {
+      for (const word of matchWords(valueAt(document, index.path))) pushTo(index.ids, word, id)
+    }
     this.changed()
   }
 
@@ -248,6 +259,9 @@ export class RawIndex implements DocumentIndex {
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeFrom(index.ids, value, id)
+    }
+    for (const index of this.wordIndexes.values()) {
+      for (const word of matchWords(valueAt(existing, index.path))) pullFrom(index.ids, word, id)
     }
     this.changed()
   }
@@ -270,6 +284,22 @@ export class RawIndex implements DocumentIndex {
       this.valueIndexes.set(key, index)
     }
     return index.ids.get(value) ?? EMPTY
+  }
+
+  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> {
+    const key = path.join('.')
+    let index = this.wordIndexes.get(key)
+    if (!index) {
+      index = {path: [...path], ids: new Map()}
+      for (const document of this.documents()) {
+        for (const found of matchWords(valueAt(document, path))) {
+          pushTo(index.ids, found, document._id)
+        }
+      }
+      this.wordIndexes.set(key, index)
+    }
+    const ids = index.ids.get(word)
+    return ids ? new Set(ids) : EMPTY
   }
 
   documents(): LakeDocument[] {

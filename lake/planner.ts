@@ -1,5 +1,6 @@
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
+import {requiredWords} from './matchWords.ts'
 import {orderedMatches} from './orderedSlice.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
@@ -94,6 +95,28 @@ function equalityCandidates(
   return path ? index.idsWithValue(path, value.value) : undefined
 }
 
+/** `attr match $words` from the word index: documents with every plain word of the pattern. */
+function wordCandidates(
+  attribute: ExprNode,
+  pattern: ExprNode,
+  index: DocumentIndex,
+  params: Params,
+): Candidates {
+  const path = attributePath(attribute)
+  const value = constant(pattern, params)
+  const words = path && value ? requiredWords(value.value) : undefined
+  if (!path || !words) return undefined
+  // A pattern without terms matches nothing.
+  if (words.length === 0) return new Set()
+  let ids: Candidates
+  for (const word of words) {
+    const found = index.idsWithWord(path, word)
+    if (!found) return undefined
+    ids = intersect(ids, found)
+  }
+  return ids
+}
+
 function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Candidates {
   switch (node.type) {
     case 'And':
@@ -115,6 +138,7 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
           equalityCandidates(node.right, node.left, index, params)
         )
       }
+      if (node.op === 'match') return wordCandidates(node.left, node.right, index, params)
       if (node.op === 'in' && isThisAttribute(node.left, '_id')) {
         const values = constantArray(node.right, params)
         return values ? strings(values) : undefined

@@ -10,6 +10,11 @@ function isPublishedId(id: string): boolean {
   return !isDraftId(id) && !isVersionId(id)
 }
 
+/** The drafts view's documents carry ids of their own (`_id`, `_originalId`). */
+function ownIdPath(path: readonly string[]): boolean {
+  return path[0] === '_id' || path[0] === '_originalId'
+}
+
 /** A raw id set seen through a view: membership and iteration translated, order kept. */
 class ViewSet implements ReadonlySet<string> {
   private readonly raw: ReadonlySet<string>
@@ -117,10 +122,13 @@ abstract class View implements DocumentIndex {
   }
 
   idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
-    // The drafts view's documents carry ids of their own (`_id`, `_originalId`).
-    if (path[0] === '_id' || path[0] === '_originalId') return undefined
+    if (ownIdPath(path)) return undefined
     const set = this.raw.idsWithValue(path, value)
     return set && this.through(set)
+  }
+
+  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined {
+    return ownIdPath(path) ? undefined : this.through(this.raw.idsWithWord(path, word))
   }
 }
 

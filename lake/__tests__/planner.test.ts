@@ -285,3 +285,127 @@ describe('planned ordered slices', () => {
     ).toEqual({indexed: 2, scans: 0, orderedPrefix: 0})
   })
 })
+
+describe('match through the word index', () => {
+  // Text that stresses groq-js's tokenizer: case, dots at word edges and inside words, hyphens,
+  // apostrophes, non-ASCII letters (including ones whose case maps to ASCII), arrays of strings.
+  const WORDS = [
+    'Pain',
+    'pain',
+    'PAIN',
+    'pain.',
+    '.pain',
+    'pain...',
+    'e.g.',
+    'chest-pain',
+    "doctor's",
+    'doctors',
+    'café',
+    'cafe',
+    'KELVIN',
+    '\u212Aelvin',
+    'stra\u00DFe',
+    'strasse',
+    '\u017Fore',
+    'sore',
+    'v1.2',
+    'v12',
+    'a_b',
+    'x*y',
+    '(fever)',
+    'fever!',
+    '"quoted"',
+    '12',
+    "'.'",
+    "'x'",
+  ]
+  const pick = (i: number, n: number) => WORDS[(i * 7 + n * 13) % WORDS.length] ?? ''
+  const docs: LakeDocument[] = []
+  for (let i = 0; i < 120; i++) {
+    const title = Array.from({length: (i % 5) + 1}, (_, n) => pick(i, n)).join(i % 3 ? ' ' : ', ')
+    docs.push({
+      _id: i % 10 === 0 ? `drafts.m${i}` : `m${i}`,
+      _type: 'note',
+      title: i % 11 === 0 ? [title, pick(i, 9), 7] : i % 13 === 0 ? 42 : title,
+    })
+  }
+  const dataset = new Dataset('match')
+  dataset.load(docs)
+  const PATTERNS: unknown[] = [
+    'pain',
+    'Pain fever',
+    'PAIN',
+    'cafe',
+    'café',
+    'kelvin',
+    'strasse',
+    'sore',
+    'sore*',
+    'p*n',
+    'e.g',
+    'v1.2',
+    'v12',
+    "'.'",
+    "'x'",
+    "doctor's",
+    'doctors pain',
+    'chest',
+    'fever',
+    '12',
+    '',
+    '  ,, ',
+    ['pain', 'fever'],
+    ['pain', 3],
+    null,
+    7,
+  ]
+
+  it('returns what plain groq-js returns for every pattern and perspective', async () => {
+    for (const perspective of PERSPECTIVES) {
+      for (const words of PATTERNS) {
+        for (const query of [
+          '*[title match $words]._id',
+          '*[_type == "note" && title match $words] | order(_id)[0...5]{_id, title}',
+          '*[title match $words || title match "fever"]._id',
+        ]) {
+          const options = {params: {words}, perspective}
+          const planned = await runQuery(dataset, query, options)
+          const plain = await runQuery(dataset, query, {...options, plain: true})
+          expect(planned, `${perspective} ${query} ${JSON.stringify(words)}`).toEqual(plain)
+        }
+      }
+    }
+  })
+
+  it('uses the index for plain words and scans for wildcards and dotted terms', async () => {
+    const statsOf = async (words: unknown) => {
+      const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0}
+      await runQuery(dataset, '*[title match $words]._id', {params: {words}, stats})
+      return stats
+    }
+    expect(await statsOf('pain fever')).toMatchObject({indexed: 1, scans: 0})
+    expect(await statsOf('sore*')).toMatchObject({indexed: 0, scans: 1})
+    // groq-js drops dots at word edges ("v1.2" is the word "v12"); a dot between other
+    // characters stays and means "any character" in its pattern.
+    expect(await statsOf('v1.2')).toMatchObject({indexed: 1, scans: 0})
+    expect(await statsOf("'.'")).toMatchObject({indexed: 0, scans: 1})
+  })
+
+  it('keeps the word index current as documents change', async () => {
+    const changing = new Dataset('match-changes')
+    changing.load([{_id: 'a', _type: 'note', title: 'knee pain'}])
+    const query = '*[title match "pain"]._id'
+    expect(await runQuery(changing, query)).toEqual(['a'])
+    changing.apply({
+      seq: 1,
+      id: 't1',
+      timestamp: '',
+      mutations: [],
+      changes: [
+        {id: 'a', before: null, after: {_id: 'a', _type: 'note', title: 'knee ache'}},
+        {id: 'b', before: null, after: {_id: 'b', _type: 'note', title: 'Back PAIN.'}},
+      ],
+    })
+    expect(await runQuery(changing, query)).toEqual(['b'])
+  })
+})
