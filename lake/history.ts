@@ -1,11 +1,15 @@
 import type {Transaction} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 
-// Document history for Studio's "Review changes" and restore: the transactions this lake process
-// committed, with whole-value mendoza effects, and every document as of each revision. Kept in
-// memory (bounded); after a restart, history starts again from the current documents.
+// Document history for Studio's "Review changes" and restore: the latest transactions this lake
+// process committed, with whole-value mendoza effects, and the documents as of their revisions.
+// Kept in memory and bounded by document changes, not transactions: a bulk import commits
+// hundreds of documents per transaction, and holding them all (with the submitted mutations and
+// every replaced version) would grow the heap with the dataset and slow every full GC. After a
+// restart, history starts again from the current documents.
 
-const MAX_TRANSACTIONS = 20_000
+/** Document changes kept; the newest transaction is kept whatever its size. */
+const MAX_CHANGES = 10_000
 
 export interface HistoryTransaction {
   id: string
@@ -27,25 +31,21 @@ export interface HistoryQuery {
 }
 
 export class History {
+  /** Oldest first. */
   private readonly transactions: Transaction[] = []
-  /** Document revisions: `<id>@<rev>` → document, for documents changed in this process. */
-  private readonly revisions = new Map<string, LakeDocument | null>()
+  /** Document changes in `transactions`. */
+  private changes = 0
+  private readonly maxChanges: number
+
+  constructor(maxChanges = MAX_CHANGES) {
+    this.maxChanges = maxChanges
+  }
 
   record(transaction: Transaction) {
     this.transactions.push(transaction)
-    for (const change of transaction.changes) {
-      if (change.before?._rev)
-        this.revisions.set(`${change.id}@${change.before._rev}`, change.before)
-      if (change.after?._rev) this.revisions.set(`${change.id}@${change.after._rev}`, change.after)
-    }
-    if (this.transactions.length > MAX_TRANSACTIONS) {
-      const dropped = this.transactions.splice(0, this.transactions.length - MAX_TRANSACTIONS)
-      for (const old of dropped) {
-        for (const change of old.changes) {
-          if (change.before?._rev) this.revisions.delete(`${change.id}@${change.before._rev}`)
-        }
-      }
-    }
+    this.changes += transaction.changes.length
+    while (this.changes > this.maxChanges && this.transactions.length > 1)
+      this.changes -= this.transactions.shift()?.changes.length ?? 0
   }
 
   /** Transactions touching any of `ids`, oldest first (newest first with `reverse`). */
@@ -86,13 +86,23 @@ export class History {
     })
   }
 
-  /** A document as of a revision, if this process has seen it. */
+  /**
+   * A document as of a revision, if this process has seen it. Found by scanning the kept changes
+   * (at most MAX_CHANGES) rather than indexing every revision, which cost a map entry per write.
+   */
   documentAt(
     id: string,
     revision: string,
     current: LakeDocument | undefined,
   ): LakeDocument | null | undefined {
     if (current?._rev === revision) return current
-    return this.revisions.get(`${id}@${revision}`)
+    for (let index = this.transactions.length - 1; index >= 0; index--) {
+      for (const change of this.transactions[index]?.changes ?? []) {
+        if (change.id !== id) continue
+        if (change.after?._rev === revision) return change.after
+        if (change.before?._rev === revision) return change.before
+      }
+    }
+    return undefined
   }
 }

@@ -11,6 +11,8 @@ export interface ListenOptions {
   params: Record<string, unknown>
   includeResult: boolean
   includePreviousRevision: boolean
+  /** Whether events carry the submitted mutations (Studio asks for none). */
+  includeMutations?: boolean
   effectFormat?: 'mendoza'
   /** Anonymous listeners see published documents only. */
   publicOnly: boolean
@@ -22,7 +24,7 @@ export interface MutationEvent {
   transactionId: string
   transition: 'appear' | 'update' | 'disappear'
   identity: string
-  mutations: unknown[]
+  mutations?: unknown[]
   previousRev?: string
   resultRev: string
   timestamp: string
@@ -62,6 +64,10 @@ export class ListenerFilter {
       ])
       if (before || after) relevant.push({change, before, after})
     }
+    const mutationsFor =
+      relevant.length > 0 && this.options.includeMutations !== false
+        ? byDocument(transaction)
+        : undefined
     return relevant.map(({change, before, after}, index) => {
       const event: MutationEvent = {
         eventId: `${transaction.id}#${change.id}`,
@@ -69,7 +75,7 @@ export class ListenerFilter {
         transactionId: transaction.id,
         transition: !before ? 'appear' : !after ? 'disappear' : 'update',
         identity: 'lake',
-        mutations: mutationsFor(transaction.mutations, change.id),
+        ...(mutationsFor ? {mutations: mutationsFor(change.id)} : {}),
         ...(change.before?._rev ? {previousRev: change.before._rev} : {}),
         // Always set, as Sanity does: for a deletion it is the transaction's revision. Studio
         // chains a document's events by previousRev -> resultRev and drops one without it.
@@ -89,22 +95,44 @@ export class ListenerFilter {
   }
 }
 
-function idsOf(mutation: unknown): string[] {
-  if (typeof mutation !== 'object' || mutation === null) return []
+function idOf(mutation: unknown): string | undefined {
+  if (typeof mutation !== 'object' || mutation === null) return undefined
   const body: unknown = Object.values(mutation)[0]
-  if (typeof body !== 'object' || body === null) return []
+  if (typeof body !== 'object' || body === null) return undefined
   const id = '_id' in body ? body._id : 'id' in body ? body.id : undefined
-  return typeof id === 'string' ? [id] : []
+  return typeof id === 'string' ? id : undefined
 }
+
+/** Per transaction, shared by every listener: filtering all mutations per event is quadratic. */
+const mutationLookups = new WeakMap<Transaction, (documentId: string) => unknown[]>()
 
 /**
  * The submitted mutations that concern one document (query-based ones are kept for all). Only
  * exact ids: Studio replays an event's mutations on that document, so a publish's
  * `delete drafts.x` in the event for `x` would make the published document vanish from it.
  */
-function mutationsFor(mutations: unknown[], documentId: string): unknown[] {
-  return mutations.filter((mutation) => {
-    const ids = idsOf(mutation)
-    return ids.length === 0 || ids.includes(documentId)
-  })
+function byDocument(transaction: Transaction): (documentId: string) => unknown[] {
+  let lookup = mutationLookups.get(transaction)
+  if (lookup) return lookup
+  const byId = new Map<string, unknown[]>()
+  let forAll = false
+  for (const mutation of transaction.mutations) {
+    const id = idOf(mutation)
+    if (id === undefined) {
+      forAll = true
+      break
+    }
+    let list = byId.get(id)
+    if (!list) byId.set(id, (list = []))
+    list.push(mutation)
+  }
+  lookup = forAll
+    ? (documentId) =>
+        transaction.mutations.filter((mutation) => {
+          const id = idOf(mutation)
+          return id === undefined || id === documentId
+        })
+    : (documentId) => byId.get(documentId) ?? []
+  mutationLookups.set(transaction, lookup)
+  return lookup
 }

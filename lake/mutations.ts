@@ -43,10 +43,8 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function asDocument(value: Json): LakeDocument {
-  const {_id, _type} = value
-  if (typeof _id !== 'string' || typeof _type !== 'string') throw new Error('not a document')
-  return {...value, _id, _type}
+function isDocument(value: Json): value is LakeDocument {
+  return typeof value._id === 'string' && typeof value._type === 'string'
 }
 
 /** Gives array items that are objects a `_key` when they lack one (Sanity's autoGenerateArrayKeys). */
@@ -106,12 +104,15 @@ export async function planTransaction(
   const stamp = (document: Json, createdAt: string | undefined): LakeDocument => {
     const keyed = options.autoGenerateArrayKeys ? addMissingKeys(document) : document
     const body = isObject(keyed) ? keyed : document
-    return asDocument({
+    // One copy per document: a bulk import stamps hundreds of thousands.
+    const stamped: Json = {
       ...body,
       _createdAt: createdAt ?? timestamp,
       _updatedAt: timestamp,
       _rev: transactionId,
-    })
+    }
+    if (!isDocument(stamped)) throw new Error('not a document')
+    return stamped
   }
 
   const documentBody = (value: unknown, kind: string, index: number, requireId: boolean): Json => {

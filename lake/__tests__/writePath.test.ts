@@ -1,0 +1,194 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {DocumentChange, Transaction} from '../dataset.ts'
+import {History} from '../history.ts'
+import {createRequestHandler, type LakeRequest, type LakeResponse} from '../http.ts'
+import {Lake} from '../lake.ts'
+import {ListenerFilter} from '../listeners.ts'
+
+// The bulk-write path's bookkeeping: bounded history, request bodies decoded chunk by chunk, and
+// listener events built per transaction.
+
+const TOKEN = 'write-path-token-0123456789abcdefghij'
+
+function doc(id: string, rev: string, extra: Record<string, unknown> = {}) {
+  return {_id: id, _type: 'note', _rev: rev, ...extra}
+}
+
+function transaction(seq: number, changes: DocumentChange[], mutations: unknown[] = []) {
+  const tx: Transaction = {
+    seq,
+    id: `tx${seq}`,
+    timestamp: `2025-01-0${seq}T00:00:00Z`,
+    mutations,
+    changes,
+  }
+  return tx
+}
+
+describe('History', () => {
+  it('keeps the latest transactions up to a number of document changes', () => {
+    const history = new History(4)
+    history.record(transaction(1, [{id: 'a', before: null, after: doc('a', 'tx1')}]))
+    history.record(
+      transaction(2, [
+        {id: 'b', before: null, after: doc('b', 'tx2')},
+        {id: 'c', before: null, after: doc('c', 'tx2')},
+      ]),
+    )
+    history.record(transaction(3, [{id: 'a', before: doc('a', 'tx1'), after: doc('a', 'tx3')}]))
+    expect(history.transactionsFor(['a', 'b', 'c']).map((tx) => tx.id)).toEqual([
+      'tx1',
+      'tx2',
+      'tx3',
+    ])
+    history.record(transaction(4, [{id: 'd', before: null, after: doc('d', 'tx4')}]))
+    expect(history.transactionsFor(['a', 'b', 'c', 'd']).map((tx) => tx.id)).toEqual([
+      'tx2',
+      'tx3',
+      'tx4',
+    ])
+    // A transaction larger than the bound is kept until a newer one arrives.
+    const big = Array.from({length: 6}, (_, index) => ({
+      id: `e${index}`,
+      before: null,
+      after: doc(`e${index}`, 'tx5'),
+    }))
+    history.record(transaction(5, big))
+    expect(history.transactionsFor(['a', 'd', 'e0']).map((tx) => tx.id)).toEqual(['tx5'])
+  })
+
+  it('finds documents as of a revision among the kept changes', () => {
+    const history = new History()
+    const v1 = doc('a', 'tx1', {n: 1})
+    const v2 = doc('a', 'tx2', {n: 2})
+    history.record(transaction(1, [{id: 'a', before: null, after: v1}]))
+    history.record(transaction(2, [{id: 'a', before: v1, after: v2}]))
+    history.record(transaction(3, [{id: 'a', before: v2, after: null}]))
+    expect(history.documentAt('a', 'tx1', undefined)).toBe(v1)
+    expect(history.documentAt('a', 'tx2', undefined)).toBe(v2)
+    expect(history.documentAt('a', 'tx9', undefined)).toBeUndefined()
+    const current = doc('a', 'tx4')
+    expect(history.documentAt('a', 'tx4', current)).toBe(current)
+    const [deleted] = history.transactionsFor(['a'], {reverse: true, limit: 1})
+    expect(deleted?.effects.a).toEqual({apply: [0, null], revert: [0, v2]})
+  })
+})
+
+describe('ListenerFilter', () => {
+  const mutations = [
+    {createOrReplace: {_id: 'a', _type: 'note'}},
+    {patch: {id: 'b', set: {n: 1}}},
+    {patch: {id: 'a', inc: {n: 1}}},
+  ]
+  const changes = [
+    {id: 'a', before: null, after: doc('a', 'tx1', {n: 1})},
+    {id: 'b', before: doc('b', 'tx0'), after: doc('b', 'tx1', {n: 1})},
+  ]
+  const options = {query: '*[_type == "note"]', params: {}, includeResult: false}
+
+  it('gives each event the mutations of its own document', async () => {
+    const filter = new ListenerFilter({
+      ...options,
+      includePreviousRevision: false,
+      publicOnly: false,
+    })
+    const events = await filter.eventsFor(transaction(1, changes, mutations))
+    expect(events.map((event) => [event.documentId, event.mutations])).toEqual([
+      ['a', [mutations[0], mutations[2]]],
+      ['b', [mutations[1]]],
+    ])
+    const byQuery = [...mutations, {delete: {query: '*[_type == "gone"]'}}]
+    const withQuery = await filter.eventsFor(transaction(2, changes, byQuery))
+    expect(withQuery[1]?.mutations).toEqual([mutations[1], byQuery[3]])
+  })
+
+  it('leaves mutations out when asked to (as Studio does)', async () => {
+    const filter = new ListenerFilter({
+      ...options,
+      includePreviousRevision: false,
+      includeMutations: false,
+      effectFormat: 'mendoza',
+      publicOnly: false,
+    })
+    const [event] = await filter.eventsFor(transaction(1, changes, mutations))
+    expect(event).not.toHaveProperty('mutations')
+    expect(event?.effects).toEqual({apply: [0, changes[0]?.after], revert: [0, null]})
+  })
+})
+
+describe('request bodies', () => {
+  let dir: string
+  let lake: Lake
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'write-path-'))
+    lake = new Lake({dataDir: dir, command: 'vitest', unsafeNoSync: true})
+  })
+
+  afterAll(async () => {
+    await lake.close()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  function request(url: string, chunks: Buffer[]): LakeRequest {
+    return Object.assign(
+      (async function* () {
+        yield* chunks
+      })(),
+      {
+        url,
+        method: 'POST',
+        headers: {authorization: `Bearer ${TOKEN}`},
+        complete: true,
+        httpVersionMajor: 1,
+        on: () => undefined,
+      },
+    )
+  }
+
+  function response() {
+    const captured = {status: 0, body: ''}
+    const fake: LakeResponse = {
+      statusCode: 200,
+      headersSent: false,
+      writeHead: (status: number) => (captured.status = status),
+      setHeader: () => undefined,
+      write: (chunk: string) => {
+        captured.body += chunk
+        return true
+      },
+      end: (chunk?: string | Uint8Array) => {
+        captured.body += typeof chunk === 'string' ? chunk : Buffer.from(chunk ?? []).toString()
+      },
+      once: () => undefined,
+      on: () => undefined,
+      destroy: () => undefined,
+    }
+    return {fake, captured}
+  }
+
+  it('decodes UTF-8 split anywhere across chunks', async () => {
+    const title = 'Åse Ødegård – “quotes” \u{1F9EA}'
+    const body = Buffer.from(
+      JSON.stringify({mutations: [{create: {_id: 'split', _type: 'note', title}}]}),
+    )
+    const chunks = [...body].map((byte) => Buffer.from([byte]))
+    const handle = createRequestHandler(lake, {token: TOKEN})
+    const {fake, captured} = response()
+    await handle(request('/v2025-02-19/data/mutate/test', chunks), fake)
+    expect(captured.status).toBe(200)
+    const {documents} = await lake.getDocuments('test', ['split'], false)
+    expect(documents[0]?.title).toBe(title)
+  })
+
+  it('refuses a body over the limit', async () => {
+    const handle = createRequestHandler(lake, {token: TOKEN, maxBodyBytes: 10})
+    const {fake, captured} = response()
+    const chunks = [Buffer.from('{"mutations":'), Buffer.from('[]}')]
+    await handle(request('/v2025-02-19/data/mutate/test', chunks), fake)
+    expect(captured.status).toBe(413)
+  })
+})
