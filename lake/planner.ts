@@ -219,6 +219,8 @@ export interface PlanStats {
   scans: number
   /** Ordered slices filtered from their best first order keys on (see orderedSlice.ts). */
   orderedPrefix: number
+  /** Unordered slices filtered only until they had their rows (see `firstMatches`). */
+  firstMatches: number
 }
 
 /** Evaluates a tree with the query's own options (dataset, parameters, clock, dereference). */
@@ -229,20 +231,68 @@ export type Evaluator = (tree: ExprNode) => Promise<unknown>
  * and how many of its first rows the slice reads.
  */
 function orderedSlice(node: ExprNode): {order: PipeFuncCallNode; end: number} | undefined {
-  let end: number
-  if (node.type === 'Slice') {
-    if (!Number.isInteger(node.left) || !Number.isInteger(node.right)) return undefined
-    if (node.left < 0 || node.right < 0) return undefined
-    end = node.isInclusive ? node.right + 1 : node.right
-  } else if (node.type === 'AccessElement') {
-    if (!Number.isInteger(node.index) || node.index < 0) return undefined
-    end = node.index + 1
-  } else {
+  const end = sliceEnd(node)
+  if (end === undefined || (node.type !== 'Slice' && node.type !== 'AccessElement'))
     return undefined
-  }
   const order = node.base
   return order.type === 'PipeFuncCall' && order.name === 'order' ? {order, end} : undefined
 }
+
+/** How many leading rows `[a...b]`, `[a..b]` or `[n]` reads (non-negative indexes only). */
+function sliceEnd(node: ExprNode): number | undefined {
+  if (node.type === 'Slice') {
+    if (!Number.isInteger(node.left) || !Number.isInteger(node.right)) return undefined
+    if (node.left < 0 || node.right < 0) return undefined
+    return node.isInclusive ? node.right + 1 : node.right
+  }
+  if (node.type === 'AccessElement') {
+    if (!Number.isInteger(node.index) || node.index < 0) return undefined
+    return node.index + 1
+  }
+  return undefined
+}
+
+/**
+ * The first `end` documents of `ids` (in full-scan order) that pass `filter`, filtering a batch at
+ * a time (each twice the last) instead of every candidate; undefined when the candidates are too
+ * few to gain anything. groq-js keeps a filter's rows in scan order, so a slice of the first
+ * `end` matches equals the same slice of all of them.
+ */
+async function firstMatches(
+  ids: ReadonlySet<string>,
+  index: DocumentIndex,
+  end: number,
+  filter: (documents: LakeDocument[]) => Promise<unknown>,
+): Promise<LakeDocument[] | undefined> {
+  let size = Math.max(end * 2, FIRST_BATCH)
+  if (ids.size <= size) return undefined
+  // Sets straight from an index iterate in scan order and are read lazily; others are sorted.
+  const ordered = unordered.has(ids) ? documentsOf(ids, index) : undefined
+  const documents = ordered?.values() ?? lookups(ids, index)
+  const matches: LakeDocument[] = []
+  while (matches.length < end) {
+    const batch: LakeDocument[] = []
+    for (let next = documents.next(); !next.done; next = documents.next()) {
+      batch.push(next.value)
+      if (batch.length >= size) break
+    }
+    if (batch.length === 0) break
+    const passed = await filter(batch)
+    if (!Array.isArray(passed)) return undefined
+    matches.push(...(passed as LakeDocument[]))
+    size *= 2
+  }
+  return matches
+}
+
+function* lookups(ids: ReadonlySet<string>, index: DocumentIndex): Iterator<LakeDocument> {
+  for (const id of ids) {
+    const document = index.get(id)
+    if (document) yield document
+  }
+}
+
+const FIRST_BATCH = 64
 
 // Filters that depend on the document being projected (`*[_type == "reply" && references(^._id)]`
 // inside a projection) cannot be narrowed when planning: the parent is only known per row. Their
@@ -408,9 +458,34 @@ export async function planQuery(
     return {...node, base: {...slice.order, base, args}} as ExprNode
   }
 
+  /** `*[filter][a...b]` (no order) in the root scope: the filter runs until it has `b` rows. */
+  const narrowFirstMatches = async (node: ExprNode): Promise<ExprNode | undefined> => {
+    const end = sliceEnd(node)
+    if (end === undefined || !evaluate || (node.type !== 'Slice' && node.type !== 'AccessElement'))
+      return undefined
+    const filter = node.base
+    if (filter.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
+    const candidates = perRowLookup(filter.expr)
+      ? undefined
+      : candidatesFor(filter.expr, index, params)
+    if (!candidates || candidates.size <= Math.max(end * 2, FIRST_BATCH)) return undefined
+    const expr = await visit(filter.expr, false)
+    const matches = await firstMatches(candidates, index, end, (batch) =>
+      evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
+    )
+    if (!matches) return undefined
+    if (stats) {
+      stats.indexed++
+      stats.firstMatches++
+    }
+    return {...node, base: {type: 'Value', value: matches}}
+  }
+
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
-    const narrowed = rootScope ? await narrowOrderedSlice(node) : undefined
+    const narrowed = rootScope
+      ? ((await narrowOrderedSlice(node)) ?? (await narrowFirstMatches(node)))
+      : undefined
     if (narrowed) return narrowed
     if (node.type === 'Filter' && node.base.type === 'Everything') {
       const candidates = candidatesFor(node.expr, index, params)

@@ -91,13 +91,13 @@ describe('planned queries', () => {
   }
 
   it('answers indexable filters without scanning the dataset', async () => {
-    const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0}
+    const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0, firstMatches: 0}
     await runQuery(dataset, QUERIES[1]?.[0] ?? '', {
       params: {slug: 'slug-4'},
       perspective: 'published',
       stats,
     })
-    expect(stats).toEqual({indexed: 2, scans: 0, orderedPrefix: 0})
+    expect(stats).toEqual({indexed: 2, scans: 0, orderedPrefix: 0, firstMatches: 0})
   })
 
   it('keeps value indexes current as documents change', async () => {
@@ -232,6 +232,20 @@ const ORDERED_QUERIES: [string, Record<string, unknown>][] = [
   ],
   ['{"top": *[_type == "item"] | order(day desc)[0...5]._id}', {}],
   ['count(*[_type == "item"] | order(day desc)[0...30])', {}],
+  // Slices without order: the filter runs until it has its rows.
+  ['*[_type == "item"][0...20]{_id, day}', {}],
+  ['*[_type == "item"][5...10]._id', {}],
+  ['*[_type == "item"][0..3]._id', {}],
+  ['*[_type == "item"][0]._id', {}],
+  ['*[_type == "item"][70]._id', {}],
+  ['*[_type == "item" && keep][0...20]._id', {}],
+  ['*[_type == "item" && keep && rank > 2][10...30]{_id, rank}', {}],
+  ['*[_type == "item" && defined(rare)][0...20]._id', {}],
+  ['*[_type == "item" && group in $gs][0...40]._id', {gs: ['g2', 'g0']}],
+  ['*[_type == "item" && (group == "g1" || group == "g2")][0...70]._id', {}],
+  ['*[_type == "item"][0...1000]._id', {}],
+  ['*[_type == "item"][-3..-1]._id', {}],
+  ['{"first": *[_type == "item" && keep][0...5]._id}', {}],
 ]
 
 describe('planned ordered slices', () => {
@@ -253,7 +267,7 @@ describe('planned ordered slices', () => {
   const dataset = new Dataset('ordered')
   dataset.load(orderedDocuments(1))
   const statsOf = async (query: string, params: Record<string, unknown> = {}) => {
-    const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0}
+    const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0, firstMatches: 0}
     await runQuery(dataset, query, {params, perspective: 'published', stats})
     return stats
   }
@@ -266,7 +280,30 @@ describe('planned ordered slices', () => {
       '*[_type == "item"] | order(day desc)[0]._id',
       '*[_type == "item" && keep] | order(day)[0...20]._id',
     ]) {
-      expect(await statsOf(query, {g: 'g1'})).toEqual({indexed: 1, scans: 0, orderedPrefix: 1})
+      expect(await statsOf(query, {g: 'g1'})).toEqual({
+        indexed: 1,
+        scans: 0,
+        orderedPrefix: 1,
+        firstMatches: 0,
+      })
+    }
+  })
+
+  it('filters unordered slices only until they have their rows', async () => {
+    for (const query of [
+      '*[_type == "item"][0...20]._id',
+      '*[_type == "item" && keep][5...10]._id',
+      '*[_type == "item"][3]._id',
+    ]) {
+      expect(await statsOf(query)).toEqual({
+        indexed: 1,
+        scans: 0,
+        orderedPrefix: 0,
+        firstMatches: 1,
+      })
+    }
+    for (const query of ['*[_type == "item"][-3..-1]._id', '*[_type == "item"][0...400]._id']) {
+      expect(await statsOf(query)).toMatchObject({firstMatches: 0})
     }
   })
 
@@ -278,11 +315,16 @@ describe('planned ordered slices', () => {
       '*[_type == "item"] | order(day desc)[-5..-1]._id',
       '*[_type == "item" && group == "g1"] | order(day desc)[0...200]._id',
     ]) {
-      expect(await statsOf(query)).toEqual({indexed: 1, scans: 0, orderedPrefix: 0})
+      expect(await statsOf(query)).toEqual({
+        indexed: 1,
+        scans: 0,
+        orderedPrefix: 0,
+        firstMatches: 0,
+      })
     }
     expect(
       await statsOf('*[_type == "group"]{"top": *[_type == "item"] | order(day desc)[0...3]._id}'),
-    ).toEqual({indexed: 2, scans: 0, orderedPrefix: 0})
+    ).toEqual({indexed: 2, scans: 0, orderedPrefix: 0, firstMatches: 0})
   })
 })
 
@@ -379,7 +421,7 @@ describe('match through the word index', () => {
 
   it('uses the index for plain words and scans for wildcards and dotted terms', async () => {
     const statsOf = async (words: unknown) => {
-      const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0}
+      const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0, firstMatches: 0}
       await runQuery(dataset, '*[title match $words]._id', {params: {words}, stats})
       return stats
     }
