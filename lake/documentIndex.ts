@@ -26,10 +26,14 @@ export interface DocumentIndex {
   idsOfType(type: string): ReadonlySet<string>
   idsReferencing(id: string): ReadonlySet<string>
   /**
-   * Ids of documents whose value at `path` equals `value`; undefined when the index cannot tell
-   * (null and objects: `x == null` also matches documents without the field).
+   * Ids of documents (of `type`, if given) whose value at `path` equals `value`; undefined when
+   * the index cannot tell (null and objects: `x == null` also matches documents without it).
    */
-  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined
+  idsWithValue(
+    path: readonly string[],
+    value: unknown,
+    type?: string,
+  ): ReadonlySet<string> | undefined
   /**
    * Ids of documents whose text at `path` has `word` (lowercase) among its `match` tokens;
    * undefined when the view cannot tell.
@@ -73,6 +77,29 @@ function pullFrom(map: Map<string, string[]>, key: string, id: string) {
   if (!list || at < 0) return
   if (list.length === 1) map.delete(key)
   else list.splice(at, 1)
+}
+
+function addValue(
+  ids: Map<Primitive, Map<string, Set<string>>>,
+  value: Primitive,
+  type: string,
+  id: string,
+) {
+  let byType = ids.get(value)
+  if (!byType) ids.set(value, (byType = new Map()))
+  addTo(byType, type, id)
+}
+
+function removeValue(
+  ids: Map<Primitive, Map<string, Set<string>>>,
+  value: Primitive,
+  type: string,
+  id: string,
+) {
+  const byType = ids.get(value)
+  if (!byType) return
+  removeFrom(byType, type, id)
+  if (byType.size === 0) ids.delete(value)
 }
 
 function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string) {
@@ -136,10 +163,13 @@ export class RawIndex implements DocumentIndex {
   private readonly byType = new Map<string, Set<string>>()
   /** Referrers in scan order; arrays because most targets have a handful (cheaper to build). */
   private readonly referencedBy = new Map<string, string[]>()
-  /** Equality indexes on attribute paths ("slug.current"), built on first use, then maintained. */
+  /**
+   * Equality indexes on attribute paths ("slug.current"), built on first use, then maintained;
+   * split by type, so `_type == "question" && specialty._ref == $id` needs no intersection.
+   */
   private readonly valueIndexes = new Map<
     string,
-    {path: string[]; ids: Map<Primitive, Set<string>>}
+    {path: string[]; ids: Map<Primitive, Map<string, Set<string>>>}
   >()
   /** `match` word indexes on attribute paths ("title"), built on first use, then maintained. */
   private readonly wordIndexes = new Map<string, {path: string[]; ids: Map<string, string[]>}>()
@@ -239,7 +269,7 @@ export class RawIndex implements DocumentIndex {
     for (const target of collectReferences(document)) pushTo(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(document, index.path)
-      if (isPrimitive(value)) addTo(index.ids, value, id)
+      if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
     }
     for (const index of this.wordIndexes.values()) {
       for (const word of matchWords(valueAt(document, index.path))) pushTo(index.ids, word, id)
@@ -258,7 +288,7 @@ export class RawIndex implements DocumentIndex {
     for (const target of collectReferences(existing)) pullFrom(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
-      if (isPrimitive(value)) removeFrom(index.ids, value, id)
+      if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)
     }
     for (const index of this.wordIndexes.values()) {
       for (const word of matchWords(valueAt(existing, index.path))) pullFrom(index.ids, word, id)
@@ -271,7 +301,11 @@ export class RawIndex implements DocumentIndex {
     this.version++
   }
 
-  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
+  idsWithValue(
+    path: readonly string[],
+    value: unknown,
+    type?: string,
+  ): ReadonlySet<string> | undefined {
     if (!isPrimitive(value)) return undefined
     const key = path.join('.')
     let index = this.valueIndexes.get(key)
@@ -279,11 +313,21 @@ export class RawIndex implements DocumentIndex {
       index = {path: [...path], ids: new Map()}
       for (const document of this.documents()) {
         const found = valueAt(document, path)
-        if (isPrimitive(found)) addTo(index.ids, found, document._id)
+        if (isPrimitive(found)) addValue(index.ids, found, document._type, document._id)
       }
       this.valueIndexes.set(key, index)
     }
-    return index.ids.get(value) ?? EMPTY
+    const byType = index.ids.get(value)
+    if (!byType) return EMPTY
+    if (type !== undefined) return byType.get(type) ?? EMPTY
+    const [only, ...more] = byType.values()
+    if (!only || more.length === 0) return only ?? EMPTY
+    // Documents of several types share the value: merged back into scan order.
+    return new Set(
+      [only, ...more]
+        .flatMap((ids) => [...ids])
+        .sort((a, b) => this.positionOf(a) - this.positionOf(b)),
+    )
   }
 
   idsWithWord(path: readonly string[], word: string): ReadonlySet<string> {

@@ -95,6 +95,40 @@ function equalityCandidates(
   return path ? index.idsWithValue(path, value.value) : undefined
 }
 
+/** T for a `_type == T` condition with a constant string T. */
+function typeCondition(node: ExprNode, params: Params): string | undefined {
+  if (node.type !== 'OpCall' || node.op !== '==') return undefined
+  for (const [attribute, other] of [
+    [node.left, node.right],
+    [node.right, node.left],
+  ] as const) {
+    const value = isThisAttribute(attribute, '_type') ? constant(other, params) : undefined
+    if (value && typeof value.value === 'string') return value.value
+  }
+  return undefined
+}
+
+/** `attr == value` answered for documents of `type` only. */
+function typedCandidates(
+  node: ExprNode,
+  type: string,
+  index: DocumentIndex,
+  params: Params,
+): Candidates {
+  if (node.type !== 'OpCall' || node.op !== '==') return undefined
+  for (const [attribute, other] of [
+    [node.left, node.right],
+    [node.right, node.left],
+  ] as const) {
+    const path = attributePath(attribute)
+    const value = constant(other, params)
+    if (!path || !value || path[0] === '_id' || path[0] === '_type') continue
+    const ids = index.idsWithValue(path, value.value, type)
+    if (ids) return ids
+  }
+  return undefined
+}
+
 /** `attr match $words` from the word index: documents with every plain word of the pattern. */
 function wordCandidates(
   attribute: ExprNode,
@@ -119,11 +153,21 @@ function wordCandidates(
 
 function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Candidates {
   switch (node.type) {
-    case 'And':
-      return intersect(
-        candidatesFor(node.left, index, params),
-        candidatesFor(node.right, index, params),
-      )
+    case 'And': {
+      // With `_type == T` among the conditions, equality conditions read the value index's
+      // documents of type T, which saves intersecting with every document of that type.
+      const parts = conjuncts(node)
+      const type = parts.map((part) => typeCondition(part, params)).find((t) => t !== undefined)
+      let ids: Candidates
+      let typed = false
+      for (const part of parts) {
+        if (type !== undefined && typeCondition(part, params) !== undefined) continue
+        const narrowed = type === undefined ? undefined : typedCandidates(part, type, index, params)
+        if (narrowed) typed = true
+        ids = intersect(ids, narrowed ?? candidatesFor(part, index, params))
+      }
+      return type === undefined || typed ? ids : intersect(ids, index.idsOfType(type))
+    }
     case 'Or':
       return union(
         candidatesFor(node.left, index, params),

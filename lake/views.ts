@@ -121,9 +121,13 @@ abstract class View implements DocumentIndex {
     return this.through(this.raw.idsReferencing(id))
   }
 
-  idsWithValue(path: readonly string[], value: unknown): ReadonlySet<string> | undefined {
+  idsWithValue(
+    path: readonly string[],
+    value: unknown,
+    type?: string,
+  ): ReadonlySet<string> | undefined {
     if (ownIdPath(path)) return undefined
-    const set = this.raw.idsWithValue(path, value)
+    const set = this.raw.idsWithValue(path, value, type)
     return set && this.through(set)
   }
 

@@ -34,6 +34,9 @@ function documents(): LakeDocument[] {
     slug: {_type: 'slug', current: 'slug-1'},
   })
   docs.push({_id: 'odd', _type: 'question', slug: 'not-an-object', rank: '1'})
+  // Another type sharing values with questions: value lookups merge both in scan order.
+  for (const i of [2, 7, 11])
+    docs.splice(i * 3, 0, {_id: `p${i}`, _type: 'page', rank: i % 5, slug: {current: `slug-${i}`}})
   return docs
 }
 
@@ -59,6 +62,10 @@ const QUERIES: [string, Record<string, unknown>][] = [
   ['*[_id in $ids]._id', {ids: ['q5', 'r6', 'missing', 'q1']}],
   ['*[titleKey in $keys]._id', {keys: ['question 2', 'question 5']}],
   ['*[rank == 1]._id', {}],
+  ['*[rank == 2]._id', {}],
+  ['*[_type == "page" && rank == 2]._id', {}],
+  ['*[_type == "question" && rank == 2 && flagged == true]._id', {}],
+  ['*[_type == $type && slug.current == "slug-7"]._id', {type: 'page'}],
   ['*[rank == "1"]._id', {}],
   ['*[flagged == true && _type == "question"]._id', {}],
   ['*[_type == "question" && (rank == 2 || rank == 3)]._id', {}],
@@ -105,7 +112,7 @@ describe('planned queries', () => {
     changing.load(documents())
     const bySlug = () =>
       runQuery(changing, '*[slug.current == $slug]._id', {params: {slug: 'slug-7'}})
-    expect(await bySlug()).toEqual(['q7'])
+    expect(await bySlug()).toEqual(['q7', 'p7'])
     const moved = {
       ...(changing.get('q7') ?? {_id: 'q7', _type: 'question'}),
       slug: {_type: 'slug', current: 'slug-new'},
@@ -117,8 +124,11 @@ describe('planned queries', () => {
       mutations: [],
       changes: [{id: 'q7', before: changing.get('q7') ?? null, after: moved}],
     })
-    expect(await bySlug()).toEqual([])
+    expect(await bySlug()).toEqual(['p7'])
     expect(await runQuery(changing, '*[slug.current == "slug-new"]._id')).toEqual(['q7'])
+    expect(
+      await runQuery(changing, '*[_type == "question" && slug.current == "slug-new"]._id'),
+    ).toEqual(['q7'])
   })
 })
 
