@@ -1,3 +1,4 @@
+import {searchQuestionsQuery, searchTerms} from '../queries/search.ts'
 import {similarFallbackQuery, similarServeQuery} from '../queries/similar/queries.ts'
 import type {Archive} from './generate.ts'
 import type {Random} from './random.ts'
@@ -100,6 +101,16 @@ export const BENCH_QUERIES: readonly BenchQuery[] = [
       const words = random.pick(sample.titleWords)
       const picked = random.sample(words, random.int(1, 2))
       return {words: picked.length > 0 ? picked.join(' ') : 'pain'}
+    },
+  },
+  {
+    // The site's search box: every word as a prefix of a word of the title or the question text,
+    // scored. Not word-indexed yet (prefix terms over pt::text): it scans every question.
+    name: 'site search (title + text)',
+    query: searchQuestionsQuery,
+    params: (random, sample) => {
+      const words = random.pick(sample.titleWords)
+      return {terms: searchTerms(random.sample(words, 1).join(' ') || 'pain'), limit: 10}
     },
   },
 ]

@@ -34,7 +34,7 @@ export interface BenchOptions {
   plainIterations: number
   /**
    * Time per query for the lake runs over HTTP and in-process: a slow query stops early, after at
-   * least `minIterations` runs (its row says how many ran).
+   * least `minIterations` runs over HTTP and 5 in-process (its row says how many ran).
    */
   budgetMs: number
   minIterations: number
@@ -53,7 +53,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   inProcessIterations: 50,
   plainIterations: 10,
   budgetMs: 60_000,
-  minIterations: 20,
+  minIterations: 10,
   batchSize: 500,
   concurrency: 4,
 }
@@ -298,9 +298,12 @@ async function measureQuery(
   const step = progress(bench.name, total, 'runs')
   let done = 0
 
+  // Warm-up stops early for slow queries too (a tenth of the budget, at least one run).
+  const warmupEnds = performance.now() + options.budgetMs / 10
   for (const warm of params.slice(0, options.warmup)) {
     await client.fetch(bench.query, warm)
     step.update(++done)
+    if (performance.now() > warmupEnds) break
   }
   const lakeMs: number[] = []
   const lakeResults: unknown[] = []
@@ -321,7 +324,7 @@ async function measureQuery(
   const inProcessMs: number[] = []
   const inProcessEnds = performance.now() + options.budgetMs
   for (const values of inProcess) {
-    if (inProcessMs.length >= options.minIterations && performance.now() > inProcessEnds) break
+    if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
     await runQuery(storage.dataset, bench.query, {params: values, perspective: 'published'})
     inProcessMs.push(performance.now() - started)
