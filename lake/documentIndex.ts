@@ -137,12 +137,15 @@ export class Unparsed {
   private readonly lineStart: number
   private readonly start: number
   private readonly end: number
+  /** The value-index paths its line has values for, as written in the snapshot's header. */
+  readonly valuePaths: string
 
-  constructor(buffer: Buffer, lineStart: number, start: number, end: number) {
+  constructor(buffer: Buffer, lineStart: number, start: number, end: number, valuePaths = '[]') {
     this.buffer = buffer
     this.lineStart = lineStart
     this.start = start
     this.end = end
+    this.valuePaths = valuePaths
   }
 
   parse(): LakeDocument {
@@ -240,7 +243,14 @@ export class RawIndex implements DocumentIndex {
    * Adds a document from a snapshot without parsing it: `type` and `references` come from the
    * snapshot line. Only for loading an empty index (no value indexes exist yet).
    */
-  putUnparsed(id: string, type: string, references: readonly string[], entry: Unparsed) {
+  putUnparsed(
+    id: string,
+    type: string,
+    references: readonly string[],
+    /** The document's values for `valuePaths()`, in that order (null: none to index). */
+    values: readonly unknown[],
+    entry: Unparsed,
+  ) {
     this.remove(id)
     this.byId.set(id, entry)
     this.unparsed++
@@ -248,7 +258,32 @@ export class RawIndex implements DocumentIndex {
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     addTo(this.byType, type, id)
     for (const target of references) pushTo(this.referencedBy, target, id)
+    let at = 0
+    for (const index of this.valueIndexes.values()) {
+      const value = values[at++]
+      if (isPrimitive(value)) addValue(index.ids, value, type, id)
+    }
     this.changed()
+  }
+
+  /** Paths with a value index, oldest first (snapshots store each document's values for them). */
+  valuePaths(): string[][] {
+    return [...this.valueIndexes.values()].map((index) => index.path)
+  }
+
+  /** Each document's value at every path of `valuePaths()` (null where there is none to index). */
+  valuesOf(document: LakeDocument): unknown[] {
+    return this.valuePaths().map((path) => {
+      const value = valueAt(document, path)
+      return isPrimitive(value) ? value : null
+    })
+  }
+
+  /** Creates empty value indexes for `paths` (a snapshot's, before its documents are added). */
+  prepareValueIndexes(paths: readonly (readonly string[])[]) {
+    if (this.byId.size > 0) throw new Error('Value indexes are prepared on an empty index only')
+    for (const path of paths)
+      this.valueIndexes.set(path.join('.'), {path: [...path], ids: new Map()})
   }
 
   has(id: string): boolean {

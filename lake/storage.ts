@@ -3,7 +3,7 @@ import {mkdir, open, rename, type FileHandle, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {Dataset, type Transaction} from './dataset.ts'
-import {collectReferences, type LakeDocument, Unparsed} from './documentIndex.ts'
+import {collectReferences, type LakeDocument, type RawIndex, Unparsed} from './documentIndex.ts'
 import {DatasetLock} from './lock.ts'
 
 // Durability: every transaction is appended to `transactions.log` as one JSON line and fsynced
@@ -12,10 +12,13 @@ import {DatasetLock} from './lock.ts'
 // was never acknowledged and is cut off. Compaction writes a new snapshot atomically (temp file,
 // fsync, rename) and then empties the log.
 //
-// Snapshot format 2: after the header line, one line per document, `[id, type, [references]]`,
-// a tab, then the document's JSON. Opening builds the indexes from the short part and keeps the
-// JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads answers its
-// first query in seconds; the documents are then parsed in the background, a slice per tick.
+// Snapshot format 2: a header line `{seq, format, valuePaths}`, then one line per document:
+// `[id, type, [references], [values]]` (its values at the value-index paths), a tab, then the
+// document's JSON. Opening builds every index from the short part and keeps the JSON unparsed
+// (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads answers its first queries in
+// seconds (also by value, for the paths the lake had indexed when it wrote the snapshot); the
+// documents are then parsed in the background, a
+// slice per event-loop turn.
 // Format 1 (the document's JSON alone) is still read.
 
 const SNAPSHOT = 'snapshot.ndjson'
@@ -43,6 +46,8 @@ export interface StorageOptions {
    * large the dataset grows.
    */
   compactBytes?: number
+  /** Parse snapshot documents in the background after opening (default true). */
+  parseInBackground?: boolean
   /** Bytes read per snapshot chunk (tests use tiny chunks to split lines across reads). */
   readChunkBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
@@ -71,6 +76,7 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
     let format = 0
     let carry: Buffer = Buffer.alloc(0)
     let lineNumber = 0
+    let valuePaths = '[]'
     const line = (buffer: Buffer, start: number, end: number) => {
       lineNumber++
       if (end <= start) return
@@ -78,11 +84,16 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
         const header = JSON.parse(buffer.toString('utf8', start, end)) as {
           seq: number
           format?: number
+          valuePaths?: string[][]
         }
         dataset.seq = header.seq
         format = header.format ?? 1
         if (format > SNAPSHOT_FORMAT) {
           throw new Error(`${path}: snapshot format ${format} is newer than this lake reads`)
+        }
+        if (format === 2) {
+          dataset.raw.prepareValueIndexes(header.valuePaths ?? [])
+          valuePaths = JSON.stringify(header.valuePaths ?? [])
         }
       } else if (format === 1) {
         dataset.raw.put(JSON.parse(buffer.toString('utf8', start, end)) as LakeDocument)
@@ -90,12 +101,11 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
         const tab = buffer.indexOf(TAB, start)
         if (tab < 0 || tab >= end)
           throw new Error(`${path}:${lineNumber}: no tab after the index part`)
-        const [id, type, references] = JSON.parse(buffer.toString('utf8', start, tab)) as [
-          string,
-          string,
-          string[],
-        ]
-        dataset.raw.putUnparsed(id, type, references, new Unparsed(buffer, start, tab + 1, end))
+        const [id, type, references, values = []] = JSON.parse(
+          buffer.toString('utf8', start, tab),
+        ) as [string, string, string[], unknown[]?]
+        const entry = new Unparsed(buffer, start, tab + 1, end, valuePaths)
+        dataset.raw.putUnparsed(id, type, references, values, entry)
       }
     }
     for (;;) {
@@ -120,11 +130,22 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
   }
 }
 
-/** A document's snapshot line (format 2) without its newline; unparsed ones are copied as read. */
-function snapshotLine(entry: LakeDocument | Unparsed): Buffer {
-  if (entry instanceof Unparsed) return entry.line()
-  const head = JSON.stringify([entry._id, entry._type, [...collectReferences(entry)]])
-  return Buffer.from(`${head}\t${JSON.stringify(entry)}`)
+/**
+ * A document's snapshot line (format 2) without its newline: id, type, references and its values
+ * for the value-index paths, then its JSON. Unparsed documents are copied as read when their line
+ * has values for the same paths (always, unless an index was added since, which parses all).
+ */
+function snapshotLine(entry: LakeDocument | Unparsed, raw: RawIndex, valuePaths: string): Buffer {
+  if (entry instanceof Unparsed && entry.valuePaths === valuePaths) return entry.line()
+  const document = entry instanceof Unparsed ? entry.parse() : entry
+  const values = valuePaths === '[]' ? [] : [raw.valuesOf(document)]
+  const head = JSON.stringify([
+    document._id,
+    document._type,
+    [...collectReferences(document)],
+    ...values,
+  ])
+  return Buffer.from(`${head}\t${JSON.stringify(document)}`)
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -219,7 +240,7 @@ export class DatasetStorage {
       await log.truncate(goodBytes)
       const storage = new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
       storage.snapshotBytes = (await exists(snapshotPath)) ? (await stat(snapshotPath)).size : 0
-      storage.parseInBackground()
+      if (options.parseInBackground !== false) storage.parseInBackground()
       return storage
     } catch (error) {
       lock.release()
@@ -309,12 +330,13 @@ export class DatasetStorage {
         await file.write(data)
       }
       const newline = Buffer.from('\n')
-      const chunk: Buffer[] = [
-        Buffer.from(JSON.stringify({seq: this.dataset.seq, format: SNAPSHOT_FORMAT})),
-        newline,
-      ]
-      for (const entry of this.dataset.raw.entries()) {
-        chunk.push(snapshotLine(entry), newline)
+      const {raw} = this.dataset
+      const paths = raw.valuePaths()
+      const valuePaths = JSON.stringify(paths)
+      const header = {seq: this.dataset.seq, format: SNAPSHOT_FORMAT, valuePaths: paths}
+      const chunk: Buffer[] = [Buffer.from(JSON.stringify(header)), newline]
+      for (const entry of raw.entries()) {
+        chunk.push(snapshotLine(entry, raw, valuePaths), newline)
         if (chunk.length >= 2000) await flush(chunk.splice(0))
       }
       if (chunk.length > 0) await flush(chunk)

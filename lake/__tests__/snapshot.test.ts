@@ -44,7 +44,8 @@ async function commit(storage: DatasetStorage, changes: Transaction['changes']) 
   }))
 }
 
-const OPTIONS = {unsafeNoSync: true, readChunkBytes: 97}
+// Background parsing off, so tests see what queries parsed (one test turns it on).
+const OPTIONS = {unsafeNoSync: true, readChunkBytes: 97, parseInBackground: false}
 
 async function snapshotOf(storage: DatasetStorage) {
   return {
@@ -108,7 +109,10 @@ describe('snapshots', () => {
       documents().map((after) => ({id: after._id, before: null, after})),
     )
     await writer.close()
-    const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    const reader = await DatasetStorage.open(dir, 'test', 'test', {
+      ...OPTIONS,
+      parseInBackground: true,
+    })
     expect(reader.dataset.raw.unparsedCount).toBeGreaterThan(0)
     for (let tries = 0; reader.dataset.raw.unparsedCount > 0 && tries < 100; tries++)
       await sleep(10)
@@ -129,7 +133,7 @@ describe('snapshots', () => {
     await storage.compact()
     await storage.close({compact: false})
     const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
-    expect(JSON.parse(text.split('\n')[0] ?? '')).toEqual({seq: 7, format: 2})
+    expect(JSON.parse(text.split('\n')[0] ?? '')).toEqual({seq: 7, format: 2, valuePaths: []})
     const reopened = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     expect(await runQuery(reopened.dataset, '*', {perspective: 'raw'})).toEqual(docs)
     await reopened.close({compact: false})
@@ -156,6 +160,7 @@ describe('snapshots', () => {
         document._id,
         document._type,
         refs,
+        [],
         new Unparsed(json, 0, 0, json.length),
       )
     }
@@ -166,5 +171,48 @@ describe('snapshots', () => {
     expect(dataset.raw.unparsedCount).toBe(total - 2)
     expect(await runQuery(dataset, 'count(*[title match "draft"])', {perspective: 'raw'})).toBe(40)
     expect(dataset.raw.unparsedCount).toBe(0)
+  })
+
+  it('keeps value indexes in the snapshot, so a reopened lake answers them without parsing', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    await commit(
+      writer,
+      documents().map((after) => ({id: after._id, before: null, after})),
+    )
+    const bySpecialty = '*[_type == "question" && specialty._ref == $s]._id'
+    const expected = await runQuery(writer.dataset, bySpecialty, {params: {s: 's2'}})
+    const byTitle = '*[title == $t]._id'
+    const title = documents().find((doc) => doc._id === 'q5')?.title
+    const titled = await runQuery(writer.dataset, byTitle, {params: {t: title}})
+    expect(titled).toEqual(['q5'])
+    await writer.close() // the snapshot now stores every document's specialty._ref and title
+
+    const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    const total = reader.dataset.raw.unparsedCount
+    expect(await runQuery(reader.dataset, bySpecialty, {params: {s: 's2'}})).toEqual(expected)
+    // Only the candidates were parsed; building the index from documents would have parsed all.
+    expect(reader.dataset.raw.unparsedCount).toBe(total - (expected as string[]).length)
+    expect(await runQuery(reader.dataset, byTitle, {params: {t: title}})).toEqual(titled)
+    // A changed document leaves the index it was loaded into; a compaction copies the lines of
+    // documents still unparsed, values included, and reopening reads them back.
+    await commit(reader, [
+      {
+        id: 'q2',
+        before: null,
+        after: {_id: 'q2', _type: 'question', specialty: {_type: 'reference', _ref: 's0'}},
+      },
+    ])
+    const changed = await runQuery(reader.dataset, bySpecialty, {params: {s: 's2'}})
+    expect(changed).toEqual((expected as string[]).filter((id) => id !== 'q2'))
+    await reader.close()
+    const again = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(await runQuery(again.dataset, bySpecialty, {params: {s: 's2'}})).toEqual(changed)
+    expect(await runQuery(again.dataset, bySpecialty, {params: {s: 's0'}})).toContain('q2')
+    expect(again.dataset.raw.unparsedCount).toBeGreaterThan(0)
+    // Values read from the snapshot equal the values read from the parsed documents.
+    const plain = await runQuery(again.dataset, bySpecialty, {params: {s: 's1'}, plain: true})
+    expect(await runQuery(again.dataset, bySpecialty, {params: {s: 's1'}})).toEqual(plain)
+    await again.close({compact: false})
   })
 })
