@@ -17,8 +17,7 @@ import {DatasetLock} from './lock.ts'
 // document's JSON. Opening builds every index from the short part and keeps the JSON unparsed
 // (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads answers its first queries in
 // seconds (also by value, for the paths the lake had indexed when it wrote the snapshot); the
-// documents are then parsed in the background, a
-// slice per event-loop turn.
+// documents are then parsed in the background, a slice per event-loop turn.
 // Format 1 (the document's JSON alone) is still read.
 
 const SNAPSHOT = 'snapshot.ndjson'
