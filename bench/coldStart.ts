@@ -8,13 +8,16 @@ import {API_VERSION} from '../schemas/apiVersion.ts'
 
 // Cold start in a fresh process, so its memory is the lake's alone rather than the benchmark's:
 // startLakeServer on an existing data directory, then the first query through @sanity/client: a
-// page's lookup by id, which the lake answers before it has parsed the rest of its snapshot. Then
-// it waits for the background parsing and checks the document counts.
+// page's lookup by id, then a thread page by slug, which the lake answers from its indexes before
+// it has parsed the rest of its snapshot. Then it waits for the background parsing and checks the
+// document counts.
 // Run as a script it prints one JSON line ({@link ColdStart}) and exits.
 
 export interface ColdStart {
   /** startLakeServer until the first query's answer (a document by id) arrived. */
   ms: number
+  /** startLakeServer until each probe's answer arrived (the first is `ms`). */
+  probes: {name: string; ms: number}[]
   /** startLakeServer alone (the dataset is opened by the first request). */
   listenMs: number
   /** RSS of the fresh process with its modules loaded, before opening the dataset. */
@@ -38,8 +41,8 @@ interface ChildInput {
   dataDir: string
   dataset: string
   token: string
-  /** The first query, a page's lookup by id, and its parameters. */
-  probe: {query: string; params: Record<string, unknown>}
+  /** The first queries, run one after the other: a page's lookup by id, then a thread page. */
+  probes: {name: string; query: string; params: Record<string, unknown>}[]
   /** Run once every document is parsed; its answer is `result`. */
   query: string
 }
@@ -73,9 +76,13 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
       token: input.token,
       perspective: 'published',
     })
-    const probed: unknown = await client.fetch(input.probe.query, input.probe.params)
-    const ms = performance.now() - started
-    if (probed === null) throw new Error('The cold-start probe found no document')
+    const probes: ColdStart['probes'] = []
+    for (const probe of input.probes) {
+      const answer: unknown = await client.fetch(probe.query, probe.params)
+      if (answer === null) throw new Error(`The cold-start probe "${probe.name}" found nothing`)
+      probes.push({name: probe.name, ms: performance.now() - started})
+    }
+    const ms = probes[0]?.ms ?? 0
     const rssBytes = process.memoryUsage().rss
     const {raw} = (await server.lake.storage(input.dataset)).dataset
     while (raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -91,6 +98,7 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
     const afterGc = process.memoryUsage()
     return {
       ms,
+      probes,
       listenMs,
       rssBeforeBytes,
       rssBytes,

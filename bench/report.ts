@@ -63,7 +63,12 @@ export function formatReport(results: BenchResults): string {
         [
           'Cold start (open + first page lookup by id)',
           `${number(coldStart.ms)} ms`,
-          `fresh process: RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+          `fresh process: ${coldStart.probes
+            .slice(1)
+            .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
+            .join(
+              '',
+            )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
         ],
         [
           'All documents parsed (background)',
