@@ -79,27 +79,34 @@ function pullFrom(map: Map<string, string[]>, key: string, id: string) {
   else list.splice(at, 1)
 }
 
-function addValue(
-  ids: Map<Primitive, Map<string, Set<string>>>,
-  value: Primitive,
-  type: string,
-  id: string,
-) {
-  let byType = ids.get(value)
-  if (!byType) ids.set(value, (byType = new Map()))
-  addTo(byType, type, id)
+/**
+ * The documents with one value at a path: one document as it is (most values of a path like
+ * `slug.current` are unique, and a set per value would cost more than the document's entry), or
+ * the ids by type.
+ */
+type ValueEntry = {type: string; id: string} | Map<string, Set<string>>
+
+function addValue(ids: Map<Primitive, ValueEntry>, value: Primitive, type: string, id: string) {
+  const entry = ids.get(value)
+  if (!entry) ids.set(value, {type, id})
+  else if (entry instanceof Map) addTo(entry, type, id)
+  else if (entry.id !== id || entry.type !== type) {
+    const byType = new Map<string, Set<string>>()
+    addTo(byType, entry.type, entry.id)
+    addTo(byType, type, id)
+    ids.set(value, byType)
+  }
 }
 
-function removeValue(
-  ids: Map<Primitive, Map<string, Set<string>>>,
-  value: Primitive,
-  type: string,
-  id: string,
-) {
-  const byType = ids.get(value)
-  if (!byType) return
-  removeFrom(byType, type, id)
-  if (byType.size === 0) ids.delete(value)
+function removeValue(ids: Map<Primitive, ValueEntry>, value: Primitive, type: string, id: string) {
+  const entry = ids.get(value)
+  if (!entry) return
+  if (!(entry instanceof Map)) {
+    if (entry.id === id) ids.delete(value)
+    return
+  }
+  removeFrom(entry, type, id)
+  if (entry.size === 0) ids.delete(value)
 }
 
 function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string) {
@@ -172,7 +179,7 @@ export class RawIndex implements DocumentIndex {
    */
   private readonly valueIndexes = new Map<
     string,
-    {path: string[]; ids: Map<Primitive, Map<string, Set<string>>>}
+    {path: string[]; ids: Map<Primitive, ValueEntry>}
   >()
   /** `match` word indexes on attribute paths ("title"), built on first use, then maintained. */
   private readonly wordIndexes = new Map<string, {path: string[]; ids: Map<string, string[]>}>()
@@ -354,6 +361,9 @@ export class RawIndex implements DocumentIndex {
     }
     const byType = index.ids.get(value)
     if (!byType) return EMPTY
+    if (!(byType instanceof Map)) {
+      return type === undefined || byType.type === type ? new Set([byType.id]) : EMPTY
+    }
     if (type !== undefined) return byType.get(type) ?? EMPTY
     const [only, ...more] = byType.values()
     if (!only || more.length === 0) return only ?? EMPTY

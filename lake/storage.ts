@@ -107,21 +107,39 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
         dataset.raw.putUnparsed(id, type, references, values, entry)
       }
     }
-    for (;;) {
-      // One allocation per chunk, kept alive by the documents sliced from it; the previous
-      // chunk's unfinished last line is copied to its front.
-      const data = Buffer.allocUnsafe(carry.length + chunkBytes)
-      carry.copy(data)
-      const {bytesRead} = await file.read(data, carry.length, chunkBytes, null)
-      if (bytesRead === 0) break
-      const length = carry.length + bytesRead
+    // Each chunk is read while the one before is indexed. A line split between chunks is joined
+    // into a buffer of its own; the chunks stay alive while documents sliced from them wait.
+    const readChunk = async () => {
+      const data = Buffer.allocUnsafe(chunkBytes)
+      const {bytesRead} = await file.read(data, 0, chunkBytes, null)
+      return bytesRead === 0 ? undefined : data.subarray(0, bytesRead)
+    }
+    // A read in flight when a bad line throws is not waited for: its failure is not ours to report.
+    const prefetch = () => {
+      const reading = readChunk()
+      reading.catch(() => undefined)
+      return reading
+    }
+    let next = prefetch()
+    for (let data = await next; data; data = await next) {
+      next = prefetch()
       let start = 0
-      for (let newline = data.indexOf(NEWLINE); newline >= 0 && newline < length;) {
-        line(data, start, newline)
+      let newline = data.indexOf(NEWLINE)
+      if (carry.length > 0) {
+        if (newline < 0) {
+          carry = Buffer.concat([carry, data])
+          continue
+        }
+        const joined = Buffer.concat([carry, data.subarray(0, newline)])
+        line(joined, 0, joined.length)
         start = newline + 1
         newline = data.indexOf(NEWLINE, start)
       }
-      carry = data.subarray(start, length)
+      for (; newline >= 0; newline = data.indexOf(NEWLINE, start)) {
+        line(data, start, newline)
+        start = newline + 1
+      }
+      carry = Buffer.from(data.subarray(start))
     }
     if (carry.length > 0) line(carry, 0, carry.length)
   } finally {
