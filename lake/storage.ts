@@ -3,7 +3,13 @@ import {mkdir, open, rename, type FileHandle, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {Dataset, type Transaction} from './dataset.ts'
-import {collectReferences, type LakeDocument, type RawIndex, Unparsed} from './documentIndex.ts'
+import {
+  collectReferences,
+  type LakeDocument,
+  type RawIndex,
+  SnapshotChunk,
+  Unparsed,
+} from './documentIndex.ts'
 import {DatasetLock} from './lock.ts'
 
 // Durability: every transaction is appended to `transactions.log` as one JSON line and fsynced
@@ -76,7 +82,7 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
     let carry: Buffer = Buffer.alloc(0)
     let lineNumber = 0
     let valuePaths = '[]'
-    const line = (buffer: Buffer, start: number, end: number) => {
+    const line = (buffer: Buffer, start: number, end: number, chunk?: SnapshotChunk) => {
       lineNumber++
       if (end <= start) return
       if (format === 0) {
@@ -103,14 +109,15 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
         const [id, type, references, values = []] = JSON.parse(
           buffer.toString('utf8', start, tab),
         ) as [string, string, string[], unknown[]?]
-        const entry = new Unparsed(buffer, start, tab + 1, end, valuePaths)
+        const entry = new Unparsed(buffer, start, tab + 1, end, valuePaths, chunk)
         dataset.raw.putUnparsed(id, type, references, values, entry)
       }
     }
     // Each chunk is read while the one before is indexed. A line split between chunks is joined
     // into a buffer of its own; the chunks stay alive while documents sliced from them wait.
     const readChunk = async () => {
-      const data = Buffer.allocUnsafe(chunkBytes)
+      // Not from Node's shared pool: a chunk's memory is freed on its own (SnapshotChunk).
+      const data = Buffer.allocUnsafeSlow(chunkBytes)
       const {bytesRead} = await file.read(data, 0, chunkBytes, null)
       return bytesRead === 0 ? undefined : data.subarray(0, bytesRead)
     }
@@ -135,11 +142,13 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
         start = newline + 1
         newline = data.indexOf(NEWLINE, start)
       }
+      const chunk = new SnapshotChunk(data)
       for (; newline >= 0; newline = data.indexOf(NEWLINE, start)) {
-        line(data, start, newline)
+        line(data, start, newline, chunk)
         start = newline + 1
       }
       carry = Buffer.from(data.subarray(start))
+      chunk.release()
     }
     if (carry.length > 0) line(carry, 0, carry.length)
   } finally {
