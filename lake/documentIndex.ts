@@ -17,6 +17,8 @@ export interface LakeDocument {
 
 /** What the planner, text search and dereferencing read of one perspective. */
 export interface DocumentIndex {
+  /** Changes with every write: what was read from the index may be kept until it moves. */
+  readonly version: number
   get(id: string): LakeDocument | undefined
   /** Every document, in the order of a full scan. */
   documents(): LakeDocument[]

@@ -72,6 +72,25 @@ function select(keys: Key[], rank: number): Key {
   return keys[rank] as Key
 }
 
+/** Candidates' keys at one path, and the same keys sorted ascending (see `prepareKeys`). */
+export interface PreparedKeys {
+  keys: Key[]
+  sorted: Key[]
+}
+
+/**
+ * The keys of `documents` at `path`, sorted once so later queries over the same candidates find
+ * each round's bound by position instead of a quickselect; undefined when not comparable.
+ */
+export function prepareKeys(
+  documents: readonly LakeDocument[],
+  path: readonly string[],
+): PreparedKeys | undefined {
+  const keys = comparableKeys(documents, path)
+  if (!keys) return undefined
+  return {keys, sorted: keys.slice().sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0))}
+}
+
 /**
  * The candidates passing the filter that can be among the first `end` rows of `order(key, …)`
  * (`key` at `path`, descending or not), in dataset order. `documents` are the candidates in
@@ -85,10 +104,12 @@ export async function orderedMatches(
   descending: boolean,
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
+  /** `prepareKeys(documents, path)`, when the caller keeps it between queries. */
+  prepared?: PreparedKeys,
 ): Promise<LakeDocument[] | undefined> {
   const size = Math.max(end * 2, MIN_PREFIX)
   if (end < 1 || documents.length <= size) return undefined
-  const keys = comparableKeys(documents, path)
+  const keys = prepared?.keys ?? comparableKeys(documents, path)
   if (!keys) return undefined
   // Whether `key` is at least as good as `bound` in the requested direction.
   const admits = (bound: Key, key: Key) => !(descending ? less(key, bound) : less(bound, key))
@@ -100,7 +121,12 @@ export async function orderedMatches(
   // The worst key of the rounds so far; null once the last round took every candidate left.
   let previous: Key | null | undefined
   for (let count = size; matched.length < end && previous !== null; count *= 2) {
-    const bound = count < keys.length ? nth(keys.slice(), count) : null
+    const bound =
+      count >= keys.length
+        ? null
+        : prepared
+          ? (prepared.sorted[descending ? keys.length - count : count - 1] as Key)
+          : nth(keys.slice(), count)
     const round: number[] = []
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position] as Key

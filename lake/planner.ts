@@ -1,7 +1,7 @@
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {requiredWords} from './matchWords.ts'
-import {orderedMatches} from './orderedSlice.ts'
+import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
 // conjuncts with constant operands (`_id == $id`, `_type == "question"`, `references($id)`,
@@ -282,6 +282,36 @@ function orderedSlice(node: ExprNode): {order: PipeFuncCallNode; end: number} | 
   return order.type === 'PipeFuncCall' && order.name === 'order' ? {order, end} : undefined
 }
 
+/**
+ * Index sets seen by ordered slices, with their documents and sorted order keys, valid until the
+ * dataset changes: a site asks for the same few lists (a specialty's newest questions) again and
+ * again. A set's keys are prepared the second time it is seen, so one-off sets (intersections
+ * made for one query) never pay for the sort.
+ */
+const orderCache = new WeakMap<
+  ReadonlySet<string>,
+  {version: number; documents: LakeDocument[]; keys: Map<string, PreparedKeys | null>}
+>()
+
+function orderCandidates(
+  ids: ReadonlySet<string>,
+  index: DocumentIndex,
+  path: readonly string[],
+): {documents: LakeDocument[]; prepared?: PreparedKeys} {
+  if (unordered.has(ids)) return {documents: documentsOf(ids, index)}
+  const cached = orderCache.get(ids)
+  if (cached?.version !== index.version) {
+    const documents = documentsOf(ids, index)
+    orderCache.set(ids, {version: index.version, documents, keys: new Map()})
+    return {documents}
+  }
+  const key = path.join('\u0000')
+  let prepared = cached.keys.get(key)
+  if (prepared === undefined)
+    cached.keys.set(key, (prepared = prepareKeys(cached.documents, path) ?? null))
+  return {documents: cached.documents, ...(prepared ? {prepared} : {})}
+}
+
 /** How many leading rows `[a...b]`, `[a..b]` or `[n]` reads (non-negative indexes only). */
 function sliceEnd(node: ExprNode): number | undefined {
   if (node.type === 'Slice') {
@@ -482,7 +512,7 @@ export async function planQuery(
     const candidates =
       path && !perRowLookup(filter.expr) ? candidatesFor(filter.expr, index, params) : undefined
     if (!path || !candidates) return undefined
-    const documents = documentsOf(candidates, index)
+    const {documents, prepared} = orderCandidates(candidates, index, path)
     const expr = await visit(filter.expr, false)
     const matches = await orderedMatches(
       documents,
@@ -490,6 +520,7 @@ export async function planQuery(
       first?.type === 'Desc',
       slice.end,
       (batch) => evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
+      prepared,
     )
     const args = (await mapChildren(slice.order.args, (child) => visit(child, false))) as ExprNode[]
     if (stats) stats.indexed++

@@ -77,6 +77,10 @@ abstract class View implements DocumentIndex {
     this.raw = raw
   }
 
+  get version(): number {
+    return this.raw.version
+  }
+
   abstract get(id: string): LakeDocument | undefined
   /** The view's id for a raw id, or undefined when this view hides that document. */
   protected abstract accepts(id: string): string | undefined

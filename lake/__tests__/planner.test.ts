@@ -299,6 +299,43 @@ describe('planned ordered slices', () => {
     }
   })
 
+  it('gives the same answers from sorted keys kept between queries, until a write', async () => {
+    const kept = new Dataset('ordered-kept')
+    kept.load(orderedDocuments(4))
+    const check = async () => {
+      for (const [query, params] of ORDERED_QUERIES) {
+        for (const perspective of PERSPECTIVES) {
+          const plain = JSON.stringify(
+            await runQuery(kept, query, {params, perspective, plain: true}),
+          )
+          // Twice: the second run reads the keys the first one left.
+          for (let run = 0; run < 2; run++) {
+            const planned = await runQuery(kept, query, {params, perspective})
+            expect(JSON.stringify(planned), `${perspective} ${query}`).toEqual(plain)
+          }
+        }
+      }
+    }
+    await check()
+    // Moving documents to the top of every order must show up in the next answers.
+    const moved = kept.raw
+      .documents()
+      .filter((doc) => doc._type === 'item')
+      .slice(-30)
+    kept.apply({
+      seq: 1,
+      id: 'move',
+      timestamp: '',
+      mutations: [],
+      changes: moved.map((doc) => ({
+        id: doc._id,
+        before: doc,
+        after: {...doc, day: '2099-12-31', score: 1e9, keep: true},
+      })),
+    })
+    await check()
+  })
+
   it('filters unordered slices only until they have their rows', async () => {
     for (const query of [
       '*[_type == "item"][0...20]._id',
