@@ -136,11 +136,6 @@ function isPrimitive(value: unknown): value is Primitive {
 const EMPTY: ReadonlySet<string> = new Set()
 
 /**
- * A document loaded from a snapshot but not parsed yet: its JSON text in the file's buffer. A
- * snapshot line carries the id, type and references next to the JSON, so the indexes are built
- * without parsing; documents are parsed on first read and, after opening, in the background.
- */
-/**
  * A buffer read from a snapshot, released as soon as its last unparsed document is parsed rather
  * than at the next full GC: a 100k-thread snapshot is 650 MB of such buffers.
  */
@@ -166,6 +161,11 @@ export class SnapshotChunk {
   }
 }
 
+/**
+ * A document loaded from a snapshot but not parsed yet: its JSON text in the file's buffer. A
+ * snapshot line carries the id, type and references next to the JSON, so the indexes are built
+ * without parsing; documents are parsed on first read and, after opening, in the background.
+ */
 export class Unparsed {
   private readonly buffer: Buffer
   /** Where the snapshot line starts, and where its JSON starts and ends. */
@@ -292,8 +292,8 @@ export class RawIndex implements DocumentIndex {
   }
 
   /**
-   * Adds a document from a snapshot without parsing it: `type` and `references` come from the
-   * snapshot line. Only for loading an empty index (no value indexes exist yet).
+   * Adds a document from a snapshot without parsing it: `type`, `references` and `values` come
+   * from the snapshot line. Only while loading, before any word index exists.
    */
   putUnparsed(
     id: string,
@@ -323,9 +323,9 @@ export class RawIndex implements DocumentIndex {
     return [...this.valueIndexes.values()].map((index) => index.path)
   }
 
-  /** Each document's value at every path of `valuePaths()` (null where there is none to index). */
-  valuesOf(document: LakeDocument): unknown[] {
-    return this.valuePaths().map((path) => {
+  /** A document's value at each of `paths` (null where there is none to index). */
+  valuesOf(document: LakeDocument, paths: readonly (readonly string[])[]): unknown[] {
+    return paths.map((path) => {
       const value = valueAt(document, path)
       return isPrimitive(value) ? value : null
     })
@@ -445,8 +445,7 @@ export class RawIndex implements DocumentIndex {
   }
 
   inDatasetOrder(documents: LakeDocument[]): LakeDocument[] {
-    const at = (document: LakeDocument) => this.position.get(document._id) ?? 0
-    return documents.sort((a, b) => at(a) - at(b))
+    return documents.sort((a, b) => this.positionOf(a._id) - this.positionOf(b._id))
   }
 
   idsOfType(type: string): ReadonlySet<string> {

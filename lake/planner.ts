@@ -328,9 +328,9 @@ function sliceEnd(node: ExprNode): number | undefined {
 
 /**
  * The first `end` documents of `ids` (in full-scan order) that pass `filter`, filtering a batch at
- * a time (each twice the last) instead of every candidate; undefined when the candidates are too
- * few to gain anything. groq-js keeps a filter's rows in scan order, so a slice of the first
- * `end` matches equals the same slice of all of them.
+ * a time (each twice the last, from `firstBatch(end)`) instead of every candidate; undefined when
+ * `filter` does not return an array. groq-js keeps a filter's rows in scan order, so a slice of
+ * the first `end` matches equals the same slice of all of them.
  */
 async function firstMatches(
   ids: ReadonlySet<string>,
@@ -338,8 +338,7 @@ async function firstMatches(
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
 ): Promise<LakeDocument[] | undefined> {
-  let size = Math.max(end * 2, FIRST_BATCH)
-  if (ids.size <= size) return undefined
+  let size = firstBatch(end)
   // Sets straight from an index iterate in scan order and are read lazily; others are sorted.
   const ordered = unordered.has(ids) ? documentsOf(ids, index) : undefined
   const documents = ordered?.values() ?? lookups(ids, index)
@@ -366,7 +365,10 @@ function* lookups(ids: ReadonlySet<string>, index: DocumentIndex): Iterator<Lake
   }
 }
 
-const FIRST_BATCH = 64
+/** The first batch `firstMatches` filters; fewer candidates than this are filtered at once. */
+function firstBatch(end: number): number {
+  return Math.max(end * 2, 64)
+}
 
 // Filters that depend on the document being projected (`*[_type == "reply" && references(^._id)]`
 // inside a projection) cannot be narrowed when planning: the parent is only known per row. Their
@@ -543,7 +545,7 @@ export async function planQuery(
     const candidates = perRowLookup(filter.expr)
       ? undefined
       : candidatesFor(filter.expr, index, params)
-    if (!candidates || candidates.size <= Math.max(end * 2, FIRST_BATCH)) return undefined
+    if (!candidates || candidates.size <= firstBatch(end)) return undefined
     const expr = await visit(filter.expr, false)
     const matches = await firstMatches(candidates, index, end, (batch) =>
       evaluate({...filter, base: {type: 'Value', value: batch}, expr}),

@@ -161,10 +161,15 @@ async function loadSnapshot(path: string, dataset: Dataset, chunkBytes = READ_CH
  * for the value-index paths, then its JSON. Unparsed documents are copied as read when their line
  * has values for the same paths (always, unless an index was added since, which parses all).
  */
-function snapshotLine(entry: LakeDocument | Unparsed, raw: RawIndex, valuePaths: string): Buffer {
+function snapshotLine(
+  entry: LakeDocument | Unparsed,
+  raw: RawIndex,
+  paths: readonly (readonly string[])[],
+  valuePaths: string,
+): Buffer {
   if (entry instanceof Unparsed && entry.valuePaths === valuePaths) return entry.line()
   const document = entry instanceof Unparsed ? entry.parse() : entry
-  const values = valuePaths === '[]' ? [] : [raw.valuesOf(document)]
+  const values = paths.length === 0 ? [] : [raw.valuesOf(document, paths)]
   const head = JSON.stringify([
     document._id,
     document._type,
@@ -362,7 +367,7 @@ export class DatasetStorage {
       const header = {seq: this.dataset.seq, format: SNAPSHOT_FORMAT, valuePaths: paths}
       const chunk: Buffer[] = [Buffer.from(JSON.stringify(header)), newline]
       for (const entry of raw.entries()) {
-        chunk.push(snapshotLine(entry, raw, valuePaths), newline)
+        chunk.push(snapshotLine(entry, raw, paths, valuePaths), newline)
         if (chunk.length >= 2000) await flush(chunk.splice(0))
       }
       if (chunk.length > 0) await flush(chunk)
