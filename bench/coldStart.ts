@@ -1,10 +1,9 @@
-import {createClient} from '@sanity/client'
 import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
+import {lakeClient} from '../lake/connect.ts'
 import {startLakeServer} from '../lake/server.ts'
-import {API_VERSION} from '../schemas/apiVersion.ts'
 
 // Cold start in a fresh process, so its memory is the lake's alone rather than the benchmark's:
 // startLakeServer on an existing data directory, then the first query through @sanity/client: a
@@ -66,14 +65,7 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
   })
   const listenMs = performance.now() - started
   try {
-    const client = createClient({
-      projectId: 'local',
-      dataset: input.dataset,
-      apiHost: server.url,
-      useProjectHostname: false,
-      useCdn: false,
-      apiVersion: API_VERSION,
-      token: input.token,
+    const client = lakeClient(server.url, input.dataset, input.token).withConfig({
       perspective: 'published',
     })
     const probes: ColdStart['probes'] = []

@@ -1,4 +1,4 @@
-import {createClient, type SanityClient} from '@sanity/client'
+import type {SanityClient} from '@sanity/client'
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
@@ -6,9 +6,9 @@ import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'no
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isDeepStrictEqual} from 'node:util'
+import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
-import {API_VERSION} from '../schemas/apiVersion.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
@@ -167,16 +167,7 @@ function rows(value: unknown): number {
 }
 
 function clientFor(server: LakeServer, token: string): SanityClient {
-  return createClient({
-    projectId: 'local',
-    dataset: DATASET,
-    apiHost: server.url,
-    useProjectHostname: false,
-    useCdn: false,
-    apiVersion: API_VERSION,
-    token,
-    perspective: 'published',
-  })
+  return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
 }
 
 async function diskUsage(dir: string): Promise<Record<string, number>> {
