@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
+import {parseOrigins} from './guard.ts'
+import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 
 // Where the embedded lake keeps its data and how it is reached. Flags win over environment
 // variables, which win over defaults; everything is documented in the README.
@@ -14,10 +16,29 @@ export interface LakeSettings {
   port: number
   host: string
   dataset: string
+  /** Time limit of one query, in milliseconds. */
+  queryTimeoutMs: number
+  /** Browser origins allowed to call the API besides the lake's own Studio. */
+  corsOrigins: string[]
+  /** Host names answered besides loopback ones (for a lake reached by another name). */
+  allowedHosts: string[]
+}
+
+function positiveNumber(name: string, value: string): number {
+  const number = Number(value)
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`${name} must be a positive number`)
+  return number
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
 }
 
 export function lakeSettings(
-  flags: {dataDir?: string; port?: number; dataset?: string} = {},
+  flags: {dataDir?: string; port?: number; dataset?: string; queryTimeoutMs?: number} = {},
   env = process.env,
 ): LakeSettings {
   return {
@@ -25,6 +46,22 @@ export function lakeSettings(
     port: flags.port ?? (env.LAKE_PORT ? Number(env.LAKE_PORT) : DEFAULT_PORT),
     host: env.LAKE_HOST ?? '127.0.0.1',
     dataset: flags.dataset ?? env.SANITY_DATASET ?? DEFAULT_DATASET,
+    queryTimeoutMs:
+      flags.queryTimeoutMs ??
+      (env.LAKE_QUERY_TIMEOUT_MS
+        ? positiveNumber('LAKE_QUERY_TIMEOUT_MS', env.LAKE_QUERY_TIMEOUT_MS)
+        : DEFAULT_QUERY_TIMEOUT_MS),
+    corsOrigins: parseOrigins(env.LAKE_CORS_ORIGINS),
+    allowedHosts: list(env.LAKE_ALLOWED_HOSTS),
+  }
+}
+
+/** The server options a settings object decides besides where to listen. */
+export function guardOptions(settings: LakeSettings) {
+  return {
+    queryTimeoutMs: settings.queryTimeoutMs,
+    corsOrigins: settings.corsOrigins,
+    allowedHosts: settings.allowedHosts,
   }
 }
 
@@ -38,7 +75,7 @@ export function lakeToken(dataDir: string, env = process.env): string {
   try {
     return readFileSync(path, 'utf8').trim()
   } catch {
-    mkdirSync(dataDir, {recursive: true})
+    mkdirSync(dataDir, {recursive: true, mode: 0o700})
     const token = `lake${randomBytes(24).toString('base64url')}`
     writeFileSync(path, `${token}\n`, {mode: 0o600, flag: 'wx'})
     return token

@@ -1,8 +1,10 @@
 import {type DocumentIndex, type LakeDocument, RawIndex} from './documentIndex.ts'
-import {DraftsView, PublishedView} from './views.ts'
+import {DraftsView, PublicView, PublishedView} from './views.ts'
 
 export type Perspective = 'raw' | 'published' | 'drafts'
 export const PERSPECTIVES: readonly Perspective[] = ['raw', 'published', 'drafts']
+/** A perspective, or `public`: what anonymous callers read (published, no private ids). */
+export type ViewName = Perspective | 'public'
 
 export interface DocumentChange {
   id: string
@@ -31,6 +33,7 @@ export class Dataset {
   readonly raw = new RawIndex()
   private readonly published = new PublishedView(this.raw)
   private readonly drafts = new DraftsView(this.raw)
+  private readonly public = new PublicView(this.raw)
   /** Sequence number of the last applied transaction. */
   seq = 0
 
@@ -38,7 +41,8 @@ export class Dataset {
     this.name = name
   }
 
-  view(perspective: Perspective): DocumentIndex {
+  view(perspective: ViewName): DocumentIndex {
+    if (perspective === 'public') return this.public
     if (perspective === 'published') return this.published
     if (perspective === 'drafts') return this.drafts
     return this.raw

@@ -1,4 +1,4 @@
-import {isDraftId, isVersionId} from './ids.ts'
+import {isDraftId, isPrivateId, isVersionId} from './ids.ts'
 import {matchWords} from './matchWords.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
@@ -232,6 +232,8 @@ export class RawIndex implements DocumentIndex {
   private counter = 0
   /** Drafts and versions held: while there are none, the other views are this one. */
   private unpublished = 0
+  /** Ids with a `.` (drafts, versions and other private paths): anonymous callers see none. */
+  private dotted = 0
   /** Cached array of all documents for full scans; rebuilt lazily after a change. */
   private all: LakeDocument[] | undefined
   /** Bumped on every change, so views know when to drop their caches. */
@@ -243,6 +245,10 @@ export class RawIndex implements DocumentIndex {
 
   get hasUnpublished(): boolean {
     return this.unpublished > 0
+  }
+
+  get hasPrivate(): boolean {
+    return this.dotted > 0
   }
 
   get(id: string): LakeDocument | undefined {
@@ -308,6 +314,7 @@ export class RawIndex implements DocumentIndex {
     this.unparsed++
     this.position.set(id, this.counter++)
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
     for (const target of references) pushTo(this.referencedBy, target, id)
     let at = 0
@@ -352,6 +359,7 @@ export class RawIndex implements DocumentIndex {
     this.byId.set(id, document)
     this.position.set(id, this.counter++)
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
     for (const target of collectReferences(document)) pushTo(this.referencedBy, target, id)
     for (const index of this.valueIndexes.values()) {
@@ -370,6 +378,7 @@ export class RawIndex implements DocumentIndex {
     this.byId.delete(id)
     this.position.delete(id)
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
+    if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
     // Stored documents are never modified in place, so their references are found again.
     for (const target of collectReferences(existing)) pullFrom(this.referencedBy, target, id)

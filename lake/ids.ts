@@ -19,6 +19,14 @@ export function isVersionId(id: string): boolean {
   return id.startsWith(VERSIONS_PREFIX)
 }
 
+/**
+ * Whether anonymous callers are kept from the document, as on Sanity: any id with a `.` lies in a
+ * path (`drafts.`, `versions.`, or one of the dataset's own) and needs a token to be read.
+ */
+export function isPrivateId(id: string): boolean {
+  return id.includes('.')
+}
+
 /** The published id a draft or version overlays. */
 export function publishedId(id: string): string {
   if (isDraftId(id)) return id.slice(DRAFTS_PREFIX.length)

@@ -1,8 +1,8 @@
-import {readdirSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {actionsToMutations} from './actions.ts'
 import {History} from './history.ts'
-import type {Dataset, Perspective} from './dataset.ts'
+import type {Dataset, ViewName} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, notFound} from './errors.ts'
 import {isDraftId, isVersionId, isValidId} from './ids.ts'
@@ -70,10 +70,23 @@ export class Lake {
     name: string,
     query: string,
     params: Record<string, unknown>,
-    perspective: Perspective,
+    perspective: ViewName,
+    timeoutMs?: number,
   ) {
     const storage = await this.storage(name)
-    return runQuery(storage.dataset, query, {params, perspective})
+    return runQuery(storage.dataset, query, {
+      params,
+      perspective,
+      ...(timeoutMs === undefined ? {} : {timeoutMs}),
+    })
+  }
+
+  /** Whether the dataset is open or has data on disk (its transaction log or snapshot). */
+  exists(name: string): boolean {
+    if (!DATASET_NAME.test(name)) return false
+    if (this.open.has(name)) return true
+    const dir = join(this.options.dataDir, name)
+    return existsSync(join(dir, 'transactions.log')) || existsSync(join(dir, 'snapshot.ndjson'))
   }
 
   /** Documents by id in request order; ids the caller may not read are reported as omitted. */
@@ -159,7 +172,7 @@ export class Lake {
     let onDisk: string[] = []
     try {
       onDisk = readdirSync(this.options.dataDir, {withFileTypes: true})
-        .filter((entry) => entry.isDirectory() && DATASET_NAME.test(entry.name))
+        .filter((entry) => entry.isDirectory() && this.exists(entry.name))
         .map((entry) => entry.name)
     } catch {
       onDisk = []

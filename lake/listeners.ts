@@ -1,7 +1,9 @@
-import {evaluate, type ExprNode, parse} from 'groq-js'
+import {evaluate, type ExprNode} from 'groq-js'
+import {QueryBudget, withYieldPoints, YIELD_MARKER} from './budget.ts'
 import type {DocumentChange, Transaction} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
-import {isDraftId, isVersionId} from './ids.ts'
+import {isPrivateId} from './ids.ts'
+import {DEFAULT_QUERY_TIMEOUT_MS, parseListenQuery} from './query.ts'
 
 // Listener mutation events in the shape @sanity/client and Studio consume: one event per
 // document per transaction, with whole-value mendoza effects ([0, value] sets the whole document).
@@ -14,8 +16,10 @@ export interface ListenOptions {
   /** Whether events carry the submitted mutations (Studio asks for none). */
   includeMutations?: boolean
   effectFormat?: 'mendoza'
-  /** Anonymous listeners see published documents only. */
+  /** Anonymous listeners see public documents only (no `.` in the id). */
   publicOnly: boolean
+  /** Time limit for matching one transaction's documents (default: a query's). */
+  timeoutMs?: number
 }
 
 export interface MutationEvent {
@@ -40,33 +44,43 @@ export class ListenerFilter {
   private readonly tree: ExprNode
   private readonly options: ListenOptions
 
+  /** Parses and checks the filter: a 400 for bad GROQ or functions the lake cannot evaluate. */
   constructor(options: ListenOptions) {
     this.options = options
-    this.tree = parse(options.query)
+    this.tree = withYieldPoints(parseListenQuery(options.query))
   }
 
-  private async matches(document: LakeDocument | null): Promise<boolean> {
+  private async matches(document: LakeDocument | null, budget: QueryBudget): Promise<boolean> {
     if (!document) return false
-    if (this.options.publicOnly && (isDraftId(document._id) || isVersionId(document._id)))
-      return false
-    const value = await evaluate(this.tree, {dataset: [document], params: this.options.params})
+    if (this.options.publicOnly && isPrivateId(document._id)) return false
+    const value = await evaluate(this.tree, {
+      dataset: [document],
+      params: this.options.params,
+      dereference: ({_ref}) => (_ref === YIELD_MARKER ? budget.tick() : null),
+    })
     const result: unknown = await value.get()
     return Array.isArray(result) ? result.length > 0 : Boolean(result)
   }
 
-  /** Events this listener should receive for a committed transaction. */
-  async eventsFor(transaction: Transaction): Promise<MutationEvent[]> {
+  /** Events this listener should receive for a committed transaction; rejects past the limit. */
+  eventsFor(transaction: Transaction): Promise<MutationEvent[]> {
+    const budget = new QueryBudget(this.options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)
+    return budget.run(this.collectEvents(transaction, budget))
+  }
+
+  private async collectEvents(
+    transaction: Transaction,
+    budget: QueryBudget,
+  ): Promise<MutationEvent[]> {
     const relevant: {change: DocumentChange; before: boolean; after: boolean}[] = []
     for (const change of transaction.changes) {
-      const [before, after] = await Promise.all([
-        this.matches(change.before),
-        this.matches(change.after),
-      ])
+      const before = await this.matches(change.before, budget)
+      const after = await this.matches(change.after, budget)
       if (before || after) relevant.push({change, before, after})
     }
     const mutationsFor =
       relevant.length > 0 && this.options.includeMutations !== false
-        ? byDocument(transaction)
+        ? byDocument(transaction, this.options.publicOnly)
         : undefined
     return relevant.map(({change, before, after}, index) => {
       const event: MutationEvent = {
@@ -110,8 +124,16 @@ const mutationLookups = new WeakMap<Transaction, (documentId: string) => unknown
  * The submitted mutations that concern one document (query-based ones are kept for all). Only
  * exact ids: Studio replays an event's mutations on that document, so a publish's
  * `delete drafts.x` in the event for `x` would make the published document vanish from it.
+ * Anonymous listeners get exact-id mutations only: a query-based patch may be what changed a
+ * draft in the same transaction, and its values are the draft's.
  */
-function byDocument(transaction: Transaction): (documentId: string) => unknown[] {
+function byDocument(
+  transaction: Transaction,
+  publicOnly: boolean,
+): (documentId: string) => unknown[] {
+  if (publicOnly) {
+    return (documentId) => transaction.mutations.filter((mutation) => idOf(mutation) === documentId)
+  }
   let lookup = mutationLookups.get(transaction)
   if (lookup) return lookup
   const byId = new Map<string, unknown[]>()

@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {requiredWords} from './matchWords.ts'
@@ -376,8 +377,10 @@ function firstBatch(end: number): number {
 // the lake's dereference function answers marker references from the reverse-reference or value
 // index. When the parent's value is not a string the marker is null and `*` is scanned as before.
 
-export const REFERENCING_MARKER = '\u0000lake:referencing:'
-export const VALUE_MARKER = '\u0000lake:value:'
+/** Unguessable per process: a stored `_ref` can never pose as one of the planner's lookups. */
+const MARKER_NONCE = randomBytes(9).toString('base64url')
+const REFERENCING_MARKER = `\u0000lake:${MARKER_NONCE}:referencing:`
+const VALUE_MARKER = `\u0000lake:${MARKER_NONCE}:value:`
 
 /** A parsed `coalesce(null, *)` whose function binding the rewrite reuses. */
 const COALESCE_TEMPLATE = parse('coalesce(null, *)')

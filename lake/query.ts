@@ -1,7 +1,15 @@
-import {type EvaluateOptions, type ExprNode, evaluate, GroqSyntaxError, parse} from 'groq-js'
-import type {Dataset, Perspective} from './dataset.ts'
+import {
+  type EvaluateOptions,
+  type ExprNode,
+  evaluate,
+  evaluateSync,
+  GroqSyntaxError,
+  parse,
+} from 'groq-js'
+import {QueryBudget, withYieldPoints, YIELD_MARKER} from './budget.ts'
+import type {Dataset, ViewName} from './dataset.ts'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
-import {queryParseError} from './errors.ts'
+import {badRequest, queryParseError} from './errors.ts'
 import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
 
@@ -54,12 +62,17 @@ function parseWithParams(query: string, params: Record<string, unknown>): ExprNo
   }
 }
 
+/** Default time limit of one query (`LAKE_QUERY_TIMEOUT_MS`, `--query-timeout`). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5_000
+
 export interface QueryOptions {
   params?: Record<string, unknown>
-  perspective?: Perspective
+  perspective?: ViewName
   /** Skip the index planner (benchmarks and equivalence tests). */
   plain?: boolean
   stats?: PlanStats
+  /** Time limit; the query then fails with a 504 (default DEFAULT_QUERY_TIMEOUT_MS). */
+  timeoutMs?: number
 }
 
 /**
@@ -92,22 +105,100 @@ export async function runQuery(
 ): Promise<unknown> {
   const params = options.params ?? {}
   const view = dataset.view(options.perspective ?? 'raw')
-  const parsed = usesTextQuery(query)
-    ? rewriteTextQueries(parseCached(query, params), params, view)
-    : parseCached(query, params)
+  const tree = parseCached(query, params)
+  rejectUnsupportedFunctions(query, tree, {textQuery: true})
+  const parsed = usesTextQuery(query) ? rewriteTextQueries(tree, params, view) : tree
   // One clock for the whole query: the planner may evaluate parts of it ahead (`now()` agrees).
-  const evaluateOptions: EvaluateOptions = {
-    dataset: options.plain ? view.documents() : scanOf(view),
-    params,
-    timestamp: new Date(),
-    dereference: options.plain ? undefined : ({_ref}) => dereferenceFrom(view, _ref),
+  const timestamp = new Date()
+  if (options.plain) {
+    // groq-js on its own: every document, no indexes, no yield points (benchmarks and tests).
+    return (await evaluate(parsed, {dataset: view.documents(), params, timestamp})).get()
   }
-  const run = async (tree: ExprNode) => (await evaluate(tree, evaluateOptions)).get()
-  if (options.plain) return run(parsed)
-  return run(await planQuery(parsed, view, params, options.stats, run))
+  const budget = new QueryBudget(options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)
+  const evaluateOptions: EvaluateOptions = {
+    dataset: scanOf(view),
+    params,
+    timestamp,
+    dereference: ({_ref}) => (_ref === YIELD_MARKER ? budget.tick() : dereferenceFrom(view, _ref)),
+  }
+  const run = async (node: ExprNode) =>
+    (await evaluate(withYieldPoints(node), evaluateOptions)).get()
+  return budget.run(
+    evaluation(async () => run(await planQuery(parsed, view, params, options.stats, run))),
+  )
+}
+
+/** Errors of an evaluation as the API answers them; a stack overflow is the query's fault. */
+async function evaluation<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw badRequest('The query or its data is nested too deeply to evaluate', 'queryTooComplex')
+    }
+    throw error
+  }
+}
+
+/** Functions groq-js parses but does not implement (geo::*, documents::*…), by probing once. */
+const implemented = new Map<string, boolean>()
+
+function isImplemented(namespace: string, name: string): boolean {
+  const key = `${namespace}::${name}`
+  let known = implemented.get(key)
+  if (known === undefined) {
+    try {
+      evaluateSync({type: 'FuncCall', namespace, name, args: []} as unknown as ExprNode)
+      known = true
+    } catch (error) {
+      known = !(error instanceof Error && error.message === 'not implemented')
+    }
+    implemented.set(key, known)
+  }
+  return known
+}
+
+function unsupportedFunction(node: unknown, textQuery: boolean): string | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = unsupportedFunction(item, textQuery)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof node !== 'object' || node === null) return undefined
+  if ('type' in node && node.type === 'Value') return undefined
+  if ('type' in node && node.type === 'FuncCall' && 'namespace' in node && 'name' in node) {
+    const {namespace, name} = node as {namespace: string; name: string}
+    const lakeHandles = textQuery && namespace === 'text' && name === 'query'
+    if (!lakeHandles && !isImplemented(namespace, name)) return `${namespace}::${name}()`
+  }
+  for (const child of Object.values(node)) {
+    const found = unsupportedFunction(child, textQuery)
+    if (found) return found
+  }
+  return undefined
+}
+
+/** A 400 for a query that uses a function the lake cannot evaluate, before anything runs. */
+export function rejectUnsupportedFunctions(
+  query: string,
+  tree: ExprNode,
+  {textQuery}: {textQuery: boolean},
+) {
+  const name = unsupportedFunction(tree, textQuery)
+  if (name)
+    throw queryParseError(query, `The function ${name} is not supported by the embedded lake`)
 }
 
 /** Validates GROQ without running it; throws the 400 a bad query gets. */
 export function checkQuery(query: string, params: Record<string, unknown> = {}) {
-  parseCached(query, params)
+  rejectUnsupportedFunctions(query, parseCached(query, params), {textQuery: true})
+}
+
+/** A parsed listener filter (no text::query: the lake rewrites it for queries only). */
+export function parseListenQuery(query: string): ExprNode {
+  const tree = parseWithParams(query, {})
+  rejectUnsupportedFunctions(query, tree, {textQuery: false})
+  return tree
 }

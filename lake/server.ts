@@ -1,8 +1,15 @@
 import {createServer, type Server} from 'node:http'
 import {createSecureServer, type Http2SecureServer} from 'node:http2'
+import {LOCAL_PROJECT_ID} from './config.ts'
 import {createRequestHandler, type HttpOptions} from './http.ts'
 import {Lake, type LakeOptions} from './lake.ts'
 import {localCertificate} from './tls.ts'
+
+/** Connections each server accepts at once: file descriptors stay free for the datasets. */
+const MAX_CONNECTIONS = 512
+/** A request's headers must arrive within this time, its body within REQUEST_TIMEOUT_MS. */
+const HEADERS_TIMEOUT_MS = 20_000
+const REQUEST_TIMEOUT_MS = 120_000
 
 export interface LakeServerOptions extends LakeOptions, HttpOptions {
   port: number
@@ -17,7 +24,11 @@ export interface LakeServer {
   url: string
   /** The HTTP/2 + TLS address, when `securePort` was given. */
   secureUrl?: string
+  /** Where the Studio served by this lake runs (`https://<projectId>.localhost:<port>/`). */
+  studioUrl?: string
   lake: Lake
+  /** A one-time link that signs a browser into the Studio (see lake/auth.ts). */
+  signInUrl: () => string
   close: () => Promise<void>
 }
 
@@ -26,6 +37,9 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   const lake = new Lake(options)
   const handler = createRequestHandler(lake, options)
   const server: Server = createServer((request, response) => void handler(request, response))
+  server.maxConnections = MAX_CONNECTIONS
+  server.headersTimeout = HEADERS_TIMEOUT_MS
+  server.requestTimeout = REQUEST_TIMEOUT_MS
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, resolve)
@@ -37,6 +51,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   lake.serverUrl = url
   let secure: Http2SecureServer | undefined
   let secureUrl: string | undefined
+  let studioUrl: string | undefined
   if (options.securePort !== undefined) {
     const {key, cert} = await localCertificate(options.dataDir)
     const started = createSecureServer(
@@ -48,16 +63,23 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
       started.once('error', reject)
       started.listen(options.securePort, options.host, resolve)
     })
+    started.maxConnections = MAX_CONNECTIONS
     const secureAddress = started.address()
     if (secureAddress === null || typeof secureAddress === 'string')
       throw new Error('The TLS server has no TCP address')
     secureUrl = `https://localhost:${secureAddress.port}`
+    // Studio adds the project id to its API host; *.localhost resolves to this machine in browsers.
+    const projectId = options.projectId ?? LOCAL_PROJECT_ID
+    studioUrl = `https://${projectId}.localhost:${secureAddress.port}/`
+    handler.setStudioUrl(studioUrl)
   }
   for (const dataset of options.datasets ?? []) await lake.storage(dataset)
   return {
     url,
     ...(secureUrl ? {secureUrl} : {}),
+    ...(studioUrl ? {studioUrl} : {}),
     lake,
+    signInUrl: () => `${studioUrl ?? `${url}/`}#sid=${handler.sessions.issueCode()}`,
     close: async () => {
       if (secure) {
         const closing = secure
@@ -68,6 +90,18 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
       await lake.close()
     },
   }
+}
+
+/**
+ * Logs a promise rejection nobody handled instead of ending the process: a server answering the
+ * Studio, the preview site and the tools must not stop because one request's work went astray.
+ */
+export function keepServingOnStrayRejections(log: (line: string) => void = console.error) {
+  process.on('unhandledRejection', (reason) => {
+    log(
+      `unhandled rejection (the lake keeps serving): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    )
+  })
 }
 
 /** Closes the server (writing a snapshot) on Ctrl-C or SIGTERM, then exits. */

@@ -1,9 +1,9 @@
 import {readFile, stat} from 'node:fs/promises'
 import {extname, join, normalize, sep} from 'node:path'
-import type {LakeRequest, LakeResponse} from './http.ts'
+import {decodePart, type LakeRequest, type LakeResponse} from './respond.ts'
 
 // Serves a built single-page app (the Studio) from a folder: files as they are, every other GET
-// gets index.html, optionally rewritten (to sign the local editor in).
+// gets index.html. Nothing served is secret: the Studio signs in on its own (lake/auth.ts).
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,8 +21,6 @@ const TYPES: Record<string, string> = {
 
 export interface StaticOptions {
   root: string
-  /** Rewrites index.html before it is sent. */
-  transformIndex?: (html: string) => string
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -33,19 +31,16 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-export function serveStatic({root, transformIndex}: StaticOptions) {
+export function serveStatic({root}: StaticOptions) {
   const base = normalize(root) + sep
   return async (request: LakeRequest, response: LakeResponse, url: URL): Promise<boolean> => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false
-    const path = normalize(join(base, decodeURIComponent(url.pathname)))
+    const path = normalize(join(base, decodePart(url.pathname)))
     if (!path.startsWith(base)) return false
     const file = (await isFile(path)) ? path : join(base, 'index.html')
     if (!(await isFile(file))) return false
     const isIndex = file === join(base, 'index.html')
-    const body =
-      isIndex && transformIndex
-        ? transformIndex(await readFile(file, 'utf8'))
-        : await readFile(file)
+    const body = await readFile(file)
     response.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': Buffer.byteLength(body),

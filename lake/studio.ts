@@ -67,7 +67,7 @@ export class KeyValueStore {
         this.values[entry.key] = 'value' in entry ? entry.value : null
       }
     }
-    writeFileSync(this.path, JSON.stringify(this.values))
+    writeFileSync(this.path, JSON.stringify(this.values), {mode: 0o600})
     return this.get(entries.flatMap((entry) => (typeof entry?.key === 'string' ? [entry.key] : [])))
   }
 }
@@ -120,18 +120,4 @@ export async function studioResponse(
     return rest === '/users' ? [LOCAL_USER] : LOCAL_USER
   }
   return undefined
-}
-
-/**
- * index.html of the built Studio with the local editor signed in: Studio reads its token from
- * localStorage, so the page stores it there before Studio starts. Served only by the local lake.
- */
-export function signInLocalEditor(html: string, projectId: string, token: string): string {
-  const key = JSON.stringify(`__studio_auth_token_${projectId}`)
-  const value = JSON.stringify(JSON.stringify({token}))
-  const script = `<script>localStorage.setItem(${key}, ${value})</script>`.replace(
-    /<(?!\/?script)/g,
-    '\\u003c',
-  )
-  return html.replace('<head>', `<head>${script}`)
 }

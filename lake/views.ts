@@ -1,5 +1,5 @@
 import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
-import {DRAFTS_PREFIX, isDraftId, isVersionId, publishedId} from './ids.ts'
+import {DRAFTS_PREFIX, isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
@@ -89,8 +89,13 @@ abstract class View implements DocumentIndex {
   /** The raw id whose position a view document takes in a full scan. */
   protected abstract rawIdOf(document: LakeDocument): string
 
+  /** Whether the view shows the raw index as it is (nothing hidden, nothing overlaid). */
+  protected get showsAll(): boolean {
+    return !this.raw.hasUnpublished
+  }
+
   private through(set: ReadonlySet<string>): ReadonlySet<string> {
-    if (!this.raw.hasUnpublished) return set
+    if (this.showsAll) return set
     return new ViewSet(
       set,
       (id) => this.accepts(id),
@@ -99,7 +104,7 @@ abstract class View implements DocumentIndex {
   }
 
   documents(): LakeDocument[] {
-    if (!this.raw.hasUnpublished) return this.raw.documents()
+    if (this.showsAll) return this.raw.documents()
     if (this.cached?.version !== this.raw.version) {
       const documents: LakeDocument[] = []
       for (const document of this.raw.documents()) {
@@ -152,6 +157,32 @@ export class PublishedView extends View {
 
   protected contains(set: ReadonlySet<string>, id: string): boolean {
     return isPublishedId(id) && set.has(id)
+  }
+
+  protected rawIdOf(document: LakeDocument): string {
+    return document._id
+  }
+}
+
+/**
+ * What anonymous callers read: published documents without private ones (any id with a `.`), as
+ * Sanity keeps documents in id paths from unauthenticated requests.
+ */
+export class PublicView extends View {
+  protected override get showsAll(): boolean {
+    return !this.raw.hasPrivate
+  }
+
+  get(id: string): LakeDocument | undefined {
+    return isPrivateId(id) ? undefined : this.raw.get(id)
+  }
+
+  protected accepts(id: string): string | undefined {
+    return isPrivateId(id) ? undefined : id
+  }
+
+  protected contains(set: ReadonlySet<string>, id: string): boolean {
+    return !isPrivateId(id) && set.has(id)
   }
 
   protected rawIdOf(document: LakeDocument): string {

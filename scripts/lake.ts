@@ -1,17 +1,20 @@
-// npm run lake -- serve | import <file.ndjson> [--replace|--missing] | export <file.ndjson>
+// npm run lake -- serve | signin | import <file.ndjson> [--replace|--missing] | export <file.ndjson>
 import {sanityImport} from '@sanity/import'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {get, type IncomingMessage} from 'node:http'
 import {pipeline} from 'node:stream/promises'
 import {parseArgs} from 'node:util'
-import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
+import {join} from 'node:path'
+import {guardOptions, lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {withLakeClient} from '../lake/connect.ts'
-import {closeOnSignals, startLakeServer} from '../lake/server.ts'
+import {liveLockHolder} from '../lake/lock.ts'
+import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
 Commands:
   serve                    start the embedded Content Lake HTTP API
+  signin                   print a new one-time Studio sign-in link (the lake must be running)
   import <file.ndjson|->   import documents (the format of "sanity dataset export")
   export <file.ndjson|->   export every document of the dataset as NDJSON
 
@@ -64,14 +67,34 @@ async function serve() {
     port: settings.port,
     host: settings.host,
     datasets: [settings.dataset],
+    ...guardOptions(settings),
     ...(values.quiet ? {} : {log: (line: string) => console.log(line)}),
   })
+  keepServingOnStrayRejections()
   console.log(`Embedded Content Lake
   API       ${server.url}   (project "${LOCAL_PROJECT_ID}", dataset "${settings.dataset}")
   data      ${settings.dataDir}
   token     ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
 Press Ctrl-C to stop.`)
   closeOnSignals(server)
+}
+
+/** Asks the running lake for a sign-in code (with the API token) and prints the link. */
+async function signIn() {
+  const holder = liveLockHolder(join(settings.dataDir, settings.dataset))
+  if (!holder?.url) {
+    throw new Error(
+      `No lake is serving ${settings.dataDir} (dataset "${settings.dataset}"): run npm start first`,
+    )
+  }
+  const response = await fetch(`${holder.url}/v1/auth/codes`, {
+    method: 'POST',
+    headers: {authorization: `Bearer ${lakeToken(settings.dataDir)}`},
+  })
+  const body = (await response.json()) as {code?: string; url?: string}
+  if (!response.ok || !body.code)
+    throw new Error(`The lake refused a sign-in code (HTTP ${response.status})`)
+  console.log(body.url ?? `The lake serves no Studio; sign-in code: ${body.code}`)
 }
 
 async function importFile(path: string) {
@@ -125,6 +148,7 @@ async function exportFile(path: string) {
 
 try {
   if (command === 'serve') await serve()
+  else if (command === 'signin') await signIn()
   else if (command === 'import')
     await importFile(file ?? fail('import needs a file (or - for stdin)'))
   else if (command === 'export')

@@ -1,14 +1,13 @@
 // npm start: the embedded lake, with a small sample archive imported on first run, the Studio
-// served by the lake (HTTP/2 + TLS, local editor signed in), and the preview site with its JSON
-// API reading from it.
+// served by the lake (HTTP/2 + TLS; a one-time link signs a browser in), and the preview site
+// with its JSON API reading from it.
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
-import {lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
+import {guardOptions, lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
-import {closeOnSignals, startLakeServer} from '../lake/server.ts'
+import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {serveStatic} from '../lake/staticFiles.ts'
-import {signInLocalEditor} from '../lake/studio.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
@@ -24,13 +23,17 @@ const DEFAULT_STUDIO_PORT = 3443
 const {values} = parseArgs({
   options: {
     port: {type: 'string'},
+    'data-dir': {type: 'string'},
     'web-port': {type: 'string'},
     'studio-port': {type: 'string'},
     'no-sample': {type: 'boolean', default: false},
     quiet: {type: 'boolean', default: false},
   },
 })
-const settings = lakeSettings(values.port ? {port: Number(values.port)} : {})
+const settings = lakeSettings({
+  ...(values.port ? {port: Number(values.port)} : {}),
+  ...(values['data-dir'] ? {dataDir: values['data-dir']} : {}),
+})
 const token = lakeToken(settings.dataDir)
 
 if (!existsSync(join(STUDIO, 'index.html'))) {
@@ -48,12 +51,11 @@ const server = await startLakeServer({
   host: settings.host,
   datasets: [settings.dataset],
   securePort: studioPort ? Number(studioPort) : DEFAULT_STUDIO_PORT,
-  fallback: serveStatic({
-    root: STUDIO,
-    transformIndex: (html) => signInLocalEditor(html, LOCAL_PROJECT_ID, token),
-  }),
+  ...guardOptions(settings),
+  fallback: serveStatic({root: STUDIO}),
   ...(values.quiet ? {} : {log: (line: string) => console.log(line)}),
 })
+keepServingOnStrayRejections()
 const client = lakeClient(server.url, settings.dataset, token)
 
 if (!values['no-sample'] && (await client.fetch('count(*[_type == "question"])')) === 0) {
@@ -79,16 +81,18 @@ const web = await startWebServer(
   },
 )
 
-// Studio adds the project id to its API host; *.localhost resolves to this machine in browsers.
-const studioUrl =
-  (server.secureUrl ?? '').replace('://localhost', `://${LOCAL_PROJECT_ID}.localhost`) + '/'
 console.log(`
 Medical Q&A archive is running.
   Content Lake API  ${server.url}   (project "${LOCAL_PROJECT_ID}", dataset "${settings.dataset}")
   data folder       ${settings.dataDir}
   API token         ${process.env.LAKE_TOKEN ? 'from LAKE_TOKEN' : `in ${settings.dataDir}/token`}
-  Studio            ${studioUrl}   (self-signed certificate: accept the warning once)
+  Studio            ${server.studioUrl}   (self-signed certificate: accept the warning once)
   Preview site      ${web.url}/   (JSON API under ${web.url}/api/)
+
+Sign in to the Studio by opening this link once (it works once; \`npm run lake -- signin\` makes
+another):
+  ${server.signInUrl()}
+
 Press Ctrl-C to stop.`)
 
 // Edits made in the Studio keep precomputed similar-thread lists fresh (what a Sanity Function

@@ -13,7 +13,11 @@ export const studioConfig = defineConfig({
   title: 'Medical Q&A archive',
   projectId: PROJECT_ID,
   dataset: DATASET,
-  ...(USES_LOCAL_LAKE ? {apiHost: apiHost(), auth: {loginMethod: 'token' as const}} : {}),
+  // The embedded lake is the one login provider: an editor who is not signed in goes straight to
+  // its sign-in page, which takes the one-time link `npm start` prints (lake/auth.ts).
+  ...(USES_LOCAL_LAKE
+    ? {apiHost: apiHost(), auth: {loginMethod: 'token' as const, redirectOnSingle: true}}
+    : {}),
   plugins: [structureTool({structure}), visionTool({defaultApiVersion: API_VERSION})],
   schema: {
     types: schemaTypes,

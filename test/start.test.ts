@@ -10,18 +10,23 @@ import {lakeClient} from '../lake/connect.ts'
 const START = join(import.meta.dirname, '..', 'scripts', 'start.ts')
 let dir: string
 
-/** Runs `npm start`'s script until it prints its URLs; returns them and a stop function. */
-async function start(): Promise<{
+/**
+ * Runs `npm start`'s script until it prints its URLs; returns them and a stop function. The data
+ * folder is `--data-dir` when `flag` is set (LAKE_DATA_DIR then points elsewhere), else LAKE_DATA_DIR.
+ */
+async function start({flag = false} = {}): Promise<{
   url: string
   previewUrl: string
   studioUrl: string
+  signInUrl: string
   output: string
   stop: () => Promise<number | null>
 }> {
-  const child = spawn(process.execPath, [START, '--quiet'], {
+  const args = flag ? ['--data-dir', dir] : []
+  const child = spawn(process.execPath, [START, '--quiet', ...args], {
     env: {
       ...process.env,
-      LAKE_DATA_DIR: dir,
+      LAKE_DATA_DIR: flag ? join(dir, 'not-this-one') : dir,
       LAKE_PORT: '0',
       WEB_PORT: '0',
       STUDIO_PORT: '0',
@@ -29,22 +34,25 @@ async function start(): Promise<{
     },
   })
   let output = ''
-  const [url, previewUrl, studioUrl] = await new Promise<[string, string, string]>(
-    (resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        const lake = /Content Lake API\s+(http:\/\/\S+)/.exec(output)
-        const preview = /Preview site\s+(http:\/\/\S+?)\/?\s/.exec(output)
-        const studio = /Studio\s+(https:\/\/\S+)/.exec(output)
-        if (lake?.[1] && preview?.[1] && studio?.[1]) resolve([lake[1], preview[1], studio[1]])
-      })
-      child.on('exit', (code) => reject(new Error(`start exited with ${code}: ${output}`)))
-    },
-  )
+  const [url, previewUrl, studioUrl, signInUrl] = await new Promise<
+    [string, string, string, string]
+  >((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const lake = /Content Lake API\s+(http:\/\/\S+)/.exec(output)
+      const preview = /Preview site\s+(http:\/\/\S+?)\/?\s/.exec(output)
+      const studio = /Studio\s+(https:\/\/\S+)/.exec(output)
+      const signIn = /\s(https:\/\/\S+#sid=\S+)/.exec(output)
+      if (lake?.[1] && preview?.[1] && studio?.[1] && signIn?.[1])
+        resolve([lake[1], preview[1], studio[1], signIn[1]])
+    })
+    child.on('exit', (code) => reject(new Error(`start exited with ${code}: ${output}`)))
+  })
   return {
     url,
     previewUrl,
     studioUrl,
+    signInUrl,
     output,
     stop: () =>
       new Promise((resolve) => {
@@ -87,16 +95,30 @@ describe('npm start', () => {
     const specialties = await fetch(`${first.previewUrl}/api/specialties`)
     expect(specialties.status).toBe(200)
     expect(await (await fetch(`${first.previewUrl}/`)).text()).toContain('Orthopedics')
-    // The Studio is served by the lake with the local editor signed in (Node cannot resolve
-    // local.localhost, which browsers map to this machine, so ask localhost directly).
+    // The Studio is served by the lake without any secret in it (Node cannot resolve
+    // local.localhost, which browsers map to this machine, so ask localhost directly); the
+    // printed one-time link's code is what the Studio trades for a session token, once.
     expect(first.studioUrl).toMatch(/^https:\/\/local\.localhost:\d+\/$/)
-    const studio = await getInsecure(first.studioUrl.replace('local.localhost', 'localhost'))
+    const local = (url: string) => url.replace('local.localhost', 'localhost')
+    const studio = await getInsecure(local(first.studioUrl))
     expect(studio).toMatchObject({status: 200, type: expect.stringContaining('text/html')})
-    expect(studio.body).toContain('__studio_auth_token_local')
-    expect(studio.body).toContain(lakeToken(dir))
+    expect(studio.body).toContain('Sanity Studio')
+    expect(studio.body).not.toContain(lakeToken(dir))
+    expect(first.signInUrl.startsWith(`${first.studioUrl}#sid=`)).toBe(true)
+    const code = first.signInUrl.split('#sid=')[1] ?? ''
+    const exchange = `${local(first.studioUrl)}v2025-02-19/auth/fetch?sid=${code}`
+    const session = await getInsecure(exchange)
+    expect(session.status).toBe(200)
+    const {token} = JSON.parse(session.body) as {token: string}
+    expect(token).not.toBe(lakeToken(dir))
+    expect(
+      await lakeClient(first.url, 'production', token).fetch('count(*[_type == "reply"])'),
+    ).toBe(4)
+    expect((await getInsecure(exchange)).status).toBe(401)
     expect(await first.stop()).toBe(0)
 
-    const second = await start()
+    // `npm start -- --data-dir <dir>` serves that folder (no first-run import again).
+    const second = await start({flag: true})
     expect(second.output).not.toContain('First run')
     expect(
       await lakeClient(second.url, 'production', lakeToken(dir)).fetch(

@@ -141,7 +141,7 @@ describe('request bodies', () => {
       {
         url,
         method: 'POST',
-        headers: {authorization: `Bearer ${TOKEN}`},
+        headers: {host: '127.0.0.1', authorization: `Bearer ${TOKEN}`},
         complete: true,
         httpVersionMajor: 1,
         on: () => undefined,
@@ -154,6 +154,8 @@ describe('request bodies', () => {
     const fake: LakeResponse = {
       statusCode: 200,
       headersSent: false,
+      writableLength: 0,
+      destroyed: false,
       writeHead: (status: number) => (captured.status = status),
       setHeader: () => undefined,
       write: (chunk: string) => {

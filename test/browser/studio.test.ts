@@ -158,8 +158,12 @@ describe("an editor's day in the Studio", () => {
     page.on('pageerror', (error) => crashes.push(error.message))
 
     try {
-      // 1. The Studio opens signed in; "Needs review" lists every imported question.
+      // 1. Not signed in, the Studio sends the editor to the lake's sign-in page, which takes the
+      //    one-time link `npm start` prints; then "Needs review" lists every imported question.
       await page.goto(`${studioUrl}/`)
+      await page.waitForURL(/\/signin\?/, {timeout: UI_TIMEOUT})
+      await page.getByLabel('Sign-in link or code').fill(archive.signInUrl())
+      await page.getByRole('button', {name: 'Sign in'}).click()
       await page.getByTestId('pane-item-Needs review').click({timeout: UI_TIMEOUT})
       const list = page.getByTestId('document-list-pane')
       for (const thread of archive.firstImport.threads) {

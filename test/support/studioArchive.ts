@@ -14,8 +14,9 @@ import {createQueryClient} from '../../queries/client.ts'
 import {startWebServer, type WebServer} from '../../web/server.ts'
 
 // What an editor works on: a lake on a fresh data folder serving the built Studio (HTTP/2 over
-// TLS, signed in with the lake's token), the sample archive imported into it, and the preview
-// site reading the same lake the way `npm start` serves it (published perspective, no token).
+// TLS; a browser signs in with a one-time link, as after `npm start`), the sample archive
+// imported into it, and the preview site reading the same lake the way `npm start` serves it
+// (published perspective, no token).
 
 const ROOT = join(import.meta.dirname, '..', '..')
 export const STUDIO_DIST = join(ROOT, 'dist')
@@ -23,14 +24,14 @@ export const SAMPLE_ARCHIVE = join(ROOT, 'sample', 'archive')
 
 const DATASET = 'production'
 const TOKEN = 'studio-test-token-0123456789abcdefghijklmn'
-/** Where the Studio keeps its token when it signs in with `loginMethod: 'token'`. */
-const STUDIO_AUTH_KEY = `__studio_auth_token_${LOCAL_PROJECT_ID}`
 
 export interface StudioArchive {
   lake: LakeServer
   dataDir: string
   /** The Studio's address; Studio sends API calls to `<projectId>.<host>` (Chromium resolves *.localhost). */
   studioUrl: string
+  /** A one-time link that signs a browser into the Studio (what `npm start` prints). */
+  signInUrl: () => string
   /** Authenticated, raw perspective: what the importer and the test's own checks use. */
   writer: SanityClient
   /** Published perspective, no token: what the preview site reads through. */
@@ -41,15 +42,6 @@ export interface StudioArchive {
   /** Imports the sample archive again, through a client with the token. */
   importSample: () => Promise<ImportReport>
   close: () => Promise<void>
-}
-
-/** Signs the Studio in: the token is in localStorage before the Studio's scripts run. */
-function signIn(html: string): string {
-  const value = JSON.stringify(JSON.stringify({token: TOKEN}))
-  return html.replace(
-    '<head>',
-    `<head><script>localStorage.setItem(${JSON.stringify(STUDIO_AUTH_KEY)}, ${value})</script>`,
-  )
 }
 
 export async function startStudioArchive(): Promise<StudioArchive> {
@@ -68,7 +60,7 @@ export async function startStudioArchive(): Promise<StudioArchive> {
     host: '127.0.0.1',
     securePort: 0,
     datasets: [DATASET],
-    fallback: serveStatic({root: STUDIO_DIST, transformIndex: signIn}),
+    fallback: serveStatic({root: STUDIO_DIST}),
   })
   if (!lake.secureUrl) throw new Error('The lake did not start its HTTP/2 + TLS listener')
   const writer = lakeClient(lake.url, DATASET, TOKEN)
@@ -90,6 +82,7 @@ export async function startStudioArchive(): Promise<StudioArchive> {
     lake,
     dataDir,
     studioUrl: `https://${LOCAL_PROJECT_ID}.localhost:${port}`,
+    signInUrl: lake.signInUrl,
     writer,
     reader,
     web,
