@@ -833,7 +833,7 @@ export type DoctorQueryResult = {
 
 // Source: queries/doctors.ts
 // Variable: doctorRepliesQuery
-// Query: {  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),  "rows": *[    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (      !defined($lastId) ||      coalesce(repliedAt, "") < $lastDate ||      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)    )  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{    _id,    repliedAt,    "excerpt": pt::text(body),    "question": question->{      _id,      title,      "slug": slug.current,      askedAt,      "specialty": specialty->{name, "slug": slug.current}    }  }}
+// Query: {  "total": count(*[    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&    defined(question->slug.current) && question->status != "archived"  ]),  "rows": *[    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&    defined(question->slug.current) && question->status != "archived" && (      !defined($lastId) ||      coalesce(repliedAt, "") < $lastDate ||      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)    )  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{    _id,    repliedAt,    "excerpt": pt::text(body),    "question": question->{      _id,      title,      "slug": slug.current,      askedAt,      "specialty": specialty->{name, "slug": slug.current}    }  }}
 export type DoctorRepliesQueryResult = {
   total: number
   rows: Array<{
@@ -855,7 +855,7 @@ export type DoctorRepliesQueryResult = {
 
 // Source: queries/search.ts
 // Variable: searchQuestionsQuery
-// Query: *[_type == "question" && [title, pt::text(body)] match $terms]    | score(boost(title match $terms, 3), pt::text(body) match $terms)    | order(_score desc, askedAt desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}
+// Query: *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]    | score(boost(title match $terms, 3), pt::text(body) match $terms)    | order(_score desc, askedAt desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}
 export type SearchQuestionsQueryResult = Array<{
   _id: string
   title: string | null
@@ -926,7 +926,7 @@ export type SimilarThresholdsQueryResult = Array<{
 
 // Source: queries/similar/queries.ts
 // Variable: similarServeQuery
-// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref)]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
+// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
 export type SimilarServeQueryResult = {
   _id: string
   title: string | null
@@ -958,7 +958,7 @@ export type SimilarDoctorsQueryResult = Array<{
 
 // Source: queries/similar/queries.ts
 // Variable: similarFallbackQuery
-// Query: *[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)    [0...$limit]{      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name    }
+// Query: *[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)    [0...$limit]{      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name    }
 export type SimilarFallbackQueryResult = Array<{
   _id: string
   title: string | null
@@ -1002,7 +1002,7 @@ export type SpecialtyQueryResult = {
 
 // Source: queries/specialties.ts
 // Variable: specialtyQuestionsQuery
-// Query: {  "total": count(*[_type == "question" && specialty._ref == $specialtyId]),  "rows": *[_type == "question" && specialty._ref == $specialtyId && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+// Query: {  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),  "rows": *[    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&    (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))  ]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
 export type SpecialtyQuestionsQueryResult = {
   total: number
   rows: Array<{
@@ -1036,7 +1036,7 @@ export type FaqTagQueryResult = {
 
 // Source: queries/tags.ts
 // Variable: faqTagQuestionsQuery
-// Query: {  "total": count(*[_type == "question" && references($tagId)]),  "rows": *[_type == "question" && references($tagId) && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+// Query: {  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),  "rows": *[_type == "question" && references($tagId) && status != "archived" && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
 export type FaqTagQuestionsQueryResult = {
   total: number
   rows: Array<{
@@ -1056,7 +1056,7 @@ export type FaqTagQuestionsQueryResult = {
 
 // Source: queries/threads.ts
 // Variable: threadQuery
-// Query: *[_type == "question" && slug.current == $slug][0]{    _id,    title,    "slug": slug.current,    shortTitle,    body,    asker{displayName, ageRange, gender},    askedAt,    language,    "specialty": specialty->{name, "slug": slug.current},    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},    moreInfo  }
+// Query: *[_type == "question" && slug.current == $slug && status != "archived"][0]{    _id,    title,    "slug": slug.current,    shortTitle,    body,    asker{displayName, ageRange, gender},    askedAt,    language,    "specialty": specialty->{name, "slug": slug.current},    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},    moreInfo  }
 export type ThreadQueryResult = {
   _id: string
   title: string | null
@@ -1095,7 +1095,7 @@ export type ThreadQueryResult = {
 
 // Source: queries/threads.ts
 // Variable: threadRepliesQuery
-// Query: *[_type == "reply" && question._ref == $questionId] | order(repliedAt asc, _id asc){    _id,    body,    repliedAt,    "doctor": doctor->{      name,      "slug": slug.current,      credentials,      "specialties": specialties[defined(@->name)]->name    }  }
+// Query: *[_type == "reply" && question._ref == $questionId && status != "archived"] | order(repliedAt asc, _id asc){    _id,    body,    repliedAt,    "doctor": doctor->{      name,      "slug": slug.current,      credentials,      "specialties": specialties[defined(@->name)]->name    }  }
 export type ThreadRepliesQueryResult = Array<{
   _id: string
   body: BlockContent | null
@@ -1110,7 +1110,7 @@ export type ThreadRepliesQueryResult = Array<{
 
 // Source: queries/threads.ts
 // Variable: threadIdQuery
-// Query: *[_type == "question" && slug.current == $slug][0]._id
+// Query: *[_type == "question" && slug.current == $slug && status != "archived"][0]._id
 export type ThreadIdQueryResult = string | null
 
 // Source: schemas/validation/queries.ts
@@ -1164,26 +1164,26 @@ declare module '@sanity/client' {
     '*[_id in $ids] | order(_id asc)': MigratorDocumentsByIdQueryResult
     '*[_id in $ids]{_id, _type}': MigratorDocumentTypesQueryResult
     '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
-    '{\n  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
-    '\n  *[_type == "question" && [title, pt::text(body)] match $terms]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
+    '{\n  "total": count(*[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived"\n  ]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived" && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
+    '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
     '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
     '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
     '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
-    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref)]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
+    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
-    '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
+    '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult
     '\n  *[_type == "specialty" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "tags": *[_type == "faqTag" && specialty._ref == ^._id && defined(slug.current)]\n      | order(name asc){name, "slug": slug.current}\n  }\n': SpecialtyQueryResult
-    '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId]),\n  "rows": *[_type == "question" && specialty._ref == $specialtyId && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
+    '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),\n  "rows": *[\n    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&\n    (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)\n  ]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
     '\n  *[_type == "faqTag" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "specialty": specialty->{name, "slug": slug.current}\n  }\n': FaqTagQueryResult
-    '{\n  "total": count(*[_type == "question" && references($tagId)]),\n  "rows": *[_type == "question" && references($tagId) && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': FaqTagQuestionsQueryResult
-    '\n  *[_type == "question" && slug.current == $slug][0]{\n    _id,\n    title,\n    "slug": slug.current,\n    shortTitle,\n    body,\n    asker{displayName, ageRange, gender},\n    askedAt,\n    language,\n    "specialty": specialty->{name, "slug": slug.current},\n    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},\n    moreInfo\n  }\n': ThreadQueryResult
-    '\n  *[_type == "reply" && question._ref == $questionId] | order(repliedAt asc, _id asc){\n    _id,\n    body,\n    repliedAt,\n    "doctor": doctor->{\n      name,\n      "slug": slug.current,\n      credentials,\n      "specialties": specialties[defined(@->name)]->name\n    }\n  }\n': ThreadRepliesQueryResult
-    '\n  *[_type == "question" && slug.current == $slug][0]._id\n': ThreadIdQueryResult
+    '{\n  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),\n  "rows": *[_type == "question" && references($tagId) && status != "archived" && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': FaqTagQuestionsQueryResult
+    '\n  *[_type == "question" && slug.current == $slug && status != "archived"][0]{\n    _id,\n    title,\n    "slug": slug.current,\n    shortTitle,\n    body,\n    asker{displayName, ageRange, gender},\n    askedAt,\n    language,\n    "specialty": specialty->{name, "slug": slug.current},\n    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},\n    moreInfo\n  }\n': ThreadQueryResult
+    '\n  *[_type == "reply" && question._ref == $questionId && status != "archived"] | order(repliedAt asc, _id asc){\n    _id,\n    body,\n    repliedAt,\n    "doctor": doctor->{\n      name,\n      "slug": slug.current,\n      credentials,\n      "specialties": specialties[defined(@->name)]->name\n    }\n  }\n': ThreadRepliesQueryResult
+    '\n  *[_type == "question" && slug.current == $slug && status != "archived"][0]._id\n': ThreadIdQueryResult
     'defined(*[_type == $type && slug.current == $slug && !(_id in [$draftId, $publishedId])][0]._id)': SlugInUseQueryResult
     'coalesce(*[_id == "drafts." + $id][0].askedAt, *[_id == $id][0].askedAt)': QuestionAskDateQueryResult
     '*[_id in $ids]{name, "specialty": specialty._ref}': TagSpecialtiesQueryResult

@@ -39,6 +39,28 @@ const PATCH_OPERATIONS = new Set([
 
 type Json = Record<string, unknown>
 
+/**
+ * Deepest nesting of objects and arrays a document may have. Sanity allows 20 levels of
+ * attributes; the lake allows a little more, and refuses deeper documents before anything
+ * recursive (indexes, the log, queries) walks them.
+ */
+export const MAX_DOCUMENT_DEPTH = 32
+
+/** The document's nesting depth, or MAX_DOCUMENT_DEPTH + 1 if deeper (walked without recursion). */
+function nestingDepth(document: unknown): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[document, 0]]
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [value, depth] = next
+    if (typeof value !== 'object' || value === null) continue
+    if (depth > MAX_DOCUMENT_DEPTH) return depth
+    deepest = Math.max(deepest, depth)
+    for (const child of Array.isArray(value) ? value : Object.values(value))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+  }
+  return deepest
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -122,6 +144,10 @@ export async function planTransaction(
     }
     if (requireId && value._id === undefined)
       throw badRequest(`Mutation ${index}: "${kind}" requires an "_id"`)
+    if (nestingDepth(value) > MAX_DOCUMENT_DEPTH)
+      throw badRequest(
+        `Mutation ${index}: the document nests objects and arrays deeper than ${MAX_DOCUMENT_DEPTH} levels`,
+      )
     // Only `create` takes an id ending in "." (a prefix for a generated id); it checks the result.
     const prefix = kind === 'create' && typeof value._id === 'string' && value._id.endsWith('.')
     if (value._id !== undefined && !prefix && !isValidId(value._id)) {
@@ -243,9 +269,13 @@ export async function planTransaction(
               `Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`,
             )
           }
-          if (!isObject(patched) || patched._id !== target || typeof patched._type !== 'string') {
+          if (!isObject(patched) || patched._id !== target || patched._type !== existing._type) {
             throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)
           }
+          if (nestingDepth(patched) > MAX_DOCUMENT_DEPTH)
+            throw badRequest(
+              `Mutation ${index}: the patched document would nest deeper than ${MAX_DOCUMENT_DEPTH} levels`,
+            )
           working.set(target, stamp(patched, existing._createdAt))
           results.push({id: target, operation: 'update'})
         }

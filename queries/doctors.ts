@@ -2,7 +2,7 @@ import type {SanityClient} from '@sanity/client'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
 import {cursorParams, type PageOptions, toPage} from './cursor.ts'
-import {linkFields} from './fragments.ts'
+import {linkFields, listedFilter} from './fragments.ts'
 import {excerptOf} from './portableText.ts'
 
 // A doctor's profile and their replies, newest first, paged with a cursor. Replies to questions
@@ -20,9 +20,13 @@ export const doctorQuery = defineQuery(`
 `)
 
 export const doctorRepliesQuery = defineQuery(`{
-  "total": count(*[_type == "reply" && doctor._ref == $doctorId && defined(question->slug.current)]),
+  "total": count(*[
+    _type == "reply" && doctor._ref == $doctorId && ${listedFilter} &&
+    defined(question->slug.current) && question->status != "archived"
+  ]),
   "rows": *[
-    _type == "reply" && doctor._ref == $doctorId && defined(question->slug.current) && (
+    _type == "reply" && doctor._ref == $doctorId && ${listedFilter} &&
+    defined(question->slug.current) && question->status != "archived" && (
       !defined($lastId) ||
       coalesce(repliedAt, "") < $lastDate ||
       (coalesce(repliedAt, "") == $lastDate && _id < $lastId)

@@ -1,6 +1,12 @@
 // Projection fragments shared by the query modules. Plain strings (not queries): typegen inlines
 // them where a `defineQuery` template uses them.
 
+/**
+ * Questions and replies the public site shows: everything published except what editors
+ * archived (a filter, not a projection).
+ */
+export const listedFilter = /* groq */ `status != "archived"`
+
 /** A specialty or FAQ tag as a link: its name and slug. */
 export const linkFields = /* groq */ `name, "slug": slug.current`
 

@@ -1,7 +1,7 @@
 import type {SanityClient} from '@sanity/client'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
-import {questionListFields} from './fragments.ts'
+import {listedFilter, questionListFields} from './fragments.ts'
 import {excerptOf} from './portableText.ts'
 
 // Search by words: every word must occur (as a word prefix) in the title or the question text;
@@ -11,7 +11,7 @@ export const MAX_SEARCH_TERMS = 8
 const MAX_TERM_LENGTH = 40
 
 export const searchQuestionsQuery = defineQuery(`
-  *[_type == "question" && [title, pt::text(body)] match $terms]
+  *[_type == "question" && [title, pt::text(body)] match $terms && ${listedFilter}]
     | score(boost(title match $terms, 3), pt::text(body) match $terms)
     | order(_score desc, askedAt desc, _id desc)[0...$limit]{${questionListFields}}
 `)

@@ -3,7 +3,12 @@ import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
 import {cursorParams, type PageOptions, toPage} from './cursor.ts'
 import {excerptOf} from './portableText.ts'
-import {linkFields, questionAfterCursorFilter, questionListFields} from './fragments.ts'
+import {
+  linkFields,
+  listedFilter,
+  questionAfterCursorFilter,
+  questionListFields,
+} from './fragments.ts'
 
 // Specialties: the index of all of them, and one specialty's page (its FAQ tags and its
 // questions, newest first, paged with a cursor). Counts are per page, where the filter has a
@@ -29,8 +34,11 @@ export const specialtyQuery = defineQuery(`
 `)
 
 export const specialtyQuestionsQuery = defineQuery(`{
-  "total": count(*[_type == "question" && specialty._ref == $specialtyId]),
-  "rows": *[_type == "question" && specialty._ref == $specialtyId && ${questionAfterCursorFilter}]
+  "total": count(*[_type == "question" && specialty._ref == $specialtyId && ${listedFilter}]),
+  "rows": *[
+    _type == "question" && specialty._ref == $specialtyId && ${listedFilter} &&
+    ${questionAfterCursorFilter}
+  ]
     | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{${questionListFields}}
 }`)
 

@@ -2,7 +2,12 @@ import type {SanityClient} from '@sanity/client'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
 import {cursorParams, type PageOptions, toPage} from './cursor.ts'
-import {linkFields, questionAfterCursorFilter, questionListFields} from './fragments.ts'
+import {
+  linkFields,
+  listedFilter,
+  questionAfterCursorFilter,
+  questionListFields,
+} from './fragments.ts'
 import {excerptOf} from './portableText.ts'
 
 // A "Related FAQ" tag's page: the tag, its specialty and its questions, newest first, paged.
@@ -17,8 +22,8 @@ export const faqTagQuery = defineQuery(`
 `)
 
 export const faqTagQuestionsQuery = defineQuery(`{
-  "total": count(*[_type == "question" && references($tagId)]),
-  "rows": *[_type == "question" && references($tagId) && ${questionAfterCursorFilter}]
+  "total": count(*[_type == "question" && references($tagId) && ${listedFilter}]),
+  "rows": *[_type == "question" && references($tagId) && ${listedFilter} && ${questionAfterCursorFilter}]
     | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{${questionListFields}}
 }`)
 

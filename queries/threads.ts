@@ -1,14 +1,14 @@
 import type {SanityClient} from '@sanity/client'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
-import {linkFields} from './fragments.ts'
+import {linkFields, listedFilter} from './fragments.ts'
 import {similarThreadsFor} from './similar/index.ts'
 
 // A thread: the question with its specialty, FAQ tags and More Info, its replies in date order
 // with their doctors, and its similar threads (ranked by queries/similar).
 
 export const threadQuery = defineQuery(`
-  *[_type == "question" && slug.current == $slug][0]{
+  *[_type == "question" && slug.current == $slug && ${listedFilter}][0]{
     _id,
     title,
     "slug": slug.current,
@@ -24,7 +24,7 @@ export const threadQuery = defineQuery(`
 `)
 
 export const threadRepliesQuery = defineQuery(`
-  *[_type == "reply" && question._ref == $questionId] | order(repliedAt asc, _id asc){
+  *[_type == "reply" && question._ref == $questionId && ${listedFilter}] | order(repliedAt asc, _id asc){
     _id,
     body,
     repliedAt,
@@ -38,7 +38,7 @@ export const threadRepliesQuery = defineQuery(`
 `)
 
 export const threadIdQuery = defineQuery(`
-  *[_type == "question" && slug.current == $slug][0]._id
+  *[_type == "question" && slug.current == $slug && ${listedFilter}][0]._id
 `)
 
 export const DEFAULT_SIMILAR_LIMIT = 5

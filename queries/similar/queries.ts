@@ -51,7 +51,7 @@ export const similarServeQuery = defineQuery(
     "specialty": specialty._ref,
     "tags": tags[]._ref,
     similarInputHash,
-    "entries": similar[defined(question._ref)]{
+    "entries": similar[defined(question._ref) && question->status != "archived"]{
       provenance,
       score,
       "target": question->{
@@ -74,7 +74,7 @@ export const similarDoctorsQuery = defineQuery(
  * (`$refs` = the specialty and tag ids), most shared tags first, then same specialty, then newest.
  */
 export const similarFallbackQuery = defineQuery(
-  `*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude)]
+  `*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]
     | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)
     [0...$limit]{
       _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name

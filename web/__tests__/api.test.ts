@@ -346,3 +346,44 @@ describe('routing', () => {
     expect(record(post.body)).toMatchObject({statusCode: 405})
   })
 })
+
+// Last: it archives a question of the shared archive.
+describe('archived questions', () => {
+  it('disappear from every page, list, search and similar list', async () => {
+    const slug = await archive.slugOf(KNEECAP_PAIN)
+    const knee = await archive.slugOf(KNEE_CLICKING)
+    const titles = async (path: string, key: string) =>
+      list(record((await get(path)).body)[key]).map((row) => record(row).title)
+    expect(await titles('/api/specialties/orthopedics?limit=100', 'questions')).toContain(
+      KNEECAP_PAIN,
+    )
+    const writer = archive.lake.client()
+    const id = await writer.fetch<string>(
+      '*[_type == "question" && slug.current == $slug][0]._id',
+      {
+        slug,
+      },
+    )
+    await writer.patch(id).set({status: 'archived'}).commit({visibility: 'sync'})
+
+    await expectJsonError(`/api/threads/${slug}`, 404)
+    expect((await get(`/threads/${slug}`)).status).toBe(404)
+    expect(await titles('/api/specialties/orthopedics?limit=100', 'questions')).not.toContain(
+      KNEECAP_PAIN,
+    )
+    expect(await titles('/api/search?q=kneecap%20running', 'results')).not.toContain(KNEECAP_PAIN)
+    expect(await titles(`/api/threads/${knee}/similar?limit=50`, 'similar')).not.toContain(
+      KNEECAP_PAIN,
+    )
+    for (const tag of ['knee-pain', 'patella']) {
+      const reply = await get(`/api/tags/${tag}?limit=100`)
+      if (reply.status === 200)
+        expect(await titles(`/api/tags/${tag}?limit=100`, 'questions')).not.toContain(KNEECAP_PAIN)
+    }
+    const doctor = await get('/api/doctors/chou-mingyi?limit=100')
+    const questions = list(record(doctor.body).replies).map(
+      (row) => record(record(row).question).title,
+    )
+    expect(questions).not.toContain(KNEECAP_PAIN)
+  })
+})
