@@ -5,7 +5,7 @@ import {History} from './history.ts'
 import type {Dataset, ViewName} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, notFound} from './errors.ts'
-import {isDraftId, isVersionId, isValidId} from './ids.ts'
+import {isPrivateId, isValidId} from './ids.ts'
 import {type MutateOptions, planTransaction} from './mutations.ts'
 import {runQuery} from './query.ts'
 import {DatasetStorage, type StorageOptions} from './storage.ts'
@@ -96,7 +96,7 @@ export class Lake {
     const omitted: {id: string; reason: 'existence' | 'permission'}[] = []
     for (const id of ids) {
       if (!isValidId(id)) throw badRequest(`Invalid document id "${id}"`)
-      if (publicOnly && (isDraftId(id) || isVersionId(id))) {
+      if (publicOnly && isPrivateId(id)) {
         omitted.push({id, reason: 'permission'})
         continue
       }

@@ -108,6 +108,8 @@ export async function runQuery(
   const tree = parseCached(query, params)
   rejectUnsupportedFunctions(query, tree, {textQuery: true})
   const parsed = usesTextQuery(query) ? rewriteTextQueries(tree, params, view) : tree
+  // text::query is rewritten where it is the right side of `match`; anywhere else it stays a 400.
+  if (parsed !== tree) rejectUnsupportedFunctions(query, parsed, {textQuery: false})
   // One clock for the whole query: the planner may evaluate parts of it ahead (`now()` agrees).
   const timestamp = new Date()
   if (options.plain) {

@@ -3,7 +3,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
-import {startLakeServer, type LakeServer} from '../../lake/server.ts'
+import {startLakeServer, type LakeServer, type LakeServerOptions} from '../../lake/server.ts'
 
 export const TEST_TOKEN = 'test-token-0123456789abcdefghijklmnop'
 
@@ -19,8 +19,14 @@ export interface TestLake {
   close: () => Promise<void>
 }
 
-/** Starts an embedded lake on a free port over a fresh temporary directory. */
-export async function startTestLake(dataDir?: string): Promise<TestLake> {
+/**
+ * Starts an embedded lake on a free port over a fresh temporary directory (or `dataDir`), with
+ * any other server options given.
+ */
+export async function startTestLake(
+  dataDir?: string,
+  options: Partial<LakeServerOptions> = {},
+): Promise<TestLake> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'lake-test-')))
   const server = await startLakeServer({
     dataDir: dir,
@@ -28,6 +34,7 @@ export async function startTestLake(dataDir?: string): Promise<TestLake> {
     token: TEST_TOKEN,
     port: 0,
     host: '127.0.0.1',
+    ...options,
   })
   const base = {
     projectId: 'local',
