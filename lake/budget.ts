@@ -38,7 +38,7 @@ export class QueryTimeoutError extends LakeError {
   }
 }
 
-/** A query's time limit; `tick` is what each yield point runs. */
+/** A query's time limit (Infinity: none); `tick` is what each yield point runs. */
 export class QueryBudget {
   readonly timeoutMs: number
   private readonly deadline: number
@@ -47,7 +47,7 @@ export class QueryBudget {
   private expire: ((error: QueryTimeoutError) => void) | undefined
   /** Rejects once the deadline has passed (at the next yield point, or by timer). */
   readonly expired: Promise<never>
-  private readonly timer: NodeJS.Timeout
+  private readonly timer: NodeJS.Timeout | undefined
 
   constructor(timeoutMs: number) {
     this.timeoutMs = timeoutMs
@@ -58,8 +58,10 @@ export class QueryBudget {
     // Raced against the evaluation, so never unhandled; the timer covers evaluations that stop
     // reaching yield points (waiting forever cannot happen, but costs nothing to rule out).
     this.expired.catch(() => undefined)
-    this.timer = setTimeout(() => this.stop(), timeoutMs + SLICE_MS)
-    this.timer.unref()
+    if (Number.isFinite(timeoutMs)) {
+      this.timer = setTimeout(() => this.stop(), timeoutMs + SLICE_MS)
+      this.timer.unref()
+    }
   }
 
   private stop() {

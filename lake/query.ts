@@ -107,13 +107,13 @@ export async function runQuery(
   const view = dataset.view(options.perspective ?? 'raw')
   const tree = parseCached(query, params)
   rejectUnsupportedFunctions(query, tree, {textQuery: true})
-  const parsed = usesTextQuery(query) ? rewriteTextQueries(tree, params, view) : tree
-  // text::query is rewritten where it is the right side of `match`; anywhere else it stays a 400.
-  if (parsed !== tree) rejectUnsupportedFunctions(query, parsed, {textQuery: false})
   // One clock for the whole query: the planner may evaluate parts of it ahead (`now()` agrees).
   const timestamp = new Date()
   if (options.plain) {
     // groq-js on its own: every document, no indexes, no yield points (benchmarks and tests).
+    const budget = new QueryBudget(Number.POSITIVE_INFINITY)
+    const parsed = await withTextQueries(query, tree, params, view, budget)
+    budget.done()
     return (await evaluate(parsed, {dataset: view.documents(), params, timestamp})).get()
   }
   const budget = new QueryBudget(options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)
@@ -126,8 +126,25 @@ export async function runQuery(
   const run = async (node: ExprNode) =>
     (await evaluate(withYieldPoints(node), evaluateOptions)).get()
   return budget.run(
-    evaluation(async () => run(await planQuery(parsed, view, params, options.stats, run))),
+    evaluation(async () => {
+      const parsed = await withTextQueries(query, tree, params, view, budget)
+      return run(await planQuery(parsed, view, params, options.stats, run))
+    }),
   )
+}
+
+/** `tree` with Sanity's text::query() rewritten; anywhere but the right of `match` it is a 400. */
+async function withTextQueries(
+  query: string,
+  tree: ExprNode,
+  params: Record<string, unknown>,
+  view: DocumentIndex,
+  budget: QueryBudget,
+): Promise<ExprNode> {
+  if (!usesTextQuery(query)) return tree
+  const rewritten = await rewriteTextQueries(tree, params, view, budget)
+  rejectUnsupportedFunctions(query, rewritten, {textQuery: false})
+  return rewritten
 }
 
 /** Errors of an evaluation as the API answers them; a stack overflow is the query's fault. */

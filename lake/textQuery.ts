@@ -1,4 +1,5 @@
 import type {ExprNode} from 'groq-js'
+import type {QueryBudget} from './budget.ts'
 import type {DocumentIndex} from './documentIndex.ts'
 
 // Sanity's `text::query()` (what Studio's search and list filters use) is not in groq-js. The lake
@@ -43,9 +44,11 @@ function termMatches(term: string, words: Set<string>): boolean {
   return false
 }
 
-function matchingIds(terms: Terms, index: DocumentIndex): string[] {
+/** Ids of the documents with every included term and none excluded (a scan, within the budget). */
+async function matchingIds(terms: Terms, index: DocumentIndex, budget: QueryBudget) {
   const ids: string[] = []
   for (const document of index.documents()) {
+    await budget.tick()
     const words = tokens(document, new Set([document._id.toLowerCase()]))
     if (
       terms.include.every((term) => termMatches(term, words)) &&
@@ -66,7 +69,12 @@ function textQueryArgument(node: ExprNode, params: Record<string, unknown>): str
   return typeof value === 'string' ? value : ''
 }
 
-function rewriteMatch(left: ExprNode, terms: Terms, index: DocumentIndex): ExprNode {
+async function rewriteMatch(
+  left: ExprNode,
+  terms: Terms,
+  index: DocumentIndex,
+  budget: QueryBudget,
+): Promise<ExprNode> {
   if (terms.include.length === 0 && terms.exclude.length === 0) return {type: 'Value', value: true}
   const wholeDocument =
     left.type === 'Array' && left.elements.some((element) => element.value.type === 'This')
@@ -75,7 +83,7 @@ function rewriteMatch(left: ExprNode, terms: Terms, index: DocumentIndex): ExprN
       type: 'OpCall',
       op: 'in',
       left: {type: 'AccessAttribute', name: '_id'},
-      right: {type: 'Value', value: matchingIds(terms, index)},
+      right: {type: 'Value', value: await matchingIds(terms, index, budget)},
     }
   }
   let expression: ExprNode = {
@@ -97,13 +105,14 @@ function rewriteMatch(left: ExprNode, terms: Terms, index: DocumentIndex): ExprN
 }
 
 /** `tree` with every `… match text::query(…)` replaced by something groq-js evaluates. */
-export function rewriteTextQueries(
+export async function rewriteTextQueries(
   tree: ExprNode,
   params: Record<string, unknown>,
   index: DocumentIndex,
-): ExprNode {
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit)
+  budget: QueryBudget,
+): Promise<ExprNode> {
+  const visit = async (node: unknown): Promise<unknown> => {
+    if (Array.isArray(node)) return Promise.all(node.map(visit))
     if (typeof node !== 'object' || node === null) return node
     if ('type' in node && node.type === 'Value') return node
     if (
@@ -115,14 +124,16 @@ export function rewriteTextQueries(
       'left' in node
     ) {
       const query = textQueryArgument(node.right as ExprNode, params)
-      if (query !== undefined)
-        return rewriteMatch(visit(node.left) as ExprNode, parseTextQuery(query), index)
+      if (query !== undefined) {
+        const left = (await visit(node.left)) as ExprNode
+        return rewriteMatch(left, parseTextQuery(query), index, budget)
+      }
     }
-    return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [key, key === 'func' ? value : visit(value)]),
-    )
+    const entries: [string, unknown][] = []
+    for (const [key, value] of Object.entries(node)) entries.push([key, await visit(value)])
+    return Object.fromEntries(entries)
   }
-  return visit(tree) as ExprNode
+  return (await visit(tree)) as ExprNode
 }
 
 /** Cheap check so queries without text::query skip the rewrite. */
