@@ -109,6 +109,32 @@ export function formatReport(results: BenchResults): string {
       ]),
     ),
     '',
+    'While a pathological query runs (sent without a token; the lake stops it at its time limit), in ms:',
+    ...table(
+      [
+        'Pathological query',
+        'answer',
+        'after',
+        'ping p50',
+        'ping p99',
+        'ping max',
+        'by id p50',
+        'by id p99',
+        'runs',
+      ],
+      results.underLoad.map((row) => [
+        row.name,
+        String(row.status),
+        ms(row.queryMs),
+        ms(row.ping.p50),
+        ms(row.ping.p99),
+        ms(row.ping.max),
+        ms(row.byId.p50),
+        ms(row.byId.p99),
+        number(row.ping.iterations),
+      ]),
+    ),
+    '',
   ]
   for (const mismatch of results.mismatches) {
     const show = (value: unknown) => {

@@ -15,6 +15,7 @@ import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
 import {createRandom} from './random.ts'
 import {type LatencyStats, summarize} from './stats.ts'
+import {measureUnderLoad, type UnderLoad} from './underLoad.ts'
 
 // One benchmark run over one synthetic archive: bulk write over HTTP, cold start from disk, then
 // read latency through @sanity/client next to plain groq-js on the same in-memory dataset, with
@@ -131,6 +132,8 @@ export interface BenchResults {
     benchProcessMs: number
   }
   queries: QueryResult[]
+  /** Pings and lookups by id while a pathological query runs. */
+  underLoad: UnderLoad[]
   mismatches: Mismatch[]
 }
 
@@ -469,6 +472,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       )
     }
 
+    log('Other requests while a pathological query runs (until the lake stops it)…')
+    const underLoad = await measureUnderLoad({
+      url: server.url,
+      dataset: DATASET,
+      version: client.config().apiVersion ?? '',
+      documentId: prepared.sample.questionIds[0] ?? '',
+    })
+
     const cpuList = cpus()
     return {
       date,
@@ -491,6 +502,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       close,
       coldStart,
       queries,
+      underLoad,
       mismatches,
     }
   } finally {

@@ -4,6 +4,7 @@ export interface LatencyStats {
   min: number
   p50: number
   p95: number
+  p99: number
   max: number
   mean: number
 }
@@ -23,6 +24,7 @@ export function summarize(samples: readonly number[]): LatencyStats {
     min: round(sorted[0] ?? Number.NaN),
     p50: round(percentile(sorted, 0.5)),
     p95: round(percentile(sorted, 0.95)),
+    p99: round(percentile(sorted, 0.99)),
     max: round(sorted[sorted.length - 1] ?? Number.NaN),
     mean: round(sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length)),
   }

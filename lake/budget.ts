@@ -7,13 +7,13 @@ import {LakeError} from './errors.ts'
 // can stop it. The lake therefore puts a yield point into every per-row expression (filters,
 // maps, order keys, score terms): a `Deref` of a marker reference that the lake's dereference
 // answers. Each yield point checks the query's deadline and, once the event loop has been held
-// for a slice, waits for the next turn so that other requests (a ping, a document by id) are
+// for a slice (5 ms), waits for the next turn so that other requests (a ping, a document by id) are
 // answered in between. A query past its deadline is never resumed: its answer is a 504 and its
 // evaluation, left waiting, is garbage collected (throwing inside groq-js's eagerly driven streams
 // would surface as unhandled rejections).
 
 /** Longest the event loop is held between two yields, in milliseconds. */
-const SLICE_MS = 10
+const SLICE_MS = 5
 /** Yield points between two clock readings. */
 const CHECK_EVERY = 32
 
