@@ -1,6 +1,6 @@
 import {createReadStream} from 'node:fs'
-import {mkdir, open, rename, type FileHandle, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {chmod, type FileHandle, mkdir, open, readdir, rename, stat} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {Dataset, type Transaction} from './dataset.ts'
 import {
@@ -16,7 +16,8 @@ import {DatasetLock} from './lock.ts'
 // before it is acknowledged. `snapshot.ndjson` holds the documents as of a sequence number; on
 // start the snapshot is loaded and later log lines replayed. A torn last line (crash mid-write)
 // was never acknowledged and is cut off. Compaction writes a new snapshot atomically (temp file,
-// fsync, rename) and then empties the log.
+// fsync, rename) and then empties the log. The files (and their folders) are readable by their
+// owner only: 0600, folders 0700.
 //
 // Snapshot format 2: a header line `{seq, format, valuePaths}`, then one line per document:
 // `[id, type, [references], [values]]` (its values at the value-index paths), a tab, then the
@@ -35,6 +36,8 @@ const READ_CHUNK_BYTES = 32 * 1024 * 1024
 const PARSE_SLICE = 2000
 const NEWLINE = 0x0a
 const TAB = 0x09
+export const PRIVATE_FILE = 0o600
+export const PRIVATE_FOLDER = 0o700
 
 interface LogEntry {
   seq: number
@@ -57,6 +60,8 @@ export interface StorageOptions {
   readChunkBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
   unsafeNoSync?: boolean
+  /** Reports what opening found and could not fix itself; default: stderr. */
+  warn?: (message: string) => void
 }
 
 async function* readLines(path: string): AsyncGenerator<{line: string; end: number}> {
@@ -188,6 +193,44 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return error instanceof Error && 'code' in error && error.code === code
+}
+
+function warnOnStderr(message: string) {
+  console.warn(message)
+}
+
+/** Sets a file's or folder's mode to `mode` unless it has it (earlier versions used 0644/0755). */
+export async function keepPrivate(path: string, mode: number) {
+  if (((await stat(path)).mode & 0o777) !== mode) await chmod(path, mode)
+}
+
+/**
+ * Creates the dataset folder and keeps it, the data folder above it and every file in it
+ * readable by their owner only: the archive's drafts and the server's address are nobody else's.
+ */
+async function makePrivate(dir: string, warn: (message: string) => void) {
+  await mkdir(dir, {recursive: true, mode: PRIVATE_FOLDER})
+  const paths: [string, number][] = [
+    [dirname(dir), PRIVATE_FOLDER],
+    [dir, PRIVATE_FOLDER],
+  ]
+  for (const entry of await readdir(dir, {withFileTypes: true}))
+    if (entry.isFile()) paths.push([join(dir, entry.name), PRIVATE_FILE])
+  for (const [path, mode] of paths) {
+    await keepPrivate(path, mode).catch((error: unknown) => {
+      // A file gone since readdir (another process's temporary lock file) needs nothing.
+      if (!hasCode(error, 'ENOENT'))
+        warn(`Could not make ${path} readable by its owner only: ${errorMessage(error)}`)
+    })
+  }
+}
+
 export class DatasetStorage {
   readonly dir: string
   readonly dataset: Dataset
@@ -229,7 +272,7 @@ export class DatasetStorage {
     command: string,
     options: StorageOptions = {},
   ): Promise<DatasetStorage> {
-    await mkdir(dir, {recursive: true})
+    await makePrivate(dir, options.warn ?? warnOnStderr)
     const lock = DatasetLock.acquire(dir, command)
     try {
       const dataset = new Dataset(name)
@@ -267,7 +310,7 @@ export class DatasetStorage {
           goodBytes = end
         }
       }
-      const log = await open(logPath, 'a+')
+      const log = await open(logPath, 'a+', PRIVATE_FILE)
       await log.truncate(goodBytes)
       const storage = new DatasetStorage(dir, dataset, lock, log, goodBytes, options)
       storage.snapshotBytes = (await exists(snapshotPath)) ? (await stat(snapshotPath)).size : 0
@@ -352,8 +395,9 @@ export class DatasetStorage {
 
   private async compactNow() {
     const temp = join(this.dir, `${SNAPSHOT}.tmp`)
-    const file = await open(temp, 'w')
+    const file = await open(temp, 'w', PRIVATE_FILE)
     try {
+      await file.chmod(PRIVATE_FILE) // one left by a crash keeps the mode it had
       let bytes = 0
       const flush = async (lines: Buffer[]) => {
         const data = Buffer.concat(lines)
