@@ -1,4 +1,4 @@
-import {chmod, type FileHandle, mkdir, open, readdir, rename, stat} from 'node:fs/promises'
+import {chmod, type FileHandle, link, mkdir, open, readdir, rename, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {crc32} from 'node:zlib'
 import {Dataset, type Transaction} from './dataset.ts'
@@ -57,6 +57,8 @@ const LOG_BODY = LOG_CRC_START.length + 8 + LOG_CRC_END.length
 const LEGACY_LOG_START = Buffer.from('{"seq":')
 export const PRIVATE_FILE = 0o600
 export const PRIVATE_FOLDER = 0o700
+/** Damaged lines a repair report lists one by one; more are counted. */
+const LISTED_DAMAGE = 20
 
 interface LogEntry {
   seq: number
@@ -112,6 +114,15 @@ export class StorageDamagedError extends Error {
     )
     this.damage = damage
   }
+}
+
+export interface RepairReport {
+  /** False when nothing needed repair (nothing was written). */
+  changed: boolean
+  /** What was found and done, a line each, for the command's output. */
+  notes: string[]
+  /** The files holding what was set aside. */
+  asideFiles: string[]
 }
 
 function errorMessage(error: unknown): string {
@@ -401,8 +412,10 @@ function transactionsAre(from: number, to: number): string {
 }
 
 interface LogHandlers {
-  /** A damaged line: opening refuses (throws). */
+  /** A damaged line: opening refuses (throws), repair sets it aside. */
   damaged: (damage: Damage) => void
+  /** Repair only: transactions missing before a line, which is replayed anyway. Else damage. */
+  gap?: (from: number, to: number) => void
 }
 
 interface LogReplay {
@@ -446,8 +459,11 @@ async function replayLog(
         damage(`its sequence number ${entry.seq} does not follow ${previous}`),
       )
     applied ??= entry.seq - 1
-    if (entry.seq > applied + 1)
-      return handlers.damaged(damage(`${transactionsAre(applied + 1, entry.seq - 1)} missing`))
+    if (entry.seq > applied + 1) {
+      if (!handlers.gap)
+        return handlers.damaged(damage(`${transactionsAre(applied + 1, entry.seq - 1)} missing`))
+      handlers.gap(applied + 1, entry.seq - 1)
+    }
     previous = entry.seq
     result.kept++
     result.goodBytes = at.offset + end - start + 1
@@ -761,6 +777,132 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<number> {
   return bytes
 }
 
+// --- Repair ---
+
+interface RepairScan {
+  dataset: Dataset
+  snapshot: SnapshotLoad | undefined
+  snapshotDamage: Damage[]
+  log: LogReplay
+  logDamage: Damage[]
+  /** Transactions missing from the log (from, to), replayed over. */
+  gaps: [number, number][]
+}
+
+/** Reads snapshot and log keeping every intact line and collecting the damaged ones. */
+async function scanForRepair(dir: string, name: string, chunkBytes?: number): Promise<RepairScan> {
+  const dataset = new Dataset(name)
+  const snapshotDamage: Damage[] = []
+  const logDamage: Damage[] = []
+  const gaps: [number, number][] = []
+  const snapshotPath = join(dir, SNAPSHOT)
+  const snapshot = (await exists(snapshotPath))
+    ? await loadSnapshot(snapshotPath, dataset, (damage) => snapshotDamage.push(damage), chunkBytes)
+    : undefined
+  const log = await replayLog(
+    join(dir, LOG),
+    dataset,
+    snapshot?.seqKnown === false ? undefined : dataset.seq,
+    {damaged: (damage) => logDamage.push(damage), gap: (from, to) => gaps.push([from, to])},
+    chunkBytes,
+  )
+  if (log.torn) logDamage.push(log.torn)
+  return {dataset, snapshot, snapshotDamage, log, logDamage, gaps}
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * The ids a damaged snapshot line seems to be about: the first of its index part and the `_id` of
+ * its JSON (two when the damage hit one of them).
+ */
+function damagedDocumentIds(damage: Damage): string[] {
+  if (!damage.file.endsWith(SNAPSHOT)) return []
+  const text = damage.bytes.toString('utf8')
+  const ids = [/^(?:[0-9a-f]{8} )?\["((?:[^"\\]|\\.)*)"/, /"_id":"((?:[^"\\]|\\.)*)"/]
+    .map((pattern) => pattern.exec(text)?.[1])
+    .filter((id) => id !== undefined)
+  return [...new Set(ids)]
+}
+
+function documentNamed(ids: string[]): string {
+  return ids.map((id) => `"${id}"`).join(' or ')
+}
+
+function listDamage(damage: Damage[]): string[] {
+  const listed = damage.slice(0, LISTED_DAMAGE).map((item) => {
+    const ids = damagedDocumentIds(item)
+    const about = ids.length === 0 ? '' : ` (document ${documentNamed(ids)})`
+    return `  line ${item.line} (byte offset ${item.offset}, ${item.bytes.length} bytes): ${item.reason}${about}`
+  })
+  if (damage.length > LISTED_DAMAGE) listed.push(`  … and ${damage.length - LISTED_DAMAGE} more`)
+  return listed
+}
+
+/** Keeps the damaged bytes in files next to the dataset's; returns them and what it did. */
+async function setDamageAside(dir: string, scan: RepairScan) {
+  const notes: string[] = []
+  const files: string[] = []
+  const snapshotPath = join(dir, SNAPSHOT)
+  if (scan.snapshotDamage.length > 0) {
+    // Linked rather than moved: the snapshot stays in place until the new one replaces it.
+    const aside = await setAside(dir, SNAPSHOT, 'damaged', (path) => link(snapshotPath, path))
+    files.push(aside)
+    notes.push(
+      `${snapshotPath}: ${counted(scan.snapshotDamage.length, 'damaged line')} left out:`,
+      ...listDamage(scan.snapshotDamage),
+      `  Its ${counted(scan.snapshot?.documents ?? 0, 'intact document')} were kept; the damaged ` +
+        `file is kept whole as ${aside}.`,
+    )
+    if (scan.snapshot?.seqKnown === false)
+      notes.push('  Its header was lost, so every intact log line was replayed over it.')
+  }
+  const logPath = join(dir, LOG)
+  if (scan.log.kept + scan.logDamage.length > 0) {
+    notes.push(
+      `${logPath}: kept ${counted(scan.log.kept, 'intact transaction')} ` +
+        `(${scan.log.replayed} newer than the snapshot).`,
+    )
+  }
+  if (scan.logDamage.length > 0) {
+    const aside = await setAside(dir, LOG, 'damaged', writeNew(scan.logDamage.map((d) => d.bytes)))
+    files.push(aside)
+    const bytes = scan.logDamage.reduce((sum, damage) => sum + damage.bytes.length, 0)
+    notes.push(
+      `  Moved ${counted(scan.logDamage.length, 'damaged line')} (${bytes} bytes) to ${aside}:`,
+      ...listDamage(scan.logDamage),
+    )
+  }
+  return {notes, files}
+}
+
+/** What the report says about transactions missing from the log and documents lost. */
+function lossNotes(scan: RepairScan): string[] {
+  const notes = scan.gaps.map(([from, to]) => `Log gap: ${transactionsAre(from, to)} missing.`)
+  if (scan.gaps.length > 0) {
+    notes.push(
+      '  The transactions after a gap were replayed anyway: a log line holds the whole documents ' +
+        'its transaction wrote, so each of those is as it was acknowledged. What only the missing ' +
+        'transactions changed is lost (a damaged line is kept in the side file).',
+    )
+  }
+  const lines = scan.snapshotDamage.map(damagedDocumentIds).filter((ids) => ids.length > 0)
+  const restored = lines.filter((ids) => ids.some((id) => scan.dataset.raw.has(id)))
+  const lost = lines.filter((ids) => !restored.includes(ids))
+  if (lost.length > 0)
+    notes.push(
+      `Documents of damaged snapshot lines that the log did not restore: ` +
+        `${lost.map(documentNamed).join(', ')} (their bytes are in the side file).`,
+    )
+  if (restored.length > 0) {
+    const named = restored.map(documentNamed).join(', ')
+    notes.push(`Documents of damaged snapshot lines that the log restored: ${named}.`)
+  }
+  return notes
+}
+
 function warnOnStderr(message: string) {
   console.warn(message)
 }
@@ -854,6 +996,70 @@ export class DatasetStorage {
       throw error
     }
     if (this.options.parseInBackground !== false) this.parseInBackground()
+  }
+
+  /**
+   * Repairs a dataset that refuses to open: keeps every intact snapshot document and log
+   * transaction, sets the damaged bytes aside in files next to them (never deleting any), writes
+   * a new snapshot of what was kept and empties the log. Transactions after a damaged one are
+   * replayed too: a log line holds the whole documents its transaction wrote. Refuses while
+   * another process holds the dataset (DatasetLockedError names it).
+   */
+  static async repair(
+    dir: string,
+    name: string,
+    command: string,
+    options: StorageOptions = {},
+  ): Promise<RepairReport> {
+    if (!(await exists(dir))) throw new Error(`There is no dataset "${name}" in ${dirname(dir)}`)
+    await makePrivate(dir, options.warn ?? warnOnStderr)
+    const lock = DatasetLock.acquire(dir, command)
+    let report: RepairReport
+    try {
+      report = await DatasetStorage.repairLocked(dir, name, lock, options)
+    } finally {
+      lock.release()
+    }
+    if (!report.changed) return report
+    // The proof: the dataset opens as the next start will open it.
+    const reopened = await DatasetStorage.open(dir, name, command, {
+      ...options,
+      parseInBackground: false,
+    })
+    const {seq, raw} = reopened.dataset
+    await reopened.close({compact: false})
+    report.notes.push(
+      `Wrote a new snapshot (seq ${seq}, ${counted(raw.size, 'document')}) and emptied the log: ` +
+        `dataset "${name}" opens again.`,
+    )
+    return report
+  }
+
+  private static async repairLocked(
+    dir: string,
+    name: string,
+    lock: DatasetLock,
+    options: StorageOptions,
+  ): Promise<RepairReport> {
+    const scan = await scanForRepair(dir, name, options.readChunkBytes)
+    const intro = `Dataset "${name}" in ${dir}:`
+    if (scan.snapshotDamage.length + scan.logDamage.length + scan.gaps.length === 0) {
+      const summary = `${SNAPSHOT} and ${LOG} are intact: nothing to repair.`
+      return {changed: false, notes: [intro, summary], asideFiles: []}
+    }
+    const aside = await setDamageAside(dir, scan)
+    const log = await open(join(dir, LOG), 'a+', PRIVATE_FILE)
+    const storage = new DatasetStorage(dir, scan.dataset, lock, log, 0, options)
+    try {
+      await storage.compactNow()
+    } finally {
+      await log.close()
+    }
+    return {
+      changed: true,
+      notes: [intro, ...aside.notes, ...lossNotes(scan)],
+      asideFiles: aside.files,
+    }
   }
 
   /** Parses the snapshot's documents a slice per event-loop turn, between requests. */

@@ -4,12 +4,14 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {Transaction} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
+import {DatasetLockedError} from '../lock.ts'
 import {DatasetStorage, StorageDamagedError, type StorageOptions} from '../storage.ts'
 import {localCertificate} from '../tls.ts'
 
 // Damaged files are reported, never read past or cut silently: a damaged log line or snapshot line
 // stops the dataset from opening (naming file, line and byte offset), a torn last log line (a
-// crash mid-append) is moved aside and reported.
+// crash mid-append) is moved aside and reported, and `repair` keeps every intact transaction and
+// document while moving the damaged bytes aside.
 
 const dirs: string[] = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
@@ -169,6 +171,44 @@ describe('transaction log integrity', () => {
     await storage.close({compact: false})
     expect((await documentsOf(dir)).get('counter')?.n).toBe(3)
   })
+
+  it('repair keeps every intact transaction, also after the damage, and moves the damaged bytes aside', async () => {
+    const dir = await datasetWithLog(10)
+    const log = join(dir, 'transactions.log')
+    const {bytes} = await damage(log, 4, '"docs":', 'XXXXXXX')
+    const damaged = Buffer.from(bytes)
+
+    const report = await DatasetStorage.repair(dir, 'data', 'test repair', QUIET)
+    expect(report.changed).toBe(true)
+    const [aside, ...more] = await asideFiles(dir, 'transactions.log.damaged-')
+    expect(more).toEqual([])
+    expect(await readFile(join(dir, aside ?? ''))).toEqual(damaged)
+    const notes = report.notes.join('\n')
+    expect(notes).toContain('line 4')
+    expect(notes).toContain(join(dir, aside ?? ''))
+    expect(notes).toMatch(/transaction 4 is missing/)
+    expect(notes).toContain('9 intact transactions')
+
+    // Transactions 5..10 survived the damage before them; 4 is the only one missing.
+    const documents = await documentsOf(dir)
+    for (const n of [1, 2, 3, 5, 6, 7, 8, 9, 10]) expect(documents.get(`doc-${n}`)?.n).toBe(n)
+    expect(documents.has('doc-4')).toBe(false)
+    expect(documents.get('counter')?.n).toBe(10)
+    // Nothing left to repair.
+    expect((await DatasetStorage.repair(dir, 'data', 'test repair', QUIET)).changed).toBe(false)
+  })
+
+  it('repair refuses a dataset another process holds', async () => {
+    const dir = await datasetWithLog(1)
+    const holder = await DatasetStorage.open(dir, 'data', 'test server', QUIET)
+    try {
+      await expect(DatasetStorage.repair(dir, 'data', 'test repair', QUIET)).rejects.toThrow(
+        DatasetLockedError,
+      )
+    } finally {
+      await holder.close({compact: false})
+    }
+  })
 })
 
 const DOCUMENTS: LakeDocument[] = Array.from({length: 30}, (_, i) => ({
@@ -241,6 +281,22 @@ describe('snapshot integrity', () => {
       `${[JSON.stringify({seq: 1, format: 2, valuePaths: []}), ...lines].join('\n')}\n`,
     )
     expect(String(await openError(dir))).toContain('snapshot.ndjson:3:')
+  })
+
+  it('repair rebuilds the snapshot from its intact documents and keeps the damaged file aside', async () => {
+    const dir = await datasetWithSnapshot()
+    const path = join(dir, 'snapshot.ndjson')
+    await damage(path, await snapshotLineOf(dir, 'q7'), 'Question 7', 'Question 8')
+    const damaged = await readFile(path)
+
+    const report = await DatasetStorage.repair(dir, 'data', 'test repair', QUIET)
+    const [aside] = await asideFiles(dir, 'snapshot.ndjson.damaged-')
+    expect(await readFile(join(dir, aside ?? ''))).toEqual(damaged)
+    expect(report.notes.join('\n')).toContain('q7')
+    const documents = await documentsOf(dir)
+    expect(documents.size).toBe(DOCUMENTS.length - 1)
+    for (const doc of DOCUMENTS.filter((doc) => doc._id !== 'q7'))
+      expect(documents.get(doc._id)).toEqual(doc)
   })
 })
 

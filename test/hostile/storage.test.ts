@@ -69,13 +69,20 @@ describe('hostile or damaged dataset files', () => {
     expect(String(await failure(dir))).toMatch(/transactions\.log:4: .*2 does not follow 3/)
   })
 
-  it('refuses a log that skips transactions', async () => {
+  it('refuses a log that skips transactions; repair replays past the gap and reports it', async () => {
     const dir = await datasetDir()
     const lines = [1, 2, 5, 6].map((seq) => logLine(transaction(seq)))
     const path = join(dir, 'transactions.log')
     await writeFile(path, lines.join(''))
     expect(String(await failure(dir))).toMatch(/transactions\.log:3: .*transactions 3 to 4/)
     expect(await readFile(path, 'utf8')).toBe(lines.join(''))
+
+    const report = await DatasetStorage.repair(dir, 'data', 'test repair', QUIET)
+    expect(report.notes.join('\n')).toMatch(/transactions 3 to 4 are missing/)
+    const storage = await DatasetStorage.open(dir, 'data', 'test', QUIET)
+    expect(storage.dataset.seq).toBe(6)
+    expect(storage.dataset.get('doc-6')).toBeDefined()
+    await storage.close({compact: false})
   })
 
   it('reports an empty snapshot rather than opening an empty dataset', async () => {
