@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 // One process owns a dataset directory at a time. The lock file names the owner (and, for a
 // server, its URL) so a second process can say who holds it, or talk to it over HTTP instead.
+// Like every file of the dataset it is readable by its owner only.
 
 export interface LockInfo {
   pid: number
@@ -33,6 +34,12 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return error instanceof Error && 'code' in error && error.code === 'EPERM'
   }
+}
+
+/** Writes the lock's contents to a fresh file (one a crash left behind may have another mode). */
+function writePrivate(path: string, info: LockInfo) {
+  rmSync(path, {force: true})
+  writeFileSync(path, JSON.stringify(info), {mode: 0o600, flag: 'wx'})
 }
 
 export function readLock(dir: string): LockInfo | undefined {
@@ -71,7 +78,7 @@ export class DatasetLock {
     for (let attempt = 0; attempt < 2; attempt++) {
       // Written aside and linked into place, so nobody ever reads a half-written lock file.
       const temp = `${path}.${process.pid}.tmp`
-      writeFileSync(temp, JSON.stringify(info))
+      writePrivate(temp, info)
       try {
         linkSync(temp, path)
         return new DatasetLock(path, info)
@@ -91,7 +98,7 @@ export class DatasetLock {
   update(extra: Partial<LockInfo>) {
     this.info = {...this.info, ...extra}
     const temp = `${this.path}.${process.pid}.tmp`
-    writeFileSync(temp, JSON.stringify(this.info))
+    writePrivate(temp, this.info)
     renameSync(temp, this.path)
   }
 

@@ -1,14 +1,16 @@
 // npm run lake -- serve | signin | import <file.ndjson> [--replace|--missing] | export <file.ndjson>
+// | repair
 import {sanityImport} from '@sanity/import'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {get, type IncomingMessage} from 'node:http'
+import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {parseArgs} from 'node:util'
-import {join} from 'node:path'
 import {guardOptions, lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
 import {withLakeClient} from '../lake/connect.ts'
-import {liveLockHolder} from '../lake/lock.ts'
+import {DatasetLockedError, liveLockHolder} from '../lake/lock.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
+import {DatasetStorage} from '../lake/storage.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
@@ -17,6 +19,8 @@ Commands:
   signin                   print a new one-time Studio sign-in link (the lake must be running)
   import <file.ndjson|->   import documents (the format of "sanity dataset export")
   export <file.ndjson|->   export every document of the dataset as NDJSON
+  repair                   when the dataset refuses to open because a file is damaged: keep every
+                           intact transaction and document, move the damaged lines aside
 
 Options:
   --dataset <name>   dataset (default: $SANITY_DATASET or "production")
@@ -146,6 +150,21 @@ async function exportFile(path: string) {
     console.error(`Exported ${count} documents from "${settings.dataset}" to ${path}.`)
 }
 
+async function repair() {
+  const dir = join(settings.dataDir, settings.dataset)
+  try {
+    const report = await DatasetStorage.repair(dir, settings.dataset, invocation)
+    for (const note of report.notes) console.log(note)
+  } catch (error) {
+    if (!(error instanceof DatasetLockedError)) throw error
+    const {pid, hostname, command: holder, url} = error.holder
+    throw new Error(
+      `Cannot repair: process ${pid} on ${hostname} ("${holder}"${url ? `, serving ${url}` : ''}) ` +
+        `has dataset "${settings.dataset}" open. Stop it first, then run repair again.`,
+    )
+  }
+}
+
 try {
   if (command === 'serve') await serve()
   else if (command === 'signin') await signIn()
@@ -153,6 +172,7 @@ try {
     await importFile(file ?? fail('import needs a file (or - for stdin)'))
   else if (command === 'export')
     await exportFile(file ?? fail('export needs a file (or - for stdout)'))
+  else if (command === 'repair') await repair()
   else fail(`Unknown command "${command}"`)
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error))

@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {lakeToken} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {startLakeServer} from '../lake/server.ts'
+import {DatasetStorage} from '../lake/storage.ts'
 
 const run = promisify(execFile)
 const LAKE = join(import.meta.dirname, '..', 'scripts', 'lake.ts')
@@ -88,6 +89,62 @@ describe('npm run lake', () => {
       )
       await lake('export', join(dir, 'out.ndjson'))
       expect((await readFile(join(dir, 'out.ndjson'), 'utf8')).trim().split('\n')).toHaveLength(2)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('repair moves a damaged log line aside, keeps the rest, and the dataset opens again', async () => {
+    await lake('import', join(dir, 'archive.ndjson'))
+    // Three more transactions in the log (the import's server compacted on close).
+    const storage = await DatasetStorage.open(join(dir, 'cli'), 'cli', 'test', {warn: () => {}})
+    for (const n of [1, 2, 3]) {
+      await storage.commit(async () => ({
+        transaction: {
+          id: `tx-${n}`,
+          timestamp: '',
+          mutations: [],
+          changes: [{id: `note-${n}`, before: null, after: {_id: `note-${n}`, _type: 'note'}}],
+        },
+        result: null,
+      }))
+    }
+    await storage.close({compact: false})
+    const log = join(dir, 'cli', 'transactions.log')
+    const text = await readFile(log, 'utf8')
+    await writeFile(log, text.replace('"note-2"', '"note-X"'))
+
+    await expect(lake('export', '-')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/transactions\.log:2: [^]*npm run lake -- repair/),
+    })
+    const {stdout} = await lake('repair')
+    expect(stdout).toContain('line 2')
+    const [aside] = (await readdir(join(dir, 'cli'))).filter((name) => name.includes('.damaged-'))
+    expect(stdout).toContain(aside)
+    expect(await exportedIds()).toEqual([
+      'note-1',
+      'note-3',
+      'question-palpitations',
+      'specialty-cardiology',
+    ])
+    expect((await lake('repair')).stdout).toContain('nothing to repair')
+  })
+
+  it('repair refuses while a server holds the dataset, naming it', async () => {
+    const server = await startLakeServer({
+      dataDir: dir,
+      command: 'test server',
+      token: lakeToken(dir),
+      port: 0,
+      host: '127.0.0.1',
+      datasets: ['cli'],
+    })
+    try {
+      await expect(lake('repair')).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(new RegExp(`process ${process.pid}[^]*test server`)),
+      })
     } finally {
       await server.close()
     }

@@ -5,6 +5,7 @@ import {
   mkdir,
   mkdtemp,
   open,
+  readdir,
   readFile,
   rm,
   stat,
@@ -52,6 +53,9 @@ function random(label: string): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** What recovery in this process reported (torn log lines moved aside). */
+const reported: string[] = []
 
 const temporary: string[] = []
 /** Every writer started, so none outlives a failed test. */
@@ -250,7 +254,9 @@ async function verifyAfterCrash(
   acked: number,
   filler = 0,
 ): Promise<number> {
-  const storage = await DatasetStorage.open(join(dir, DATASET), DATASET, COMMAND)
+  const storage = await DatasetStorage.open(join(dir, DATASET), DATASET, COMMAND, {
+    warn: (message) => reported.push(message),
+  })
   try {
     const n = storage.dataset.seq
     expect([acked, acked + 1], `recovered seq ${n}, last acknowledged ${acked}`).toContain(n)
@@ -290,14 +296,22 @@ function logEntries(text: string): {seq: number}[] {
 /** What recovery will start from: the snapshot's seq and the log entries after it. */
 async function onDisk(dir: string) {
   const snapshot = await readFile(join(dir, DATASET, 'snapshot.ndjson'), 'utf8').catch(() => '')
+  // The seeded snapshot is format 1 (plain JSON); the lake writes format 3 (checksum first).
+  const first = snapshot.slice(0, snapshot.indexOf('\n'))
   const header: {seq: number} = snapshot
-    ? JSON.parse(snapshot.slice(0, snapshot.indexOf('\n')))
+    ? JSON.parse(first.startsWith('{') ? first : first.slice(9))
     : {seq: 0}
   const log = await readFile(join(dir, DATASET, 'transactions.log'), 'utf8').catch(() => '')
   return {
     snapshotSeq: header.seq,
     replayed: logEntries(log).filter((entry) => entry.seq > header.seq).length,
   }
+}
+
+/** The torn log tails recovery moved aside, oldest first. */
+async function tornAside(dir: string): Promise<string[]> {
+  const names = (await readdir(join(dir, DATASET))).filter((name) => name.includes('.torn-'))
+  return Promise.all(names.sort().map((name) => readFile(join(dir, DATASET, name), 'utf8')))
 }
 
 async function logSize(dir: string) {
@@ -383,12 +397,17 @@ describe('crash recovery', {timeout: 120_000}, () => {
 
     let n = await verifyAfterCrash(dir, 'mixed', (await crashRound(options, next, 0, 1)).acked)
 
-    // Half a line (a crash in the middle of an append): recovery drops it and truncates the log.
+    // Half a line (a crash in the middle of an append): recovery moves it aside into a file of
+    // its own, says so, and truncates the log.
     const intact = await logSize(dir)
     const line = mixedLogLine(n + 1)
+    const aside = await tornAside(dir)
     await appendFile(logPath, line.slice(0, line.length >> 1))
+    reported.length = 0
     expect(await verifyAfterCrash(dir, 'mixed', n)).toBe(n)
     expect(await logSize(dir)).toBe(intact)
+    expect(await tornAside(dir)).toEqual([...aside, line.slice(0, line.length >> 1)])
+    expect(reported.join('\n')).toContain(`${logPath}: the last line, at byte offset ${intact}`)
 
     // Again, but a writer recovers it and commits on top; its commits survive the next reopen.
     await appendFile(logPath, line.slice(0, line.length >> 1))

@@ -10,7 +10,7 @@ import {DatasetStorage} from '../storage.ts'
 
 // Snapshots are read in chunks and their documents left unparsed until first read (or parsed in
 // the background): lines split across chunks, multi-byte text at chunk edges, documents written
-// back unparsed by a compaction, and format-1 snapshots must all come back exactly.
+// back unparsed by a compaction, and format-1 and format-2 snapshots must all come back exactly.
 
 const dirs: string[] = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
@@ -44,6 +44,11 @@ async function commit(storage: DatasetStorage, changes: Transaction['changes']) 
   }))
 }
 
+/** A format-3 snapshot's header: its first line after the checksum and space. */
+function headerOf(text: string): unknown {
+  return JSON.parse(text.slice(9, text.indexOf('\n')))
+}
+
 // Background parsing off, so tests see what queries parsed (one test turns it on).
 const OPTIONS = {unsafeNoSync: true, readChunkBytes: 97, parseInBackground: false}
 
@@ -68,7 +73,7 @@ describe('snapshots', () => {
     const expected = await snapshotOf(writer)
     await writer.close() // compacts into snapshot.ndjson
     const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
-    expect(JSON.parse(text.split('\n')[0] ?? '')).toMatchObject({format: 2})
+    expect(headerOf(text)).toMatchObject({format: 3})
 
     const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     // Opened without parsing: the indexes answer from the snapshot's index part.
@@ -120,7 +125,7 @@ describe('snapshots', () => {
     await reader.close({compact: false})
   })
 
-  it('reads format-1 snapshots (one document per line) and rewrites them as format 2', async () => {
+  it('reads format-1 snapshots (one document per line) and rewrites them as format 3', async () => {
     const dir = await tempDir()
     const docs = documents()
     await writeFile(
@@ -130,13 +135,40 @@ describe('snapshots', () => {
     const storage = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     expect(storage.dataset.seq).toBe(7)
     expect(await runQuery(storage.dataset, '*', {perspective: 'raw'})).toEqual(docs)
-    await storage.compact()
     await storage.close({compact: false})
+    // Rewritten on open, so the next start verifies its checksums.
     const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
-    expect(JSON.parse(text.split('\n')[0] ?? '')).toEqual({seq: 7, format: 2, valuePaths: []})
+    expect(headerOf(text)).toEqual({seq: 7, format: 3, valuePaths: [], documents: docs.length})
     const reopened = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     expect(await runQuery(reopened.dataset, '*', {perspective: 'raw'})).toEqual(docs)
     await reopened.close({compact: false})
+  })
+
+  it('reads format-2 snapshots (no checksums) with their value indexes', async () => {
+    const dir = await tempDir()
+    const docs = documents()
+    const paths = [['specialty', '_ref']]
+    const specialtyOf = ({specialty}: LakeDocument) =>
+      typeof specialty === 'object' && specialty !== null && '_ref' in specialty
+        ? specialty._ref
+        : null
+    const lines = docs.map((doc) => {
+      const head = [doc._id, doc._type, [...collectReferences(doc)], [specialtyOf(doc)]]
+      return `${JSON.stringify(head)}\t${JSON.stringify(doc)}`
+    })
+    await writeFile(
+      join(dir, 'snapshot.ndjson'),
+      `${[JSON.stringify({seq: 3, format: 2, valuePaths: paths}), ...lines].join('\n')}\n`,
+    )
+    const storage = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
+    expect(storage.dataset.seq).toBe(3)
+    expect(await runQuery(storage.dataset, '*', {perspective: 'raw'})).toEqual(docs)
+    const bySpecialty = '*[specialty._ref == "s1"]._id'
+    const expected = docs.filter((doc) => specialtyOf(doc) === 's1')
+    expect(await runQuery(storage.dataset, bySpecialty)).toEqual(expected.map((doc) => doc._id))
+    await storage.close({compact: false})
+    const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
+    expect(headerOf(text)).toEqual({seq: 3, format: 3, valuePaths: paths, documents: docs.length})
   })
 
   it('refuses a snapshot format newer than it reads, and a line without its index part', async () => {
