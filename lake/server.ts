@@ -73,22 +73,29 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
     studioUrl = `https://${projectId}.localhost:${secureAddress.port}/`
     handler.setStudioUrl(studioUrl)
   }
-  for (const dataset of options.datasets ?? []) await lake.storage(dataset)
+  const close = async () => {
+    if (secure) {
+      const closing = secure
+      await new Promise<void>((resolve) => closing.close(() => resolve()))
+    }
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await lake.close()
+  }
+  try {
+    for (const dataset of options.datasets ?? []) await lake.storage(dataset)
+  } catch (error) {
+    // A dataset that cannot be opened (damaged, locked) stops the start: nothing keeps listening.
+    await close()
+    throw error
+  }
   return {
     url,
     ...(secureUrl ? {secureUrl} : {}),
     ...(studioUrl ? {studioUrl} : {}),
     lake,
     signInUrl: () => `${studioUrl ?? `${url}/`}#sid=${handler.sessions.issueCode()}`,
-    close: async () => {
-      if (secure) {
-        const closing = secure
-        await new Promise<void>((resolve) => closing.close(() => resolve()))
-      }
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await lake.close()
-    },
+    close,
   }
 }
 
