@@ -1,9 +1,9 @@
-import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {lakeClient} from '../lake/connect.ts'
 import {startLakeServer} from '../lake/server.ts'
+import {runInChild} from './child.ts'
 
 // Cold start in a fresh process, so its memory is the lake's alone rather than the benchmark's:
 // startLakeServer on an existing data directory, then the first query through @sanity/client: a
@@ -107,19 +107,7 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
 
 /** Runs the cold start in a child process (the same Node binary) and returns its measurements. */
 export function measureColdStart(input: ChildInput): Promise<ColdStart> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(input)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let output = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => (output += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`The cold-start process exited with code ${code}`))
-      else resolve(JSON.parse(output) as ColdStart)
-    })
-  })
+  return runInChild<ColdStart>(fileURLToPath(import.meta.url), input)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

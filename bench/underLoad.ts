@@ -1,7 +1,7 @@
-import {spawn} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {type LatencyStats, summarize} from './stats.ts'
+import {runInChild} from './child.ts'
 
 // What other callers see while a pathological query runs: the query is sent without a token (as
 // any local process or page could), and until it is answered a ping and a document lookup by id
@@ -81,19 +81,7 @@ async function measureHere({url, dataset, version, documentId}: ChildInput): Pro
 
 /** Runs the measurement in a child process (the same Node binary) against the lake at `url`. */
 export function measureUnderLoad(input: ChildInput): Promise<UnderLoad[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(input)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let output = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => (output += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`The under-load process exited with code ${code}`))
-      else resolve(JSON.parse(output) as UnderLoad[])
-    })
-  })
+  return runInChild<UnderLoad[]>(fileURLToPath(import.meta.url), input)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -351,14 +351,21 @@ function isLogChange(value: unknown): boolean {
   return typeof id === 'string' && (after === null || (isDocument(after) && after._id === id))
 }
 
-function isLogEntry(value: unknown): value is LogEntry {
+/** An object whose `seq` is a whole number of at least `least`. */
+function hasSequence(value: unknown, least: number): value is {seq: number} {
   return (
     typeof value === 'object' &&
     value !== null &&
     'seq' in value &&
     typeof value.seq === 'number' &&
     Number.isSafeInteger(value.seq) &&
-    value.seq > 0 &&
+    value.seq >= least
+  )
+}
+
+function isLogEntry(value: unknown): value is LogEntry {
+  return (
+    hasSequence(value, 1) &&
     'id' in value &&
     typeof value.id === 'string' &&
     'timestamp' in value &&
@@ -497,12 +504,7 @@ interface SnapshotHeader {
 
 function isSnapshotHeader(value: unknown): value is SnapshotHeader {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'seq' in value &&
-    typeof value.seq === 'number' &&
-    Number.isSafeInteger(value.seq) &&
-    value.seq >= 0 &&
+    hasSequence(value, 0) &&
     (!('format' in value) || (typeof value.format === 'number' && value.format >= 1)) &&
     (!('documents' in value) || Number.isSafeInteger(value.documents)) &&
     (!('valuePaths' in value) ||

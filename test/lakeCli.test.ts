@@ -6,7 +6,7 @@ import {promisify} from 'node:util'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {lakeToken} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
-import {startLakeServer} from '../lake/server.ts'
+import {startTestLake} from './support/lake.ts'
 import {DatasetStorage} from '../lake/storage.ts'
 
 const run = promisify(execFile)
@@ -51,6 +51,11 @@ beforeEach(async () => {
 
 afterEach(() => rm(dir, {recursive: true, force: true}))
 
+/** A lake server on the CLI's data folder, with that folder's own token. */
+function serveCli() {
+  return startTestLake(dir, {command: 'test server', token: lakeToken(dir), datasets: ['cli']})
+}
+
 describe('npm run lake', () => {
   it('imports and exports without a running server', async () => {
     const {stdout} = await lake('import', join(dir, 'archive.ndjson'))
@@ -73,14 +78,7 @@ describe('npm run lake', () => {
   })
 
   it('writes through a running server instead of fighting over the lock', async () => {
-    const server = await startLakeServer({
-      dataDir: dir,
-      command: 'test server',
-      token: lakeToken(dir),
-      port: 0,
-      host: '127.0.0.1',
-      datasets: ['cli'],
-    })
+    const {server} = await serveCli()
     try {
       await lake('import', join(dir, 'archive.ndjson'))
       const client = lakeClient(server.url, 'cli', lakeToken(dir))
@@ -132,14 +130,7 @@ describe('npm run lake', () => {
   })
 
   it('repair refuses while a server holds the dataset, naming it', async () => {
-    const server = await startLakeServer({
-      dataDir: dir,
-      command: 'test server',
-      token: lakeToken(dir),
-      port: 0,
-      host: '127.0.0.1',
-      datasets: ['cli'],
-    })
+    const {server} = await serveCli()
     try {
       await expect(lake('repair')).rejects.toMatchObject({
         code: 1,

@@ -1,5 +1,6 @@
 import {evaluate, parse} from 'groq-js'
 import {describe, expect, it} from 'vitest'
+import {mulberry32} from '../../bench/random.ts'
 
 // groq-js 2.0.1 is patched (patches/groq-js+2.0.1.patch) so that `match` and `score()` run in
 // linear time. The oracle below is groq-js's original definition, written out from its regular
@@ -52,17 +53,6 @@ async function patchedScore(text: string, pattern: string): Promise<number> {
   return row?._score ?? Number.NaN
 }
 
-/** Mulberry32: the same strings on every run. */
-function random(seed: number) {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 // Letters whose case folding differs between RegExp flavours, separators, dots and wildcards.
 const ALPHABET = [
   ...'aAbBkK.*. -_9',
@@ -91,7 +81,7 @@ function randomString(next: () => number, length: number): string {
 
 describe('groq-js match (patched)', () => {
   it('answers match like the original regular expressions on random text and patterns', async () => {
-    const next = random(12)
+    const next = mulberry32(12)
     for (let i = 0; i < 1500; i++) {
       const text = randomString(next, 1 + Math.floor(next() * 24))
       const pattern = randomString(next, 1 + Math.floor(next() * 8))
@@ -101,7 +91,7 @@ describe('groq-js match (patched)', () => {
   })
 
   it('scores like the original on random text and patterns', async () => {
-    const next = random(34)
+    const next = mulberry32(34)
     for (let i = 0; i < 500; i++) {
       const text = randomString(next, 1 + Math.floor(next() * 30))
       const pattern = randomString(next, 1 + Math.floor(next() * 6))

@@ -3,6 +3,7 @@ import {Dataset, type Perspective} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
 import {type PlanStats} from '../planner.ts'
 import {runQuery} from '../query.ts'
+import {mulberry32} from '../../bench/random.ts'
 
 // The planner may change the cost of a query, never its answer: every query here must return
 // exactly what plain groq-js returns over the same documents, and the indexable ones must not scan.
@@ -136,17 +137,6 @@ describe('planned queries', () => {
 // (lake/orderedSlice.ts). Keys here tie a lot, some are missing or of mixed types, and some
 // filters reject most of the first round, so every path (retries, fallbacks) is compared.
 
-/** A small seeded generator (mulberry32), so failures reproduce. */
-function random(seed: number) {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const TITLES = [
   'alpha',
   'Alpha',
@@ -162,7 +152,7 @@ const TITLES = [
 ]
 
 function orderedDocuments(seed: number): LakeDocument[] {
-  const next = random(seed)
+  const next = mulberry32(seed)
   const int = (n: number) => Math.floor(next() * n)
   const pad = (n: number) => String(n).padStart(2, '0')
   const docs: LakeDocument[] = []
