@@ -200,7 +200,8 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
   const replies: ReplyDocument[] = []
   const seen = new Map<string, number>()
   for (const reply of record.replies) {
-    const name = doctorDisplayName(reply.doctor)
+    // A bare "Dr." is still somebody's reply: keep it under the name as printed.
+    const name = doctorDisplayName(reply.doctor) || reply.doctor.trim()
     if (!name) continue
     const doctorSpecialty = addSpecialty(reply.specialty ?? record.specialty)
     const existing = doctors.get(doctorId(name))

@@ -40,7 +40,8 @@ export function titleKey(title: string): string {
     .trim()
 }
 
-const DOCTOR_PREFIX = /^\s*(?:dr\.?|doctor|prof\.?|professor)\s+/i
+// "Dr." may run into the name ("Dr.Lan"); without a dot a space must follow, so "Drake" stays.
+const DOCTOR_PREFIX = /^\s*(?:dr|doctor|prof|professor)(?:\.\s*|\s+)/i
 
 /** The doctor's name as shown without the "Dr." prefix, spacing tidied. */
 export function doctorDisplayName(raw: string): string {
