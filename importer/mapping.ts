@@ -5,7 +5,7 @@ import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
-import {doctorDisplayName, doctorKey, slugify, stableHash, titleKey} from './normalize.ts'
+import {doctorDisplayName, doctorKey, idPart, slugify, stableHash, titleKey} from './normalize.ts'
 import type {ThreadRecord} from './record.ts'
 
 // ThreadRecord → Sanity documents. Everything here is a pure function of the record (plus the
@@ -49,10 +49,10 @@ export function threadIdentity(record: ThreadRecord): string {
 }
 
 export const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
+// A name without letters or digits ("???") is its own key.
 export const specialtyId = (name: string) =>
-  `specialty-${slugify(name, 60) || stableHash(name, 12)}`
-export const doctorId = (name: string) =>
-  `doctor-${doctorKey(name).slice(0, 60) || stableHash(name, 12)}`
+  `specialty-${idPart(slugify(name, Infinity) || name.trim())}`
+export const doctorId = (name: string) => `doctor-${idPart(doctorKey(name) || name.trim())}`
 export const tagId = (name: string, specialty: string | undefined) =>
   `faqTag-${stableHash(`${titleKey(name)}|${specialty ? titleKey(specialty) : ''}`, 16)}`
 
@@ -189,7 +189,9 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       name,
       slug: {
         _type: 'slug',
-        current: `${slugify(name, 60)}-${stableHash(name + (tag.specialty ?? ''), 4)}`,
+        current: [slugify(name, 60), stableHash(name + (tag.specialty ?? ''), 4)]
+          .filter(Boolean)
+          .join('-'),
       },
       ...(tagSpecialty ? {specialty: reference(tagSpecialty)} : {}),
     }

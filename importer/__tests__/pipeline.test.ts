@@ -185,6 +185,36 @@ describe('runImport', () => {
     })
   })
 
+  it('gives specialties, tags and doctors named in any script valid ids', async () => {
+    const neurology = thread({
+      title: 'Headache every morning',
+      specialty: '神经内科',
+      replies: [
+        {doctor: 'Dr. Иванов', specialty: 'Неврология', body: paragraphs('Sleep more.')},
+        {doctor: 'Dr.陳怡君', specialty: '神经内科', body: paragraphs('Drink water.')},
+        {doctor: '陳怡君', specialty: '神经外科', body: paragraphs('See a surgeon.')},
+      ],
+      tags: [{name: 'Головная боль'}, {name: '头痛', specialty: 'Неврология'}],
+    })
+    const report = await importThreads(neurology)
+    expect(report.summary).toMatchObject({created: 1, failed: 0})
+    const documents: {_id: string; _type: string; slug?: {current: string}}[] = await lake
+      .client({perspective: 'raw'})
+      .fetch('*[_type in ["specialty", "faqTag", "doctor"]]{_id, _type, slug}')
+    // Sanity's id rule: letters, digits, "_" and "-", "." only between path segments, <= 128.
+    for (const {_id, slug} of documents) {
+      expect(_id).toMatch(/^[a-zA-Z0-9_-]+(?:\.[a-zA-Z0-9_-]+)*$/)
+      expect(_id.length).toBeLessThanOrEqual(128)
+      expect(slug?.current).toMatch(/^[^-].*[^-]$/u)
+    }
+    const count = (type: string) => documents.filter((document) => document._type === type).length
+    expect({
+      specialties: count('specialty'),
+      tags: count('faqTag'),
+      doctors: count('doctor'),
+    }).toEqual({specialties: 3, tags: 2, doctors: 2})
+  })
+
   it('finishes the job on a re-run after a run that stopped half-way', async () => {
     const threads = Array.from({length: 30}, (_, i) => thread({title: `Question number ${i}`}))
     const controller = new AbortController()
