@@ -1,13 +1,12 @@
-import {createReadStream} from 'node:fs'
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {open, readdir, stat} from 'node:fs/promises'
 import {extname, join} from 'node:path'
-import {createInterface} from 'node:readline'
-import {parseJsonl} from './parse/jsonl.ts'
+import {parseJsonlLine} from './parse/jsonl.ts'
 import {parsePageText} from './parse/pageText.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 
 // Inputs: files, directories (walked recursively) and "-" for stdin, in any mix. The format
-// comes from the extension, or from the content for stdin and unknown extensions.
+// comes from the extension, or from the content for stdin and unknown extensions. Everything is
+// read as a stream of bytes with bounded memory: JSONL line by line, a page up to a size limit.
 
 type Format = RecordOrigin['format']
 
@@ -20,6 +19,19 @@ const EXTENSIONS: Record<string, Format> = {
   '.ndjson': 'jsonl',
 }
 
+const MIB = 1024 * 1024
+/** A JSONL line longer than this is reported as too large (and never held in memory whole). */
+export const MAX_LINE_BYTES = 8 * MIB
+/** A page file (text or HTML) larger than this is reported as too large. */
+export const MAX_PAGE_BYTES = 16 * MIB
+/** Bytes looked at to tell binary files (they hold NUL bytes) from text. */
+const SNIFF_BYTES = 8192
+const NEWLINE = 0x0a
+
+function failure(origin: RecordOrigin, reason: string): ParseResult {
+  return {ok: false, failure: {origin, reason}}
+}
+
 function sniff(text: string): Format {
   const start = text.replace(/^\uFEFF/, '').trimStart()
   if (start.startsWith('{')) return 'jsonl'
@@ -27,44 +39,127 @@ function sniff(text: string): Format {
   return 'text'
 }
 
-function failure(file: string, format: Format, reason: string): ParseResult {
-  return {ok: false, failure: {origin: {format, file}, reason}}
-}
-
-async function* parseWhole(
-  text: string,
-  file: string,
-  format: Format,
-): AsyncGenerator<ParseResult> {
-  // jsdom takes ~2 s to load: only archives with HTML pages pay for it.
-  if (format === 'html') yield (await import('./parse/html.ts')).parseHtmlPage(text, {format, file})
-  else if (format === 'text') yield parsePageText(text, {format, file})
-  else yield* parseJsonl(text, file)
-}
-
-/** JSONL is read line by line so archives larger than memory still stream. */
-async function* parseJsonlFile(path: string): AsyncGenerator<ParseResult> {
-  const lines = createInterface({
-    input: createReadStream(path, {encoding: 'utf8'}),
-    crlfDelay: Infinity,
-  })
-  let number = 0
-  for await (const line of lines) {
-    number++
-    if (!line.trim()) continue
-    for (const result of parseJsonl(line, path)) {
-      if (result.ok)
-        yield {
-          ok: true,
-          record: {...result.record, origin: {...result.record.origin, line: number}},
-        }
-      else
-        yield {
-          ok: false,
-          failure: {...result.failure, origin: {...result.failure.origin, line: number}},
-        }
-    }
+/** UTF-8 text without its byte order mark, or undefined for bytes that are not UTF-8. */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    return undefined
   }
+}
+
+const NOT_UTF8 = 'is not UTF-8 text (save the archive as UTF-8)'
+const BINARY = 'is binary data (it holds NUL bytes), not an archive file'
+
+const LINE_TOO_LARGE = `The line is larger than the ${MAX_LINE_BYTES / MIB} MiB a JSONL line may hold.`
+const PAGE_TOO_LARGE = `The page is larger than the ${MAX_PAGE_BYTES / MIB} MiB a page file may hold.`
+
+type Line = {number: number; bytes: Uint8Array} | {number: number; tooLarge: true}
+
+/**
+ * Lines of a byte stream, split at "\n" only. A line longer than `limit` bytes is not kept: it
+ * is skipped to its end and yielded as too large.
+ */
+async function* readLines(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncGenerator<Line> {
+  let parts: Uint8Array[] = []
+  let length = 0
+  let number = 1
+  const take = (part: Uint8Array) => {
+    length += part.length
+    if (length > limit) parts = []
+    else if (part.length > 0) parts.push(part)
+  }
+  const line = (): Line => {
+    const done: Line =
+      length > limit ? {number, tooLarge: true} : {number, bytes: Buffer.concat(parts, length)}
+    parts = []
+    length = 0
+    number++
+    return done
+  }
+  for await (const chunk of chunks) {
+    let start = 0
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      take(chunk.subarray(start, end))
+      yield line()
+      start = end + 1
+    }
+    take(chunk.subarray(start))
+  }
+  if (length > 0) yield line()
+}
+
+async function* parseJsonlLines(lines: AsyncIterable<Line>, file: string) {
+  for await (const line of lines) {
+    const origin: RecordOrigin = {format: 'jsonl', file, line: line.number}
+    const text = 'bytes' in line ? decodeUtf8(line.bytes) : undefined
+    if ('tooLarge' in line) yield failure(origin, LINE_TOO_LARGE)
+    else if (text === undefined) yield failure(origin, `The line ${NOT_UTF8}.`)
+    else if (text.trim()) yield parseJsonlLine(text, origin)
+  }
+}
+
+/** Up to `limit` bytes of a stream; undefined when there are more. */
+async function readUpTo(chunks: AsyncIterable<Uint8Array>, limit: number) {
+  const parts: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of chunks) {
+    length += chunk.length
+    if (length > limit) return undefined
+    parts.push(chunk)
+  }
+  return Buffer.concat(parts, length)
+}
+
+async function parsePage(text: string, origin: RecordOrigin): Promise<ParseResult> {
+  // jsdom takes ~2 s to load: only archives with HTML pages pay for it.
+  if (origin.format === 'html') return (await import('./parse/html.ts')).parseHtmlPage(text, origin)
+  return parsePageText(text, origin)
+}
+
+/** The first chunks of a stream (enough to sniff) and the whole stream again, from its start. */
+async function peek(chunks: AsyncIterable<Uint8Array>) {
+  const iterator = chunks[Symbol.asyncIterator]()
+  const head: Uint8Array[] = []
+  let length = 0
+  while (length < SNIFF_BYTES) {
+    const next = await iterator.next()
+    if (next.done) break
+    head.push(next.value)
+    length += next.value.length
+  }
+  const start = Buffer.concat(head, length)
+  async function* replay() {
+    yield* head
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      yield next.value
+  }
+  return {start, chunks: replay()}
+}
+
+/** Threads of one input stream; `known` is the format its name gives, if any. */
+async function* parseStream(
+  source: AsyncIterable<Uint8Array>,
+  file: string,
+  known: Format | undefined,
+): AsyncGenerator<ParseResult> {
+  const {start, chunks} = await peek(source)
+  if (start.subarray(0, SNIFF_BYTES).includes(0)) {
+    yield failure({format: known ?? 'text', file}, `The file ${BINARY}.`)
+    return
+  }
+  const format = known ?? sniff(start.toString('utf8'))
+  if (format === 'jsonl') {
+    yield* parseJsonlLines(readLines(chunks, MAX_LINE_BYTES), file)
+    return
+  }
+  const origin: RecordOrigin = {format, file}
+  const bytes = await readUpTo(chunks, MAX_PAGE_BYTES)
+  const text = bytes && decodeUtf8(bytes)
+  if (!bytes) yield failure(origin, PAGE_TOO_LARGE)
+  else if (bytes.includes(0)) yield failure(origin, `The file ${BINARY}.`)
+  else if (text === undefined) yield failure(origin, `The file ${NOT_UTF8}.`)
+  else yield await parsePage(text, origin)
 }
 
 async function* walk(path: string): AsyncGenerator<string> {
@@ -79,35 +174,33 @@ async function* walk(path: string): AsyncGenerator<string> {
 }
 
 async function* parseFile(path: string): AsyncGenerator<ParseResult> {
-  const known = EXTENSIONS[extname(path).toLowerCase()]
-  if (known === 'jsonl') {
-    yield* parseJsonlFile(path)
-    return
+  const handle = await open(path, 'r')
+  try {
+    yield* parseStream(handle.createReadStream({autoClose: false}), path, formatOf(path))
+  } finally {
+    await handle.close()
   }
-  const text = await readFile(path, 'utf8')
-  yield* parseWhole(text, path, known ?? sniff(text))
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin)
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
-  return Buffer.concat(chunks).toString('utf8')
+function formatOf(path: string): Format | undefined {
+  return EXTENSIONS[extname(path).toLowerCase()]
 }
 
 /** Every thread (or parse failure) of the given inputs, in order. */
 export async function* readInputs(inputs: readonly string[]): AsyncGenerator<ParseResult> {
   for (const input of inputs) {
     if (input === '-') {
-      const text = await readStdin()
-      yield* parseWhole(text, '-', sniff(text))
+      yield* parseStream(process.stdin, '-', undefined)
       continue
     }
     let info
     try {
       info = await stat(input)
     } catch {
-      yield failure(input, 'text', `Cannot read ${input}: no such file or directory`)
+      yield failure(
+        {format: 'text', file: input},
+        `Cannot read ${input}: no such file or directory`,
+      )
       continue
     }
     try {
@@ -115,8 +208,7 @@ export async function* readInputs(inputs: readonly string[]): AsyncGenerator<Par
       else yield* parseFile(input)
     } catch (error) {
       yield failure(
-        input,
-        'text',
+        {format: 'text', file: input},
         `Cannot read ${input}: ${error instanceof Error ? error.message : String(error)}`,
       )
     }

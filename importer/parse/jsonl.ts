@@ -20,16 +20,28 @@ const TIME = /(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?/.source
 const OFFSET = /(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?/.source
 const ISO_DATETIME = new RegExp(`^(\\d{4}-\\d{2}-\\d{2})T${TIME}${OFFSET}$`, 'i')
 
-/** Parses JSONL text; line numbers are 1-based and count blank lines, which are skipped. */
+/**
+ * Parses JSONL text; line numbers are 1-based and count blank lines, which are skipped. Lines end
+ * at "\n" only (JSON strings may hold U+2028, U+2029 and, escaped, every other line break).
+ */
 export function parseJsonl(text: string, file: string): ParseResult[] {
   const results: ParseResult[] = []
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r\n|\n|\r/)
-    .forEach((line, index) => {
-      if (line.trim()) results.push(parseLine(line, {format: 'jsonl', file, line: index + 1}))
-    })
+  text.split('\n').forEach((line, index) => {
+    const origin = {format: 'jsonl' as const, file, line: index + 1}
+    if (line.trim()) results.push(parseJsonlLine(line, origin))
+  })
   return results
+}
+
+/** One thread from one line (a trailing "\r" and a leading byte order mark are ignored). */
+export function parseJsonlLine(line: string, origin: RecordOrigin): ParseResult {
+  try {
+    return parseLine(line.replace(/^\uFEFF/, '').replace(/\r$/, ''), origin)
+  } catch (error) {
+    // Whatever a line holds, it fails alone.
+    const message = error instanceof Error ? error.message : String(error)
+    return {ok: false, failure: {origin, reason: `Could not read the line: ${message}`}}
+  }
 }
 
 function parseLine(line: string, origin: RecordOrigin): ParseResult {
