@@ -7,6 +7,29 @@ import type {ThreadRecord, ThreadSimilar} from '../record.ts'
 
 export type Asker = NonNullable<ThreadRecord['asker']>
 
+const QUOTE_LENGTH = 40
+
+/**
+ * Input text as messages quote it: cut to `QUOTE_LENGTH` characters and JSON-escaped, so a
+ * report or a terminal never gets a long run of input or its control characters.
+ */
+export function quote(text: string): string {
+  const start = [...text.slice(0, QUOTE_LENGTH * 2)].slice(0, QUOTE_LENGTH).join('')
+  const cut = start.length < text.length ? `${start}…` : text
+  return JSON.stringify(cut).replace(
+    /[\p{Cf}\u2028\u2029]/gu,
+    (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0')}`,
+  )
+}
+
+/** The dates page text and HTML print: `YYYY/MM/DD` (also with "-" or "."). */
+export const PRINTED_DATE = 'YYYY/MM/DD'
+
+/** The message for a date that is not on the calendar, the same in every format. */
+export function notADate(subject: string, text: string, expected: string): string {
+  return `${subject} is not a date: ${quote(text)} (expected ${expected})`
+}
+
 /** `YYYY/MM/DD` (or `-`, `.`; full-width digits too) → `YYYY-MM-DD`; undefined if no such day. */
 export function isoDate(text: string): string | undefined {
   const match = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/.exec(text.normalize('NFKC').trim())
@@ -33,17 +56,35 @@ export function splitTitle(line: string): {title: string; specialty?: string} {
 const ASK_LINE = /^(.*?)\s*Ask\s*Date\s*[:：]\s*(.*)$/i
 const ASKER = /^(?:(.+?)\s*[,，]\s*)?(.+?)\s*years?\s+old\s+(.+)$/i
 
+/** A printed date: `date` when it is on the calendar, `invalidDate` (as printed) otherwise. */
+export interface PrintedDate {
+  date?: string
+  invalidDate?: string
+}
+
+function printedDate(text: string): PrintedDate {
+  const trimmed = text.trim()
+  if (!trimmed) return {}
+  const date = isoDate(trimmed)
+  return date ? {date} : {invalidDate: trimmed}
+}
+
+export interface AskLine {
+  asker?: Asker
+  askedAt?: PrintedDate
+}
+
 /**
- * "CHEN, 20~29 year old female. Ask Date: 2015/07/14" → asker and ISO date; undefined when the
- * line is not an asker line. An unreadable date is left out rather than failing the page.
+ * "CHEN, 20~29 year old female. Ask Date: 2015/07/14" → asker and ask date; undefined when the
+ * line is not an asker line.
  */
-export function parseAskLine(line: string): {asker?: Asker; askedAt?: string} | undefined {
+export function parseAskLine(line: string): AskLine | undefined {
   const match = ASK_LINE.exec(line.trim())
   if (!match) return undefined
   const description = (match[1] ?? '').replace(/[.。]$/, '').trim()
-  const result: {asker?: Asker; askedAt?: string} = {}
-  const askedAt = isoDate(match[2] ?? '')
-  if (askedAt) result.askedAt = askedAt
+  const result: AskLine = {}
+  const askedAt = printedDate(match[2] ?? '')
+  if (askedAt.date || askedAt.invalidDate) result.askedAt = askedAt
   const asker = parseAsker(description)
   if (asker) result.asker = asker
   return result
@@ -82,12 +123,10 @@ export function parseReplyHeader(line: string): {doctor: string; specialty?: str
 
 const REPLY_DATE = /^Reply\s*Date\s*[:：]\s*(.*)$/i
 
-/** "Reply Date: 2015/07/14" → `{repliedAt: '2015-07-14'}`; `{}` for an unreadable date. */
-export function parseReplyDateLine(line: string): {repliedAt?: string} | undefined {
+/** "Reply Date: 2015/07/14" → `{date: '2015-07-14'}`; undefined for other lines. */
+export function parseReplyDateLine(line: string): PrintedDate | undefined {
   const match = REPLY_DATE.exec(line.trim())
-  if (!match) return undefined
-  const repliedAt = isoDate(match[1] ?? '')
-  return repliedAt ? {repliedAt} : {}
+  return match ? printedDate(match[1] ?? '') : undefined
 }
 
 // Characters whose forms differ between the scripts, to tell Simplified from Traditional Chinese.

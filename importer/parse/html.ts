@@ -17,10 +17,14 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {
+  type AskLine,
   detectLanguage,
+  notADate,
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  type PrintedDate,
+  PRINTED_DATE,
   readSimilarEntries,
   SECTIONS,
   type Section,
@@ -154,7 +158,7 @@ interface Unit {
 interface ReplyDraft {
   doctor: string
   specialty?: string
-  repliedAt?: string
+  date?: PrintedDate
   units: Unit[]
   /** The "Reply Date: …" line ends the last body unit and must be cut from the text. */
   dateInBody?: boolean
@@ -230,6 +234,8 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   if (questionBlocks.length === 0) {
     return fail(`No question text after the title "${title}"; the page may be cut short.`)
   }
+  const problems = dateProblems(asked, replies)
+  if (problems.length > 0) return fail(`${problems.join('; ')}.`)
 
   const record: ThreadRecord = {
     origin,
@@ -243,7 +249,7 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   if (specialty) record.specialty = specialty
   if (shortTitle) record.shortTitle = shortTitle
   if (asked?.asker) record.asker = asked.asker
-  if (asked?.askedAt) record.askedAt = asked.askedAt
+  if (asked?.askedAt?.date) record.askedAt = asked.askedAt.date
   const moreInfo = toBlocks(sections.moreInfo, 'm')
   if (moreInfo.length > 0) record.moreInfo = moreInfo
   // As for page text: judge by what the asker and doctors wrote; <html lang> is the site's.
@@ -254,9 +260,23 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   return {ok: true, record}
 }
 
+/** Unreadable dates, named as the page prints them. */
+function dateProblems(asked: AskLine | undefined, replies: readonly ReplyDraft[]): string[] {
+  const dates = [
+    {subject: '"Ask Date"', date: asked?.askedAt},
+    ...replies.map((reply, index) => ({
+      subject: `"Reply Date" of reply ${index + 1}`,
+      date: reply.date,
+    })),
+  ]
+  return dates.flatMap(({subject, date}) =>
+    date?.invalidDate ? [notADate(subject, date.invalidDate, PRINTED_DATE)] : [],
+  )
+}
+
 interface ThreadParts {
   question: Unit[]
-  asked: ReturnType<typeof parseAskLine>
+  asked: AskLine | undefined
   replies: ReplyDraft[]
   sections: Record<Section, Unit[]>
   /** The page ended before the asker line. */
@@ -269,7 +289,7 @@ interface ThreadParts {
  */
 function readParts(units: readonly Unit[], printedTitle: string | undefined): ThreadParts {
   const question: Unit[] = []
-  let asked: ReturnType<typeof parseAskLine>
+  let asked: AskLine | undefined
   const replies: ReplyDraft[] = []
   const sections: Record<Section, Unit[]> = {moreInfo: [], similar: [], faq: []}
   // 'thread' is between replies: after the asker line or a "Reply Date:" line.
@@ -306,12 +326,12 @@ function readParts(units: readonly Unit[], printedTitle: string | undefined): Th
       const trailing = date ? undefined : unit.lines.at(-1)
       const trailingDate = trailing ? parseReplyDateLine(trailing) : undefined
       if (date) {
-        if (date.repliedAt) reply.repliedAt = date.repliedAt
+        reply.date = date
         state = 'thread'
       } else if (trailing && trailingDate) {
         reply.units.push(unit)
         reply.dateInBody = true
-        if (trailingDate.repliedAt) reply.repliedAt = trailingDate.repliedAt
+        reply.date = trailingDate
         state = 'thread'
       } else {
         reply.units.push(unit)
@@ -681,7 +701,7 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
     if (body.length === 0) continue
     const reply: ThreadReply = {doctor: draft.doctor, body}
     if (draft.specialty) reply.specialty = draft.specialty
-    if (draft.repliedAt) reply.repliedAt = draft.repliedAt
+    if (draft.date?.date) reply.repliedAt = draft.date.date
     replies.push(reply)
   }
   return replies

@@ -7,7 +7,7 @@ import type {
   ThreadSimilar,
   ThreadTag,
 } from '../record.ts'
-import {detectLanguage, isoDate} from './fields.ts'
+import {detectLanguage, isoDate, notADate} from './fields.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
@@ -19,6 +19,7 @@ type JsonObject = Record<string, unknown>
 const TIME = /(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?/.source
 const OFFSET = /(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?/.source
 const ISO_DATETIME = new RegExp(`^(\\d{4}-\\d{2}-\\d{2})T${TIME}${OFFSET}$`, 'i')
+const JSONL_DATE = 'YYYY-MM-DD, YYYY/MM/DD or an ISO datetime'
 
 /**
  * Parses JSONL text; line numbers are 1-based and count blank lines, which are skipped. Lines end
@@ -200,10 +201,8 @@ class Fields {
     if (text === undefined) return undefined
     const date = isoDate(ISO_DATETIME.exec(text)?.[1] ?? text)
     if (date === undefined) {
-      this.error(
-        parent ? `${parent}.${key}` : key,
-        `is not a date: "${text}" (expected YYYY-MM-DD, YYYY/MM/DD or an ISO datetime)`,
-      )
+      const path = parent ? `${parent}.${key}` : key
+      this.errors.push(notADate(`"${path}"`, text, JSONL_DATE))
     }
     return date
   }
