@@ -1,10 +1,11 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
-import {initialOnly, looksLikeFullName, maskContactDetails} from '../schemas/validation/privacy.ts'
+import {initialOnly, looksLikeFullName} from '../schemas/validation/privacy.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
+import {maskContactDetailsInPieces} from './masking.ts'
 import {doctorDisplayName, doctorKey, idPart, slugify, stableHash, titleKey} from './normalize.ts'
 import type {ThreadRecord} from './record.ts'
 
@@ -66,7 +67,7 @@ function maskBlocks(blocks: PortableTextBlock[], counts: PrivacyCounts): BlockCo
     ...block,
     children: block.children?.map((child) => {
       if (typeof child.text !== 'string') return child
-      const masked = maskContactDetails(child.text)
+      const masked = maskContactDetailsInPieces(child.text)
       counts.emails += masked.emails.length
       counts.phones += masked.phones.length
       return {...child, text: masked.text}

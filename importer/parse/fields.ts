@@ -53,8 +53,10 @@ export function splitTitle(line: string): {title: string; specialty?: string} {
   return title && specialty ? {title, specialty} : {title: trimmed}
 }
 
-const ASK_LINE = /^(.*?)\s*Ask\s*Date\s*[:：]\s*(.*)$/i
-const ASKER = /^(?:(.+?)\s*[,，]\s*)?(.+?)\s*years?\s+old\s+(.+)$/i
+// Markers are found with patterns that start at a letter, and the text around them is cut with
+// string methods: a pattern like /^(.*?)\s*Ask/ backtracks over every run of spaces in a line.
+const ASK_DATE = /Ask\s*Date\s*[:：]/i
+const YEARS_OLD = /years?\s+old\s/i
 
 /** A printed date: `date` when it is on the calendar, `invalidDate` (as printed) otherwise. */
 export interface PrintedDate {
@@ -79,38 +81,50 @@ export interface AskLine {
  * line is not an asker line.
  */
 export function parseAskLine(line: string): AskLine | undefined {
-  const match = ASK_LINE.exec(line.trim())
+  const match = ASK_DATE.exec(line)
   if (!match) return undefined
-  const description = (match[1] ?? '').replace(/[.。]$/, '').trim()
+  const description = line
+    .slice(0, match.index)
+    .trim()
+    .replace(/[.。]$/, '')
+    .trim()
   const result: AskLine = {}
-  const askedAt = printedDate(match[2] ?? '')
+  const askedAt = printedDate(line.slice(match.index + match[0].length))
   if (askedAt.date || askedAt.invalidDate) result.askedAt = askedAt
   const asker = parseAsker(description)
   if (asker) result.asker = asker
   return result
 }
 
+/** "CHEN, 20~29 year old female" → name, age and gender; anything else is a name. */
 function parseAsker(description: string): Asker | undefined {
   if (!description) return undefined
-  const match = ASKER.exec(description)
-  if (!match) return {name: description}
+  const match = YEARS_OLD.exec(description)
+  const before = match ? description.slice(0, match.index).trim() : ''
+  const gender = match ? description.slice(match.index + match[0].length).trim() : ''
+  if (!before || !gender) return {name: description}
+  // A name ends at the first comma (one that leads the text is not one).
+  const comma = before.slice(1).search(/[,，]/) + 1
   const asker: Asker = {}
-  const name = match[1]?.trim()
+  const name = comma > 0 ? before.slice(0, comma).trim() : ''
   if (name) asker.name = name
-  // "２０～２９" and "20〜29" are the same range as "20~29".
-  const age = (match[2] ?? '')
-    .normalize('NFKC')
-    .replace(/\s*[~〜]\s*/, '~')
-    .trim()
+  const age = tidyAge(comma > 0 ? before.slice(comma + 1) : before)
   if (age) asker.age = age
-  const gender = (match[3] ?? '').trim().toLowerCase()
-  if (gender) asker.gender = gender
+  asker.gender = gender.toLowerCase()
   return asker
+}
+
+/** "２０～２９" and "20 〜 29" are the same range as "20~29". */
+function tidyAge(text: string): string {
+  const age = text.normalize('NFKC').trim()
+  const tilde = age.search(/[~〜]/)
+  if (tilde < 0) return age
+  return `${age.slice(0, tilde).trimEnd()}~${age.slice(tilde + 1).trimStart()}`
 }
 
 // "Dr." must lead and the name has no sentence punctuation, so "Dr. Lin, thanks for the reply"
 // in a question is never a header.
-const REPLY_HEADER = /^Dr(?:\.\s*|\s+)([^,，:：;；!?！？。]{1,60}?)\s+reply(?:\s+(.+))?$/i
+const REPLY_HEADER = /^Dr(?:\.\s*|\s+)([^,，:：;；!?！？。]{1,60}?)\s+reply(?:\s([\s\S]*))?$/i
 
 /** "Dr. Lan Shengxing reply Neurology" → doctor "Lan Shengxing", specialty "Neurology". */
 export function parseReplyHeader(line: string): {doctor: string; specialty?: string} | undefined {
@@ -129,6 +143,8 @@ export function parseReplyDateLine(line: string): PrintedDate | undefined {
   return match ? printedDate(match[1] ?? '') : undefined
 }
 
+const LANGUAGE_SAMPLE = 20_000
+
 // Characters whose forms differ between the scripts, to tell Simplified from Traditional Chinese.
 const SIMPLIFIED = new Set(
   '这们说时会对过还个发为么医药疗经头门检诊断觉无与问题谢请应该没吗后体脑肤肠脏现样状压动节关开长点',
@@ -142,7 +158,9 @@ const TRADITIONAL = new Set(
  * Simplified-only forms outnumber Traditional ones), kana → "ja", mostly Hangul → "ko",
  * anything else "en". Undefined when there are no letters to judge by.
  */
-export function detectLanguage(text: string): string | undefined {
+export function detectLanguage(whole: string): string | undefined {
+  // The start tells the script as well as the whole, and bounds the work on huge texts.
+  const text = whole.slice(0, LANGUAGE_SAMPLE)
   const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0
   const letters = count(/\p{L}/gu)
   if (letters === 0) return undefined

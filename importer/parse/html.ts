@@ -670,7 +670,8 @@ function sameMarks(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((mark, index) => mark === b[index])
 }
 
-const TRAILING_REPLY_DATE = /(?:^|\n)\s*Reply\s*Date\s*[:：][^\n]*$/i
+// Spaces, not line breaks, before the marker: a run of blank lines is scanned once.
+const TRAILING_REPLY_DATE = /(?:^|\n)[^\S\n]*Reply\s*Date\s*[:：][^\n]*$/i
 
 /** Cuts a trailing "Reply Date: …" line out of the last block, where a page printed it inline. */
 function withoutTrailingDate(blocks: PortableTextBlock[]): PortableTextBlock[] {
@@ -717,6 +718,16 @@ function readSimilar(units: readonly Unit[]): ThreadSimilar[] {
   return readSimilarEntries(lines, READ_MORE)
 }
 
+/** "Muscle Twitching (Neurology)": a name, then a specialty in the last parentheses. */
+function inlineTag(line: string): ThreadTag | undefined {
+  if (!/[)）]$/.test(line)) return undefined
+  const open = Math.max(line.lastIndexOf('('), line.lastIndexOf('（'))
+  const name = line.slice(0, Math.max(open, 0)).trim()
+  const specialty = line.slice(open + 1, -1).trim()
+  if (!name || !specialty || /[()（）]/.test(specialty)) return undefined
+  return {name, specialty}
+}
+
 /** Tag names, each followed by "(Specialty)" on its own line or the same one. */
 function readTags(lines: readonly string[]): ThreadTag[] {
   const tags: ThreadTag[] = []
@@ -726,17 +737,17 @@ function readTags(lines: readonly string[]): ThreadTag[] {
     pending = undefined
   }
   for (const line of lines) {
-    const alone = /^[(（]\s*(.*?)\s*[)）]$/.exec(line)
+    const alone = /^[(（]([\s\S]*)[)）]$/.exec(line)
     if (alone) {
-      const specialty = alone[1]
+      const specialty = alone[1]?.trim()
       if (pending && specialty) tags.push({name: pending, specialty})
       else flush()
       pending = undefined
       continue
     }
     flush()
-    const inline = /^(.+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$/.exec(line)
-    if (inline?.[1] && inline[2]) tags.push({name: inline[1], specialty: inline[2]})
+    const inline = inlineTag(line)
+    if (inline) tags.push(inline)
     else pending = line
   }
   flush()

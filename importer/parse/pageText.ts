@@ -195,7 +195,7 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
 /** Entries end at "[Read More] <title>"; a page cut mid-entry keeps what it has. */
 function readSimilar(lines: readonly string[]): ThreadSimilar[] {
   const text = lines.filter((line) => line).map((line) => ({text: line}))
-  return readSimilarEntries(text, /^\[\s*Read More\s*\]\s*(.*)$/i)
+  return readSimilarEntries(text, /^\[\s*Read More\s*\]\s*([\s\S]*)$/i)
 }
 
 /** Tag lines, each followed by its "(Specialty)" line. */
@@ -203,7 +203,7 @@ function readTags(lines: readonly string[]): ThreadTag[] {
   const tags: ThreadTag[] = []
   for (const line of lines) {
     if (!line) continue
-    const specialty = /^[(（]\s*(.*?)\s*[)）]$/.exec(line)?.[1]
+    const specialty = /^[(（]([\s\S]*)[)）]$/.exec(line)?.[1]?.trim()
     const last = tags.at(-1)
     if (specialty === undefined) tags.push({name: line})
     else if (last && !last.specialty && specialty) last.specialty = specialty
