@@ -18,7 +18,8 @@ import {mergeImportedSimilar} from '../queries/similar/entries.ts'
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
 // whole threads in bounded transactions (a thread is never half-written) with bounded concurrency.
 
-export type Outcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'failed'
+/** `collision`: another thread of the run maps to the same document; the first one wins. */
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'failed' | 'collision'
 
 export interface ThreadReport {
   source: string
@@ -35,6 +36,7 @@ export interface ImportSummary {
   unchanged: number
   kept: number
   failed: number
+  collisions: number
   privacy: PrivacyCounts
   resolvedSimilar: number
   seconds: number
@@ -195,6 +197,32 @@ async function inBatches<T>(
   await Promise.all(Array.from({length: Math.min(concurrency, batches.length)}, worker))
 }
 
+/** A thread this run has read: where it came from and a hash of everything it would write. */
+interface SeenThread {
+  source: string
+  hash: string
+}
+
+function threadHash(thread: MappedThread): string {
+  return stableHash([thread.question, ...thread.replies].map((doc) => doc.source?.contentHash))
+}
+
+/**
+ * A thread whose document this run has already met: the same thread again is unchanged, another
+ * thread with the same identity (URL, or title and ask date) a collision, never written over it.
+ */
+function duplicateReport(thread: MappedThread, source: string, earlier: SeenThread): ThreadReport {
+  const report = {source, title: thread.question.title, ids: [thread.question._id]}
+  if (threadHash(thread) === earlier.hash)
+    return {...report, outcome: 'unchanged', reason: `duplicate of ${earlier.source} in this run`}
+  const same = thread.question.source?.url ? 'URL' : 'title and ask date'
+  return {
+    ...report,
+    outcome: 'collision',
+    reason: `same ${same} as ${earlier.source}, other content: not imported`,
+  }
+}
+
 interface PlannedThread {
   report: ThreadReport
   mutations: Mutation[]
@@ -214,7 +242,7 @@ export async function runImport(
   const privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
   /** titleKey → question id, for every question this run has seen. */
   const knownTitles = new Map<string, string>()
-  const seenIdentities = new Map<string, string>()
+  const seenIdentities = new Map<string, SeenThread>()
   let read = 0
   let written = 0
   let failed = 0
@@ -242,16 +270,10 @@ export async function runImport(
         })
         const earlier = seenIdentities.get(thread.identity)
         if (earlier) {
-          reports.push({
-            source,
-            title: thread.question.title,
-            outcome: 'unchanged',
-            ids: [thread.question._id],
-            reason: `duplicate of ${earlier} in this run`,
-          })
+          reports.push(duplicateReport(thread, source, earlier))
           continue
         }
-        seenIdentities.set(thread.identity, source)
+        seenIdentities.set(thread.identity, {source, hash: threadHash(thread)})
         if (thread.question.titleKey) knownTitles.set(thread.question.titleKey, thread.question._id)
         mapped.push({thread, source})
       } catch (error) {
@@ -443,6 +465,7 @@ export async function runImport(
       unchanged: count('unchanged'),
       kept: count('kept'),
       failed: count('failed'),
+      collisions: count('collision'),
       privacy,
       resolvedSimilar,
       seconds: Math.round(seconds * 100) / 100,

@@ -98,19 +98,21 @@ try {
   if (interactive) process.stderr.write('\n')
   const {summary} = report
   for (const thread of report.threads) {
-    if (thread.outcome === 'failed') console.error(`failed: ${thread.source}: ${thread.reason}`)
+    if (thread.outcome === 'failed' || thread.outcome === 'collision')
+      console.error(`${thread.outcome}: ${thread.source}: ${thread.reason}`)
   }
   console.log(
     `${values['dry-run'] ? 'Dry run: would have ' : ''}read ${summary.read} threads: ` +
       `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
-      `${summary.kept} kept (edited since import), ${summary.failed} failed; ` +
+      `${summary.kept} kept (edited since import), ${summary.failed} failed, ` +
+      `${summary.collisions} collisions (same document as another thread, not imported); ` +
       `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
       `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
       `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +
       (values.out ? `; NDJSON written to ${values.out}` : ''),
   )
   if (values.report) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
-  process.exit(summary.failed > 0 || controller.signal.aborted ? 1 : 0)
+  process.exit(summary.failed + summary.collisions > 0 || controller.signal.aborted ? 1 : 0)
 } catch (error) {
   if (interactive) process.stderr.write('\n')
   console.error(`Import failed: ${error instanceof Error ? error.message : String(error)}`)

@@ -215,6 +215,48 @@ describe('runImport', () => {
     }).toEqual({specialties: 3, tags: 2, doctors: 2})
   })
 
+  it('reports threads that map to a document already imported in the run as collisions', async () => {
+    const first = thread({title: 'Dry hands in winter'})
+    const sameUrl = thread({
+      title: 'Dry hands in winter',
+      origin: {format: 'jsonl', file: 'other.jsonl', line: 3},
+      question: paragraphs('A different question under the same address.'),
+    })
+    const untitled = {url: undefined, askedAt: '2022-04-01'}
+    const byTitle = thread({title: 'Knee pain!', ...untitled})
+    const sameTitleAndDate = thread({
+      title: 'knee pain?',
+      ...untitled,
+      origin: {format: 'text', file: 'knee.txt'},
+      question: paragraphs('Another asker, another knee.'),
+    })
+    const report = await importThreads(first, sameUrl, byTitle, sameTitleAndDate, first)
+    expect(report.summary).toMatchObject({read: 5, created: 2, unchanged: 1, collisions: 2})
+    expect(report.threads.filter((entry) => entry.outcome === 'collision')).toEqual([
+      {
+        source: sameUrl.url,
+        title: 'Dry hands in winter',
+        outcome: 'collision',
+        ids: [expect.stringMatching(/^question-/)],
+        reason: `same URL as ${first.url}, other content: not imported`,
+      },
+      {
+        source: 'knee.txt',
+        title: 'knee pain?',
+        outcome: 'collision',
+        ids: [expect.stringMatching(/^question-/)],
+        reason: 'same title and ask date as archive.jsonl:1, other content: not imported',
+      },
+    ])
+    const stored = await lake
+      .client()
+      .fetch('*[_type == "question"] | order(title asc){"text": body[0].children[0].text}')
+    expect(stored).toEqual([
+      {text: 'About Dry hands in winter: what should I do?'},
+      {text: 'About Knee pain!: what should I do?'},
+    ])
+  })
+
   it('finishes the job on a re-run after a run that stopped half-way', async () => {
     const threads = Array.from({length: 30}, (_, i) => thread({title: `Question number ${i}`}))
     const controller = new AbortController()
