@@ -1,23 +1,14 @@
-import {open, readdir, stat} from 'node:fs/promises'
-import {extname, join} from 'node:path'
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
+import {describeError, findFiles, type Format, formatOf, type InputFile} from './files.ts'
 import {parseJsonlLine} from './parse/jsonl.ts'
 import {parsePageText} from './parse/pageText.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 
-// Inputs: files, directories (walked recursively) and "-" for stdin, in any mix. The format
-// comes from the extension, or from the content for stdin and unknown extensions. Everything is
-// read as a stream of bytes with bounded memory: JSONL line by line, a page up to a size limit.
-
-type Format = RecordOrigin['format']
-
-const EXTENSIONS: Record<string, Format> = {
-  '.txt': 'text',
-  '.text': 'text',
-  '.html': 'html',
-  '.htm': 'html',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-}
+// Inputs: files, directories (walked recursively, see files.ts) and "-" for stdin, in any mix.
+// The format comes from the extension, or from the content for stdin and unknown extensions.
+// Everything is read as a stream of bytes with bounded memory: JSONL line by line, a page up to
+// a size limit.
 
 const MIB = 1024 * 1024
 /** A JSONL line longer than this is reported as too large (and never held in memory whole). */
@@ -162,28 +153,58 @@ async function* parseStream(
   else yield await parsePage(text, origin)
 }
 
-async function* walk(path: string): AsyncGenerator<string> {
-  const entries = await readdir(path, {withFileTypes: true})
-  entries.sort((a, b) => a.name.localeCompare(b.name))
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue
-    const child = join(path, entry.name)
-    if (entry.isDirectory()) yield* walk(child)
-    else if (EXTENSIONS[extname(entry.name).toLowerCase()]) yield child
-  }
-}
+// O_NOFOLLOW: the path was resolved, a link swapped in since is not followed. O_NONBLOCK: a
+// FIFO swapped in does not block the open (it is then refused as not a regular file).
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
-async function* parseFile(path: string): AsyncGenerator<ParseResult> {
-  const handle = await open(path, 'r')
+/**
+ * What a file without an archive extension says when it is not an archive: nothing of its
+ * content, which may be anything (a key, a password file).
+ */
+const NOT_AN_ARCHIVE =
+  'The file is not an archive page or JSONL file (its name has no .txt, .html or .jsonl ' +
+  'extension, so nothing of its content is shown).'
+
+async function* parseFile({path, real}: {path: string; real: string}) {
+  const handle = await open(real, OPEN_FLAGS)
   try {
-    yield* parseStream(handle.createReadStream({autoClose: false}), path, formatOf(path))
+    if (!(await handle.stat()).isFile()) {
+      yield skipped(path, 'not a regular file')
+      return
+    }
+    const known = formatOf(path)
+    const results = parseStream(handle.createReadStream({autoClose: false}), path, known)
+    for await (const result of results)
+      yield known || result.ok ? result : failure(result.failure.origin, NOT_AN_ARCHIVE)
   } finally {
     await handle.close()
   }
 }
 
-function formatOf(path: string): Format | undefined {
-  return EXTENSIONS[extname(path).toLowerCase()]
+function skipped(file: string, reason: string): ParseResult {
+  return {
+    ok: false,
+    failure: {origin: {format: formatOf(file) ?? 'text', file}, reason, skipped: true},
+  }
+}
+
+function cannotRead(path: string, error: unknown): ParseResult {
+  return failure(
+    {format: formatOf(path) ?? 'text', file: path},
+    `Cannot read ${path}: ${describeError(error)}`,
+  )
+}
+
+async function* parseInputFile(file: InputFile): AsyncGenerator<ParseResult> {
+  if ('skipped' in file) yield skipped(file.path, file.skipped)
+  else if ('failed' in file) yield failure({format: 'text', file: file.path}, file.failed)
+  else {
+    try {
+      yield* parseFile(file)
+    } catch (error) {
+      yield cannotRead(file.path, error)
+    }
+  }
 }
 
 /** Every thread (or parse failure) of the given inputs, in order. */
@@ -193,24 +214,10 @@ export async function* readInputs(inputs: readonly string[]): AsyncGenerator<Par
       yield* parseStream(process.stdin, '-', undefined)
       continue
     }
-    let info
     try {
-      info = await stat(input)
-    } catch {
-      yield failure(
-        {format: 'text', file: input},
-        `Cannot read ${input}: no such file or directory`,
-      )
-      continue
-    }
-    try {
-      if (info.isDirectory()) for await (const file of walk(input)) yield* parseFile(file)
-      else yield* parseFile(input)
+      for await (const file of findFiles(input)) yield* parseInputFile(file)
     } catch (error) {
-      yield failure(
-        {format: 'text', file: input},
-        `Cannot read ${input}: ${error instanceof Error ? error.message : String(error)}`,
-      )
+      yield cannotRead(input, error)
     }
   }
 }

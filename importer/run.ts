@@ -18,8 +18,12 @@ import {mergeImportedSimilar} from '../queries/similar/entries.ts'
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
 // whole threads in bounded transactions (a thread is never half-written) with bounded concurrency.
 
-/** `collision`: another thread of the run maps to the same document; the first one wins. */
-export type Outcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'failed' | 'collision'
+/**
+ * `collision`: another thread of the run maps to the same document; the first one wins.
+ * `skipped`: an input passed over by rule (a symbolic link out of the input tree, a FIFO).
+ */
+export type Outcome =
+  'created' | 'updated' | 'unchanged' | 'kept' | 'failed' | 'collision' | 'skipped'
 
 export interface ThreadReport {
   source: string
@@ -37,6 +41,7 @@ export interface ImportSummary {
   kept: number
   failed: number
   collisions: number
+  skipped: number
   privacy: PrivacyCounts
   resolvedSimilar: number
   seconds: number
@@ -253,13 +258,10 @@ export async function runImport(
     const mapped: {thread: MappedThread; source: string}[] = []
     for (const result of chunk) {
       if (!result.ok) {
-        reports.push({
-          source: describeOrigin(result.failure.origin),
-          outcome: 'failed',
-          ids: [],
-          reason: result.failure.reason,
-        })
-        failed++
+        const outcome = result.failure.skipped ? 'skipped' : 'failed'
+        const {origin, reason} = result.failure
+        reports.push({source: describeOrigin(origin), outcome, ids: [], reason})
+        if (outcome === 'failed') failed++
         continue
       }
       const source = result.record.url ?? describeOrigin(result.record.origin)
@@ -423,7 +425,7 @@ export async function runImport(
   for await (const result of records) {
     if (options.signal?.aborted) break
     chunk.push(result)
-    read++
+    if (result.ok || !result.failure.skipped) read++
     if (chunk.length >= chunkSize) {
       await processChunk(chunk)
       chunk = []
@@ -466,6 +468,7 @@ export async function runImport(
       kept: count('kept'),
       failed: count('failed'),
       collisions: count('collision'),
+      skipped: count('skipped'),
       privacy,
       resolvedSimilar,
       seconds: Math.round(seconds * 100) / 100,

@@ -3,6 +3,7 @@ import {writeFile} from 'node:fs/promises'
 import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
+import {printable} from '../importer/messages.ts'
 import {type ImportProgress, type ImportReport, runImport} from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
 import {recomputeAffected} from '../queries/similar/index.ts'
@@ -98,14 +99,15 @@ try {
   if (interactive) process.stderr.write('\n')
   const {summary} = report
   for (const thread of report.threads) {
-    if (thread.outcome === 'failed' || thread.outcome === 'collision')
-      console.error(`${thread.outcome}: ${thread.source}: ${thread.reason}`)
+    if (['failed', 'collision', 'skipped'].includes(thread.outcome))
+      console.error(printable(`${thread.outcome}: ${thread.source}: ${thread.reason}`))
   }
   console.log(
     `${values['dry-run'] ? 'Dry run: would have ' : ''}read ${summary.read} threads: ` +
       `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
       `${summary.kept} kept (edited since import), ${summary.failed} failed, ` +
-      `${summary.collisions} collisions (same document as another thread, not imported); ` +
+      `${summary.collisions} collisions (same document as another thread, not imported), ` +
+      `${summary.skipped} inputs skipped (links out of the input folder, special files); ` +
       `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
       `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
       `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +

@@ -7,28 +7,8 @@ import type {ThreadRecord, ThreadSimilar} from '../record.ts'
 
 export type Asker = NonNullable<ThreadRecord['asker']>
 
-const QUOTE_LENGTH = 40
-
-/**
- * Input text as messages quote it: cut to `QUOTE_LENGTH` characters and JSON-escaped, so a
- * report or a terminal never gets a long run of input or its control characters.
- */
-export function quote(text: string): string {
-  const start = [...text.slice(0, QUOTE_LENGTH * 2)].slice(0, QUOTE_LENGTH).join('')
-  const cut = start.length < text.length ? `${start}…` : text
-  return JSON.stringify(cut).replace(
-    /[\p{Cf}\u2028\u2029]/gu,
-    (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0')}`,
-  )
-}
-
 /** The dates page text and HTML print: `YYYY/MM/DD` (also with "-" or "."). */
 export const PRINTED_DATE = 'YYYY/MM/DD'
-
-/** The message for a date that is not on the calendar, the same in every format. */
-export function notADate(subject: string, text: string, expected: string): string {
-  return `${subject} is not a date: ${quote(text)} (expected ${expected})`
-}
 
 /** `YYYY/MM/DD` (or `-`, `.`; full-width digits too) → `YYYY-MM-DD`; undefined if no such day. */
 export function isoDate(text: string): string | undefined {

@@ -19,7 +19,6 @@ import type {
 import {
   type AskLine,
   detectLanguage,
-  notADate,
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
@@ -30,6 +29,7 @@ import {
   type Section,
   splitTitle,
 } from './fields.ts'
+import {notADate, quote} from '../messages.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
@@ -232,7 +232,7 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   const {shortTitle, body} = splitShortTitle(question, cutShort)
   const questionBlocks = toBlocks(body, 'q')
   if (questionBlocks.length === 0) {
-    return fail(`No question text after the title "${title}"; the page may be cut short.`)
+    return fail(`No question text after the title ${quote(title)}; the page may be cut short.`)
   }
   const problems = dateProblems(asked, replies)
   if (problems.length > 0) return fail(`${problems.join('; ')}.`)

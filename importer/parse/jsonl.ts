@@ -7,7 +7,8 @@ import type {
   ThreadSimilar,
   ThreadTag,
 } from '../record.ts'
-import {detectLanguage, isoDate, notADate} from './fields.ts'
+import {detectLanguage, isoDate} from './fields.ts'
+import {notADate, quote} from '../messages.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
@@ -63,7 +64,7 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
   const questionText = fields.required(value, 'question')
   const url = fields.optional(value, 'url')
   if (url !== undefined && !isWebUrl(url)) {
-    fields.error('url', `must be an http(s) URL, got "${url}"`)
+    fields.error('url', `must be an http(s) URL, got ${quote(url)}`)
   }
   const specialty = fields.optional(value, 'specialty')
   const shortTitle = fields.optional(value, 'shortTitle')

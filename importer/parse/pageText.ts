@@ -10,7 +10,6 @@ import type {
 import {
   type AskLine,
   detectLanguage,
-  notADate,
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
@@ -21,6 +20,7 @@ import {
   type Section,
   splitTitle,
 } from './fields.ts'
+import {notADate, quote} from '../messages.ts'
 
 // Reads one thread from scraped "page text": the title line, "Share to:", the short title, the
 // question, the asker line, replies ("Dr. X reply Y" … "Reply Date: …"), then the "More Info",
@@ -49,7 +49,7 @@ export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
   const titleLine = lines[titleIndex]
   if (titleLine === undefined) return fail('The page is empty.')
   if (sectionOf(titleLine) || /^share to\b/i.test(titleLine)) {
-    return fail(`The page has no title line: it starts with "${titleLine}".`)
+    return fail(`The page has no title line: it starts with ${quote(titleLine)}.`)
   }
 
   const {question, asked, replies, sections, cutShort, problems} = readParts(
@@ -60,7 +60,7 @@ export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
   const {shortTitle, body} = splitShortTitle(paragraphs(question), cutShort)
   const questionBlocks = textToPortableText(body.join('\n\n'), 'q')
   if (questionBlocks.length === 0) {
-    return fail(`No question text after the title "${title}"; the page may be cut short.`)
+    return fail(`No question text after the title ${quote(title)}; the page may be cut short.`)
   }
   if (problems.length > 0) return fail(`${problems.join('; ')}.`)
 
