@@ -192,12 +192,61 @@ function blockContent(): ArraySchemaType {
  * may be missing. Never throws: unreadable input becomes a failure.
  */
 export function parseHtmlPage(html: string, origin: RecordOrigin): ParseResult {
+  const tooMuch = markupProblem(html)
+  if (tooMuch) return {ok: false, failure: {origin, reason: tooMuch}}
   try {
     return parseDocument(html, origin)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     return {ok: false, failure: {origin, reason: `Could not read the HTML page: ${message}`}}
   }
+}
+
+// jsdom's parser takes time per element that grows with its depth (10,000 nested elements take
+// ~8 s, deeper ones overflow the stack), and every element costs later steps too. A thread page
+// has a few thousand elements, a few dozen deep; browsers stop nesting at 512.
+const MAX_ELEMENTS = 30_000
+const MAX_DEPTH = 512
+// Elements that hold nothing or that the parser closes by itself: they never deepen the tree.
+const FLAT_ELEMENTS = new Set(
+  'area base br col embed hr img input link meta source track wbr p li dt dd option optgroup tr td th thead tbody tfoot'.split(
+    ' ',
+  ),
+)
+// Elements whose content is text, not markup, up to their end tag.
+const RAW_TEXT = new Set('script style textarea title xmp iframe noembed noframes'.split(' '))
+const TAG = /<(\/?)([a-z][a-z0-9-]*)/y
+
+/**
+ * Why the page's markup is too much to parse (too many elements, nested too deep), from a
+ * linear scan of its tags before any parsing; undefined when it is fine.
+ */
+function markupProblem(html: string): string | undefined {
+  const lower = html.toLowerCase()
+  let elements = 0
+  let depth = 0
+  for (let at = lower.indexOf('<'); at !== -1; at = lower.indexOf('<', at + 1)) {
+    if (lower.startsWith('<!--', at)) {
+      at = lower.indexOf('-->', at + 4)
+      if (at === -1) break
+      continue
+    }
+    TAG.lastIndex = at
+    const [, close, name = ''] = TAG.exec(lower) ?? []
+    if (!name) continue
+    if (!close) elements++
+    if (!close && RAW_TEXT.has(name)) {
+      at = lower.indexOf(`</${name}`, at + 1)
+      if (at === -1) break
+    } else if (!FLAT_ELEMENTS.has(name)) {
+      depth = close ? Math.max(0, depth - 1) : depth + 1
+    }
+    if (elements > MAX_ELEMENTS)
+      return `The page has more than ${MAX_ELEMENTS} elements: it is not a saved thread page.`
+    if (depth > MAX_DEPTH)
+      return `The page nests elements more than ${MAX_DEPTH} deep: it is not a saved thread page.`
+  }
+  return undefined
 }
 
 function parseDocument(html: string, origin: RecordOrigin): ParseResult {
@@ -480,7 +529,10 @@ function holdsMarkers(element: Element): boolean {
 }
 
 function hasBlockChild(element: Element): boolean {
-  return [...element.children].some((child) => BLOCK_TAGS.has(child.tagName))
+  // Walked by sibling: spreading jsdom's live `children` costs a name lookup per index.
+  for (let child = element.firstElementChild; child; child = child.nextElementSibling)
+    if (BLOCK_TAGS.has(child.tagName)) return true
+  return false
 }
 
 /**
@@ -597,14 +649,22 @@ function splitShortTitle(
 
 type RawBlock = ReturnType<typeof htmlToBlocks>[number]
 
+// Block-tools' clean-up runs XPath queries whose cost in jsdom grows with the square of the
+// blocks in one call (25,000 paragraphs: ten minutes); units are converted a group at a time.
+const UNITS_PER_CONVERSION = 32
+
 /** Units → Portable Text through block-tools; keys are `<prefix>-<i>` so re-imports match. */
 function toBlocks(units: readonly Unit[], prefix: string): PortableTextBlock[] {
-  if (units.length === 0) return []
   let counter = 0
-  const raw = htmlToBlocks(units.map((unit) => unit.html).join('\n'), blockContent(), {
-    parseHtml: (source) => new (domWindow().DOMParser)().parseFromString(source, 'text/html'),
-    keyGenerator: () => `${prefix}-k${counter++}`,
-  })
+  const raw: RawBlock[] = []
+  for (let i = 0; i < units.length; i += UNITS_PER_CONVERSION) {
+    const group = units.slice(i, i + UNITS_PER_CONVERSION)
+    const blocks = htmlToBlocks(group.map((unit) => unit.html).join('\n'), blockContent(), {
+      parseHtml: (source) => new (domWindow().DOMParser)().parseFromString(source, 'text/html'),
+      keyGenerator: () => `${prefix}-k${counter++}`,
+    })
+    raw.push(...blocks)
+  }
   return tidyBlocks(raw, prefix)
 }
 
