@@ -130,6 +130,16 @@ describe('npm run import on hostile archives', () => {
     expect(outcomeOf(run, title)).toMatchObject({outcome: 'failed'})
   })
 
+  it('imports a 10 MB page of 700,000 short lines', async () => {
+    const lines = await archiveFile(
+      'lines.txt',
+      page('Many lines', 'a line of text\n'.repeat(700_000)),
+    )
+    const run = await importCli([lines])
+    expect(run.code).toBe(0)
+    expect(outcomeOf(run, lines)?.outcome).toBe('created')
+  })
+
   it('reads page lines built to make its patterns backtrack', async () => {
     const spaces = ' '.repeat(200_000)
     const page = await archiveFile(
