@@ -3,7 +3,13 @@ import {mapThread, type MappedThread, type PrivacyCounts} from './mapping.ts'
 import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
-import {backoff, type ExistingDocument, type ImportTarget, isConflict} from './target.ts'
+import {
+  backoff,
+  type ExistingDocument,
+  type ImportTarget,
+  isConflict,
+  isTooLarge,
+} from './target.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
@@ -258,33 +264,53 @@ class ImportRun {
     })
   }
 
-  /** Commits one transaction; after a revision conflict, reads its documents and plans again. */
-  async writeBatch(batch: Batch, existing: Map<string, ExistingDocument>) {
+  /**
+   * Commits one transaction. After a revision conflict it reads its documents and plans again;
+   * one over the request size limit is written in halves.
+   */
+  async writeBatch(batch: Batch, existing: Map<string, ExistingDocument>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (this.options.signal?.aborted) return this.fail(batch, 'interrupted before writing')
       try {
         await this.target.commit(batchMutations(batch, existing))
         return this.succeed(batch)
       } catch (error) {
+        if (isTooLarge(error) && batch.threads.length > 1) return this.writeHalves(batch, existing)
         if (!isConflict(error)) return this.fail(batch, `write failed: ${messageOf(error)}`)
         if (attempt >= CONFLICT_ATTEMPTS) {
-          const reason = `write failed: the documents kept changing while they were written (${attempt} tries): ${messageOf(error)}`
-          return this.fail(batch, reason)
+          const reason = `the documents kept changing while they were written (${attempt} tries)`
+          return this.fail(batch, `write failed: ${reason}: ${messageOf(error)}`)
         }
       }
       await backoff(attempt, CONFLICT_BACKOFF_MS)
-      try {
-        existing = await this.target.fetchDocuments(documentIds(batch.threads.map((t) => t.mapped)))
-      } catch (error) {
-        return this.fail(
-          batch,
-          `write failed: could not read the documents again: ${messageOf(error)}`,
-        )
-      }
+      const fresh = await this.replan(batch)
+      if (!fresh) return
+      existing = fresh
+    }
+  }
+
+  /** Reads a batch's documents again and plans its threads on them (or fails the batch). */
+  async replan(batch: Batch): Promise<Map<string, ExistingDocument> | undefined> {
+    try {
+      const ids = documentIds(batch.threads.map(({mapped}) => mapped))
+      const existing = await this.target.fetchDocuments(ids)
       batch.threads = batch.threads.map(({mapped, report}) =>
         planThread(mapped, report.source, existing),
       )
+      return existing
+    } catch (error) {
+      this.fail(batch, `write failed: could not read the documents again: ${messageOf(error)}`)
+      return undefined
     }
+  }
+
+  /** Two transactions for one too large: the second is planned on what the first wrote. */
+  async writeHalves(batch: Batch, existing: Map<string, ExistingDocument>) {
+    const half = Math.ceil(batch.threads.length / 2)
+    await this.writeBatch({threads: batch.threads.slice(0, half), doctors: batch.doctors}, existing)
+    const second = {threads: batch.threads.slice(half), doctors: batch.doctors}
+    const fresh = await this.replan(second)
+    if (fresh) await this.writeBatch(second, fresh)
   }
 
   succeed(batch: Batch) {

@@ -51,6 +51,11 @@ export function isConflict(error: unknown): boolean {
   return statusOf(error) === 409
 }
 
+/** A request over the server's size limit (413): the same mutations, split, may pass. */
+export function isTooLarge(error: unknown): boolean {
+  return statusOf(error) === 413
+}
+
 /** Waits before retry `attempt` (1, 2, …): exponential from `baseMs`, with jitter. */
 export function backoff(attempt: number, baseMs: number): Promise<void> {
   return new Promise((resolve) =>

@@ -354,6 +354,15 @@ describe('runImport', () => {
     ])
   })
 
+  it('writes a transaction too large for one request in halves', async () => {
+    // The lake takes requests of up to 16 MiB: two 9 MB questions do not fit in one.
+    const large = (title: string) =>
+      thread({title, question: paragraphs(`${title}: ${'x'.repeat(9 * 1024 * 1024)}`)})
+    const report = await importThreads(large('First large'), large('Second large'), dryHands)
+    expect(report.summary).toMatchObject({created: 3, failed: 0})
+    expect(await lake.client().fetch('count(*[_type == "question"])')).toBe(3)
+  })
+
   it('finishes the job on a re-run after a run that stopped half-way', async () => {
     const threads = Array.from({length: 30}, (_, i) => thread({title: `Question number ${i}`}))
     const controller = new AbortController()
