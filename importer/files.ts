@@ -1,6 +1,7 @@
 import type {Dirent, Stats} from 'node:fs'
 import {lstat, readdir, realpath, stat} from 'node:fs/promises'
 import {dirname, extname, join, sep} from 'node:path'
+import {errorMessage} from './messages.ts'
 import type {RecordOrigin} from './record.ts'
 
 // Which files an import reads. Folders are walked in name order; hidden entries are passed over
@@ -38,7 +39,7 @@ function inside(path: string, root: string): boolean {
 export function describeError(error: unknown): string {
   const code = error instanceof Error && 'code' in error ? String(error.code) : undefined
   if (code === 'ENOENT') return 'no such file or directory'
-  return code ?? (error instanceof Error ? error.message : String(error))
+  return code ?? errorMessage(error)
 }
 
 /** Where a link leads when it stays inside `root`; otherwise why it is not followed. */

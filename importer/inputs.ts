@@ -14,7 +14,7 @@ const MIB = 1024 * 1024
 /** A JSONL line longer than this is reported as too large (and never held in memory whole). */
 export const MAX_LINE_BYTES = 8 * MIB
 /** A page file (text or HTML) larger than this is reported as too large. */
-export const MAX_PAGE_BYTES = 16 * MIB
+const MAX_PAGE_BYTES = 16 * MIB
 /** Bytes looked at to tell binary files (they hold NUL bytes) from text. */
 const SNIFF_BYTES = 8192
 const NEWLINE = 0x0a

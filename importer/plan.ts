@@ -127,7 +127,7 @@ function mergeDoctors(doctors: DoctorDocument[]): Map<string, DoctorDocument> {
   return merged
 }
 
-export interface PlannedThread {
+interface PlannedThread {
   report: ThreadReport
   mutations: Mutation[]
   mapped: MappedThread

@@ -1,5 +1,6 @@
 import type {Mutation} from '@sanity/client'
 import {mapThread, type MappedThread, type PrivacyCounts} from './mapping.ts'
+import {errorMessage} from './messages.ts'
 import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
@@ -84,10 +85,6 @@ const CONFLICT_BACKOFF_MS = 100
 
 export function describeOrigin(origin: RecordOrigin): string {
   return origin.line === undefined ? origin.file : `${origin.file}:${origin.line}`
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** The summary of a run's thread reports. */
@@ -220,7 +217,7 @@ class ImportRun {
         if (key) this.knownTitles.set(key, thread.question._id)
         mapped.push({thread, source})
       } catch (error) {
-        this.report({source, outcome: 'failed', ids: [], reason: messageOf(error)})
+        this.report({source, outcome: 'failed', ids: [], reason: errorMessage(error)})
       }
     }
     return mapped
@@ -251,10 +248,10 @@ class ImportRun {
       await this.resolveSimilar(mapped)
       existing = await this.target.fetchDocuments(documentIds(mapped.map(({thread}) => thread)))
     } catch (error) {
-      const reason = `not written: could not read the dataset: ${messageOf(error)}`
+      const reason = `not written: could not read the dataset: ${errorMessage(error)}`
       for (const {thread, source} of mapped)
         this.report({source, title: thread.question.title, outcome: 'failed', ids: [], reason})
-      throw new DatasetUnreadable(messageOf(error))
+      throw new DatasetUnreadable(errorMessage(error))
     }
     const planned = mapped.map(({thread, source}) => planThread(thread, source, existing))
     const batches = toBatches(planned, this.options.transactionSize ?? 50)
@@ -276,10 +273,10 @@ class ImportRun {
         return this.succeed(batch)
       } catch (error) {
         if (isTooLarge(error) && batch.threads.length > 1) return this.writeHalves(batch, existing)
-        if (!isConflict(error)) return this.fail(batch, `write failed: ${messageOf(error)}`)
+        if (!isConflict(error)) return this.fail(batch, `write failed: ${errorMessage(error)}`)
         if (attempt >= CONFLICT_ATTEMPTS) {
           const reason = `the documents kept changing while they were written (${attempt} tries)`
-          return this.fail(batch, `write failed: ${reason}: ${messageOf(error)}`)
+          return this.fail(batch, `write failed: ${reason}: ${errorMessage(error)}`)
         }
       }
       await backoff(attempt, CONFLICT_BACKOFF_MS)
@@ -299,7 +296,7 @@ class ImportRun {
       )
       return existing
     } catch (error) {
-      this.fail(batch, `write failed: could not read the documents again: ${messageOf(error)}`)
+      this.fail(batch, `write failed: could not read the documents again: ${errorMessage(error)}`)
       return undefined
     }
   }
@@ -335,7 +332,9 @@ class ImportRun {
       try {
         if (!(await this.linkEarlierQuestions())) return
       } catch (error) {
-        this.problems.push(`similar links of earlier questions not resolved: ${messageOf(error)}`)
+        this.problems.push(
+          `similar links of earlier questions not resolved: ${errorMessage(error)}`,
+        )
         return
       }
       await backoff(attempt, CONFLICT_BACKOFF_MS)
@@ -412,7 +411,7 @@ export async function runImport(
     const reason =
       error instanceof DatasetUnreadable
         ? `could not read the dataset: ${error.message}`
-        : messageOf(error)
+        : errorMessage(error)
     stopped = {reason, ...(lastRead ? {lastRead} : {})}
   }
   if (!stopped && options.signal?.aborted)

@@ -4,7 +4,7 @@ import {writeFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
-import {printable} from '../importer/messages.ts'
+import {errorMessage, printable} from '../importer/messages.ts'
 import {
   type ImportProgress,
   type ImportReport,
@@ -113,7 +113,7 @@ function finish(report: ImportReport, code?: number): never {
     // Synchronous: this also runs from a signal handler, just before the process exits.
     if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`)
   } catch (error) {
-    console.error(`Could not write the report: ${error instanceof Error ? error.message : error}`)
+    console.error(`Could not write the report: ${errorMessage(error)}`)
     failed = true
   }
   process.exit(code ?? (failed ? 1 : 0))
@@ -155,9 +155,7 @@ async function recomputeSimilar(client: SanityClient, imported: ImportReport) {
       `Similar threads: ${similar.patched.length} lists written, ${similar.unchanged} unchanged (${similar.seconds}s).`,
     )
   } catch (error) {
-    imported.problems.push(
-      `similar-thread lists not recomputed: ${error instanceof Error ? error.message : error}`,
-    )
+    imported.problems.push(`similar-thread lists not recomputed: ${errorMessage(error)}`)
   }
 }
 
@@ -172,5 +170,5 @@ try {
         }),
   )
 } catch (error) {
-  finish(reportSoFar(`import failed: ${error instanceof Error ? error.message : String(error)}`))
+  finish(reportSoFar(`import failed: ${errorMessage(error)}`))
 }

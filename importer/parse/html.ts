@@ -29,7 +29,7 @@ import {
   type Section,
   splitTitle,
 } from './fields.ts'
-import {notADate, quote} from '../messages.ts'
+import {errorMessage, notADate, quote} from '../messages.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
@@ -197,8 +197,8 @@ export function parseHtmlPage(html: string, origin: RecordOrigin): ParseResult {
   try {
     return parseDocument(html, origin)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return {ok: false, failure: {origin, reason: `Could not read the HTML page: ${message}`}}
+    const reason = `Could not read the HTML page: ${errorMessage(error)}`
+    return {ok: false, failure: {origin, reason}}
   }
 }
 

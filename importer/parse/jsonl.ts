@@ -8,7 +8,7 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {detectLanguage, isoDate} from './fields.ts'
-import {notADate, quote} from '../messages.ts'
+import {errorMessage, notADate, quote} from '../messages.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
@@ -41,8 +41,7 @@ export function parseJsonlLine(line: string, origin: RecordOrigin): ParseResult 
     return parseLine(line.replace(/^\uFEFF/, '').replace(/\r$/, ''), origin)
   } catch (error) {
     // Whatever a line holds, it fails alone.
-    const message = error instanceof Error ? error.message : String(error)
-    return {ok: false, failure: {origin, reason: `Could not read the line: ${message}`}}
+    return {ok: false, failure: {origin, reason: `Could not read the line: ${errorMessage(error)}`}}
   }
 }
 
@@ -52,8 +51,7 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
   try {
     value = JSON.parse(line)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return fail(`Invalid JSON: ${message}`)
+    return fail(`Invalid JSON: ${errorMessage(error)}`)
   }
   if (!isObject(value)) {
     return fail(`Expected a JSON object for the thread, got ${describe(value)}.`)
