@@ -1,15 +1,16 @@
 import type {Dirent, Stats} from 'node:fs'
 import {lstat, readdir, realpath, stat} from 'node:fs/promises'
-import {dirname, extname, join, sep} from 'node:path'
+import {extname, isAbsolute, join, sep} from 'node:path'
 import {errorMessage} from './messages.ts'
 import type {RecordOrigin} from './record.ts'
 
 // Which files an import reads. Folders are walked in name order; hidden entries are passed over
 // and so are files without an archive extension. A symbolic link is followed only when it leads
-// inside the input tree: the folder named on the command line, or for a path named on the
-// command line, the folder that holds it (so `archive/*` reads what `archive/` reads). A link
-// planted in an archive (to /etc/passwd, to the lake's token) is skipped and reported, never
-// opened. So are special files (FIFOs, devices): reading one could block for ever.
+// inside the input tree: the folder named on the command line, or for the links on a path named
+// on the command line, the folder that holds each (so `archive/*` and `archive/*/*.txt` read
+// what `archive/` reads). A link planted in an archive (to /etc/passwd, to the lake's token) is
+// skipped and reported, never opened. So are special files (FIFOs, devices): reading one could
+// block for ever.
 
 export type Format = RecordOrigin['format']
 
@@ -56,25 +57,38 @@ function fileOf(path: string, real: string, info: Stats): InputFile {
   return info.isFile() ? {path, real} : {path, skipped: 'not a regular file'}
 }
 
-/** The files of `input`, a path named on the command line. */
-export async function* findFiles(input: string): AsyncGenerator<InputFile> {
-  const own = await lstat(input)
-  let real = input
-  if (own.isSymbolicLink()) {
-    const link = await followLink(input, await realpath(dirname(input)))
-    if ('skipped' in link) {
-      yield {path: input, skipped: link.skipped}
-      return
+/**
+ * The real path of `input`, a path named on the command line, with every symbolic link on the
+ * way checked like one found in a walked folder: it must lead inside the folder holding it.
+ */
+async function checkPath(input: string): Promise<{real: string} | {skipped: string}> {
+  let real = await realpath(isAbsolute(input) ? sep : '.')
+  let given = isAbsolute(input) ? sep : ''
+  for (const part of input.split(sep).filter((part) => part && part !== '.')) {
+    given = join(given, part)
+    const next = join(real, part)
+    if (!(await lstat(next)).isSymbolicLink()) {
+      real = next
+      continue
     }
+    const link = await followLink(next, real)
+    if ('skipped' in link)
+      return {skipped: given === input ? link.skipped : `${given} is ${link.skipped}`}
     real = link.real
   }
-  const info = own.isSymbolicLink() ? await stat(real) : own
-  if (!info.isDirectory()) {
-    yield fileOf(input, real, info)
+  return {real}
+}
+
+/** The files of `input`, a path named on the command line. */
+export async function* findFiles(input: string): AsyncGenerator<InputFile> {
+  const checked = await checkPath(input)
+  if ('skipped' in checked) {
+    yield {path: input, skipped: checked.skipped}
     return
   }
-  const root = await realpath(real)
-  yield* walk(input, root, root, new Set([root]))
+  const info = await stat(checked.real)
+  if (info.isDirectory()) yield* walk(input, checked.real, checked.real, new Set([checked.real]))
+  else yield fileOf(input, checked.real, info)
 }
 
 /** Archive files under the folder `path` (at `real`), in name order. */

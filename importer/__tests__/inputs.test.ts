@@ -101,11 +101,18 @@ describe('readInputs: symbolic links and what messages show', () => {
     expect(JSON.stringify(results)).not.toContain(SECRET)
   })
 
-  it('follows a link named on the command line only inside the folder holding it', async () => {
+  it('follows links on a path named on the command line only inside the folder holding each', async () => {
     const archive = join(dir, 'archive')
     await symlink(join(dir, 'outside', 'secret.txt'), join(archive, 'passwd.txt'))
     await symlink(join(archive, 'a.txt'), join(archive, 'again.txt'))
-    const results = await readAll(join(archive, 'passwd.txt'), join(archive, 'again.txt'))
+    await symlink(join(dir, 'outside'), join(archive, 'elsewhere'))
+    await symlink(join(archive, 'nested'), join(archive, 'inner'))
+    const results = await readAll(
+      join(archive, 'passwd.txt'),
+      join(archive, 'again.txt'),
+      join(archive, 'elsewhere', 'secret.txt'),
+      `${join(archive, 'inner')}/`,
+    )
     expect(summaries(results)).toEqual([
       {
         file: join(archive, 'passwd.txt'),
@@ -113,6 +120,12 @@ describe('readInputs: symbolic links and what messages show', () => {
         skipped: true,
       },
       'First',
+      {
+        file: join(archive, 'elsewhere', 'secret.txt'),
+        reason: `${join(archive, 'elsewhere')} is a symbolic link to ${join(dir, 'outside')}, outside ${archive} (give that path to import it)`,
+        skipped: true,
+      },
+      'Second',
     ])
   })
 
