@@ -1,11 +1,12 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
-import {initialOnly, looksLikeFullName, maskContactDetails} from '../schemas/validation/privacy.ts'
+import {initialOnly, looksLikeFullName} from '../schemas/validation/privacy.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
-import {doctorDisplayName, doctorKey, slugify, stableHash, titleKey} from './normalize.ts'
+import {maskContactDetailsInPieces} from './masking.ts'
+import {doctorDisplayName, doctorKey, idPart, slugify, stableHash, titleKey} from './normalize.ts'
 import type {ThreadRecord} from './record.ts'
 
 // ThreadRecord → Sanity documents. Everything here is a pure function of the record (plus the
@@ -49,10 +50,10 @@ export function threadIdentity(record: ThreadRecord): string {
 }
 
 export const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
+// A name without letters or digits ("???") is its own key.
 export const specialtyId = (name: string) =>
-  `specialty-${slugify(name, 60) || stableHash(name, 12)}`
-export const doctorId = (name: string) =>
-  `doctor-${doctorKey(name).slice(0, 60) || stableHash(name, 12)}`
+  `specialty-${idPart(slugify(name, Infinity) || name.trim())}`
+export const doctorId = (name: string) => `doctor-${idPart(doctorKey(name) || name.trim())}`
 export const tagId = (name: string, specialty: string | undefined) =>
   `faqTag-${stableHash(`${titleKey(name)}|${specialty ? titleKey(specialty) : ''}`, 16)}`
 
@@ -66,7 +67,7 @@ function maskBlocks(blocks: PortableTextBlock[], counts: PrivacyCounts): BlockCo
     ...block,
     children: block.children?.map((child) => {
       if (typeof child.text !== 'string') return child
-      const masked = maskContactDetails(child.text)
+      const masked = maskContactDetailsInPieces(child.text)
       counts.emails += masked.emails.length
       counts.phones += masked.phones.length
       return {...child, text: masked.text}
@@ -189,7 +190,9 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       name,
       slug: {
         _type: 'slug',
-        current: `${slugify(name, 60)}-${stableHash(name + (tag.specialty ?? ''), 4)}`,
+        current: [slugify(name, 60), stableHash(name + (tag.specialty ?? ''), 4)]
+          .filter(Boolean)
+          .join('-'),
       },
       ...(tagSpecialty ? {specialty: reference(tagSpecialty)} : {}),
     }
@@ -200,7 +203,8 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
   const replies: ReplyDocument[] = []
   const seen = new Map<string, number>()
   for (const reply of record.replies) {
-    const name = doctorDisplayName(reply.doctor)
+    // A bare "Dr." is still somebody's reply: keep it under the name as printed.
+    const name = doctorDisplayName(reply.doctor) || reply.doctor.trim()
     if (!name) continue
     const doctorSpecialty = addSpecialty(reply.specialty ?? record.specialty)
     const existing = doctors.get(doctorId(name))

@@ -16,6 +16,24 @@ export function slugify(text: string, maxLength = 80): string {
   return slug.slice(0, maxLength).replace(/-+$/, '')
 }
 
+const ID_SAFE = /^[a-z0-9-]+$/
+
+/**
+ * A normalised key (a slug, a doctor key) as part of a document id, which Sanity limits to
+ * `[a-zA-Z0-9_-]`. ASCII keys are kept (cut to `maxLength`), so Latin names keep their ids; keys
+ * with letters of other scripts ("神经内科", "неврология") become their ASCII part, if any, and a
+ * stable hash of the whole key, so they are never empty and two names never share an id.
+ */
+export function idPart(key: string, maxLength = 60): string {
+  if (ID_SAFE.test(key)) return key.slice(0, maxLength).replace(/-+$/, '')
+  const hash = stableHash(key, 12)
+  const ascii = key
+    .slice(0, maxLength - hash.length - 1)
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  return ascii ? `${ascii}-${hash}` : hash
+}
+
 /** A short stable hash of any JSON value (keys sorted, so property order never matters). */
 export function stableHash(value: unknown, length = 16): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length)
@@ -40,7 +58,8 @@ export function titleKey(title: string): string {
     .trim()
 }
 
-const DOCTOR_PREFIX = /^\s*(?:dr\.?|doctor|prof\.?|professor)\s+/i
+// "Dr." may run into the name ("Dr.Lan"); without a dot a space must follow, so "Drake" stays.
+const DOCTOR_PREFIX = /^\s*(?:dr|doctor|prof|professor)(?:\.\s*|\s+)/i
 
 /** The doctor's name as shown without the "Dr." prefix, spacing tidied. */
 export function doctorDisplayName(raw: string): string {

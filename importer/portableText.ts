@@ -95,12 +95,15 @@ function isHeading(line: string): boolean {
 
 /** Joins a paragraph's lines: with a space, except between characters of unspaced scripts. */
 export function joinLines(lines: readonly string[]): string {
-  let text = ''
+  const parts: string[] = []
+  // The last character written, kept aside: reading it back from a growing string flattens the
+  // string every time (quadratic in a paragraph's lines).
+  let previous: string | undefined
   for (const line of lines) {
-    const previous = text.at(-1)
     const spaced =
       previous !== undefined && !UNSPACED.test(previous) && !UNSPACED.test(line[0] ?? '')
-    text += spaced ? ` ${line}` : line
+    parts.push(spaced ? ` ${line}` : line)
+    previous = line.at(-1) ?? previous
   }
-  return text
+  return parts.join('')
 }

@@ -58,6 +58,8 @@ export interface ThreadRecord {
 export interface ParseFailure {
   origin: RecordOrigin
   reason: string
+  /** Passed over by rule (a symbolic link out of the input tree, a special file), not broken. */
+  skipped?: boolean
 }
 
 export type ParseResult = {ok: true; record: ThreadRecord} | {ok: false; failure: ParseFailure}

@@ -1,24 +1,30 @@
 import type {Mutation} from '@sanity/client'
-import {
-  type DoctorDocument,
-  importedQuestionContent,
-  importedReplyContent,
-  mapThread,
-  type MappedThread,
-  type PrivacyCounts,
-  type QuestionDocument,
-  type ReplyDocument,
-} from './mapping.ts'
+import {mapThread, type MappedThread, type PrivacyCounts} from './mapping.ts'
+import {errorMessage} from './messages.ts'
 import {stableHash} from './normalize.ts'
+import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
-import type {ExistingDocument, ImportTarget} from './target.ts'
-import {mergeImportedSimilar} from '../queries/similar/entries.ts'
+import {
+  backoff,
+  type ExistingDocument,
+  type ImportTarget,
+  isConflict,
+  isTooLarge,
+} from './target.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
 // whole threads in bounded transactions (a thread is never half-written) with bounded concurrency.
+// A transaction that loses a race with another writer (409) is read and planned again. The run
+// always ends with a report: a dataset that cannot be read stops it, with the reason and what
+// was not done, rather than throwing.
 
-export type Outcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'failed'
+/**
+ * `collision`: another thread of the run maps to the same document; the first one wins.
+ * `skipped`: an input passed over by rule (a symbolic link out of the input tree, a FIFO).
+ */
+export type Outcome =
+  'created' | 'updated' | 'unchanged' | 'kept' | 'failed' | 'collision' | 'skipped'
 
 export interface ThreadReport {
   source: string
@@ -35,6 +41,8 @@ export interface ImportSummary {
   unchanged: number
   kept: number
   failed: number
+  collisions: number
+  skipped: number
   privacy: PrivacyCounts
   resolvedSimilar: number
   seconds: number
@@ -44,6 +52,10 @@ export interface ImportSummary {
 export interface ImportReport {
   summary: ImportSummary
   threads: ThreadReport[]
+  /** Set when the run ended early: why, and the last input read (nothing after it was read). */
+  stopped?: {reason: string; lastRead?: string}
+  /** Problems of the run as a whole, not of one thread (similar links left unresolved…). */
+  problems: string[]
 }
 
 export interface ImportProgress {
@@ -62,143 +74,312 @@ export interface PipelineOptions {
   concurrency?: number
   now?: () => Date
   onProgress?: (progress: ImportProgress) => void
+  /** Called with each thread's report as soon as it is final. */
+  onThread?: (thread: ThreadReport) => void
   signal?: AbortSignal
 }
 
-type SimilarEntry = NonNullable<QuestionDocument['similar']>[number]
+/** Tries per transaction when other writers keep changing its documents. */
+const CONFLICT_ATTEMPTS = 5
+const CONFLICT_BACKOFF_MS = 100
 
 export function describeOrigin(origin: RecordOrigin): string {
   return origin.line === undefined ? origin.file : `${origin.file}:${origin.line}`
 }
 
-/** Hash of a stored document's imported fields, to compare with the hash written at import. */
-function currentHash(document: ExistingDocument): string | undefined {
-  if (document._type === 'question') return stableHash(importedQuestionContent(document))
-  if (document._type === 'reply') return stableHash(importedReplyContent(document))
-  return undefined
-}
-
-function sourceHash(document: ExistingDocument | undefined): string | undefined {
-  return document?._type === 'question' || document?._type === 'reply'
-    ? document.source?.contentHash
-    : undefined
-}
-
-type Decision =
-  | {kind: 'create'}
-  | {kind: 'update'; existing: ExistingDocument}
-  | {kind: 'unchanged'; existing: ExistingDocument}
-  | {kind: 'kept'; reason: string}
-
-function decide(
-  next: QuestionDocument | ReplyDocument,
-  existing: Map<string, ExistingDocument>,
-): Decision {
-  const stored = existing.get(next._id)
-  if (existing.has(`drafts.${next._id}`))
-    return {kind: 'kept', reason: 'kept: an editor has an unpublished draft'}
-  if (!stored) return {kind: 'create'}
-  if (currentHash(stored) !== sourceHash(stored))
-    return {kind: 'kept', reason: 'kept: edited since import'}
-  if (sourceHash(stored) === next.source?.contentHash) return {kind: 'unchanged', existing: stored}
-  return {kind: 'update', existing: stored}
-}
-
-/** Imported entries (re-resolved) first, then the entries editors or the ranker added. */
-function mergeSimilar(
-  imported: SimilarEntry[],
-  stored: SimilarEntry[] | undefined,
-): SimilarEntry[] {
-  // The similar-thread engine's own rule: curated first, then imported, then computed.
-  return mergeImportedSimilar(imported, stored)
-}
-
-function storedSimilar(document: ExistingDocument): SimilarEntry[] | undefined {
-  return document._type === 'question' ? document.similar : undefined
-}
-
-function updateMutation(
-  next: QuestionDocument | ReplyDocument,
-  existing: ExistingDocument,
-): Mutation {
-  const {_id, _type, status: _status, ...fields} = next
-  const set: Record<string, unknown> = {...fields}
-  if (next._type === 'question')
-    set.similar = mergeSimilar(next.similar ?? [], storedSimilar(existing))
-  return {patch: {id: _id, ifRevisionID: existing._rev, set}}
-}
-
-function doctorMutations(
-  doctor: DoctorDocument,
-  existing: ExistingDocument | undefined,
-): Mutation[] {
-  if (!existing || existing._type !== 'doctor') return [{createIfNotExists: doctor}]
-  const aliases = new Set(existing.aliases ?? [])
-  const names = [doctor.name, ...(doctor.aliases ?? [])].filter(
-    (name): name is string =>
-      typeof name === 'string' && name !== existing.name && !aliases.has(name),
-  )
-  const specialties = new Set((existing.specialties ?? []).map((s) => s._ref))
-  const newSpecialties = (doctor.specialties ?? []).filter((s) => !specialties.has(s._ref))
-  if (names.length === 0 && newSpecialties.length === 0) return []
-  return [
-    {
-      patch: {
-        id: doctor._id,
-        setIfMissing: {aliases: [], specialties: []},
-        insert: {after: 'aliases[-1]', items: names},
-      },
-    },
-    ...(newSpecialties.length > 0
-      ? [{patch: {id: doctor._id, insert: {after: 'specialties[-1]', items: newSpecialties}}}]
-      : []),
-  ]
-}
-
-/** One document per doctor id with every spelling and specialty seen (the first name wins). */
-function mergeDoctors(doctors: DoctorDocument[]): Map<string, DoctorDocument> {
-  const merged = new Map<string, DoctorDocument>()
-  for (const doctor of doctors) {
-    const known = merged.get(doctor._id)
-    if (!known) {
-      merged.set(doctor._id, {...doctor})
-      continue
-    }
-    const names = [doctor.name, ...(doctor.aliases ?? [])].filter(
-      (name): name is string => !!name && name !== known.name && !known.aliases?.includes(name),
-    )
-    const refs = new Set(known.specialties?.map((s) => s._ref))
-    known.aliases = [...(known.aliases ?? []), ...new Set(names)]
-    known.specialties = [
-      ...(known.specialties ?? []),
-      ...(doctor.specialties ?? []).filter((s) => !refs.has(s._ref)),
-    ]
+/** The summary of a run's thread reports. */
+export function summarize(
+  threads: readonly ThreadReport[],
+  run: {read: number; privacy: PrivacyCounts; resolvedSimilar: number; seconds: number},
+): ImportSummary {
+  const count = (outcome: Outcome) => threads.filter((thread) => thread.outcome === outcome).length
+  return {
+    read: run.read,
+    created: count('created'),
+    updated: count('updated'),
+    unchanged: count('unchanged'),
+    kept: count('kept'),
+    failed: count('failed'),
+    collisions: count('collision'),
+    skipped: count('skipped'),
+    privacy: run.privacy,
+    resolvedSimilar: run.resolvedSimilar,
+    seconds: Math.round(run.seconds * 100) / 100,
+    threadsPerSecond: Math.round(run.read / Math.max(run.seconds, 0.001)),
   }
-  return merged
 }
 
-async function inBatches<T>(
-  items: T[],
-  size: number,
-  concurrency: number,
-  work: (batch: T[]) => Promise<void>,
-) {
-  const batches: T[][] = []
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size))
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
   let next = 0
   const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++]
-      if (batch) await work(batch)
+    while (next < items.length) {
+      const item = items[next++]
+      if (item !== undefined) await work(item)
     }
   }
-  await Promise.all(Array.from({length: Math.min(concurrency, batches.length)}, worker))
+  await Promise.all(Array.from({length: Math.min(concurrency, items.length)}, worker))
 }
 
-interface PlannedThread {
-  report: ThreadReport
-  mutations: Mutation[]
-  mapped: MappedThread
+/** A thread this run has read: where it came from and a hash of everything it would write. */
+interface SeenThread {
+  source: string
+  hash: string
+}
+
+function threadHash(thread: MappedThread): string {
+  return stableHash([thread.question, ...thread.replies].map((doc) => doc.source?.contentHash))
+}
+
+/**
+ * A thread whose document this run has already met: the same thread again is unchanged, another
+ * thread with the same identity (URL, or title and ask date) a collision, never written over it.
+ */
+function duplicateReport(thread: MappedThread, source: string, earlier: SeenThread): ThreadReport {
+  const report = {source, title: thread.question.title, ids: [thread.question._id]}
+  if (threadHash(thread) === earlier.hash)
+    return {...report, outcome: 'unchanged', reason: `duplicate of ${earlier.source} in this run`}
+  const same = thread.question.source?.url ? 'URL' : 'title and ask date'
+  return {
+    ...report,
+    outcome: 'collision',
+    reason: `same ${same} as ${earlier.source}, other content: not imported`,
+  }
+}
+
+/** The dataset could not be read: nothing more can be compared or written. */
+class DatasetUnreadable extends Error {}
+
+interface MappedSource {
+  thread: MappedThread
+  source: string
+}
+
+/** One run's state: what it has reported, seen and written so far. */
+class ImportRun {
+  readonly threads: ThreadReport[] = []
+  readonly problems: string[] = []
+  readonly privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
+  /** titleKey → question id, for every question this run has seen. */
+  readonly knownTitles = new Map<string, string>()
+  readonly seen = new Map<string, SeenThread>()
+  read = 0
+  written = 0
+  failed = 0
+  resolvedSimilar = 0
+
+  readonly target: ImportTarget
+  readonly options: PipelineOptions
+  readonly importedAt: string
+
+  constructor(target: ImportTarget, options: PipelineOptions, importedAt: string) {
+    this.target = target
+    this.options = options
+    this.importedAt = importedAt
+  }
+
+  progress() {
+    this.options.onProgress?.({read: this.read, written: this.written, failed: this.failed})
+  }
+
+  report(thread: ThreadReport) {
+    this.threads.push(thread)
+    if (thread.outcome === 'failed') this.failed++
+    this.options.onThread?.(thread)
+  }
+
+  /** Records to documents; failures, duplicates and collisions are reported here. */
+  map(chunk: readonly ParseResult[]): MappedSource[] {
+    const mapped: MappedSource[] = []
+    for (const result of chunk) {
+      if (!result.ok) {
+        const {origin, reason, skipped} = result.failure
+        this.report({
+          source: describeOrigin(origin),
+          outcome: skipped ? 'skipped' : 'failed',
+          ids: [],
+          reason,
+        })
+        continue
+      }
+      const source = result.record.url ?? describeOrigin(result.record.origin)
+      try {
+        const thread = mapThread(result.record, {
+          keepAskerNames: this.options.keepAskerNames ?? false,
+          importedAt: this.importedAt,
+        })
+        const earlier = this.seen.get(thread.identity)
+        if (earlier) {
+          this.report(duplicateReport(thread, source, earlier))
+          continue
+        }
+        this.seen.set(thread.identity, {source, hash: threadHash(thread)})
+        const key = thread.question.titleKey
+        if (key) this.knownTitles.set(key, thread.question._id)
+        mapped.push({thread, source})
+      } catch (error) {
+        this.report({source, outcome: 'failed', ids: [], reason: errorMessage(error)})
+      }
+    }
+    return mapped
+  }
+
+  /** "Similar Q&A" titles resolved against this run and the dataset. */
+  async resolveSimilar(mapped: readonly MappedSource[]) {
+    const wanted = new Set(
+      mapped.flatMap(({thread}) => (thread.question.similar ?? []).map((e) => e.titleKey ?? '')),
+    )
+    const unknown = [...wanted].filter((key) => key && !this.knownTitles.has(key))
+    for (const {_id, titleKey} of await this.target.questionsByTitleKey(unknown))
+      if (titleKey) this.knownTitles.set(titleKey, _id)
+    for (const {thread} of mapped) {
+      thread.question.similar = (thread.question.similar ?? []).map((entry) => {
+        const id = entry.titleKey ? this.knownTitles.get(entry.titleKey) : undefined
+        return id && id !== thread.question._id
+          ? {...entry, question: {_type: 'reference', _ref: id, _weak: true}}
+          : entry
+      })
+    }
+  }
+
+  async processChunk(chunk: readonly ParseResult[]) {
+    const mapped = this.map(chunk)
+    let existing: Map<string, ExistingDocument>
+    try {
+      await this.resolveSimilar(mapped)
+      existing = await this.target.fetchDocuments(documentIds(mapped.map(({thread}) => thread)))
+    } catch (error) {
+      const reason = `not written: could not read the dataset: ${errorMessage(error)}`
+      for (const {thread, source} of mapped)
+        this.report({source, title: thread.question.title, outcome: 'failed', ids: [], reason})
+      throw new DatasetUnreadable(errorMessage(error))
+    }
+    const planned = mapped.map(({thread, source}) => planThread(thread, source, existing))
+    const batches = toBatches(planned, this.options.transactionSize ?? 50)
+    await inParallel(batches, this.options.concurrency ?? 3, async (batch) => {
+      await this.writeBatch(batch, existing)
+      this.progress()
+    })
+  }
+
+  /**
+   * Commits one transaction. After a revision conflict it reads its documents and plans again;
+   * one over the request size limit is written in halves.
+   */
+  async writeBatch(batch: Batch, existing: Map<string, ExistingDocument>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.options.signal?.aborted) return this.fail(batch, 'interrupted before writing')
+      try {
+        await this.target.commit(batchMutations(batch, existing))
+        return this.succeed(batch)
+      } catch (error) {
+        if (isTooLarge(error) && batch.threads.length > 1) return this.writeHalves(batch, existing)
+        if (!isConflict(error)) return this.fail(batch, `write failed: ${errorMessage(error)}`)
+        if (attempt >= CONFLICT_ATTEMPTS) {
+          const reason = `the documents kept changing while they were written (${attempt} tries)`
+          return this.fail(batch, `write failed: ${reason}: ${errorMessage(error)}`)
+        }
+      }
+      await backoff(attempt, CONFLICT_BACKOFF_MS)
+      const fresh = await this.replan(batch)
+      if (!fresh) return
+      existing = fresh
+    }
+  }
+
+  /** Reads a batch's documents again and plans its threads on them (or fails the batch). */
+  async replan(batch: Batch): Promise<Map<string, ExistingDocument> | undefined> {
+    try {
+      const ids = documentIds(batch.threads.map(({mapped}) => mapped))
+      const existing = await this.target.fetchDocuments(ids)
+      batch.threads = batch.threads.map(({mapped, report}) =>
+        planThread(mapped, report.source, existing),
+      )
+      return existing
+    } catch (error) {
+      this.fail(batch, `write failed: could not read the documents again: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+
+  /** Two transactions for one too large: the second is planned on what the first wrote. */
+  async writeHalves(batch: Batch, existing: Map<string, ExistingDocument>) {
+    const half = Math.ceil(batch.threads.length / 2)
+    await this.writeBatch({threads: batch.threads.slice(0, half), doctors: batch.doctors}, existing)
+    const second = {threads: batch.threads.slice(half), doctors: batch.doctors}
+    const fresh = await this.replan(second)
+    if (fresh) await this.writeBatch(second, fresh)
+  }
+
+  succeed(batch: Batch) {
+    for (const {report, mapped, mutations} of batch.threads) {
+      this.report(report)
+      if (mutations.length === 0) continue // nothing written, nothing masked in the dataset
+      this.privacy.emails += mapped.privacy.emails
+      this.privacy.phones += mapped.privacy.phones
+      this.privacy.names += mapped.privacy.names
+    }
+    this.written += batch.threads.length
+  }
+
+  fail(batch: Batch, reason: string) {
+    for (const {report} of batch.threads) this.report({...report, outcome: 'failed', reason})
+  }
+
+  /** Questions imported earlier may list this run's questions as unresolved similar titles. */
+  async resolveEarlierQuestions() {
+    if (this.knownTitles.size === 0) return
+    for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+      try {
+        if (!(await this.linkEarlierQuestions())) return
+      } catch (error) {
+        this.problems.push(
+          `similar links of earlier questions not resolved: ${errorMessage(error)}`,
+        )
+        return
+      }
+      await backoff(attempt, CONFLICT_BACKOFF_MS)
+    }
+    this.problems.push(
+      'similar links of earlier questions not all resolved: the questions kept changing ' +
+        '(the next import resolves them)',
+    )
+  }
+
+  /** One pass of linking; true when a transaction lost a race and the pass should run again. */
+  async linkEarlierQuestions(): Promise<boolean> {
+    const patches: {mutation: Mutation; links: number}[] = []
+    for (const question of await this.target.questionsWithUnresolved()) {
+      const set: Record<string, unknown> = {}
+      for (const entry of question.unresolved ?? []) {
+        const id = entry.titleKey ? this.knownTitles.get(entry.titleKey) : undefined
+        if (id && id !== question._id)
+          set[`similar[_key=="${entry._key}"].question`] = {
+            _type: 'reference',
+            _ref: id,
+            _weak: true,
+          }
+      }
+      const links = Object.keys(set).length
+      if (links > 0)
+        patches.push({
+          mutation: {patch: {id: question._id, ifRevisionID: question._rev, set}},
+          links,
+        })
+    }
+    const batches: (typeof patches)[] = []
+    for (let i = 0; i < patches.length; i += 100) batches.push(patches.slice(i, i + 100))
+    let conflicted = false
+    await inParallel(batches, this.options.concurrency ?? 3, async (batch) => {
+      try {
+        await this.target.commit(batch.map(({mutation}) => mutation))
+        this.resolvedSimilar += batch.reduce((sum, {links}) => sum + links, 0)
+      } catch (error) {
+        if (!isConflict(error)) throw error
+        conflicted = true
+      }
+    })
+    return conflicted
+  }
 }
 
 export async function runImport(
@@ -207,247 +388,46 @@ export async function runImport(
   options: PipelineOptions = {},
 ): Promise<ImportReport> {
   const started = performance.now()
-  const now = options.now ?? (() => new Date())
-  const importedAt = now().toISOString()
+  const run = new ImportRun(target, options, (options.now ?? (() => new Date()))().toISOString())
   const chunkSize = options.chunkSize ?? 500
-  const reports: ThreadReport[] = []
-  const privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
-  /** titleKey → question id, for every question this run has seen. */
-  const knownTitles = new Map<string, string>()
-  const seenIdentities = new Map<string, string>()
-  let read = 0
-  let written = 0
-  let failed = 0
-  let resolvedSimilar = 0
-  const progress = () => options.onProgress?.({read, written, failed})
-
-  async function processChunk(chunk: ParseResult[]) {
-    const mapped: {thread: MappedThread; source: string}[] = []
-    for (const result of chunk) {
-      if (!result.ok) {
-        reports.push({
-          source: describeOrigin(result.failure.origin),
-          outcome: 'failed',
-          ids: [],
-          reason: result.failure.reason,
-        })
-        failed++
-        continue
-      }
-      const source = result.record.url ?? describeOrigin(result.record.origin)
-      try {
-        const thread = mapThread(result.record, {
-          keepAskerNames: options.keepAskerNames ?? false,
-          importedAt,
-        })
-        const earlier = seenIdentities.get(thread.identity)
-        if (earlier) {
-          reports.push({
-            source,
-            title: thread.question.title,
-            outcome: 'unchanged',
-            ids: [thread.question._id],
-            reason: `duplicate of ${earlier} in this run`,
-          })
-          continue
-        }
-        seenIdentities.set(thread.identity, source)
-        if (thread.question.titleKey) knownTitles.set(thread.question.titleKey, thread.question._id)
-        mapped.push({thread, source})
-      } catch (error) {
-        reports.push({
-          source,
-          outcome: 'failed',
-          ids: [],
-          reason: error instanceof Error ? error.message : String(error),
-        })
-        failed++
+  let stopped: ImportReport['stopped']
+  let lastRead: string | undefined
+  try {
+    let chunk: ParseResult[] = []
+    for await (const result of records) {
+      if (options.signal?.aborted) break
+      chunk.push(result)
+      lastRead = describeOrigin(result.ok ? result.record.origin : result.failure.origin)
+      if (result.ok || !result.failure.skipped) run.read++
+      if (chunk.length >= chunkSize) {
+        await run.processChunk(chunk)
+        chunk = []
+        run.progress()
       }
     }
-
-    // Resolve "Similar Q&A" titles against this run and the dataset.
-    const wanted = new Set(
-      mapped.flatMap(({thread}) => (thread.question.similar ?? []).map((e) => e.titleKey ?? '')),
-    )
-    const unknown = [...wanted].filter((key) => key && !knownTitles.has(key))
-    for (const {_id, titleKey} of await target.questionsByTitleKey(unknown))
-      if (titleKey) knownTitles.set(titleKey, _id)
-    for (const {thread} of mapped) {
-      thread.question.similar = (thread.question.similar ?? []).map((entry) => {
-        const id = entry.titleKey ? knownTitles.get(entry.titleKey) : undefined
-        return id && id !== thread.question._id
-          ? {...entry, question: {_type: 'reference', _ref: id, _weak: true}}
-          : entry
-      })
-    }
-
-    const ids = mapped.flatMap(({thread}) => [
-      thread.question._id,
-      `drafts.${thread.question._id}`,
-      ...thread.replies.flatMap((reply) => [reply._id, `drafts.${reply._id}`]),
-      ...thread.doctors.map((doctor) => doctor._id),
-    ])
-    const existing = await target.fetchDocuments([...new Set(ids)])
-
-    const planned: PlannedThread[] = mapped.map(({thread, source}) => {
-      const mutations: Mutation[] = []
-      const outcomes: Outcome[] = []
-      const reasons: string[] = []
-      for (const document of [thread.question, ...thread.replies]) {
-        const decision = decide(document, existing)
-        if (decision.kind === 'create') mutations.push({createIfNotExists: document})
-        if (decision.kind === 'update') mutations.push(updateMutation(document, decision.existing))
-        if (decision.kind === 'kept') reasons.push(decision.reason)
-        if (decision.kind === 'unchanged' && document._type === 'question') {
-          // Content unchanged, but links to newly imported questions may have appeared.
-          const stored = JSON.stringify(storedSimilar(decision.existing) ?? [])
-          const merged = mergeSimilar(
-            thread.question.similar ?? [],
-            storedSimilar(decision.existing),
-          )
-          if (JSON.stringify(merged) !== stored) {
-            mutations.push({
-              patch: {
-                id: document._id,
-                ifRevisionID: decision.existing._rev,
-                set: {similar: merged},
-              },
-            })
-          }
-        }
-        outcomes.push(
-          decision.kind === 'create'
-            ? 'created'
-            : decision.kind === 'update'
-              ? 'updated'
-              : decision.kind,
-        )
-      }
-      const outcome: Outcome = outcomes.includes('kept')
-        ? 'kept'
-        : outcomes[0] === 'created'
-          ? 'created'
-          : outcomes.some((o) => o === 'created' || o === 'updated')
-            ? 'updated'
-            : 'unchanged'
-      return {
-        mapped: thread,
-        mutations,
-        report: {
-          source,
-          title: thread.question.title,
-          outcome,
-          ids: [thread.question._id, ...thread.replies.map((reply) => reply._id)],
-          ...(reasons.length > 0 ? {reason: [...new Set(reasons)].join('; ')} : {}),
-        },
-      }
-    })
-
-    const chunkDoctors = mergeDoctors(planned.flatMap(({mapped: thread}) => thread.doctors))
-    await inBatches(
-      planned,
-      options.transactionSize ?? 50,
-      options.concurrency ?? 3,
-      async (batch) => {
-        if (options.signal?.aborted) {
-          for (const thread of batch)
-            reports.push({
-              ...thread.report,
-              outcome: 'failed',
-              reason: 'interrupted before writing',
-            })
-          failed += batch.length
-          return
-        }
-        const shared = new Map<string, Mutation[]>()
-        for (const {mapped: thread, mutations} of batch) {
-          if (mutations.length === 0) continue
-          for (const doc of [...thread.specialties, ...thread.tags])
-            shared.set(doc._id, [{createIfNotExists: doc}])
-          for (const doctor of thread.doctors) {
-            // Each doctor is written by one transaction per chunk, with every spelling the chunk saw,
-            // so concurrent transactions never add the same alias twice.
-            const merged = chunkDoctors.get(doctor._id)
-            if (!merged) continue
-            chunkDoctors.delete(doctor._id)
-            shared.set(doctor._id, doctorMutations(merged, existing.get(doctor._id)))
-          }
-        }
-        const mutations = [
-          ...[...shared.values()].flat(),
-          ...batch.flatMap((thread) => thread.mutations),
-        ]
-        try {
-          await target.commit(mutations)
-          for (const thread of batch) reports.push(thread.report)
-          written += batch.length
-        } catch (error) {
-          const reason = `write failed: ${error instanceof Error ? error.message : String(error)}`
-          for (const thread of batch) reports.push({...thread.report, outcome: 'failed', reason})
-          failed += batch.length
-        }
-        progress()
-      },
-    )
-    for (const {mapped: thread, mutations} of planned) {
-      if (mutations.length === 0) continue // nothing written, nothing masked in the dataset
-      privacy.emails += thread.privacy.emails
-      privacy.phones += thread.privacy.phones
-      privacy.names += thread.privacy.names
-    }
+    if (chunk.length > 0) await run.processChunk(chunk)
+    run.progress()
+  } catch (error) {
+    const reason =
+      error instanceof DatasetUnreadable
+        ? `could not read the dataset: ${error.message}`
+        : errorMessage(error)
+    stopped = {reason, ...(lastRead ? {lastRead} : {})}
   }
-
-  let chunk: ParseResult[] = []
-  for await (const result of records) {
-    if (options.signal?.aborted) break
-    chunk.push(result)
-    read++
-    if (chunk.length >= chunkSize) {
-      await processChunk(chunk)
-      chunk = []
-      progress()
-    }
-  }
-  if (chunk.length > 0) await processChunk(chunk)
-  progress()
-
-  // Questions imported earlier may list this run's questions as unresolved similar titles.
-  if (!options.signal?.aborted && knownTitles.size > 0) {
-    const mutations: Mutation[] = []
-    for (const question of await target.questionsWithUnresolved()) {
-      const set: Record<string, unknown> = {}
-      for (const entry of question.unresolved ?? []) {
-        const id = entry.titleKey ? knownTitles.get(entry.titleKey) : undefined
-        if (id && id !== question._id) {
-          set[`similar[_key=="${entry._key}"].question`] = {
-            _type: 'reference',
-            _ref: id,
-            _weak: true,
-          }
-          resolvedSimilar++
-        }
-      }
-      if (Object.keys(set).length > 0)
-        mutations.push({patch: {id: question._id, ifRevisionID: question._rev, set}})
-    }
-    await inBatches(mutations, 100, options.concurrency ?? 3, (batch) => target.commit(batch))
-  }
+  if (!stopped && options.signal?.aborted)
+    stopped = {reason: 'interrupted', ...(lastRead ? {lastRead} : {})}
+  if (!stopped) await run.resolveEarlierQuestions()
 
   const seconds = (performance.now() - started) / 1000
-  const count = (outcome: Outcome) => reports.filter((report) => report.outcome === outcome).length
   return {
-    summary: {
-      read,
-      created: count('created'),
-      updated: count('updated'),
-      unchanged: count('unchanged'),
-      kept: count('kept'),
-      failed: count('failed'),
-      privacy,
-      resolvedSimilar,
-      seconds: Math.round(seconds * 100) / 100,
-      threadsPerSecond: Math.round(read / Math.max(seconds, 0.001)),
-    },
-    threads: reports,
+    summary: summarize(run.threads, {
+      read: run.read,
+      privacy: run.privacy,
+      resolvedSimilar: run.resolvedSimilar,
+      seconds,
+    }),
+    threads: run.threads,
+    ...(stopped ? {stopped} : {}),
+    problems: run.problems,
   }
 }

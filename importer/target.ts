@@ -42,6 +42,27 @@ function isNetworkError(error: unknown): boolean {
   )
 }
 
+/**
+ * A revision conflict (409): a document changed between reading it and writing it (an editor,
+ * or a concurrent writer such as the similar-thread updater). Retrying the same mutations cannot
+ * help; the writer reads again and decides again.
+ */
+export function isConflict(error: unknown): boolean {
+  return statusOf(error) === 409
+}
+
+/** A request over the server's size limit (413): the same mutations, split, may pass. */
+export function isTooLarge(error: unknown): boolean {
+  return statusOf(error) === 413
+}
+
+/** Waits before retry `attempt` (1, 2, …): exponential from `baseMs`, with jitter. */
+export function backoff(attempt: number, baseMs: number): Promise<void> {
+  return new Promise((resolve) =>
+    setTimeout(resolve, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random())),
+  )
+}
+
 /** Retries rate limits, server errors and dropped connections with exponential backoff. */
 export async function withRetry<T>(work: () => Promise<T>, attempts = 6, baseMs = 250): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -51,9 +72,7 @@ export async function withRetry<T>(work: () => Promise<T>, attempts = 6, baseMs 
       const status = statusOf(error)
       const transient = status === undefined ? isNetworkError(error) : RETRYABLE.has(status)
       if (!transient || attempt >= attempts) throw error
-      await new Promise((resolve) =>
-        setTimeout(resolve, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random())),
-      )
+      await backoff(attempt, baseMs)
     }
   }
 }

@@ -1,9 +1,17 @@
 // npm run import -- <inputs…> [--dry-run] [--out file.ndjson] [--report report.json] [--keep-asker-names]
-import {writeFile} from 'node:fs/promises'
+import type {SanityClient} from '@sanity/client'
+import {writeFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
-import {type ImportProgress, type ImportReport, runImport} from '../importer/run.ts'
+import {errorMessage, printable} from '../importer/messages.ts'
+import {
+  type ImportProgress,
+  type ImportReport,
+  runImport,
+  summarize,
+  type ThreadReport,
+} from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
 import {recomputeAffected} from '../queries/similar/index.ts'
 
@@ -46,8 +54,11 @@ if (values.out && values['dry-run']) {
 
 const interactive = process.stderr.isTTY
 const started = Date.now()
-function showProgress({read, written, failed}: ImportProgress) {
+let progress: ImportProgress = {read: 0, written: 0, failed: 0}
+function showProgress(next: ImportProgress) {
+  progress = next
   if (!interactive) return
+  const {read, written, failed} = next
   const seconds = Math.max((Date.now() - started) / 1000, 0.001)
   const width = 30
   const filled = read === 0 ? 0 : Math.round((written / read) * width)
@@ -57,13 +68,66 @@ function showProgress({read, written, failed}: ImportProgress) {
   )
 }
 
+/** Every thread report made final so far: the report after a failure or a second Ctrl-C. */
+const finished: ThreadReport[] = []
+
+/** A report of what was done when the import could not finish and report itself. */
+function reportSoFar(reason: string): ImportReport {
+  const privacy = {emails: 0, phones: 0, names: 0}
+  const seconds = (Date.now() - started) / 1000
+  return {
+    summary: summarize(finished, {read: progress.read, privacy, resolvedSimilar: 0, seconds}),
+    threads: finished,
+    stopped: {reason},
+    problems: [],
+  }
+}
+
+/** Prints the failures and the summary, writes the report, and exits: on every way out. */
+function finish(report: ImportReport, code?: number): never {
+  if (interactive) process.stderr.write('\n')
+  const {summary, stopped, problems} = report
+  for (const thread of report.threads) {
+    if (['failed', 'collision', 'skipped'].includes(thread.outcome))
+      console.error(printable(`${thread.outcome}: ${thread.source}: ${thread.reason}`))
+  }
+  for (const problem of problems) console.error(printable(problem))
+  if (stopped) {
+    const after = stopped.lastRead ? `; nothing after ${stopped.lastRead} was read` : ''
+    console.error(printable(`Stopped: ${stopped.reason}${after}.`))
+  }
+  console.log(
+    `${values['dry-run'] ? 'Dry run: would have ' : ''}read ${summary.read} threads: ` +
+      `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
+      `${summary.kept} kept (edited since import), ${summary.failed} failed, ` +
+      `${summary.collisions} collisions (same document as another thread, not imported), ` +
+      `${summary.skipped} inputs skipped (links out of the input folder, special files); ` +
+      `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
+      `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
+      `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +
+      (values.out ? `; NDJSON written to ${values.out}` : '') +
+      (stopped ? '; stopped early' : ''),
+  )
+  let failed = summary.failed + summary.collisions > 0 || !!stopped || problems.length > 0
+  try {
+    // Synchronous: this also runs from a signal handler, just before the process exits.
+    if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`)
+  } catch (error) {
+    console.error(`Could not write the report: ${errorMessage(error)}`)
+    failed = true
+  }
+  process.exit(code ?? (failed ? 1 : 0))
+}
+
 const controller = new AbortController()
 process.once('SIGINT', () => {
   console.error(
     '\nInterrupted: finishing transactions in flight, then stopping (Ctrl-C again to abort).',
   )
   controller.abort()
-  process.once('SIGINT', () => process.exit(130))
+  process.once('SIGINT', () =>
+    finish(reportSoFar('aborted: transactions in flight may or may not have been written'), 130),
+  )
 })
 
 async function importInto(target: ImportTarget): Promise<ImportReport> {
@@ -71,6 +135,7 @@ async function importInto(target: ImportTarget): Promise<ImportReport> {
     return await runImport(readInputs(positionals), target, {
       keepAskerNames: values['keep-asker-names'],
       onProgress: showProgress,
+      onThread: (thread) => finished.push(thread),
       signal: controller.signal,
     })
   } finally {
@@ -78,41 +143,32 @@ async function importInto(target: ImportTarget): Promise<ImportReport> {
   }
 }
 
-try {
-  const report = values.out
-    ? await importInto(ndjsonTarget(values.out))
-    : await withArchiveClient('npm run import', async (client) => {
-        const imported = await importInto(clientTarget(client, {dryRun: values['dry-run']}))
-        // Precomputed similar lists for the questions this run wrote and the ones they affect.
-        const changed = imported.threads
-          .filter((thread) => thread.outcome === 'created' || thread.outcome === 'updated')
-          .flatMap((thread) => thread.ids.slice(0, 1))
-        if (!values['dry-run'] && !values['no-similar'] && changed.length > 0) {
-          const similar = await recomputeAffected(client, changed)
-          console.log(
-            `Similar threads: ${similar.patched.length} lists written, ${similar.unchanged} unchanged (${similar.seconds}s).`,
-          )
-        }
-        return imported
-      })
-  if (interactive) process.stderr.write('\n')
-  const {summary} = report
-  for (const thread of report.threads) {
-    if (thread.outcome === 'failed') console.error(`failed: ${thread.source}: ${thread.reason}`)
+/** Precomputed similar lists for the questions this run wrote and the ones they affect. */
+async function recomputeSimilar(client: SanityClient, imported: ImportReport) {
+  const changed = imported.threads
+    .filter((thread) => thread.outcome === 'created' || thread.outcome === 'updated')
+    .flatMap((thread) => thread.ids.slice(0, 1))
+  if (values['dry-run'] || values['no-similar'] || changed.length === 0) return
+  try {
+    const similar = await recomputeAffected(client, changed)
+    console.log(
+      `Similar threads: ${similar.patched.length} lists written, ${similar.unchanged} unchanged (${similar.seconds}s).`,
+    )
+  } catch (error) {
+    imported.problems.push(`similar-thread lists not recomputed: ${errorMessage(error)}`)
   }
-  console.log(
-    `${values['dry-run'] ? 'Dry run: would have ' : ''}read ${summary.read} threads: ` +
-      `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
-      `${summary.kept} kept (edited since import), ${summary.failed} failed; ` +
-      `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
-      `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
-      `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +
-      (values.out ? `; NDJSON written to ${values.out}` : ''),
+}
+
+try {
+  finish(
+    values.out
+      ? await importInto(ndjsonTarget(values.out))
+      : await withArchiveClient('npm run import', async (client) => {
+          const imported = await importInto(clientTarget(client, {dryRun: values['dry-run']}))
+          await recomputeSimilar(client, imported)
+          return imported
+        }),
   )
-  if (values.report) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
-  process.exit(summary.failed > 0 || controller.signal.aborted ? 1 : 0)
 } catch (error) {
-  if (interactive) process.stderr.write('\n')
-  console.error(`Import failed: ${error instanceof Error ? error.message : String(error)}`)
-  process.exit(1)
+  finish(reportSoFar(`import failed: ${errorMessage(error)}`))
 }

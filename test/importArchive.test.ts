@@ -19,9 +19,15 @@ const FIXTURES = join(import.meta.dirname, 'fixtures', 'archive')
 let dir: string
 let threads: ThreadJson[]
 
-function importCli(args: string[]) {
+function importCli(args: string[], env: Record<string, string> = {}) {
   return run(process.execPath, [IMPORT, ...args], {
-    env: {...process.env, LAKE_DATA_DIR: dir, SANITY_DATASET: 'archive', SANITY_PROJECT_ID: ''},
+    env: {
+      ...process.env,
+      LAKE_DATA_DIR: dir,
+      SANITY_DATASET: 'archive',
+      SANITY_PROJECT_ID: '',
+      ...env,
+    },
     maxBuffer: 32 * 1024 * 1024,
   })
 }
@@ -117,6 +123,35 @@ describe('npm run import', () => {
     const {code, stdout} = await result
     expect(code).toBe(1)
     expect(stdout).toMatch(/Dry run: would have read \d+ threads/)
+  })
+
+  it('writes its summary and report when the dataset refuses it', async () => {
+    const server = await startLakeServer({
+      dataDir: dir,
+      command: 'test',
+      token: lakeToken(dir),
+      port: 0,
+      host: '127.0.0.1',
+      datasets: ['archive'],
+    })
+    try {
+      const report = join(dir, 'refused.json')
+      const args = [join(FIXTURES, 'complete.txt'), join(FIXTURES, 'two-replies.txt')]
+      const run = importCli([...args, '--report', report], {LAKE_TOKEN: 'not-the-token'})
+      const {code, stdout, stderr} = await run.then(
+        ({stdout, stderr}) => ({code: 0, stdout, stderr}),
+        (error: {code: number; stdout: string; stderr: string}) => error,
+      )
+      expect(code).toBe(1)
+      expect(stdout).toMatch(/^read 2 threads: 0 created, .* 2 failed, .*; stopped early$/m)
+      expect(stderr).toMatch(/^Stopped: could not read the dataset: /m)
+      const written = JSON.parse(await readFile(report, 'utf8'))
+      expect(written.stopped.reason).toMatch(/^could not read the dataset: /)
+      expect(written.threads).toHaveLength(2)
+      expect(written.threads[0]).toMatchObject({outcome: 'failed'})
+    } finally {
+      await server.close()
+    }
   })
 
   it('writes NDJSON for sanity dataset import with --out', async () => {

@@ -48,16 +48,20 @@ describe('parseAskLine', () => {
   it('reads the asker and the ask date', () => {
     expect(parseAskLine('CHEN, 20~29 year old female. Ask Date: 2015/07/14')).toEqual({
       asker: {name: 'CHEN', age: '20~29', gender: 'female'},
-      askedAt: '2015-07-14',
+      askedAt: {date: '2015-07-14'},
     })
     expect(parseAskLine('林，30～39 year old Male。Ask Date：2020/11/03')).toEqual({
       asker: {name: '林', age: '30~39', gender: 'male'},
-      askedAt: '2020-11-03',
+      askedAt: {date: '2020-11-03'},
     })
   })
 
-  it('reads an asker line without a name or with a bad date', () => {
+  it('reads an asker line without a name, and a date that is not on the calendar as printed', () => {
     expect(parseAskLine('under 10 year old male. Ask Date: 2015/02/30')).toEqual({
+      asker: {age: 'under 10', gender: 'male'},
+      askedAt: {invalidDate: '2015/02/30'},
+    })
+    expect(parseAskLine('under 10 year old male. Ask Date:')).toEqual({
       asker: {age: 'under 10', gender: 'male'},
     })
   })
@@ -89,9 +93,10 @@ describe('parseReplyHeader', () => {
 
 describe('parseReplyDateLine', () => {
   it('reads the reply date, tolerating a full-width colon', () => {
-    expect(parseReplyDateLine('Reply Date: 2015/07/14')).toEqual({repliedAt: '2015-07-14'})
-    expect(parseReplyDateLine('Reply Date：2015/07/14')).toEqual({repliedAt: '2015-07-14'})
-    expect(parseReplyDateLine('Reply Date: 2015/07/32')).toEqual({})
+    expect(parseReplyDateLine('Reply Date: 2015/07/14')).toEqual({date: '2015-07-14'})
+    expect(parseReplyDateLine('Reply Date：2015/07/14')).toEqual({date: '2015-07-14'})
+    expect(parseReplyDateLine('Reply Date: 2015/07/32')).toEqual({invalidDate: '2015/07/32'})
+    expect(parseReplyDateLine('Reply Date: ')).toEqual({})
     expect(parseReplyDateLine('Replied soon')).toBeUndefined()
   })
 })

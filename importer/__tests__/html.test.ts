@@ -376,6 +376,25 @@ describe('parseHtmlPage: malformed input', () => {
     if (!noQuestion.ok) expect(noQuestion.failure.reason).toMatch(/No question text/)
   })
 
+  it('fails a page whose dates are not on the calendar, naming each as JSONL does', () => {
+    const result = parse(`<h1>Sore Knee - Orthopedics</h1>
+      <p>My knee hurts when I climb stairs.</p>
+      <p>KAI, 60~69 year old male. Ask Date: 2015/13/45</p>
+      <p>Dr. Yang Chen reply Orthopedics</p>
+      <p>Please rest it.</p>
+      <p>Reply Date: 2024/02/03</p>
+      <p>Dr. Yang Chen reply Orthopedics</p>
+      <p>And ice it.<br>Reply Date: 2024/02/30</p>`)
+    expect(result).toMatchObject({
+      ok: false,
+      failure: {
+        reason:
+          '"Ask Date" is not a date: "2015/13/45" (expected YYYY/MM/DD); ' +
+          '"Reply Date" of reply 2 is not a date: "2024/02/30" (expected YYYY/MM/DD).',
+      },
+    })
+  })
+
   it('reads what it can from a page cut off halfway', () => {
     const html = readFixture('thread.html')
     const cut = html.slice(0, html.indexOf('Reply Date: 2021/03/10') + 8)

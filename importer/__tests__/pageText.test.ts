@@ -376,27 +376,32 @@ describe('parsePageText', () => {
     expect(record.shortTitle).toBe('Sore back')
   })
 
-  it('drops invalid dates and keeps the rest of the line', () => {
+  it('fails a page whose dates are not on the calendar, naming each as JSONL does', () => {
+    const page = [
+      'Back Pain - Orthopedics',
+      'Sore back',
+      '',
+      'It hurts.',
+      'CHEN, 20~29 year old female. Ask Date: 2015/13/45',
+      'Dr. Lan Shengxing reply Orthopedics',
+      'Rest for a week.',
+      'Reply Date: 2015/02/30',
+    ].join('\n')
+    expect(failureOf(page)).toBe(
+      '"Ask Date" on line 5 is not a date: "2015/13/45" (expected YYYY/MM/DD); ' +
+        '"Reply Date" on line 8 is not a date: "2015/02/30" (expected YYYY/MM/DD).',
+    )
+  })
+
+  it('reads a page whose dates are missing', () => {
     const record = recordOf(
       parsePageText(
-        [
-          'Back Pain - Orthopedics',
-          'Sore back',
-          '',
-          'It hurts.',
-          'CHEN, 20~29 year old female. Ask Date: 2015/02/30',
-          'Dr. Lan Shengxing reply Orthopedics',
-          'Rest for a week.',
-          'Reply Date: 2015/13/01',
-        ].join('\n'),
+        'Back Pain - Orthopedics\n\nIt hurts.\nCHEN, 20~29 year old female. Ask Date:\n',
         origin('inline.txt'),
       ),
     )
     expect(record.asker).toEqual({name: 'CHEN', age: '20~29', gender: 'female'})
     expect(record).not.toHaveProperty('askedAt')
-    expect(replySummary(record)).toEqual([
-      {doctor: 'Lan Shengxing', specialty: 'Orthopedics', repliedAt: undefined},
-    ])
   })
 
   it('drops a reply header that has no text after it', () => {

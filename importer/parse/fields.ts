@@ -7,6 +7,9 @@ import type {ThreadRecord, ThreadSimilar} from '../record.ts'
 
 export type Asker = NonNullable<ThreadRecord['asker']>
 
+/** The dates page text and HTML print: `YYYY/MM/DD` (also with "-" or "."). */
+export const PRINTED_DATE = 'YYYY/MM/DD'
+
 /** `YYYY/MM/DD` (or `-`, `.`; full-width digits too) → `YYYY-MM-DD`; undefined if no such day. */
 export function isoDate(text: string): string | undefined {
   const match = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/.exec(text.normalize('NFKC').trim())
@@ -30,46 +33,78 @@ export function splitTitle(line: string): {title: string; specialty?: string} {
   return title && specialty ? {title, specialty} : {title: trimmed}
 }
 
-const ASK_LINE = /^(.*?)\s*Ask\s*Date\s*[:：]\s*(.*)$/i
-const ASKER = /^(?:(.+?)\s*[,，]\s*)?(.+?)\s*years?\s+old\s+(.+)$/i
+// Markers are found with patterns that start at a letter, and the text around them is cut with
+// string methods: a pattern like /^(.*?)\s*Ask/ backtracks over every run of spaces in a line.
+const ASK_DATE = /Ask\s*Date\s*[:：]/i
+const YEARS_OLD = /years?\s+old\s/i
+
+/** A printed date: `date` when it is on the calendar, `invalidDate` (as printed) otherwise. */
+export interface PrintedDate {
+  date?: string
+  invalidDate?: string
+}
+
+function printedDate(text: string): PrintedDate {
+  const trimmed = text.trim()
+  if (!trimmed) return {}
+  const date = isoDate(trimmed)
+  return date ? {date} : {invalidDate: trimmed}
+}
+
+export interface AskLine {
+  asker?: Asker
+  askedAt?: PrintedDate
+}
 
 /**
- * "CHEN, 20~29 year old female. Ask Date: 2015/07/14" → asker and ISO date; undefined when the
- * line is not an asker line. An unreadable date is left out rather than failing the page.
+ * "CHEN, 20~29 year old female. Ask Date: 2015/07/14" → asker and ask date; undefined when the
+ * line is not an asker line.
  */
-export function parseAskLine(line: string): {asker?: Asker; askedAt?: string} | undefined {
-  const match = ASK_LINE.exec(line.trim())
+export function parseAskLine(line: string): AskLine | undefined {
+  const match = ASK_DATE.exec(line)
   if (!match) return undefined
-  const description = (match[1] ?? '').replace(/[.。]$/, '').trim()
-  const result: {asker?: Asker; askedAt?: string} = {}
-  const askedAt = isoDate(match[2] ?? '')
-  if (askedAt) result.askedAt = askedAt
+  const description = line
+    .slice(0, match.index)
+    .trim()
+    .replace(/[.。]$/, '')
+    .trim()
+  const result: AskLine = {}
+  const askedAt = printedDate(line.slice(match.index + match[0].length))
+  if (askedAt.date || askedAt.invalidDate) result.askedAt = askedAt
   const asker = parseAsker(description)
   if (asker) result.asker = asker
   return result
 }
 
+/** "CHEN, 20~29 year old female" → name, age and gender; anything else is a name. */
 function parseAsker(description: string): Asker | undefined {
   if (!description) return undefined
-  const match = ASKER.exec(description)
-  if (!match) return {name: description}
+  const match = YEARS_OLD.exec(description)
+  const before = match ? description.slice(0, match.index).trim() : ''
+  const gender = match ? description.slice(match.index + match[0].length).trim() : ''
+  if (!before || !gender) return {name: description}
+  // A name ends at the first comma (one that leads the text is not one).
+  const comma = before.slice(1).search(/[,，]/) + 1
   const asker: Asker = {}
-  const name = match[1]?.trim()
+  const name = comma > 0 ? before.slice(0, comma).trim() : ''
   if (name) asker.name = name
-  // "２０～２９" and "20〜29" are the same range as "20~29".
-  const age = (match[2] ?? '')
-    .normalize('NFKC')
-    .replace(/\s*[~〜]\s*/, '~')
-    .trim()
+  const age = tidyAge(comma > 0 ? before.slice(comma + 1) : before)
   if (age) asker.age = age
-  const gender = (match[3] ?? '').trim().toLowerCase()
-  if (gender) asker.gender = gender
+  asker.gender = gender.toLowerCase()
   return asker
+}
+
+/** "２０～２９" and "20 〜 29" are the same range as "20~29". */
+function tidyAge(text: string): string {
+  const age = text.normalize('NFKC').trim()
+  const tilde = age.search(/[~〜]/)
+  if (tilde < 0) return age
+  return `${age.slice(0, tilde).trimEnd()}~${age.slice(tilde + 1).trimStart()}`
 }
 
 // "Dr." must lead and the name has no sentence punctuation, so "Dr. Lin, thanks for the reply"
 // in a question is never a header.
-const REPLY_HEADER = /^Dr(?:\.\s*|\s+)([^,，:：;；!?！？。]{1,60}?)\s+reply(?:\s+(.+))?$/i
+const REPLY_HEADER = /^Dr(?:\.\s*|\s+)([^,，:：;；!?！？。]{1,60}?)\s+reply(?:\s([\s\S]*))?$/i
 
 /** "Dr. Lan Shengxing reply Neurology" → doctor "Lan Shengxing", specialty "Neurology". */
 export function parseReplyHeader(line: string): {doctor: string; specialty?: string} | undefined {
@@ -82,13 +117,13 @@ export function parseReplyHeader(line: string): {doctor: string; specialty?: str
 
 const REPLY_DATE = /^Reply\s*Date\s*[:：]\s*(.*)$/i
 
-/** "Reply Date: 2015/07/14" → `{repliedAt: '2015-07-14'}`; `{}` for an unreadable date. */
-export function parseReplyDateLine(line: string): {repliedAt?: string} | undefined {
+/** "Reply Date: 2015/07/14" → `{date: '2015-07-14'}`; undefined for other lines. */
+export function parseReplyDateLine(line: string): PrintedDate | undefined {
   const match = REPLY_DATE.exec(line.trim())
-  if (!match) return undefined
-  const repliedAt = isoDate(match[1] ?? '')
-  return repliedAt ? {repliedAt} : {}
+  return match ? printedDate(match[1] ?? '') : undefined
 }
+
+const LANGUAGE_SAMPLE = 20_000
 
 // Characters whose forms differ between the scripts, to tell Simplified from Traditional Chinese.
 const SIMPLIFIED = new Set(
@@ -103,7 +138,9 @@ const TRADITIONAL = new Set(
  * Simplified-only forms outnumber Traditional ones), kana → "ja", mostly Hangul → "ko",
  * anything else "en". Undefined when there are no letters to judge by.
  */
-export function detectLanguage(text: string): string | undefined {
+export function detectLanguage(whole: string): string | undefined {
+  // The start tells the script as well as the whole, and bounds the work on huge texts.
+  const text = whole.slice(0, LANGUAGE_SAMPLE)
   const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0
   const letters = count(/\p{L}/gu)
   if (letters === 0) return undefined

@@ -17,15 +17,19 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {
+  type AskLine,
   detectLanguage,
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  type PrintedDate,
+  PRINTED_DATE,
   readSimilarEntries,
   SECTIONS,
   type Section,
   splitTitle,
 } from './fields.ts'
+import {errorMessage, notADate, quote} from '../messages.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
@@ -154,7 +158,7 @@ interface Unit {
 interface ReplyDraft {
   doctor: string
   specialty?: string
-  repliedAt?: string
+  date?: PrintedDate
   units: Unit[]
   /** The "Reply Date: …" line ends the last body unit and must be cut from the text. */
   dateInBody?: boolean
@@ -188,12 +192,61 @@ function blockContent(): ArraySchemaType {
  * may be missing. Never throws: unreadable input becomes a failure.
  */
 export function parseHtmlPage(html: string, origin: RecordOrigin): ParseResult {
+  const tooMuch = markupProblem(html)
+  if (tooMuch) return {ok: false, failure: {origin, reason: tooMuch}}
   try {
     return parseDocument(html, origin)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return {ok: false, failure: {origin, reason: `Could not read the HTML page: ${message}`}}
+    const reason = `Could not read the HTML page: ${errorMessage(error)}`
+    return {ok: false, failure: {origin, reason}}
   }
+}
+
+// jsdom's parser takes time per element that grows with its depth (10,000 nested elements take
+// ~8 s, deeper ones overflow the stack), and every element costs later steps too. A thread page
+// has a few thousand elements, a few dozen deep; browsers stop nesting at 512.
+const MAX_ELEMENTS = 30_000
+const MAX_DEPTH = 512
+// Elements that hold nothing or that the parser closes by itself: they never deepen the tree.
+const FLAT_ELEMENTS = new Set(
+  'area base br col embed hr img input link meta source track wbr p li dt dd option optgroup tr td th thead tbody tfoot'.split(
+    ' ',
+  ),
+)
+// Elements whose content is text, not markup, up to their end tag.
+const RAW_TEXT = new Set('script style textarea title xmp iframe noembed noframes'.split(' '))
+const TAG = /<(\/?)([a-z][a-z0-9-]*)/y
+
+/**
+ * Why the page's markup is too much to parse (too many elements, nested too deep), from a
+ * linear scan of its tags before any parsing; undefined when it is fine.
+ */
+function markupProblem(html: string): string | undefined {
+  const lower = html.toLowerCase()
+  let elements = 0
+  let depth = 0
+  for (let at = lower.indexOf('<'); at !== -1; at = lower.indexOf('<', at + 1)) {
+    if (lower.startsWith('<!--', at)) {
+      at = lower.indexOf('-->', at + 4)
+      if (at === -1) break
+      continue
+    }
+    TAG.lastIndex = at
+    const [, close, name = ''] = TAG.exec(lower) ?? []
+    if (!name) continue
+    if (!close) elements++
+    if (!close && RAW_TEXT.has(name)) {
+      at = lower.indexOf(`</${name}`, at + 1)
+      if (at === -1) break
+    } else if (!FLAT_ELEMENTS.has(name)) {
+      depth = close ? Math.max(0, depth - 1) : depth + 1
+    }
+    if (elements > MAX_ELEMENTS)
+      return `The page has more than ${MAX_ELEMENTS} elements: it is not a saved thread page.`
+    if (depth > MAX_DEPTH)
+      return `The page nests elements more than ${MAX_DEPTH} deep: it is not a saved thread page.`
+  }
+  return undefined
 }
 
 function parseDocument(html: string, origin: RecordOrigin): ParseResult {
@@ -228,8 +281,10 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   const {shortTitle, body} = splitShortTitle(question, cutShort)
   const questionBlocks = toBlocks(body, 'q')
   if (questionBlocks.length === 0) {
-    return fail(`No question text after the title "${title}"; the page may be cut short.`)
+    return fail(`No question text after the title ${quote(title)}; the page may be cut short.`)
   }
+  const problems = dateProblems(asked, replies)
+  if (problems.length > 0) return fail(`${problems.join('; ')}.`)
 
   const record: ThreadRecord = {
     origin,
@@ -243,7 +298,7 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   if (specialty) record.specialty = specialty
   if (shortTitle) record.shortTitle = shortTitle
   if (asked?.asker) record.asker = asked.asker
-  if (asked?.askedAt) record.askedAt = asked.askedAt
+  if (asked?.askedAt?.date) record.askedAt = asked.askedAt.date
   const moreInfo = toBlocks(sections.moreInfo, 'm')
   if (moreInfo.length > 0) record.moreInfo = moreInfo
   // As for page text: judge by what the asker and doctors wrote; <html lang> is the site's.
@@ -254,9 +309,23 @@ function parseDocument(html: string, origin: RecordOrigin): ParseResult {
   return {ok: true, record}
 }
 
+/** Unreadable dates, named as the page prints them. */
+function dateProblems(asked: AskLine | undefined, replies: readonly ReplyDraft[]): string[] {
+  const dates = [
+    {subject: '"Ask Date"', date: asked?.askedAt},
+    ...replies.map((reply, index) => ({
+      subject: `"Reply Date" of reply ${index + 1}`,
+      date: reply.date,
+    })),
+  ]
+  return dates.flatMap(({subject, date}) =>
+    date?.invalidDate ? [notADate(subject, date.invalidDate, PRINTED_DATE)] : [],
+  )
+}
+
 interface ThreadParts {
   question: Unit[]
-  asked: ReturnType<typeof parseAskLine>
+  asked: AskLine | undefined
   replies: ReplyDraft[]
   sections: Record<Section, Unit[]>
   /** The page ended before the asker line. */
@@ -269,7 +338,7 @@ interface ThreadParts {
  */
 function readParts(units: readonly Unit[], printedTitle: string | undefined): ThreadParts {
   const question: Unit[] = []
-  let asked: ReturnType<typeof parseAskLine>
+  let asked: AskLine | undefined
   const replies: ReplyDraft[] = []
   const sections: Record<Section, Unit[]> = {moreInfo: [], similar: [], faq: []}
   // 'thread' is between replies: after the asker line or a "Reply Date:" line.
@@ -306,12 +375,12 @@ function readParts(units: readonly Unit[], printedTitle: string | undefined): Th
       const trailing = date ? undefined : unit.lines.at(-1)
       const trailingDate = trailing ? parseReplyDateLine(trailing) : undefined
       if (date) {
-        if (date.repliedAt) reply.repliedAt = date.repliedAt
+        reply.date = date
         state = 'thread'
       } else if (trailing && trailingDate) {
         reply.units.push(unit)
         reply.dateInBody = true
-        if (trailingDate.repliedAt) reply.repliedAt = trailingDate.repliedAt
+        reply.date = trailingDate
         state = 'thread'
       } else {
         reply.units.push(unit)
@@ -460,7 +529,10 @@ function holdsMarkers(element: Element): boolean {
 }
 
 function hasBlockChild(element: Element): boolean {
-  return [...element.children].some((child) => BLOCK_TAGS.has(child.tagName))
+  // Walked by sibling: spreading jsdom's live `children` costs a name lookup per index.
+  for (let child = element.firstElementChild; child; child = child.nextElementSibling)
+    if (BLOCK_TAGS.has(child.tagName)) return true
+  return false
 }
 
 /**
@@ -577,14 +649,22 @@ function splitShortTitle(
 
 type RawBlock = ReturnType<typeof htmlToBlocks>[number]
 
+// Block-tools' clean-up runs XPath queries whose cost in jsdom grows with the square of the
+// blocks in one call (25,000 paragraphs: ten minutes); units are converted a group at a time.
+const UNITS_PER_CONVERSION = 32
+
 /** Units → Portable Text through block-tools; keys are `<prefix>-<i>` so re-imports match. */
 function toBlocks(units: readonly Unit[], prefix: string): PortableTextBlock[] {
-  if (units.length === 0) return []
   let counter = 0
-  const raw = htmlToBlocks(units.map((unit) => unit.html).join('\n'), blockContent(), {
-    parseHtml: (source) => new (domWindow().DOMParser)().parseFromString(source, 'text/html'),
-    keyGenerator: () => `${prefix}-k${counter++}`,
-  })
+  const raw: RawBlock[] = []
+  for (let i = 0; i < units.length; i += UNITS_PER_CONVERSION) {
+    const group = units.slice(i, i + UNITS_PER_CONVERSION)
+    const blocks = htmlToBlocks(group.map((unit) => unit.html).join('\n'), blockContent(), {
+      parseHtml: (source) => new (domWindow().DOMParser)().parseFromString(source, 'text/html'),
+      keyGenerator: () => `${prefix}-k${counter++}`,
+    })
+    raw.push(...blocks)
+  }
   return tidyBlocks(raw, prefix)
 }
 
@@ -650,7 +730,8 @@ function sameMarks(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((mark, index) => mark === b[index])
 }
 
-const TRAILING_REPLY_DATE = /(?:^|\n)\s*Reply\s*Date\s*[:：][^\n]*$/i
+// Spaces, not line breaks, before the marker: a run of blank lines is scanned once.
+const TRAILING_REPLY_DATE = /(?:^|\n)[^\S\n]*Reply\s*Date\s*[:：][^\n]*$/i
 
 /** Cuts a trailing "Reply Date: …" line out of the last block, where a page printed it inline. */
 function withoutTrailingDate(blocks: PortableTextBlock[]): PortableTextBlock[] {
@@ -681,7 +762,7 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
     if (body.length === 0) continue
     const reply: ThreadReply = {doctor: draft.doctor, body}
     if (draft.specialty) reply.specialty = draft.specialty
-    if (draft.repliedAt) reply.repliedAt = draft.repliedAt
+    if (draft.date?.date) reply.repliedAt = draft.date.date
     replies.push(reply)
   }
   return replies
@@ -697,6 +778,16 @@ function readSimilar(units: readonly Unit[]): ThreadSimilar[] {
   return readSimilarEntries(lines, READ_MORE)
 }
 
+/** "Muscle Twitching (Neurology)": a name, then a specialty in the last parentheses. */
+function inlineTag(line: string): ThreadTag | undefined {
+  if (!/[)）]$/.test(line)) return undefined
+  const open = Math.max(line.lastIndexOf('('), line.lastIndexOf('（'))
+  const name = line.slice(0, Math.max(open, 0)).trim()
+  const specialty = line.slice(open + 1, -1).trim()
+  if (!name || !specialty || /[()（）]/.test(specialty)) return undefined
+  return {name, specialty}
+}
+
 /** Tag names, each followed by "(Specialty)" on its own line or the same one. */
 function readTags(lines: readonly string[]): ThreadTag[] {
   const tags: ThreadTag[] = []
@@ -706,17 +797,17 @@ function readTags(lines: readonly string[]): ThreadTag[] {
     pending = undefined
   }
   for (const line of lines) {
-    const alone = /^[(（]\s*(.*?)\s*[)）]$/.exec(line)
+    const alone = /^[(（]([\s\S]*)[)）]$/.exec(line)
     if (alone) {
-      const specialty = alone[1]
+      const specialty = alone[1]?.trim()
       if (pending && specialty) tags.push({name: pending, specialty})
       else flush()
       pending = undefined
       continue
     }
     flush()
-    const inline = /^(.+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$/.exec(line)
-    if (inline?.[1] && inline[2]) tags.push({name: inline[1], specialty: inline[2]})
+    const inline = inlineTag(line)
+    if (inline) tags.push(inline)
     else pending = line
   }
   flush()

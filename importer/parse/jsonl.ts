@@ -8,6 +8,7 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {detectLanguage, isoDate} from './fields.ts'
+import {errorMessage, notADate, quote} from '../messages.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
@@ -19,17 +20,29 @@ type JsonObject = Record<string, unknown>
 const TIME = /(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?/.source
 const OFFSET = /(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?/.source
 const ISO_DATETIME = new RegExp(`^(\\d{4}-\\d{2}-\\d{2})T${TIME}${OFFSET}$`, 'i')
+const JSONL_DATE = 'YYYY-MM-DD, YYYY/MM/DD or an ISO datetime'
 
-/** Parses JSONL text; line numbers are 1-based and count blank lines, which are skipped. */
+/**
+ * Parses JSONL text; line numbers are 1-based and count blank lines, which are skipped. Lines end
+ * at "\n" only (JSON strings may hold U+2028, U+2029 and, escaped, every other line break).
+ */
 export function parseJsonl(text: string, file: string): ParseResult[] {
   const results: ParseResult[] = []
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r\n|\n|\r/)
-    .forEach((line, index) => {
-      if (line.trim()) results.push(parseLine(line, {format: 'jsonl', file, line: index + 1}))
-    })
+  text.split('\n').forEach((line, index) => {
+    const origin = {format: 'jsonl' as const, file, line: index + 1}
+    if (line.trim()) results.push(parseJsonlLine(line, origin))
+  })
   return results
+}
+
+/** One thread from one line (a trailing "\r" and a leading byte order mark are ignored). */
+export function parseJsonlLine(line: string, origin: RecordOrigin): ParseResult {
+  try {
+    return parseLine(line.replace(/^\uFEFF/, '').replace(/\r$/, ''), origin)
+  } catch (error) {
+    // Whatever a line holds, it fails alone.
+    return {ok: false, failure: {origin, reason: `Could not read the line: ${errorMessage(error)}`}}
+  }
 }
 
 function parseLine(line: string, origin: RecordOrigin): ParseResult {
@@ -38,8 +51,7 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
   try {
     value = JSON.parse(line)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return fail(`Invalid JSON: ${message}`)
+    return fail(`Invalid JSON: ${errorMessage(error)}`)
   }
   if (!isObject(value)) {
     return fail(`Expected a JSON object for the thread, got ${describe(value)}.`)
@@ -50,7 +62,7 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
   const questionText = fields.required(value, 'question')
   const url = fields.optional(value, 'url')
   if (url !== undefined && !isWebUrl(url)) {
-    fields.error('url', `must be an http(s) URL, got "${url}"`)
+    fields.error('url', `must be an http(s) URL, got ${quote(url)}`)
   }
   const specialty = fields.optional(value, 'specialty')
   const shortTitle = fields.optional(value, 'shortTitle')
@@ -188,10 +200,8 @@ class Fields {
     if (text === undefined) return undefined
     const date = isoDate(ISO_DATETIME.exec(text)?.[1] ?? text)
     if (date === undefined) {
-      this.error(
-        parent ? `${parent}.${key}` : key,
-        `is not a date: "${text}" (expected YYYY-MM-DD, YYYY/MM/DD or an ISO datetime)`,
-      )
+      const path = parent ? `${parent}.${key}` : key
+      this.errors.push(notADate(`"${path}"`, text, JSONL_DATE))
     }
     return date
   }

@@ -8,15 +8,19 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {
+  type AskLine,
   detectLanguage,
   parseAskLine,
   parseReplyDateLine,
   parseReplyHeader,
+  type PrintedDate,
+  PRINTED_DATE,
   readSimilarEntries,
   SECTIONS,
   type Section,
   splitTitle,
 } from './fields.ts'
+import {notADate, quote} from '../messages.ts'
 
 // Reads one thread from scraped "page text": the title line, "Share to:", the short title, the
 // question, the asker line, replies ("Dr. X reply Y" … "Reply Date: …"), then the "More Info",
@@ -45,56 +49,20 @@ export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
   const titleLine = lines[titleIndex]
   if (titleLine === undefined) return fail('The page is empty.')
   if (sectionOf(titleLine) || /^share to\b/i.test(titleLine)) {
-    return fail(`The page has no title line: it starts with "${titleLine}".`)
+    return fail(`The page has no title line: it starts with ${quote(titleLine)}.`)
   }
 
-  const question: string[] = []
-  let asked: ReturnType<typeof parseAskLine>
-  const replies: ReplyDraft[] = []
-  const sections: Record<Section, string[]> = {moreInfo: [], similar: [], faq: []}
-  // 'thread' is between replies: after the asker line or a "Reply Date:" line.
-  let state: 'question' | 'thread' | 'reply' | Section = 'question'
-  for (const line of lines.slice(titleIndex + 1)) {
-    const section = sectionOf(line)
-    if (section) {
-      state = section
-      continue
-    }
-    if (state === 'moreInfo' || state === 'similar' || state === 'faq') {
-      sections[state].push(line)
-      continue
-    }
-    if (state === 'question' && !question.some(Boolean) && /^share to\b/i.test(line)) continue
-    const header = parseReplyHeader(line)
-    if (header) {
-      replies.push({...header, lines: []})
-      state = 'reply'
-      continue
-    }
-    const reply = replies.at(-1)
-    if (state === 'reply' && reply) {
-      const date = parseReplyDateLine(line)
-      if (date) {
-        if (date.repliedAt) reply.repliedAt = date.repliedAt
-        state = 'thread'
-      } else {
-        reply.lines.push(line)
-      }
-      continue
-    }
-    if (state === 'question') {
-      asked = parseAskLine(line)
-      if (asked) state = 'thread'
-      else question.push(line)
-    }
-  }
-
+  const {question, asked, replies, sections, cutShort, problems} = readParts(
+    lines.slice(titleIndex + 1),
+    titleIndex + 2,
+  )
   const {title, specialty} = splitTitle(titleLine)
-  const {shortTitle, body} = splitShortTitle(paragraphs(question), state === 'question')
+  const {shortTitle, body} = splitShortTitle(paragraphs(question), cutShort)
   const questionBlocks = textToPortableText(body.join('\n\n'), 'q')
   if (questionBlocks.length === 0) {
-    return fail(`No question text after the title "${title}"; the page may be cut short.`)
+    return fail(`No question text after the title ${quote(title)}; the page may be cut short.`)
   }
+  if (problems.length > 0) return fail(`${problems.join('; ')}.`)
 
   const record: ThreadRecord = {
     origin,
@@ -107,7 +75,7 @@ export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
   if (specialty) record.specialty = specialty
   if (shortTitle) record.shortTitle = shortTitle
   if (asked?.asker) record.asker = asked.asker
-  if (asked?.askedAt) record.askedAt = asked.askedAt
+  if (asked?.askedAt?.date) record.askedAt = asked.askedAt.date
   const moreInfo = textToPortableText(sections.moreInfo.join('\n'), 'm', {articleMode: true})
   if (moreInfo.length > 0) record.moreInfo = moreInfo
   // Judge by what the asker and doctors wrote: the markers and the article may stay English.
@@ -116,6 +84,61 @@ export function parsePageText(text: string, origin: RecordOrigin): ParseResult {
   )
   if (language) record.language = language
   return {ok: true, record}
+}
+
+interface ThreadParts {
+  question: string[]
+  asked: AskLine | undefined
+  replies: ReplyDraft[]
+  sections: Record<Section, string[]>
+  /** The page ended before the asker line. */
+  cutShort: boolean
+  /** Unreadable dates, one message each. */
+  problems: string[]
+}
+
+/** Sorts the lines after the title by their markers; `firstLine` is the number of the first. */
+function readParts(lines: readonly string[], firstLine: number): ThreadParts {
+  const question: string[] = []
+  let asked: AskLine | undefined
+  const replies: ReplyDraft[] = []
+  const sections: Record<Section, string[]> = {moreInfo: [], similar: [], faq: []}
+  const problems: string[] = []
+  const check = (name: string, index: number, date: PrintedDate | undefined) => {
+    if (date?.invalidDate)
+      problems.push(
+        notADate(`"${name}" on line ${firstLine + index}`, date.invalidDate, PRINTED_DATE),
+      )
+  }
+  // 'thread' is between replies: after the asker line or a "Reply Date:" line.
+  let state: 'question' | 'thread' | 'reply' | Section = 'question'
+  lines.forEach((line, index) => {
+    const section = sectionOf(line)
+    const header = section ? undefined : parseReplyHeader(line)
+    if (section) {
+      state = section
+    } else if (state === 'moreInfo' || state === 'similar' || state === 'faq') {
+      sections[state].push(line)
+    } else if (state === 'question' && !question.some(Boolean) && /^share to\b/i.test(line)) {
+      // The sharing buttons' label.
+    } else if (header) {
+      replies.push({...header, lines: []})
+      state = 'reply'
+    } else if (state === 'reply') {
+      const reply = replies.at(-1)
+      const date = parseReplyDateLine(line)
+      check('Reply Date', index, date)
+      if (reply && date?.date) reply.repliedAt = date.date
+      if (date) state = 'thread'
+      else reply?.lines.push(line)
+    } else if (state === 'question') {
+      asked = parseAskLine(line)
+      check('Ask Date', index, asked?.askedAt)
+      if (asked) state = 'thread'
+      else question.push(line)
+    }
+  })
+  return {question, asked, replies, sections, cutShort: state === 'question', problems}
 }
 
 function sectionOf(line: string): Section | undefined {
@@ -172,7 +195,7 @@ function readReplies(drafts: readonly ReplyDraft[]): ThreadReply[] {
 /** Entries end at "[Read More] <title>"; a page cut mid-entry keeps what it has. */
 function readSimilar(lines: readonly string[]): ThreadSimilar[] {
   const text = lines.filter((line) => line).map((line) => ({text: line}))
-  return readSimilarEntries(text, /^\[\s*Read More\s*\]\s*(.*)$/i)
+  return readSimilarEntries(text, /^\[\s*Read More\s*\]\s*([\s\S]*)$/i)
 }
 
 /** Tag lines, each followed by its "(Specialty)" line. */
@@ -180,7 +203,7 @@ function readTags(lines: readonly string[]): ThreadTag[] {
   const tags: ThreadTag[] = []
   for (const line of lines) {
     if (!line) continue
-    const specialty = /^[(（]\s*(.*?)\s*[)）]$/.exec(line)?.[1]
+    const specialty = /^[(（]([\s\S]*)[)）]$/.exec(line)?.[1]?.trim()
     const last = tags.at(-1)
     if (specialty === undefined) tags.push({name: line})
     else if (last && !last.specialty && specialty) last.specialty = specialty

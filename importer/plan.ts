@@ -1,0 +1,228 @@
+import type {Mutation} from '@sanity/client'
+import {mergeImportedSimilar} from '../queries/similar/entries.ts'
+import {
+  type DoctorDocument,
+  importedQuestionContent,
+  importedReplyContent,
+  type MappedThread,
+  type QuestionDocument,
+  type ReplyDocument,
+} from './mapping.ts'
+import {stableHash} from './normalize.ts'
+import type {Outcome, ThreadReport} from './run.ts'
+import type {ExistingDocument} from './target.ts'
+
+// What to write for a thread, given what the dataset holds now. Pure functions of the mapped
+// thread and the stored documents, so a transaction that lost a race with another writer is
+// planned again from a fresh read: an editor's change since then still wins.
+
+type SimilarEntry = NonNullable<QuestionDocument['similar']>[number]
+
+/** Hash of a stored document's imported fields, to compare with the hash written at import. */
+function currentHash(document: ExistingDocument): string | undefined {
+  if (document._type === 'question') return stableHash(importedQuestionContent(document))
+  if (document._type === 'reply') return stableHash(importedReplyContent(document))
+  return undefined
+}
+
+function sourceHash(document: ExistingDocument | undefined): string | undefined {
+  return document?._type === 'question' || document?._type === 'reply'
+    ? document.source?.contentHash
+    : undefined
+}
+
+type Decision =
+  | {kind: 'create'}
+  | {kind: 'update'; existing: ExistingDocument}
+  | {kind: 'unchanged'; existing: ExistingDocument}
+  | {kind: 'kept'; reason: string}
+
+function decide(
+  next: QuestionDocument | ReplyDocument,
+  existing: Map<string, ExistingDocument>,
+): Decision {
+  const stored = existing.get(next._id)
+  if (existing.has(`drafts.${next._id}`))
+    return {kind: 'kept', reason: 'kept: an editor has an unpublished draft'}
+  if (!stored) return {kind: 'create'}
+  if (currentHash(stored) !== sourceHash(stored))
+    return {kind: 'kept', reason: 'kept: edited since import'}
+  if (sourceHash(stored) === next.source?.contentHash) return {kind: 'unchanged', existing: stored}
+  return {kind: 'update', existing: stored}
+}
+
+function storedSimilar(document: ExistingDocument): SimilarEntry[] | undefined {
+  return document._type === 'question' ? document.similar : undefined
+}
+
+function updateMutation(
+  next: QuestionDocument | ReplyDocument,
+  existing: ExistingDocument,
+): Mutation {
+  const {_id, _type, status: _status, ...fields} = next
+  const set: Record<string, unknown> = {...fields}
+  // The similar-thread engine's own rule: curated first, then imported, then computed.
+  if (next._type === 'question')
+    set.similar = mergeImportedSimilar(next.similar ?? [], storedSimilar(existing))
+  return {patch: {id: _id, ifRevisionID: existing._rev, set}}
+}
+
+/** Content unchanged, but links to newly imported questions may have appeared. */
+function similarLinksMutation(
+  question: QuestionDocument,
+  existing: ExistingDocument,
+): Mutation | undefined {
+  const stored = storedSimilar(existing)
+  const merged = mergeImportedSimilar(question.similar ?? [], stored)
+  if (JSON.stringify(merged) === JSON.stringify(stored ?? [])) return undefined
+  return {patch: {id: question._id, ifRevisionID: existing._rev, set: {similar: merged}}}
+}
+
+function doctorMutations(
+  doctor: DoctorDocument,
+  existing: ExistingDocument | undefined,
+): Mutation[] {
+  if (!existing || existing._type !== 'doctor') return [{createIfNotExists: doctor}]
+  const aliases = new Set(existing.aliases ?? [])
+  const names = [doctor.name, ...(doctor.aliases ?? [])].filter(
+    (name): name is string =>
+      typeof name === 'string' && name !== existing.name && !aliases.has(name),
+  )
+  const specialties = new Set((existing.specialties ?? []).map((s) => s._ref))
+  const newSpecialties = (doctor.specialties ?? []).filter((s) => !specialties.has(s._ref))
+  if (names.length === 0 && newSpecialties.length === 0) return []
+  return [
+    {
+      patch: {
+        id: doctor._id,
+        setIfMissing: {aliases: [], specialties: []},
+        insert: {after: 'aliases[-1]', items: names},
+      },
+    },
+    ...(newSpecialties.length > 0
+      ? [{patch: {id: doctor._id, insert: {after: 'specialties[-1]', items: newSpecialties}}}]
+      : []),
+  ]
+}
+
+/** One document per doctor id with every spelling and specialty seen (the first name wins). */
+function mergeDoctors(doctors: DoctorDocument[]): Map<string, DoctorDocument> {
+  const merged = new Map<string, DoctorDocument>()
+  for (const doctor of doctors) {
+    const known = merged.get(doctor._id)
+    if (!known) {
+      merged.set(doctor._id, {...doctor})
+      continue
+    }
+    const names = [doctor.name, ...(doctor.aliases ?? [])].filter(
+      (name): name is string => !!name && name !== known.name && !known.aliases?.includes(name),
+    )
+    const refs = new Set(known.specialties?.map((s) => s._ref))
+    known.aliases = [...(known.aliases ?? []), ...new Set(names)]
+    known.specialties = [
+      ...(known.specialties ?? []),
+      ...(doctor.specialties ?? []).filter((s) => !refs.has(s._ref)),
+    ]
+  }
+  return merged
+}
+
+interface PlannedThread {
+  report: ThreadReport
+  mutations: Mutation[]
+  mapped: MappedThread
+}
+
+/** The mutations for one thread and the outcome they mean, from the stored documents. */
+export function planThread(
+  thread: MappedThread,
+  source: string,
+  existing: Map<string, ExistingDocument>,
+): PlannedThread {
+  const mutations: Mutation[] = []
+  const outcomes: Outcome[] = []
+  const reasons: string[] = []
+  for (const document of [thread.question, ...thread.replies]) {
+    const decision = decide(document, existing)
+    if (decision.kind === 'create') mutations.push({createIfNotExists: document})
+    if (decision.kind === 'update') mutations.push(updateMutation(document, decision.existing))
+    if (decision.kind === 'kept') reasons.push(decision.reason)
+    if (decision.kind === 'unchanged' && document._type === 'question') {
+      const links = similarLinksMutation(document, decision.existing)
+      if (links) mutations.push(links)
+    }
+    const done: Record<Decision['kind'], Outcome> = {
+      create: 'created',
+      update: 'updated',
+      unchanged: 'unchanged',
+      kept: 'kept',
+    }
+    outcomes.push(done[decision.kind])
+  }
+  const outcome: Outcome = outcomes.includes('kept')
+    ? 'kept'
+    : outcomes[0] === 'created'
+      ? 'created'
+      : outcomes.some((o) => o === 'created' || o === 'updated')
+        ? 'updated'
+        : 'unchanged'
+  return {
+    mapped: thread,
+    mutations,
+    report: {
+      source,
+      title: thread.question.title,
+      outcome,
+      ids: [thread.question._id, ...thread.replies.map((reply) => reply._id)],
+      ...(reasons.length > 0 ? {reason: [...new Set(reasons)].join('; ')} : {}),
+    },
+  }
+}
+
+/** The ids a thread's plan reads: its documents, their drafts, its doctors. */
+export function documentIds(threads: readonly MappedThread[]): string[] {
+  const ids = threads.flatMap((thread) => [
+    thread.question._id,
+    `drafts.${thread.question._id}`,
+    ...thread.replies.flatMap((reply) => [reply._id, `drafts.${reply._id}`]),
+    ...thread.doctors.map((doctor) => doctor._id),
+  ])
+  return [...new Set(ids)]
+}
+
+/** Threads written in one transaction, and the doctors that transaction writes. */
+export interface Batch {
+  threads: PlannedThread[]
+  doctors: DoctorDocument[]
+}
+
+/**
+ * Threads in transactions of `size`. Each doctor is written by one transaction of the chunk,
+ * with every spelling the chunk saw, so concurrent transactions never add the same alias twice.
+ */
+export function toBatches(planned: readonly PlannedThread[], size: number): Batch[] {
+  const doctors = mergeDoctors(planned.flatMap(({mapped}) => mapped.doctors))
+  const batches: Batch[] = []
+  for (let i = 0; i < planned.length; i += size) {
+    const threads = planned.slice(i, i + size)
+    const written = threads.filter(({mutations}) => mutations.length > 0)
+    const mine = written.flatMap(({mapped}) => mapped.doctors).map(({_id}) => doctors.get(_id))
+    const batchDoctors = [...new Set(mine)].filter((doctor) => doctor !== undefined)
+    for (const doctor of batchDoctors) doctors.delete(doctor._id)
+    batches.push({threads, doctors: batchDoctors})
+  }
+  return batches
+}
+
+/** The transaction for a batch: the shared documents its threads need, then the threads. */
+export function batchMutations(batch: Batch, existing: Map<string, ExistingDocument>): Mutation[] {
+  const shared = new Map<string, Mutation[]>()
+  for (const {mapped, mutations} of batch.threads) {
+    if (mutations.length === 0) continue
+    for (const doc of [...mapped.specialties, ...mapped.tags])
+      shared.set(doc._id, [{createIfNotExists: doc}])
+  }
+  for (const doctor of batch.doctors)
+    shared.set(doctor._id, doctorMutations(doctor, existing.get(doctor._id)))
+  return [...[...shared.values()].flat(), ...batch.threads.flatMap((thread) => thread.mutations)]
+}
