@@ -63,6 +63,12 @@ if (!values['no-sample'] && (await client.fetch('count(*[_type == "question"])')
   console.log(
     `First run: imported the sample archive (${report.summary.created} threads from sample/archive).`,
   )
+  const trouble = [
+    ...(report.summary.failed > 0 ? [`${report.summary.failed} threads failed`] : []),
+    ...(report.stopped ? [`stopped: ${report.stopped.reason}`] : []),
+    ...report.problems,
+  ]
+  if (trouble.length > 0) console.error(`The sample import had problems: ${trouble.join('; ')}`)
 }
 
 // The preview reads like any frontend: published perspective and no token, so drafts never show.
