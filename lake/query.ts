@@ -6,12 +6,19 @@ import {
   GroqSyntaxError,
   parse,
 } from 'groq-js'
+import {setFlagsFromString} from 'node:v8'
 import {QueryBudget, withYieldPoints, YIELD_MARKER} from './budget.ts'
 import type {Dataset, ViewName} from './dataset.ts'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {badRequest, queryParseError} from './errors.ts'
 import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
+
+// groq-js turns `path("**.**.x")` into a regular expression that backtracks exponentially in its
+// `**` segments (a 3,000-character string against six of them: minutes, with no way to stop it).
+// V8 can hand a regular expression that backtracks too much to its linear-time engine; `match`,
+// whose expressions are case-insensitive (which that engine cannot run), is patched instead.
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
 
 const PARSE_CACHE_LIMIT = 500
 const parseCache = new Map<string, ExprNode>()

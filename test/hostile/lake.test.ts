@@ -209,6 +209,15 @@ describe('3. queries that would run forever', () => {
     expect(answer.body).toMatchObject({result: []})
   })
 
+  it('finishes a path() glob with many ** segments against a long string', async () => {
+    const answer = await query(lake, '$s in path("**.**.**.**.**.**.x")', {
+      token: false,
+      params: {s: '.'.repeat(3000)},
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({result: false})
+  })
+
   it('refuses a query nested too deeply to evaluate with a 400', async () => {
     const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`
     const answer = await query(lake, deep, {token: false})
