@@ -11,6 +11,8 @@ export default defineCliConfig({
   typegen: {
     path: [
       './queries/**/*.ts',
+      './similar/**/*.ts',
+      './domain/**/*.ts',
       './schemas/**/*.ts',
       './importer/**/*.ts',
       './scripts/**/*.ts',

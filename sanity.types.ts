@@ -870,61 +870,7 @@ export type SearchQuestionsQueryResult = Array<{
   } | null
 }>
 
-// Source: queries/similar/queries.ts
-// Variable: similarQuestionIdsQuery
-// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id
-export type SimilarQuestionIdsQueryResult = Array<string>
-
-// Source: queries/similar/queries.ts
-// Variable: similarRevisionsQuery
-// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}
-export type SimilarRevisionsQueryResult = Array<{
-  _id: string
-  _rev: string
-}>
-
-// Source: queries/similar/queries.ts
-// Variable: similarSourcesQuery
-// Query: *[_id in $ids][_type == "question"]{    _id, _rev, title, shortTitle, body, askedAt,    "specialty": specialty._ref,    "tags": tags[]._ref  }
-export type SimilarSourcesQueryResult = Array<{
-  _id: string
-  _rev: string
-  title: string | null
-  shortTitle: string | null
-  body: BlockContent | null
-  askedAt: string | null
-  specialty: string | null
-  tags: Array<string> | null
-}>
-
-// Source: queries/similar/queries.ts
-// Variable: similarStateQuery
-// Query: *[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}
-export type SimilarStateQueryResult = Array<{
-  _id: string
-  _rev: string
-  similar: Array<
-    {
-      _key: string
-    } & SimilarThread
-  > | null
-  similarInputHash: string | null
-}>
-
-// Source: queries/similar/queries.ts
-// Variable: similarReferrersQuery
-// Query: *[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id
-export type SimilarReferrersQueryResult = Array<string>
-
-// Source: queries/similar/queries.ts
-// Variable: similarThresholdsQuery
-// Query: *[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}
-export type SimilarThresholdsQueryResult = Array<{
-  _id: string
-  scores: Array<number | null> | null
-}>
-
-// Source: queries/similar/queries.ts
+// Source: queries/similar.ts
 // Variable: similarServeQuery
 // Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
 export type SimilarServeQueryResult = {
@@ -948,7 +894,7 @@ export type SimilarServeQueryResult = {
   }> | null
 } | null
 
-// Source: queries/similar/queries.ts
+// Source: queries/similar.ts
 // Variable: similarDoctorsQuery
 // Query: *[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){    "question": question._ref,    "doctor": doctor->name  }
 export type SimilarDoctorsQueryResult = Array<{
@@ -956,7 +902,7 @@ export type SimilarDoctorsQueryResult = Array<{
   doctor: string | null
 }>
 
-// Source: queries/similar/queries.ts
+// Source: queries/similar.ts
 // Variable: similarFallbackQuery
 // Query: *[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)    [0...$limit]{      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name    }
 export type SimilarFallbackQueryResult = Array<{
@@ -965,15 +911,6 @@ export type SimilarFallbackQueryResult = Array<{
   slug: string | null
   text: string
   specialty: string | null
-}>
-
-// Source: queries/similar/queries.ts
-// Variable: similarResolveQuery
-// Query: *[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{    _id, title, "slug": slug.current  }
-export type SimilarResolveQueryResult = Array<{
-  _id: string
-  title: string | null
-  slug: string | null
 }>
 
 // Source: queries/specialties.ts
@@ -1150,6 +1087,69 @@ export type TagSpecialtiesQueryResult = Array<
 // Query: coalesce(*[_id == "drafts." + $id][0].specialty._ref, *[_id == $id][0].specialty._ref)
 export type QuestionSpecialtyQueryResult = string | null
 
+// Source: similar/queries.ts
+// Variable: similarQuestionIdsQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id
+export type SimilarQuestionIdsQueryResult = Array<string>
+
+// Source: similar/queries.ts
+// Variable: similarRevisionsQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}
+export type SimilarRevisionsQueryResult = Array<{
+  _id: string
+  _rev: string
+}>
+
+// Source: similar/queries.ts
+// Variable: similarSourcesQuery
+// Query: *[_id in $ids][_type == "question"]{    _id, _rev, title, shortTitle, body, askedAt,    "specialty": specialty._ref,    "tags": tags[]._ref  }
+export type SimilarSourcesQueryResult = Array<{
+  _id: string
+  _rev: string
+  title: string | null
+  shortTitle: string | null
+  body: BlockContent | null
+  askedAt: string | null
+  specialty: string | null
+  tags: Array<string> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: similarStateQuery
+// Query: *[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}
+export type SimilarStateQueryResult = Array<{
+  _id: string
+  _rev: string
+  similar: Array<
+    {
+      _key: string
+    } & SimilarThread
+  > | null
+  similarInputHash: string | null
+}>
+
+// Source: similar/queries.ts
+// Variable: similarReferrersQuery
+// Query: *[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id
+export type SimilarReferrersQueryResult = Array<string>
+
+// Source: similar/queries.ts
+// Variable: similarThresholdsQuery
+// Query: *[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}
+export type SimilarThresholdsQueryResult = Array<{
+  _id: string
+  scores: Array<number | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: similarResolveQuery
+// Query: *[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{    _id, title, "slug": slug.current  }
+export type SimilarResolveQueryResult = Array<{
+  _id: string
+  title: string | null
+  slug: string | null
+}>
+
 // Query TypeMap
 import '@sanity/client'
 declare module '@sanity/client' {
@@ -1166,16 +1166,9 @@ declare module '@sanity/client' {
     '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
     '{\n  "total": count(*[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived"\n  ]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived" && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
     '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
-    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
-    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
-    '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
-    '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
-    '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
-    '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
     '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
-    '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult
     '\n  *[_type == "specialty" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "tags": *[_type == "faqTag" && specialty._ref == ^._id && defined(slug.current)]\n      | order(name asc){name, "slug": slug.current}\n  }\n': SpecialtyQueryResult
     '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),\n  "rows": *[\n    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&\n    (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)\n  ]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
@@ -1188,5 +1181,12 @@ declare module '@sanity/client' {
     'coalesce(*[_id == "drafts." + $id][0].askedAt, *[_id == $id][0].askedAt)': QuestionAskDateQueryResult
     '*[_id in $ids]{name, "specialty": specialty._ref}': TagSpecialtiesQueryResult
     'coalesce(*[_id == "drafts." + $id][0].specialty._ref, *[_id == $id][0].specialty._ref)': QuestionSpecialtyQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
+    '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
+    '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
+    '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
+    '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
   }
 }

@@ -1,5 +1,5 @@
 import {searchQuestionsQuery, searchTerms} from '../queries/search.ts'
-import {similarFallbackQuery, similarServeQuery} from '../queries/similar/queries.ts'
+import {similarFallbackQuery, similarServeQuery} from '../queries/similar.ts'
 import type {Archive} from './generate.ts'
 import type {Random} from './random.ts'
 

@@ -1,5 +1,5 @@
 import type {Mutation} from '@sanity/client'
-import {mergeImportedSimilar} from '../queries/similar/entries.ts'
+import {mergeImportedSimilar} from '../similar/entries.ts'
 import {
   type DoctorDocument,
   importedQuestionContent,

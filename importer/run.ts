@@ -4,13 +4,8 @@ import {errorMessage} from './messages.ts'
 import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
-import {
-  backoff,
-  type ExistingDocument,
-  type ImportTarget,
-  isConflict,
-  isTooLarge,
-} from './target.ts'
+import {backoff, isConflict, isTooLarge} from '../domain/requests.ts'
+import type {ExistingDocument, ImportTarget} from './target.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write

@@ -11,6 +11,7 @@ import {
   importQuestionsByTitleKeyQuery,
   importUnresolvedSimilarQuery,
 } from './queries.ts'
+import {withRetry} from '../domain/requests.ts'
 
 // Where an import goes: a dataset behind @sanity/client (the embedded lake or a real project),
 // or an NDJSON file for `sanity dataset import`. The pipeline only sees this interface.
@@ -26,55 +27,6 @@ export interface ImportTarget {
   questionsWithUnresolved(): Promise<UnresolvedQuestion[]>
   commit(mutations: Mutation[]): Promise<void>
   close(): Promise<void>
-}
-
-const RETRYABLE = new Set([408, 429, 500, 502, 503, 504])
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined
-  return typeof error.statusCode === 'number' ? error.statusCode : undefined
-}
-
-/** Connection-level failures (ECONNRESET, ECONNREFUSED…) carry a `code` and no status. */
-function isNetworkError(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-  )
-}
-
-/**
- * A revision conflict (409): a document changed between reading it and writing it (an editor,
- * or a concurrent writer such as the similar-thread updater). Retrying the same mutations cannot
- * help; the writer reads again and decides again.
- */
-export function isConflict(error: unknown): boolean {
-  return statusOf(error) === 409
-}
-
-/** A request over the server's size limit (413): the same mutations, split, may pass. */
-export function isTooLarge(error: unknown): boolean {
-  return statusOf(error) === 413
-}
-
-/** Waits before retry `attempt` (1, 2, …): exponential from `baseMs`, with jitter. */
-export function backoff(attempt: number, baseMs: number): Promise<void> {
-  return new Promise((resolve) =>
-    setTimeout(resolve, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random())),
-  )
-}
-
-/** Retries rate limits, server errors and dropped connections with exponential backoff. */
-export async function withRetry<T>(work: () => Promise<T>, attempts = 6, baseMs = 250): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      const status = statusOf(error)
-      const transient = status === undefined ? isNetworkError(error) : RETRYABLE.has(status)
-      if (!transient || attempt >= attempts) throw error
-      await backoff(attempt, baseMs)
-    }
-  }
 }
 
 export function clientTarget(client: SanityClient, {dryRun}: {dryRun: boolean}): ImportTarget {

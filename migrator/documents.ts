@@ -2,7 +2,7 @@ import type {SanityClient} from '@sanity/client'
 import type {SanityDocument} from '@sanity/types'
 import {evaluate, type ExprNode, parse} from 'groq-js'
 import type {Migration} from 'sanity/migrate'
-import {withRetry} from '../importer/target.ts'
+import {withRetry} from '../domain/requests.ts'
 import {migratorDocumentsByIdQuery, migratorIdsQuery, migratorTypeIdsQuery} from './queries.ts'
 
 // The documents a migration runs on, chosen the way Sanity's runner chooses them from a dataset

@@ -7,7 +7,7 @@ import {
   type Path,
   type Transaction,
 } from 'sanity/migrate'
-import {withRetry} from '../importer/target.ts'
+import {withRetry} from '../domain/requests.ts'
 import {migrationContext} from './context.ts'
 import {migrationDocuments} from './documents.ts'
 import {migratorDocumentTypesQuery} from './queries.ts'

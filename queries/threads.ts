@@ -2,7 +2,7 @@ import type {SanityClient} from '@sanity/client'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
 import {linkFields, listedFilter} from './fragments.ts'
-import {similarThreadsFor} from './similar/index.ts'
+import {similarThreadsFor} from './similar.ts'
 
 // A thread: the question with its specialty, FAQ tags and More Info, its replies in date order
 // with their doctors, and its similar threads (ranked by queries/similar).

@@ -13,7 +13,7 @@ import {
   type ThreadReport,
 } from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
-import {recomputeAffected} from '../queries/similar/index.ts'
+import {recomputeAffected} from '../similar/index.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
 

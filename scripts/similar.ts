@@ -1,13 +1,9 @@
 // npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
 import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
-import {
-  computeSimilar,
-  DEFAULT_COMPUTED_LIMIT,
-  recomputeAffected,
-  similarThreadsFor,
-} from '../queries/similar/index.ts'
-import {resolveQuestions} from '../queries/similar/resolve.ts'
+import {similarThreadsFor} from '../queries/similar.ts'
+import {computeSimilar, DEFAULT_COMPUTED_LIMIT, recomputeAffected} from '../similar/index.ts'
+import {resolveQuestions} from '../similar/resolve.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
 

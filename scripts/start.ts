@@ -12,7 +12,7 @@ import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
 import {createQueryClient} from '../queries/client.ts'
-import {keepSimilarFresh} from '../queries/similar/index.ts'
+import {keepSimilarFresh} from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
 

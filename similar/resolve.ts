@@ -1,6 +1,7 @@
 import type {SanityClient} from '@sanity/client'
-import type {SimilarResolveQueryResult} from '../../sanity.types.ts'
-import {PUBLISHED, similarResolveQuery} from './queries.ts'
+import type {SimilarResolveQueryResult} from '../sanity.types.ts'
+import {similarResolveQuery} from './queries.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 /** Questions by id or slug, in the order given (each once); keys that match nothing. */
 export async function resolveQuestions(
@@ -8,7 +9,7 @@ export async function resolveQuestions(
   keys: string[],
 ): Promise<{found: SimilarResolveQueryResult; missing: string[]}> {
   if (keys.length === 0) return {found: [], missing: []}
-  const matches = await client.fetch(similarResolveQuery, {keys}, PUBLISHED)
+  const matches = await client.fetch(similarResolveQuery, {keys}, PUBLISHED_ONLY)
   const found: SimilarResolveQueryResult = []
   const missing: string[] = []
   const seen = new Set<string>()

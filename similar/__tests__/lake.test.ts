@@ -1,12 +1,12 @@
 import type {SanityClient} from '@sanity/client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startTestLake, type TestLake} from '../../../test/support/lake.ts'
+import {startTestLake, type TestLake} from '../../test/support/lake.ts'
 import {computeSimilar, recomputeAffected, recomputeAfterImport} from '../compute.ts'
 import {type SimilarEntry, listedTargets} from '../entries.ts'
-import {generateLabelledSet, type LabelledQuestion} from '../eval/labelled.ts'
+import {generateLabelledSet, type LabelledQuestion} from '../../bench/similar/labelled.ts'
 import {keepSimilarFresh} from '../freshness.ts'
 import {loadSimilarIndex} from '../load.ts'
-import {similarThreadsFor} from '../serve.ts'
+import {similarThreadsFor} from '../../queries/similar.ts'
 import {importThreads, threadOf} from './support.ts'
 
 // The engine against the embedded lake through the real client: a labelled archive (clusters of

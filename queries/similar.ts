@@ -1,12 +1,50 @@
 import type {SanityClient} from '@sanity/client'
-import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from './config.ts'
-import {PUBLISHED, similarDoctorsQuery, similarFallbackQuery, similarServeQuery} from './queries.ts'
-import {bodyText} from './text.ts'
+import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from '../similar/config.ts'
+import {defineQuery} from 'groq'
+import {PUBLISHED_ONLY} from './client.ts'
+import {bodyText} from '../similar/text.ts'
 
 // Serving a question's similar threads. The stored list is dereferenced in one query (a lookup
 // by id plus a handful of references); a second query finds each listed thread's doctor. When the
 // list is missing or stale, a live GROQ query stands in: same specialty or shared FAQ tags,
 // most shared tags first, then newest. Curated entries are shown first in both cases.
+
+/** Serving: the question's inputs (to check freshness) and its stored list, dereferenced. */
+export const similarServeQuery = defineQuery(
+  `*[_type == "question" && _id == $id][0]{
+    _id, title, shortTitle, body,
+    "specialty": specialty._ref,
+    "tags": tags[]._ref,
+    similarInputHash,
+    "entries": similar[defined(question._ref) && question->status != "archived"]{
+      provenance,
+      score,
+      "target": question->{
+        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name
+      }
+    }
+  }`,
+)
+
+/** Serving: the doctor of each listed question's first reply. */
+export const similarDoctorsQuery = defineQuery(
+  `*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){
+    "question": question._ref,
+    "doctor": doctor->name
+  }`,
+)
+
+/**
+ * Serving without a usable stored list: questions of the same specialty or sharing an FAQ tag
+ * (`$refs` = the specialty and tag ids), most shared tags first, then same specialty, then newest.
+ */
+export const similarFallbackQuery = defineQuery(
+  `*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]
+    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)
+    [0...$limit]{
+      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name
+    }`,
+)
 
 export type SimilarProvenance = 'curated' | 'imported' | 'computed' | 'live'
 
@@ -46,7 +84,7 @@ interface Target {
 type Served = NonNullable<Awaited<ReturnType<typeof fetchServed>>>
 
 function fetchServed(client: SanityClient, id: string) {
-  return client.fetch(similarServeQuery, {id}, PUBLISHED)
+  return client.fetch(similarServeQuery, {id}, PUBLISHED_ONLY)
 }
 
 /**
@@ -111,7 +149,7 @@ export async function similarThreadsFor(
           exclude: [...seen],
           limit: limit - picked.length,
         },
-        PUBLISHED,
+        PUBLISHED_ONLY,
       )
       for (const target of live) take(target, 'live', null)
     }
@@ -121,7 +159,7 @@ export async function similarThreadsFor(
   const replies = await client.fetch(
     similarDoctorsQuery,
     {ids: picked.map(({target}) => target._id)},
-    PUBLISHED,
+    PUBLISHED_ONLY,
   )
   for (const {question: id, doctor} of replies)
     if (id && doctor && !doctors.has(id)) doctors.set(id, doctor)

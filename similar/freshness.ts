@@ -1,6 +1,6 @@
 import type {SanityClient} from '@sanity/client'
-import type {Transaction} from '../../lake/dataset.ts'
-import type {LakeDocument} from '../../lake/documentIndex.ts'
+import type {Transaction} from '../lake/dataset.ts'
+import type {LakeDocument} from '../lake/documentIndex.ts'
 import {computeSimilar, type RecomputeReport, recomputeAffected} from './compute.ts'
 import {DEFAULT_RANKER, type RankerConfig} from './config.ts'
 import {loadSimilarIndex} from './load.ts'

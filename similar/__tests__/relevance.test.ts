@@ -1,14 +1,14 @@
 import {describe, expect, it} from 'vitest'
 import {DEFAULT_RANKER} from '../config.ts'
-import {generateLabelledSet} from '../eval/labelled.ts'
+import {generateLabelledSet} from '../../bench/similar/labelled.ts'
 import {
   evaluate,
   fallbackRanking,
   meanMetrics,
   type Metrics,
   rankerRanking,
-} from '../eval/metrics.ts'
-import {TEST_SEEDS, VARIANTS} from '../eval/variants.ts'
+} from '../../bench/similar/metrics.ts'
+import {TEST_SEEDS, VARIANTS} from '../../bench/similar/variants.ts'
 
 // The ranker against its baselines on the held-out labelled sets (queries/similar/eval). The
 // floors sit about 0.03 under what DEFAULT_RANKER measured when it was chosen (hit@4 0.965,

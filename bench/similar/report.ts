@@ -2,7 +2,7 @@
 // Prints hit@4, MRR and precision@4 of each ranking variant on the held-out labelled sets; with
 // --tune, first searches the weights on the tuning sets (the numbers DEFAULT_RANKER came from).
 import {parseArgs} from 'node:util'
-import {DEFAULT_RANKER, type RankerConfig} from '../config.ts'
+import {DEFAULT_RANKER, type RankerConfig} from '../../similar/config.ts'
 import {generateLabelledSet} from './labelled.ts'
 import {evaluate, fallbackRanking, meanMetrics, type Metrics, rankerRanking} from './metrics.ts'
 import {TEST_SEEDS, TUNING_SEEDS, VARIANTS} from './variants.ts'

@@ -4,17 +4,17 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {lakeToken} from '../../../lake/config.ts'
-import {lakeClient} from '../../../lake/connect.ts'
-import {startLakeServer} from '../../../lake/server.ts'
-import {generateLabelledSet} from '../eval/labelled.ts'
+import {lakeToken} from '../../lake/config.ts'
+import {lakeClient} from '../../lake/connect.ts'
+import {startLakeServer} from '../../lake/server.ts'
+import {generateLabelledSet} from '../../bench/similar/labelled.ts'
 import {importThreads, threadOf} from './support.ts'
 
 // `npm run similar` end to end on an archive in a data folder (no server running: the command
 // starts one for its duration, as every archive command does).
 
 const run = promisify(execFile)
-const SIMILAR = join(import.meta.dirname, '..', '..', '..', 'scripts', 'similar.ts')
+const SIMILAR = join(import.meta.dirname, '..', '..', 'scripts', 'similar.ts')
 const SEED = 23
 
 let dir: string

@@ -1,9 +1,9 @@
 import type {SanityClient} from '@sanity/client'
-import {parseJsonl} from '../../../importer/parse/jsonl.ts'
-import type {ParseResult} from '../../../importer/record.ts'
-import {type ImportReport, runImport} from '../../../importer/run.ts'
-import {clientTarget} from '../../../importer/target.ts'
-import type {LabelledQuestion} from '../eval/labelled.ts'
+import {parseJsonl} from '../../importer/parse/jsonl.ts'
+import type {ParseResult} from '../../importer/record.ts'
+import {type ImportReport, runImport} from '../../importer/run.ts'
+import {clientTarget} from '../../importer/target.ts'
+import type {LabelledQuestion} from '../../bench/similar/labelled.ts'
 
 // Test support: labelled questions as importer JSONL threads, imported through the real importer.
 

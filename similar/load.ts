@@ -1,15 +1,11 @@
 import type {SanityClient} from '@sanity/client'
-import {withRetry} from '../../importer/target.ts'
-import type {SimilarSourcesQueryResult} from '../../sanity.types.ts'
+import {withRetry} from '../domain/requests.ts'
+import type {SimilarSourcesQueryResult} from '../sanity.types.ts'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
-import {
-  PUBLISHED,
-  similarQuestionIdsQuery,
-  similarRevisionsQuery,
-  similarSourcesQuery,
-} from './queries.ts'
+import {similarQuestionIdsQuery, similarRevisionsQuery, similarSourcesQuery} from './queries.ts'
 import {SimilarIndex} from './ranker.ts'
 import {bodyText} from './text.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 // Reading questions for the ranker through the client, in pages: all ids first (one small
 // query), then pages of documents by id (`_id in $ids` is an index lookup in the lake and in
@@ -40,7 +36,7 @@ export async function fetchSources(
   for (let i = 0; i < ids.length; i += pageSize) {
     const page = ids.slice(i, i + pageSize)
     const documents = await withRetry(() =>
-      client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED),
+      client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED_ONLY),
     )
     sources.push(...documents.map(toSource))
   }
@@ -48,7 +44,7 @@ export async function fetchSources(
 }
 
 export async function fetchQuestionIds(client: SanityClient): Promise<string[]> {
-  return withRetry(() => client.fetch(similarQuestionIdsQuery, {}, PUBLISHED))
+  return withRetry(() => client.fetch(similarQuestionIdsQuery, {}, PUBLISHED_ONLY))
 }
 
 /** Every published question, a page at a time. */
@@ -74,7 +70,7 @@ export async function loadSimilarIndex(
  * new and changed ones (by revision) re-read. One small query when nothing changed.
  */
 export async function syncIndex(client: SanityClient, index: SimilarIndex): Promise<void> {
-  const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED))
+  const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY))
   const present = new Set(revisions.map(({_id}) => _id))
   for (const id of index.questionIds()) if (!present.has(id)) index.remove(id)
   const outdated = revisions.filter(({_id, _rev}) => index.revision(_id) !== _rev)

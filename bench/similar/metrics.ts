@@ -1,5 +1,5 @@
-import type {RankerConfig} from '../config.ts'
-import {SimilarIndex} from '../ranker.ts'
+import type {RankerConfig} from '../../similar/config.ts'
+import {SimilarIndex} from '../../similar/ranker.ts'
 import type {LabelledQuestion, LabelledSet} from './labelled.ts'
 
 // Relevance metrics over a labelled set: hit@4 (a relevant question among the four shown), MRR

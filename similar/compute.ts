@@ -1,5 +1,5 @@
 import type {Mutation, SanityClient} from '@sanity/client'
-import {withRetry} from '../../importer/target.ts'
+import {isConflict, withRetry} from '../domain/requests.ts'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, type RankerConfig} from './config.ts'
 import {
   listedTargets,
@@ -9,13 +9,9 @@ import {
   withComputed,
 } from './entries.ts'
 import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './load.ts'
-import {
-  PUBLISHED,
-  similarReferrersQuery,
-  similarStateQuery,
-  similarThresholdsQuery,
-} from './queries.ts'
+import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 // Precomputing similar-thread lists and keeping them fresh.
 //
@@ -62,12 +58,6 @@ export interface ComputeReport {
 }
 
 const MAX_CONFLICT_RETRIES = 3
-
-function isConflict(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 409
-  )
-}
 
 async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
   let next = 0
@@ -134,7 +124,9 @@ export async function computeSimilar(
 
   /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
   async function pass(batch: string[]): Promise<string[]> {
-    const state = await withRetry(() => client.fetch(similarStateQuery, {ids: batch}, PUBLISHED))
+    const state = await withRetry(() =>
+      client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
+    )
     missing.push(...(await refresh(client, ranker, state, batch)))
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
@@ -283,7 +275,7 @@ export async function recomputeAffected(
   const existing = changed.filter((id) => index.has(id))
   const set = new Set(existing)
   for (const id of await withRetry(() =>
-    client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED),
+    client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY),
   ))
     set.add(id)
   const fanout = options.fanout ?? 50
@@ -298,7 +290,7 @@ export async function recomputeAffected(
   }
   if (candidates.size > 0) {
     const thresholds = await withRetry(() =>
-      client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED),
+      client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED_ONLY),
     )
     for (const {_id, scores} of thresholds) {
       const computed = (scores ?? []).filter((score): score is number => score !== null)

@@ -1,4 +1,4 @@
-import {DEFAULT_RANKER, type RankerConfig} from '../config.ts'
+import {DEFAULT_RANKER, type RankerConfig} from '../../similar/config.ts'
 
 // The ranking variants the evaluation compares, from the simplest lexical baseline to the ranker
 // in DEFAULT_RANKER. Each row adds one thing to the row above it.

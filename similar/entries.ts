@@ -1,4 +1,4 @@
-import type {SimilarThread} from '../../sanity.types.ts'
+import type {SimilarThread} from '../sanity.types.ts'
 import {hash53} from './hash.ts'
 import type {Ranked} from './ranker.ts'
 

@@ -4,18 +4,18 @@
 // incremental updates; with --lake N, the whole path through an embedded lake: import N threads,
 // load the index through the client in pages, precompute every list, re-run, recompute one edit.
 import {parseArgs} from 'node:util'
-import {generateThreads, type ThreadJson} from '../../../bench/threads.ts'
-import {parseJsonl} from '../../../importer/parse/jsonl.ts'
-import type {ParseResult} from '../../../importer/record.ts'
-import {runImport} from '../../../importer/run.ts'
-import {clientTarget} from '../../../importer/target.ts'
-import {startTestLake} from '../../../test/support/lake.ts'
-import {computeSimilar, recomputeAffected} from '../compute.ts'
-import type {SimilarSource} from '../config.ts'
-import {loadSimilarIndex} from '../load.ts'
-import {SimilarIndex} from '../ranker.ts'
+import {generateThreads, type ThreadJson} from '../threads.ts'
+import {parseJsonl} from '../../importer/parse/jsonl.ts'
+import type {ParseResult} from '../../importer/record.ts'
+import {runImport} from '../../importer/run.ts'
+import {clientTarget} from '../../importer/target.ts'
+import {startTestLake} from '../../test/support/lake.ts'
+import {computeSimilar, recomputeAffected} from '../../similar/compute.ts'
+import type {SimilarSource} from '../../similar/config.ts'
+import {loadSimilarIndex} from '../../similar/load.ts'
+import {SimilarIndex} from '../../similar/ranker.ts'
 import {generateQuestions} from './labelled.ts'
-import {similarThreadsFor} from '../serve.ts'
+import {similarThreadsFor} from '../../queries/similar.ts'
 
 const {values} = parseArgs({
   options: {

@@ -1,5 +1,5 @@
-import {createRandom, type Random} from '../../../bench/random.ts'
-import type {SimilarSource} from '../config.ts'
+import {createRandom, type Random} from '../random.ts'
+import type {SimilarSource} from '../../similar/config.ts'
 import {CONCEPTS, type Concept, SINGLETONS} from './concepts.ts'
 
 // A labelled relevance set for the similar-thread ranker. Every concept (one complaint) becomes a

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {DEFAULT_RANKER, inputHash, type SimilarSource} from '../config.ts'
-import {generateLabelledSet} from '../eval/labelled.ts'
+import {generateLabelledSet} from '../../bench/similar/labelled.ts'
 import {rankSimilar, SimilarIndex} from '../ranker.ts'
 
 const set = generateLabelledSet({seed: 7})

@@ -1,6 +1,7 @@
 // The similar-thread engine: a BM25F ranker over question titles and bodies with medical
-// synonyms and tag/specialty bonuses, lists precomputed onto questions, incremental recomputation
-// after changes, and serving with a live GROQ fallback.
+// synonyms and tag/specialty bonuses, lists precomputed onto questions, and incremental
+// recomputation after changes. It writes and subscribes; serving the lists is the query layer's
+// (queries/similar.ts).
 
 export {
   computeSimilar,
@@ -28,10 +29,4 @@ export {
 } from './freshness.ts'
 export {loadSimilarIndex, readSources} from './load.ts'
 export {type IndexStats, type Ranked, rankSimilar, SimilarIndex} from './ranker.ts'
-export {
-  isStoredListFresh,
-  type SimilarProvenance,
-  type SimilarThreadLink,
-  similarThreadsFor,
-} from './serve.ts'
 export {analyze} from './text.ts'
