@@ -1150,6 +1150,15 @@ export type SimilarResolveQueryResult = Array<{
   slug: string | null
 }>
 
+// Source: similar/queries.ts
+// Variable: similarAllQuestionsQuery
+// Query: *[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]    | order(_id asc){_id, title, "slug": slug.current}
+export type SimilarAllQuestionsQueryResult = Array<{
+  _id: string
+  title: string | null
+  slug: string | null
+}>
+
 // Query TypeMap
 import '@sanity/client'
 declare module '@sanity/client' {
@@ -1188,5 +1197,6 @@ declare module '@sanity/client' {
     '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
+    '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
   }
 }

@@ -1,11 +1,15 @@
-// npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
+// npm run similar -- <id-or-slug>… | --ids-from <file|-> | --all [--limit N] [--json] [--recompute]
+import {readFile} from 'node:fs/promises'
+import {text} from 'node:stream/consumers'
 import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {similarThreadsFor} from '../queries/similar.ts'
 import {computeSimilar, DEFAULT_COMPUTED_LIMIT, recomputeAffected} from '../similar/index.ts'
-import {resolveQuestions} from '../similar/resolve.ts'
+import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
+       npm run similar -- --ids-from <file|-> [options]   ids or slugs from a file or stdin
+       npm run similar -- --all [options]                 every question
 
 Prints the similar threads of questions (by document id or slug) as the site serves them:
 curated entries first, then the precomputed list, or a live query when the list is missing or
@@ -14,8 +18,11 @@ stale. The archive is the embedded lake, or a real project when SANITY_PROJECT_I
 Options:
   --limit N     threads per question (default ${DEFAULT_COMPUTED_LIMIT})
   --json        one JSON line per question: {"_id", "title", "similar": [{"_id", "title", "score"}]}
+  --ids-from F  read ids or slugs from file F ("-": stdin), one per line or separated by spaces
+                or commas; # starts a comment (thousands of ids do not fit on a command line)
+  --all         every published question
   --recompute   recompute first: the given questions and the lists they affect, or, with no
-                question given, every list in the archive`
+                question given (or --all), every list in the archive`
 
 const {values, positionals} = parseArgs({
   allowPositionals: true,
@@ -23,6 +30,8 @@ const {values, positionals} = parseArgs({
     limit: {type: 'string'},
     json: {type: 'boolean', default: false},
     recompute: {type: 'boolean', default: false},
+    'ids-from': {type: 'string'},
+    all: {type: 'boolean', default: false},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
@@ -36,18 +45,33 @@ if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
   console.error(`--limit takes a whole number from 1 to 100.\n\n${USAGE}`)
   process.exit(2)
 }
-if (positionals.length === 0 && !values.recompute) {
-  console.error(`Give at least one question id or slug.\n\n${USAGE}`)
+const idsFrom = values['ids-from']
+if (values.all && (positionals.length > 0 || idsFrom !== undefined)) {
+  console.error(`--all lists every question: give no ids with it.\n\n${USAGE}`)
+  process.exit(2)
+}
+const keys = [
+  ...positionals,
+  ...(idsFrom === undefined
+    ? []
+    : parseKeyList(idsFrom === '-' ? await text(process.stdin) : await readFile(idsFrom, 'utf8'))),
+]
+if (keys.length === 0 && !values.all && !values.recompute) {
+  const why =
+    idsFrom === undefined ? 'Give at least one question id or slug' : `${idsFrom} lists no ids`
+  console.error(`${why}.\n\n${USAGE}`)
   process.exit(2)
 }
 
 try {
   const code = await withArchiveClient('npm run similar', async (client) => {
-    const {found, missing} = await resolveQuestions(client, positionals)
+    const {found, missing} = values.all
+      ? {found: await allQuestions(client), missing: []}
+      : await resolveQuestions(client, keys)
     for (const key of missing) console.error(`No question with id or slug "${key}".`)
     if (values.recompute) {
       const report =
-        positionals.length === 0
+        keys.length === 0
           ? await computeSimilar(client)
           : await recomputeAffected(
               client,
@@ -58,7 +82,9 @@ try {
           `${report.unchanged} unchanged (${report.seconds}s, index ${report.indexSeconds}s).`,
       )
     }
-    for (const question of found) {
+    for (const [index, question] of found.entries()) {
+      if (process.stderr.isTTY && found.length > 20)
+        process.stderr.write(`\r${index + 1}/${found.length} questions`)
       const similar = await similarThreadsFor(client, question._id, limit)
       if (values.json) {
         console.log(
@@ -77,6 +103,7 @@ try {
         console.log(`  ${i + 1}. ${thread.title}  [${thread.provenance}${score}]`)
       })
     }
+    if (process.stderr.isTTY && found.length > 20) process.stderr.write('\n')
     return missing.length > 0 ? 1 : 0
   })
   process.exit(code)

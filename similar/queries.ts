@@ -49,3 +49,9 @@ export const similarResolveQuery = defineQuery(
     _id, title, "slug": slug.current
   }`,
 )
+
+/** Every published question, for `npm run similar -- --all`. */
+export const similarAllQuestionsQuery = defineQuery(
+  `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]
+    | order(_id asc){_id, title, "slug": slug.current}`,
+)

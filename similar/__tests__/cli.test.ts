@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -21,10 +21,13 @@ let dir: string
 let ids: string[] = []
 let slugs: string[] = []
 
-function similarCli(args: string[]) {
-  return run(process.execPath, [SIMILAR, ...args], {
+function similarCli(args: string[], stdin?: string) {
+  const running = run(process.execPath, [SIMILAR, ...args], {
     env: {...process.env, LAKE_DATA_DIR: dir, SANITY_DATASET: 'archive', SANITY_PROJECT_ID: ''},
+    maxBuffer: 64 * 1024 * 1024,
   })
+  running.child.stdin?.end(stdin ?? '')
+  return running
 }
 
 interface JsonLine {
@@ -103,6 +106,23 @@ describe('npm run similar', () => {
       expect(line.similar.every((entry) => typeof entry.score === 'number')).toBe(true)
       expect(line.similar.map((entry) => entry._id)).not.toContain(line._id)
     }
+  })
+
+  it('reads thousands of ids from a file or stdin, and lists every question with --all', async () => {
+    const all = lines((await similarCli(['--all', '--json'])).stdout)
+    expect(all).toHaveLength(80)
+    // As many keys as would overflow a command line (each question many times, one unknown).
+    const keys = Array.from({length: 5000}, (_, index) => all[index % all.length]?._id ?? '')
+    const list = `# questions to check\n${keys.join('\n')}\nno-such-question\n`
+    const file = join(dir, 'ids.txt')
+    await writeFile(file, list)
+    const fromFile = await similarCli(['--ids-from', file, '--json']).catch(
+      (error: {code: number; stdout: string; stderr: string}) => error,
+    )
+    expect(fromFile.stderr).toMatch(/No question with id or slug "no-such-question"/)
+    expect(lines(fromFile.stdout).map((line) => line._id)).toEqual(all.map((line) => line._id))
+    const fromStdin = await similarCli(['--ids-from', '-', '--json'], `${ids[0]}, ${slugs[1]}`)
+    expect(lines(fromStdin.stdout).map((line) => line._id)).toEqual(ids)
   })
 
   it('prints readable lists, and exits 1 naming questions it cannot find', async () => {
