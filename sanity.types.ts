@@ -15,6 +15,19 @@
 export declare const internalGroqTypeReferenceTo: unique symbol
 
 // Source: schema.json
+export type QuestionReference = {
+  _ref: string
+  _type: 'reference'
+  _weak?: boolean
+  [internalGroqTypeReferenceTo]?: 'question'
+}
+
+export type Detail = {
+  excerpt?: string
+  statedGender?: string
+  duplicateOf?: QuestionReference
+}
+
 export type Source = {
   _type: 'source'
   site?: string
@@ -25,13 +38,6 @@ export type Source = {
   contentHash?: string
 }
 
-export type QuestionReference = {
-  _ref: string
-  _type: 'reference'
-  _weak?: boolean
-  [internalGroqTypeReferenceTo]?: 'question'
-}
-
 export type SimilarThread = {
   _type: 'similarThread'
   question?: QuestionReference
@@ -39,6 +45,25 @@ export type SimilarThread = {
   titleKey?: string
   provenance?: 'curated' | 'imported' | 'computed'
   score?: number
+}
+
+export type QualityFlag = {
+  _type: 'qualityFlag'
+  code?:
+    | 'machineTranslationRefusal'
+    | 'emptyReply'
+    | 'oneWordReply'
+    | 'dateAfterAsked'
+    | 'genderContradicted'
+    | 'doctorSignatureDiffers'
+    | 'nonLatinInEnglish'
+    | 'duplicateQuestion'
+  message?: string
+  status?: 'open' | 'dismissed'
+  raisedAt?: string
+  dismissedAt?: string
+  dismissedBy?: string
+  detail?: Detail
 }
 
 export type BlockContent = Array<{
@@ -115,6 +140,11 @@ export type Reply = {
   _createdAt: string
   _updatedAt: string
   _rev: string
+  quality?: Array<
+    {
+      _key: string
+    } & QualityFlag
+  >
   question?: QuestionReference
   doctor?: DoctorReference
   body?: BlockContent
@@ -157,9 +187,15 @@ export type Question = {
   _createdAt: string
   _updatedAt: string
   _rev: string
+  quality?: Array<
+    {
+      _key: string
+    } & QualityFlag
+  >
   title?: string
   slug?: Slug
   titleKey?: string
+  questionKey?: string
   shortTitle?: string
   body?: BlockContent
   asker?: Asker
@@ -311,9 +347,11 @@ export type Geopoint = {
 }
 
 export type AllSanitySchemaTypes =
-  | Source
   | QuestionReference
+  | Detail
+  | Source
   | SimilarThread
+  | QualityFlag
   | BlockContent
   | Asker
   | SpecialtyReference
@@ -375,9 +413,15 @@ export type ImportExistingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -409,6 +453,11 @@ export type ImportExistingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
@@ -537,9 +586,15 @@ export type MergeReferencingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -571,6 +626,11 @@ export type MergeReferencingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
@@ -684,9 +744,15 @@ export type MigratorDocumentsByIdQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -718,6 +784,11 @@ export type MigratorDocumentsByIdQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
