@@ -542,6 +542,16 @@ export type ImportUnresolvedSimilarQueryResult = Array<{
   }> | null
 }>
 
+// Source: importer/queries.ts
+// Variable: importQuestionsByKeyQuery
+// Query: *[_type == "question" && questionKey in $keys && !(_id in path("drafts.**"))]{    _id, title, askedAt, questionKey  }
+export type ImportQuestionsByKeyQueryResult = Array<{
+  _id: string
+  title: string | null
+  askedAt: string | null
+  questionKey: string | null
+}>
+
 // Source: migrations/backfill-slugs/index.ts
 // Variable: backfillSlugOfQuery
 // Query: *[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current
@@ -1228,6 +1238,7 @@ declare module '@sanity/client' {
     '*[_id in $ids]': ImportExistingDocumentsQueryResult
     '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
+    '*[_type == "question" && questionKey in $keys && !(_id in path("drafts.**"))]{\n    _id, title, askedAt, questionKey\n  }': ImportQuestionsByKeyQueryResult
     '*[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current': BackfillSlugOfQueryResult
     '*[references($ids)] | order(_id asc)': MergeReferencingDocumentsQueryResult
     '*[_type == $type] | order(_id asc)._id': MigratorTypeIdsQueryResult
