@@ -45,8 +45,8 @@ export function oneWordReply(thread: ThreadText): Finding[] {
         code: 'oneWordReply' as const,
         on: index,
         message:
-          `${sentence(replyName(reply.doctor))} is a single word, ${quotedWord}. Check the source ` +
-          "page for the doctor's full answer; archive the reply if there is none.",
+          `${sentence(replyName(reply.doctor))} is the single word ${quotedWord} Check the ` +
+          "source page for the doctor's full answer, or archive the reply if there is none.",
         detail: {excerpt: quotedWord},
       },
     ]

@@ -79,7 +79,7 @@ describe('quality flags on import', () => {
     const [first, second] = report.threads
     const replyId = first?.ids[1] ?? ''
     expect(first?.flags).toEqual([
-      {id: replyId, code: 'oneWordReply', message: expect.stringMatching(/single word, "Ok\."/)},
+      {id: replyId, code: 'oneWordReply', message: expect.stringMatching(/single word "Ok\."/)},
     ])
     expect(second?.flags).toEqual([
       {id: second?.ids[0], code: 'machineTranslationRefusal', message: expect.any(String)},

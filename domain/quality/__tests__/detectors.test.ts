@@ -109,7 +109,7 @@ describe('emptyReply and oneWordReply', () => {
       ['oneWordReply', 3],
     ])
     expect(oneWordReply(found)[0]?.message).toMatch(
-      /^Dr\. Ho Minghui's reply is a single word, "Ok\."/,
+      /^Dr\. Ho Minghui's reply is the single word "Ok\." Check/,
     )
   })
 
