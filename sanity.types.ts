@@ -1231,6 +1231,113 @@ export type TagSpecialtiesQueryResult = Array<
 // Query: coalesce(*[_id == "drafts." + $id][0].specialty._ref, *[_id == $id][0].specialty._ref)
 export type QuestionSpecialtyQueryResult = string | null
 
+// Source: studio/actions/queries.ts
+// Variable: qualityThreadQuery
+// Query: {    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality    },    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{      _id, body, repliedAt, "doctor": doctor->name    },    "doctor": *[_id == $doctorId][0].name  }
+export type QualityThreadQueryResult = {
+  question:
+    | {
+        _id: string
+        _type: 'doctor'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'faqTag'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'question'
+        title: string | null
+        shortTitle: string | null
+        body: BlockContent | null
+        moreInfo: BlockContent | null
+        askedAt: string | null
+        language: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant' | null
+        asker: Asker | null
+        quality: Array<
+          {
+            _key: string
+          } & QualityFlag
+        > | null
+      }
+    | {
+        _id: string
+        _type: 'reply'
+        title: null
+        shortTitle: null
+        body: BlockContent | null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: Array<
+          {
+            _key: string
+          } & QualityFlag
+        > | null
+      }
+    | {
+        _id: string
+        _type: 'sanity.fileAsset'
+        title: string | null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'sanity.imageAsset'
+        title: string | null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'specialty'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | null
+  replies: Array<{
+    _id: string
+    body: BlockContent | null
+    repliedAt: string | null
+    doctor: string | null
+  }>
+  doctor: string | null
+}
+
 // Query TypeMap
 import '@sanity/client'
 declare module '@sanity/client' {
@@ -1270,5 +1377,6 @@ declare module '@sanity/client' {
     'coalesce(*[_id == "drafts." + $id][0].askedAt, *[_id == $id][0].askedAt)': QuestionAskDateQueryResult
     '*[_id in $ids]{name, "specialty": specialty._ref}': TagSpecialtiesQueryResult
     'coalesce(*[_id == "drafts." + $id][0].specialty._ref, *[_id == $id][0].specialty._ref)': QuestionSpecialtyQueryResult
+    '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

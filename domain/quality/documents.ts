@@ -1,6 +1,7 @@
 import {plainText} from '../../schemas/validation/portableText.ts'
 import {stringField} from '../../schemas/values.ts'
-import {storedFlags} from './flags.ts'
+import {flagsOf, mergeFlags, storedFlags} from './flags.ts'
+import {DETECTORS, detectThread} from './index.ts'
 import type {QuestionSummary, ThreadText} from './types.ts'
 
 // Stored (or about to be stored) question and reply documents as the text the detectors read.
@@ -44,4 +45,45 @@ export function threadTextOf({question, replies, sameQuestion}: ThreadDocuments)
     })),
     sameQuestion,
   }
+}
+
+/** What else a document's flags depend on: its thread as published. */
+export interface ThreadContext {
+  /** The question (for a reply; a question being published is the document itself). */
+  question?: LooseDocument | null
+  /** The question's published replies, each with its doctor's name. */
+  replies: readonly {reply: LooseDocument; doctor?: string | undefined}[]
+  /** The name of the document's doctor (for a reply). */
+  doctor?: string | null
+}
+
+const publishedId = (document: LooseDocument | null | undefined) =>
+  stringField(document, '_id')?.replace(/^drafts\./, '')
+
+/**
+ * Keys of `document`'s open flags that its detectors no longer raise: the editor fixed the text.
+ * Detectors that need the dataset (repeated questions) are not run, so their flags stay.
+ */
+export function fixedFlagKeys(document: LooseDocument, context: ThreadContext): string[] {
+  const id = publishedId(document)
+  const isQuestion = document._type === 'question'
+  const question = isQuestion ? document : context.question
+  if (!question) return []
+  const self = {reply: document, doctor: context.doctor ?? undefined}
+  const others = context.replies.filter(({reply}) => publishedId(reply) !== id)
+  const replies = isQuestion ? context.replies : [...others, self]
+  const on = isQuestion ? 'question' : replies.length - 1
+  const findings = detectThread(threadTextOf({question, replies}))
+  const raised = flagsOf(
+    findings.filter((finding) => finding.on === on),
+    '',
+  )
+  const kept = new Set(
+    mergeFlags(raised, document.quality, (code) => !DETECTORS[code].needsDataset).map(
+      (flag) => flag._key,
+    ),
+  )
+  return storedFlags(document.quality)
+    .filter((flag) => flag.status === 'open' && !kept.has(flag._key))
+    .map((flag) => flag._key)
 }

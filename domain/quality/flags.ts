@@ -78,3 +78,15 @@ export function mergeFlags(
   })
   return [...kept, ...now.values()]
 }
+
+/** The patch that dismisses flag `key`, recording who and when (whatever else the flag says). */
+export function dismissPatch(key: string, editor: string | undefined, now: Date) {
+  const at = `quality[_key=="${key}"]`
+  return {
+    set: {
+      [`${at}.status`]: 'dismissed',
+      [`${at}.dismissedAt`]: now.toISOString(),
+      [`${at}.dismissedBy`]: editor ?? 'unknown editor',
+    },
+  }
+}

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {paragraphs} from '../../../test/fixtures/documents.ts'
-import {statedGender, threadTextOf} from '../documents.ts'
-import {flagsOf, mergeFlags, openFlagsLabel} from '../flags.ts'
+import {fixedFlagKeys, statedGender, threadTextOf} from '../documents.ts'
+import {dismissPatch, flagsOf, mergeFlags, openFlagsLabel} from '../flags.ts'
 import {detectThread} from '../index.ts'
 import type {Finding, StoredFlag} from '../types.ts'
 
@@ -126,5 +126,65 @@ describe('threadTextOf', () => {
     expect(detectThread(threadTextOf({question: stored, replies: [{reply}]}))).toHaveLength(1)
     const fixed = {...stored, asker: {_type: 'asker', gender: 'male'}}
     expect(detectThread(threadTextOf({question: fixed, replies: [{reply}]}))).toEqual([])
+  })
+})
+
+describe('dismissPatch', () => {
+  it('sets the status and who dismissed the flag when', () => {
+    expect(dismissPatch('oneWordReply', 'Local Editor', new Date(LATER))).toEqual({
+      set: {
+        'quality[_key=="oneWordReply"].status': 'dismissed',
+        'quality[_key=="oneWordReply"].dismissedAt': '2024-07-01T00:00:00.000Z',
+        'quality[_key=="oneWordReply"].dismissedBy': 'Local Editor',
+      },
+    })
+  })
+})
+
+describe('fixedFlagKeys', () => {
+  const question = {
+    _id: 'question-2',
+    _type: 'question',
+    title: 'Please provide the text you would like translated',
+    body: paragraphs('My knee swells after long walks. Should I rest it?'),
+    askedAt: '2016-02-02',
+    asker: {_type: 'asker', gender: 'unknown'},
+  }
+  const reply = {
+    _id: 'drafts.reply-2',
+    _type: 'reply',
+    question: {_type: 'reference', _ref: 'question-2'},
+    body: paragraphs('Ok.'),
+  }
+  const flagged = <T extends Record<string, unknown>>(document: T) => {
+    const thread = threadTextOf({question, replies: [{reply: document}]})
+    const on = document._type === 'question' ? 'question' : 0
+    const findings = detectThread(thread).filter((finding) => finding.on === on)
+    return {...document, quality: flagsOf(findings, RAISED)}
+  }
+
+  it("names the open flags a question's edit fixed, and keeps what still holds", () => {
+    const stored = flagged(question)
+    const duplicate = flagsOf(
+      [{code: 'duplicateQuestion', on: 'question', message: 'Repeats another.'}],
+      RAISED,
+    )
+    const document = {...stored, quality: [...stored.quality, ...duplicate]}
+    const context = {replies: [{reply: {...reply, _id: 'reply-2'}}]}
+    expect(fixedFlagKeys(document, context)).toEqual([])
+    expect(fixedFlagKeys({...document, title: 'Knee swelling after walks'}, context)).toEqual([
+      'machineTranslationRefusal',
+    ])
+  })
+
+  it("names a reply's fixed flags from its thread, and never dismissed ones", () => {
+    const stored = flagged(reply)
+    const context = {question, replies: [{reply: {...reply, _id: 'reply-2'}}], doctor: 'Ho'}
+    expect(fixedFlagKeys(stored, context)).toEqual([])
+    const rewritten = {...stored, body: paragraphs('Rest it for a week, then walk shorter.')}
+    expect(fixedFlagKeys(rewritten, context)).toEqual(['oneWordReply'])
+    const [flag] = stored.quality
+    const dismissedOnly = {...rewritten, quality: flag ? [dismissed(flag)] : []}
+    expect(fixedFlagKeys(dismissedOnly, context)).toEqual([])
   })
 })
