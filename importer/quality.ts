@@ -27,7 +27,7 @@ export type FlagCounts = Partial<Record<FlagCode, number>>
 const MIN_KEY_TEXT = 40
 
 /** Hash of the asker's initial and age range and the normalised question text, or undefined. */
-export function questionKey(question: QuestionDocument): string | undefined {
+function questionKey(question: QuestionDocument): string | undefined {
   const plain = plainText(question.body)
   // Normalising is the slow part: beyond what a real question holds, the text is hashed as is.
   const text = titleKey(plain.slice(0, SCAN_LIMIT))

@@ -67,4 +67,4 @@ export function describeCounts(counts: Partial<Record<FlagCode, number>>): strin
   return parts.length > 0 ? parts.join(', ') : 'none'
 }
 
-export {FLAG_CODES, type Finding, type FlagCode, type ThreadText} from './types.ts'
+export {FLAG_CODES, type FlagCode} from './types.ts'

@@ -1,8 +1,9 @@
 import {WarningOutlineIcon} from '@sanity/icons/WarningOutline'
 import {defineArrayMember, defineField, defineType} from '@sanity/types'
 import {DETECTORS, FLAG_CODES} from '../../domain/quality/index.ts'
+import {noOpenFlags} from '../validation/quality.ts'
 
-export const FLAG_STATUSES = [
+const FLAG_STATUSES = [
   {title: 'Open', value: 'open'},
   {title: 'Dismissed', value: 'dismissed'},
 ] as const
@@ -89,4 +90,5 @@ export const qualityField = defineField({
   of: [defineArrayMember({type: 'qualityFlag'})],
   hidden: ({value}) => !Array.isArray(value) || value.length === 0,
   readOnly: true,
+  validation: (rule) => rule.custom(noOpenFlags).warning(),
 })
