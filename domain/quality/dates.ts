@@ -38,9 +38,9 @@ const UNIT_AFTER =
   /^\s?(?:%|\/|(?:mg|mcg|µg|μg|ug|g|kg|ml|cc|l|iu|units?|u|times|steps|kcal|cal|calories|m|km|cm|mm|meters?|metres?|ft|feet|people|patients|cells|copies|ng|pg|mmol|hz|ms|rpm|dollars?|yuan|ntd?|won|yen|usd|words|pieces|pills|tablets|hours|minutes|seconds|days|weeks|months|years|points)\b)/i
 // Prices, numbers and codes: "$2020", "NT$2000", "#2019", "No. 2019", "12,2020", "x2020", "3-2019".
 const NUMBER_BEFORE = /(?:[$#£€¥×x]|\bno\.|\bnumber|\broom|\bext\.?|[\d.,]|\d\s?[-–/])\s?$/i
-// Years of a sentence about plans may lie ahead; "since" never looks ahead.
+// Years of a sentence about plans (or a doctor's follow-up) may lie ahead; "since" never does.
 const FUTURE =
-  /\b(?:will|won't|going to|plan|plans|planned|planning|scheduled?|expect(?:ed|ing)?|due|hope|hoping|intend|intends|next|upcoming)\b/i
+  /\b(?:will|won't|going to|plan|plans|planned|planning|scheduled?|expect(?:ed|ing)?|due|hope|hoping|intend|intends|next|upcoming|return|come back|follow[- ]?up|recheck|booked)\b/i
 const AHEAD_BEFORE = /\b(?:by|until|till|before)\s+$/i
 const SINCE_BEFORE = /\bsince\s+$/i
 
@@ -54,7 +54,7 @@ interface Mention {
 const pad = (value: string | undefined) => (value ?? '').padStart(2, '0')
 
 function monthNumber(name: string): string {
-  const month = MONTHS.indexOf(name.slice(0, 3).toLowerCase() as (typeof MONTHS)[number])
+  const month = MONTHS.findIndex((prefix) => name.toLowerCase().startsWith(prefix))
   return pad(String(month + 1))
 }
 

@@ -145,6 +145,8 @@ describe('dateAfterAsked', () => {
     )
     expect(codes(found)).toEqual([['dateAfterAsked', 0]])
     expect(found[0]?.message).toContain('later than its reply date 2014-03-12')
+    const followUp = reply('Please come back for a follow-up hearing test in April 2014.')
+    expect(dateAfterAsked(thread({replies: [followUp]}))).toEqual([])
   })
 
   it('leaves quantities, durations, earlier dates and plans alone', () => {
