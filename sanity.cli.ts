@@ -20,6 +20,7 @@ export default defineCliConfig({
       './web/**/*.ts',
       './migrations/**/*.ts',
       './migrator/**/*.ts',
+      './studio/**/*.ts',
     ],
     schema: './schema.json',
     generates: './sanity.types.ts',

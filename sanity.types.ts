@@ -15,6 +15,19 @@
 export declare const internalGroqTypeReferenceTo: unique symbol
 
 // Source: schema.json
+export type QuestionReference = {
+  _ref: string
+  _type: 'reference'
+  _weak?: boolean
+  [internalGroqTypeReferenceTo]?: 'question'
+}
+
+export type Detail = {
+  excerpt?: string
+  statedGender?: string
+  duplicateOf?: QuestionReference
+}
+
 export type Source = {
   _type: 'source'
   site?: string
@@ -25,13 +38,6 @@ export type Source = {
   contentHash?: string
 }
 
-export type QuestionReference = {
-  _ref: string
-  _type: 'reference'
-  _weak?: boolean
-  [internalGroqTypeReferenceTo]?: 'question'
-}
-
 export type SimilarThread = {
   _type: 'similarThread'
   question?: QuestionReference
@@ -39,6 +45,25 @@ export type SimilarThread = {
   titleKey?: string
   provenance?: 'curated' | 'imported' | 'computed'
   score?: number
+}
+
+export type QualityFlag = {
+  _type: 'qualityFlag'
+  code?:
+    | 'machineTranslationRefusal'
+    | 'emptyReply'
+    | 'oneWordReply'
+    | 'dateAfterAsked'
+    | 'genderContradicted'
+    | 'doctorSignatureDiffers'
+    | 'nonLatinInEnglish'
+    | 'duplicateQuestion'
+  message?: string
+  status?: 'open' | 'dismissed'
+  raisedAt?: string
+  dismissedAt?: string
+  dismissedBy?: string
+  detail?: Detail
 }
 
 export type BlockContent = Array<{
@@ -115,6 +140,11 @@ export type Reply = {
   _createdAt: string
   _updatedAt: string
   _rev: string
+  quality?: Array<
+    {
+      _key: string
+    } & QualityFlag
+  >
   question?: QuestionReference
   doctor?: DoctorReference
   body?: BlockContent
@@ -157,9 +187,15 @@ export type Question = {
   _createdAt: string
   _updatedAt: string
   _rev: string
+  quality?: Array<
+    {
+      _key: string
+    } & QualityFlag
+  >
   title?: string
   slug?: Slug
   titleKey?: string
+  questionKey?: string
   shortTitle?: string
   body?: BlockContent
   asker?: Asker
@@ -311,9 +347,11 @@ export type Geopoint = {
 }
 
 export type AllSanitySchemaTypes =
-  | Source
   | QuestionReference
+  | Detail
+  | Source
   | SimilarThread
+  | QualityFlag
   | BlockContent
   | Asker
   | SpecialtyReference
@@ -375,9 +413,15 @@ export type ImportExistingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -409,6 +453,11 @@ export type ImportExistingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
@@ -493,6 +542,16 @@ export type ImportUnresolvedSimilarQueryResult = Array<{
   }> | null
 }>
 
+// Source: importer/queries.ts
+// Variable: importQuestionsByKeyQuery
+// Query: *[_type == "question" && questionKey in $keys && !(_id in path("drafts.**"))]{    _id, title, askedAt, questionKey  }
+export type ImportQuestionsByKeyQueryResult = Array<{
+  _id: string
+  title: string | null
+  askedAt: string | null
+  questionKey: string | null
+}>
+
 // Source: migrations/backfill-slugs/index.ts
 // Variable: backfillSlugOfQuery
 // Query: *[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current
@@ -537,9 +596,15 @@ export type MergeReferencingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -571,6 +636,11 @@ export type MergeReferencingDocumentsQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
@@ -684,9 +754,15 @@ export type MigratorDocumentsByIdQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       title?: string
       slug?: Slug
       titleKey?: string
+      questionKey?: string
       shortTitle?: string
       body?: BlockContent
       asker?: Asker
@@ -718,6 +794,11 @@ export type MigratorDocumentsByIdQueryResult = Array<
       _createdAt: string
       _updatedAt: string
       _rev: string
+      quality?: Array<
+        {
+          _key: string
+        } & QualityFlag
+      >
       question?: QuestionReference
       doctor?: DoctorReference
       body?: BlockContent
@@ -1159,6 +1240,113 @@ export type SimilarAllQuestionsQueryResult = Array<{
   slug: string | null
 }>
 
+// Source: studio/actions/queries.ts
+// Variable: qualityThreadQuery
+// Query: {    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality    },    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{      _id, body, repliedAt, "doctor": doctor->name    },    "doctor": *[_id == $doctorId][0].name  }
+export type QualityThreadQueryResult = {
+  question:
+    | {
+        _id: string
+        _type: 'doctor'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'faqTag'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'question'
+        title: string | null
+        shortTitle: string | null
+        body: BlockContent | null
+        moreInfo: BlockContent | null
+        askedAt: string | null
+        language: 'en' | 'es' | 'ja' | 'ko' | 'und' | 'zh-Hans' | 'zh-Hant' | null
+        asker: Asker | null
+        quality: Array<
+          {
+            _key: string
+          } & QualityFlag
+        > | null
+      }
+    | {
+        _id: string
+        _type: 'reply'
+        title: null
+        shortTitle: null
+        body: BlockContent | null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: Array<
+          {
+            _key: string
+          } & QualityFlag
+        > | null
+      }
+    | {
+        _id: string
+        _type: 'sanity.fileAsset'
+        title: string | null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'sanity.imageAsset'
+        title: string | null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | {
+        _id: string
+        _type: 'specialty'
+        title: null
+        shortTitle: null
+        body: null
+        moreInfo: null
+        askedAt: null
+        language: null
+        asker: null
+        quality: null
+      }
+    | null
+  replies: Array<{
+    _id: string
+    body: BlockContent | null
+    repliedAt: string | null
+    doctor: string | null
+  }>
+  doctor: string | null
+}
+
 // Query TypeMap
 import '@sanity/client'
 declare module '@sanity/client' {
@@ -1166,6 +1354,7 @@ declare module '@sanity/client' {
     '*[_id in $ids]': ImportExistingDocumentsQueryResult
     '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
+    '*[_type == "question" && questionKey in $keys && !(_id in path("drafts.**"))]{\n    _id, title, askedAt, questionKey\n  }': ImportQuestionsByKeyQueryResult
     '*[_id in $ids && _id != $self && defined(slug.current) && slug.current != ""][0].slug.current': BackfillSlugOfQueryResult
     '*[references($ids)] | order(_id asc)': MergeReferencingDocumentsQueryResult
     '*[_type == $type] | order(_id asc)._id': MigratorTypeIdsQueryResult
@@ -1198,5 +1387,6 @@ declare module '@sanity/client' {
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
+    '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

@@ -7,6 +7,7 @@ import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
 import {maskContactDetailsInPieces} from './masking.ts'
 import {doctorDisplayName, doctorKey, idPart, slugify, stableHash, titleKey} from './normalize.ts'
+import {flagThread} from './quality.ts'
 import type {ThreadRecord} from './record.ts'
 
 // ThreadRecord → Sanity documents. Everything here is a pure function of the record (plus the
@@ -297,6 +298,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     status: INITIAL_STATUS,
     replyCount: replies.length,
   }
+  flagThread({question, replies, doctors: [...doctors.values()]}, options.importedAt)
   question.source = sourceOf(
     record,
     options.importedAt,

@@ -1,4 +1,5 @@
 import type {Mutation} from '@sanity/client'
+import {mergeFlags} from '../domain/quality/flags.ts'
 import {mergeImportedSimilar} from '../similar/entries.ts'
 import {
   type DoctorDocument,
@@ -8,7 +9,8 @@ import {
   type QuestionDocument,
   type ReplyDocument,
 } from './mapping.ts'
-import {stableHash} from './normalize.ts'
+import {canonicalJson, stableHash} from './normalize.ts'
+import {type ReportedFlag, reportedFlags} from './quality.ts'
 import type {Outcome, ThreadReport} from './run.ts'
 import type {ExistingDocument} from './target.ts'
 
@@ -55,27 +57,75 @@ function storedSimilar(document: ExistingDocument): SimilarEntry[] | undefined {
   return document._type === 'question' ? document.similar : undefined
 }
 
+function storedQuality(document: ExistingDocument | undefined) {
+  return document?._type === 'question' || document?._type === 'reply'
+    ? document.quality
+    : undefined
+}
+
+/** The flags a document carries after this import: kept dismissed, refreshed, cleared. */
+function flagsAfter(next: QuestionDocument | ReplyDocument, existing?: ExistingDocument) {
+  return mergeFlags(next.quality ?? [], storedQuality(existing))
+}
+
+/**
+ * Flags and question key: derived from the content but outside its hash (dismissing a flag is
+ * no edit), so they are brought up to date whether or not the content changed.
+ */
+function derivedChanges(next: QuestionDocument | ReplyDocument, existing: ExistingDocument) {
+  const set: Record<string, unknown> = {}
+  const unset: string[] = []
+  const flags = flagsAfter(next, existing)
+  if (canonicalJson(flags) !== canonicalJson(storedQuality(existing) ?? [])) {
+    if (flags.length > 0) set.quality = flags
+    else unset.push('quality')
+  }
+  const storedKey = existing._type === 'question' ? existing.questionKey : undefined
+  const nextKey = next._type === 'question' ? next.questionKey : undefined
+  if (next._type === 'question' && nextKey !== storedKey) {
+    if (nextKey) set.questionKey = nextKey
+    else unset.push('questionKey')
+  }
+  return {set, unset}
+}
+
+function patchOf(id: string, rev: string, set: Record<string, unknown>, unset: string[]) {
+  return {
+    patch: {
+      id,
+      ifRevisionID: rev,
+      ...(Object.keys(set).length > 0 ? {set} : {}),
+      ...(unset.length > 0 ? {unset} : {}),
+    },
+  }
+}
+
 function updateMutation(
   next: QuestionDocument | ReplyDocument,
   existing: ExistingDocument,
 ): Mutation {
-  const {_id, _type, status: _status, ...fields} = next
-  const set: Record<string, unknown> = {...fields}
+  const {_id, _type, status: _status, quality: _quality, ...content} = next
+  const derived = derivedChanges(next, existing)
+  const set: Record<string, unknown> = {...content, ...derived.set}
   // The similar-thread engine's own rule: curated first, then imported, then computed.
   if (next._type === 'question')
     set.similar = mergeImportedSimilar(next.similar ?? [], storedSimilar(existing))
-  return {patch: {id: _id, ifRevisionID: existing._rev, set}}
+  return patchOf(_id, existing._rev, set, derived.unset)
 }
 
-/** Content unchanged, but links to newly imported questions may have appeared. */
-function similarLinksMutation(
-  question: QuestionDocument,
+/** Content unchanged, but flags, the question key or links to new questions may have changed. */
+function refreshMutation(
+  next: QuestionDocument | ReplyDocument,
   existing: ExistingDocument,
 ): Mutation | undefined {
-  const stored = storedSimilar(existing)
-  const merged = mergeImportedSimilar(question.similar ?? [], stored)
-  if (JSON.stringify(merged) === JSON.stringify(stored ?? [])) return undefined
-  return {patch: {id: question._id, ifRevisionID: existing._rev, set: {similar: merged}}}
+  const {set, unset} = derivedChanges(next, existing)
+  if (next._type === 'question') {
+    const stored = storedSimilar(existing)
+    const merged = mergeImportedSimilar(next.similar ?? [], stored)
+    if (JSON.stringify(merged) !== JSON.stringify(stored ?? [])) set.similar = merged
+  }
+  if (Object.keys(set).length === 0 && unset.length === 0) return undefined
+  return patchOf(next._id, existing._rev, set, unset)
 }
 
 function doctorMutations(
@@ -142,14 +192,19 @@ export function planThread(
   const mutations: Mutation[] = []
   const outcomes: Outcome[] = []
   const reasons: string[] = []
+  const flags: ReportedFlag[] = []
   for (const document of [thread.question, ...thread.replies]) {
     const decision = decide(document, existing)
     if (decision.kind === 'create') mutations.push({createIfNotExists: document})
     if (decision.kind === 'update') mutations.push(updateMutation(document, decision.existing))
     if (decision.kind === 'kept') reasons.push(decision.reason)
-    if (decision.kind === 'unchanged' && document._type === 'question') {
-      const links = similarLinksMutation(document, decision.existing)
-      if (links) mutations.push(links)
+    if (decision.kind === 'unchanged') {
+      const refresh = refreshMutation(document, decision.existing)
+      if (refresh) mutations.push(refresh)
+    }
+    if (decision.kind !== 'kept') {
+      const stored = decision.kind === 'create' ? undefined : decision.existing
+      flags.push(...reportedFlags(document._id, flagsAfter(document, stored)))
     }
     const done: Record<Decision['kind'], Outcome> = {
       create: 'created',
@@ -175,6 +230,7 @@ export function planThread(
       outcome,
       ids: [thread.question._id, ...thread.replies.map((reply) => reply._id)],
       ...(reasons.length > 0 ? {reason: [...new Set(reasons)].join('; ')} : {}),
+      ...(flags.length > 0 ? {flags} : {}),
     },
   }
 }

@@ -14,3 +14,9 @@ export const importUnresolvedSimilarQuery = defineQuery(
     _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}
   }`,
 )
+
+export const importQuestionsByKeyQuery = defineQuery(
+  `*[_type == "question" && questionKey in $keys && !(_id in path("drafts.**"))]{
+    _id, title, askedAt, questionKey
+  }`,
+)

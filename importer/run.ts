@@ -3,6 +3,7 @@ import {mapThread, type MappedThread, type PrivacyCounts} from './mapping.ts'
 import {errorMessage} from './messages.ts'
 import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
+import {countFlags, DuplicateFinder, type FlagCounts, type ReportedFlag} from './quality.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 import {backoff, isConflict, isTooLarge} from '../domain/requests.ts'
 import type {ExistingDocument, ImportTarget} from './target.ts'
@@ -27,6 +28,8 @@ export interface ThreadReport {
   outcome: Outcome
   ids: string[]
   reason?: string
+  /** Open quality flags on the thread's documents after the import. */
+  flags?: ReportedFlag[]
 }
 
 export interface ImportSummary {
@@ -39,6 +42,8 @@ export interface ImportSummary {
   collisions: number
   skipped: number
   privacy: PrivacyCounts
+  /** Open quality flags by kind on the threads read (not those kept or failed). */
+  flags: FlagCounts
   resolvedSimilar: number
   seconds: number
   threadsPerSecond: number
@@ -98,6 +103,7 @@ export function summarize(
     collisions: count('collision'),
     skipped: count('skipped'),
     privacy: run.privacy,
+    flags: countFlags(threads),
     resolvedSimilar: run.resolvedSimilar,
     seconds: Math.round(run.seconds * 100) / 100,
     threadsPerSecond: Math.round(run.read / Math.max(run.seconds, 0.001)),
@@ -157,6 +163,7 @@ class ImportRun {
   /** titleKey → question id, for every question this run has seen. */
   readonly knownTitles = new Map<string, string>()
   readonly seen = new Map<string, SeenThread>()
+  readonly duplicates = new DuplicateFinder()
   read = 0
   written = 0
   failed = 0
@@ -241,6 +248,10 @@ class ImportRun {
     let existing: Map<string, ExistingDocument>
     try {
       await this.resolveSimilar(mapped)
+      await this.duplicates.flag(
+        mapped.map(({thread}) => thread),
+        this.target,
+      )
       existing = await this.target.fetchDocuments(documentIds(mapped.map(({thread}) => thread)))
     } catch (error) {
       const reason = `not written: could not read the dataset: ${errorMessage(error)}`

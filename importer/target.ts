@@ -3,11 +3,13 @@ import {createWriteStream, type WriteStream} from 'node:fs'
 import {once} from 'node:events'
 import type {
   ImportExistingDocumentsQueryResult,
+  ImportQuestionsByKeyQueryResult,
   ImportQuestionsByTitleKeyQueryResult,
   ImportUnresolvedSimilarQueryResult,
 } from '../sanity.types.ts'
 import {
   importExistingDocumentsQuery,
+  importQuestionsByKeyQuery,
   importQuestionsByTitleKeyQuery,
   importUnresolvedSimilarQuery,
 } from './queries.ts'
@@ -23,6 +25,8 @@ export interface ImportTarget {
   /** Existing documents by id (drafts included), for change detection. */
   fetchDocuments(ids: string[]): Promise<Map<string, ExistingDocument>>
   questionsByTitleKey(keys: string[]): Promise<ImportQuestionsByTitleKeyQueryResult>
+  /** Questions with these question keys (quality: repeated questions). */
+  questionsByKey(keys: string[]): Promise<ImportQuestionsByKeyQueryResult>
   /** Questions with similar entries that reference nothing yet. */
   questionsWithUnresolved(): Promise<UnresolvedQuestion[]>
   commit(mutations: Mutation[]): Promise<void>
@@ -40,6 +44,10 @@ export function clientTarget(client: SanityClient, {dryRun}: {dryRun: boolean}):
     async questionsByTitleKey(keys) {
       if (keys.length === 0) return []
       return withRetry(() => raw.fetch(importQuestionsByTitleKeyQuery, {keys}))
+    },
+    async questionsByKey(keys) {
+      if (keys.length === 0) return []
+      return withRetry(() => raw.fetch(importQuestionsByKeyQuery, {keys}))
     },
     async questionsWithUnresolved() {
       return withRetry(() => raw.fetch(importUnresolvedSimilarQuery))
@@ -59,6 +67,7 @@ export function ndjsonTarget(path: string): ImportTarget {
   return {
     fetchDocuments: async () => new Map(),
     questionsByTitleKey: async () => [],
+    questionsByKey: async () => [],
     questionsWithUnresolved: async () => [],
     async commit(mutations) {
       for (const mutation of mutations) {

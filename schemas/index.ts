@@ -5,6 +5,7 @@ import {replyType} from './documents/reply.ts'
 import {specialtyType} from './documents/specialty.ts'
 import {askerType} from './objects/asker.ts'
 import {blockContentType} from './objects/blockContent.ts'
+import {qualityFlagType} from './objects/qualityFlag.ts'
 import {similarThreadType} from './objects/similarThread.ts'
 import {sourceType} from './objects/source.ts'
 
@@ -16,6 +17,7 @@ export const schemaTypes = [
   faqTagType,
   askerType,
   blockContentType,
+  qualityFlagType,
   similarThreadType,
   sourceType,
 ]

@@ -2,6 +2,7 @@
 import type {SanityClient} from '@sanity/client'
 import {writeFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
+import {describeCounts} from '../domain/quality/index.ts'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {errorMessage, printable} from '../importer/messages.ts'
@@ -102,6 +103,7 @@ function finish(report: ImportReport, code?: number): never {
       `${summary.kept} kept (edited since import), ${summary.failed} failed, ` +
       `${summary.collisions} collisions (same document as another thread, not imported), ` +
       `${summary.skipped} inputs skipped (links out of the input folder, special files); ` +
+      `flags: ${describeCounts(summary.flags)}; ` +
       `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
       `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
       `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +

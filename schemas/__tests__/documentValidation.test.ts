@@ -110,6 +110,24 @@ describe('question validation', () => {
     expect(messages(findings, 'error')).toEqual([])
   })
 
+  it('warns about open import flags, never blocks on them, and ignores dismissed ones', async () => {
+    const flag = (code: 'oneWordReply' | 'dateAfterAsked', status: 'open' | 'dismissed') => ({
+      _key: code,
+      _type: 'qualityFlag' as const,
+      code,
+      message: 'A flag.',
+      status,
+    })
+    const findings = await check({
+      ...uniqueEyelidQuestion,
+      quality: [flag('dateAfterAsked', 'open'), flag('oneWordReply', 'dismissed')],
+    })
+    expect(messages(findings, 'warning')).toEqual([
+      'quality: One import flag is open (top of the form). Fix the text, or dismiss a flag that is wrong.',
+    ])
+    expect(messages(findings, 'error')).toEqual([])
+  })
+
   it('warns about e-mail addresses and phone numbers in the body', async () => {
     const findings = await check({
       ...uniqueEyelidQuestion,

@@ -6,6 +6,8 @@ import {futureDateProblem, todayIso} from '../validation/dates.ts'
 import {isBlank} from '../validation/portableText.ts'
 import {noContactDetails, tagsMatchSpecialty, uniqueSlug} from '../validation/rules.ts'
 import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+import {qualityField} from '../objects/qualityFlag.ts'
+import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
 const GROUPS = [
   {name: 'content', title: 'Content', default: true},
@@ -31,6 +33,8 @@ export const questionType = defineType({
   icon: HelpCircleIcon,
   groups: GROUPS,
   fields: [
+    // First, so an editor reads what the importer flagged before anything else.
+    qualityField,
     defineField({
       name: 'title',
       title: 'Title',
@@ -55,6 +59,17 @@ export const questionType = defineType({
       title: 'Title key',
       type: 'string',
       description: 'Normalised title; similar-thread entries from other pages are matched on it.',
+      group: 'source',
+      hidden: true,
+      readOnly: true,
+    }),
+    defineField({
+      name: 'questionKey',
+      title: 'Question key',
+      type: 'string',
+      description:
+        "Hash of the asker's initial and age range and the normalised question text; the " +
+        'importer finds repeated questions by it.',
       group: 'source',
       hidden: true,
       readOnly: true,
@@ -211,8 +226,9 @@ export const questionType = defineType({
       askedAt: 'askedAt',
       replyCount: 'replyCount',
       status: 'status',
+      quality: 'quality',
     },
-    prepare({title, specialty, askedAt, replyCount, status}) {
+    prepare({title, specialty, askedAt, replyCount, status, quality}) {
       const replies = typeof replyCount === 'number' ? replyCount : 0
       return {
         title: title ?? 'Untitled question',
@@ -220,7 +236,10 @@ export const questionType = defineType({
           specialty ?? 'No specialty',
           askedAt ?? 'no date',
           `${replies} ${replies === 1 ? 'reply' : 'replies'}`,
-        ].join(' · '),
+          openFlagsLabel(quality),
+        ]
+          .filter(Boolean)
+          .join(' · '),
         description: statusTitle(status),
       }
     },

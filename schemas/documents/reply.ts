@@ -8,6 +8,8 @@ import {isBlank} from '../validation/portableText.ts'
 import {questionSpecialtyQuery} from '../validation/queries.ts'
 import {noContactDetails, replyAfterQuestion} from '../validation/rules.ts'
 import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+import {qualityField} from '../objects/qualityFlag.ts'
+import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
 const GROUPS = [
   {name: 'content', title: 'Content', default: true},
@@ -22,6 +24,8 @@ export const replyType = defineType({
   icon: CommentIcon,
   groups: GROUPS,
   fields: [
+    // First, so an editor reads what the importer flagged before anything else.
+    qualityField,
     defineField({
       name: 'question',
       title: 'Question',
@@ -116,11 +120,14 @@ export const replyType = defineType({
       specialty: 'question.specialty.name',
       repliedAt: 'repliedAt',
       status: 'status',
+      quality: 'quality',
     },
-    prepare({doctor, question, specialty, repliedAt, status}) {
+    prepare({doctor, question, specialty, repliedAt, status, quality}) {
       return {
         title: `${doctor ?? 'No doctor'} on "${question ?? 'no question'}"`,
-        subtitle: [specialty ?? 'No specialty', repliedAt ?? 'no date'].join(' · '),
+        subtitle: [specialty ?? 'No specialty', repliedAt ?? 'no date', openFlagsLabel(quality)]
+          .filter(Boolean)
+          .join(' · '),
         description: statusTitle(status),
       }
     },

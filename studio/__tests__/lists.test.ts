@@ -8,6 +8,7 @@ import {
 } from '../../test/fixtures/documents.ts'
 import {idsMatching} from '../../test/support/groq.ts'
 import {
+  FLAGGED_LIST,
   NEEDS_REVIEW_LIST,
   QUESTIONS_BY_SPECIALTY_FILTER,
   RECENTLY_IMPORTED_LIST,
@@ -24,6 +25,16 @@ const reviewedUnanswered = {
 }
 const DOCUMENTS = [...ARCHIVE, reviewedUnanswered]
 
+function flag(status: 'open' | 'dismissed') {
+  return {
+    _key: 'oneWordReply',
+    _type: 'qualityFlag' as const,
+    code: 'oneWordReply' as const,
+    message: 'The reply is a single word.',
+    status,
+  }
+}
+
 describe('editorial lists', () => {
   it('"Needs review" lists questions awaiting review, not reviewed ones', async () => {
     expect(
@@ -39,6 +50,20 @@ describe('editorial lists', () => {
     expect(await idsMatching(DOCUMENTS, RECENTLY_IMPORTED_LIST.filter)).toEqual([
       reviewedUnanswered._id,
     ])
+  })
+
+  it('"Flagged on import" lists questions and replies with open flags, not dismissed ones', async () => {
+    const flagged = [
+      {...eyelidQuestion, _id: 'question-flagged', quality: [flag('dismissed'), flag('open')]},
+      {...eyelidReply, _id: 'reply-flagged', quality: [flag('open')]},
+      {...eyelidReply, _id: 'reply-dismissed', quality: [flag('dismissed')]},
+      {...neurologist, _id: 'doctor-with-quality', quality: [flag('open')]},
+    ]
+    expect(await idsMatching([...DOCUMENTS, ...flagged], FLAGGED_LIST.filter)).toEqual([
+      'question-flagged',
+      'reply-flagged',
+    ])
+    expect(FLAGGED_LIST.schemaType).toBeUndefined()
   })
 
   it('has one status list per workflow state', async () => {

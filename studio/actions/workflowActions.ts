@@ -5,6 +5,7 @@ import {ResetIcon} from '@sanity/icons/Reset'
 import {type DocumentActionComponent, useCurrentUser, useDocumentOperation} from 'sanity'
 import {availableTransitions, type WorkflowTransition} from '../../schemas/workflow.ts'
 import {stringField} from '../../schemas/values.ts'
+import {useFixedFlagsPatch} from './qualityFlags.ts'
 
 const ICONS: Record<string, typeof CheckmarkCircleIcon> = {
   markReviewed: CheckmarkCircleIcon,
@@ -26,12 +27,14 @@ export function transitionPatch(
 
 /**
  * A document action for one workflow transition. It patches and publishes in one step so the
- * status change is what readers and the editorial lists see, not a lingering draft.
+ * status change is what readers and the editorial lists see, not a lingering draft; import flags
+ * the edits fixed are cleared in the same step.
  */
 export function createWorkflowAction(transition: WorkflowTransition): DocumentActionComponent {
   const WorkflowAction: DocumentActionComponent = (props) => {
     const {patch, publish} = useDocumentOperation(props.id, props.type)
     const user = useCurrentUser()
+    const fixedFlagsPatch = useFixedFlagsPatch(props)
     const status = stringField(props.draft ?? props.published, 'status')
     const allowed = availableTransitions(status).some((t) => t.name === transition.name)
     if (!allowed) return null
@@ -44,8 +47,9 @@ export function createWorkflowAction(transition: WorkflowTransition): DocumentAc
         publish.disabled && publish.disabled !== 'ALREADY_PUBLISHED'
           ? 'Fix the validation errors first.'
           : undefined,
-      onHandle: () => {
-        patch.execute([{set: transitionPatch(transition, user?.name ?? user?.email, new Date())}])
+      onHandle: async () => {
+        const set = transitionPatch(transition, user?.name ?? user?.email, new Date())
+        patch.execute([{set}, ...(await fixedFlagsPatch())])
         publish.execute()
         props.onComplete()
       },

@@ -6,10 +6,12 @@ import {HelpCircleIcon} from '@sanity/icons/HelpCircle'
 import {InboxIcon} from '@sanity/icons/Inbox'
 import {TagIcon} from '@sanity/icons/Tag'
 import {UserIcon} from '@sanity/icons/User'
+import {WarningOutlineIcon} from '@sanity/icons/WarningOutline'
 import type {StructureBuilder, StructureResolver} from 'sanity/structure'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {
   type EditorialList,
+  FLAGGED_LIST,
   NEEDS_REVIEW_LIST,
   QUESTIONS_BY_SPECIALTY_FILTER,
   RECENTLY_IMPORTED_LIST,
@@ -20,10 +22,8 @@ import {
 } from './lists.ts'
 
 function editorialList(S: StructureBuilder, list: EditorialList) {
-  return S.documentList()
-    .id(list.id)
-    .title(list.title)
-    .schemaType(list.schemaType)
+  const documents = S.documentList().id(list.id).title(list.title)
+  return (list.schemaType ? documents.schemaType(list.schemaType) : documents)
     .filter(list.filter)
     .params(list.params ?? {})
     .apiVersion(API_VERSION)
@@ -67,6 +67,11 @@ export const structure: StructureResolver = (S) =>
         .title(NEEDS_REVIEW_LIST.title)
         .icon(InboxIcon)
         .child(editorialList(S, NEEDS_REVIEW_LIST)),
+      S.listItem()
+        .id(FLAGGED_LIST.id)
+        .title(FLAGGED_LIST.title)
+        .icon(WarningOutlineIcon)
+        .child(editorialList(S, FLAGGED_LIST)),
       S.listItem()
         .id(UNANSWERED_LIST.id)
         .title(UNANSWERED_LIST.title)

@@ -6,7 +6,8 @@ import {WORKFLOW_STATUSES} from '../../schemas/workflow.ts'
 export interface EditorialList {
   id: string
   title: string
-  schemaType: 'question' | 'reply'
+  /** Omitted for lists of several document types. */
+  schemaType?: 'question' | 'reply'
   filter: string
   params?: Record<string, string>
   ordering: {field: string; direction: 'asc' | 'desc'}[]
@@ -35,6 +36,17 @@ export const RECENTLY_IMPORTED_LIST: EditorialList = {
   schemaType: 'question',
   filter: '_type == "question" && defined(source.importedAt)',
   ordering: [{field: 'source.importedAt', direction: 'desc'}],
+}
+
+/** Questions and replies with import flags nobody has dealt with (domain/quality). */
+export const FLAGGED_LIST: EditorialList = {
+  id: 'flagged-on-import',
+  title: 'Flagged on import',
+  filter: '_type in ["question", "reply"] && count(quality[status == "open"]) > 0',
+  ordering: [
+    {field: 'source.importedAt', direction: 'desc'},
+    {field: '_id', direction: 'asc'},
+  ],
 }
 
 export const STATUS_LISTS: EditorialList[] = WORKFLOW_STATUSES.map(({value, title}) => ({

@@ -21,11 +21,14 @@ const DOCTOR = 'Chou Mingyi'
 const REPLY_TEXT = 'Ease back in: run every other day on flat routes and stop if the pain returns.'
 const INVALID_REPLY_TEXT = 'Rest for a week, then start again slowly.'
 const INVALID_REPLY_DATE = '2020-09-01'
+/** The sample thread whose reply is one word: the importer flags it. */
+const FLAGGED_QUESTION = 'Dizziness When Standing Up Quickly'
 const SAMPLE_TITLES = [
   'Knee Clicking When Climbing Stairs: What It Means',
   QUESTION,
   'Night Sweats Without Fever: Should I Worry?',
   'Morning Headaches After Late Nights',
+  FLAGGED_QUESTION,
 ]
 
 let archive: StudioArchive | undefined
@@ -48,6 +51,12 @@ afterAll(async () => {
 
 interface ThreadJson {
   title: string
+}
+
+interface FlagState {
+  code?: string
+  status?: string
+  dismissedBy?: string
 }
 
 interface QuestionState {
@@ -75,6 +84,26 @@ async function openFromNeedsReview(page: Page, questionId: string) {
   await page
     .getByTestId('document-pane')
     .getByTestId('field-title')
+    .waitFor({state: 'visible', timeout: UI_TIMEOUT})
+}
+
+/** An import flag as the importer stores it, open or already dismissed. */
+function importFlag(code: string, dismissed = false) {
+  return {
+    _key: code,
+    _type: 'qualityFlag',
+    code,
+    message: `A ${code} flag the text no longer raises.`,
+    status: dismissed ? 'dismissed' : 'open',
+    raisedAt: '2024-06-01T00:00:00Z',
+  }
+}
+
+/** Waits until the open document's form shows the import flag `code`. */
+async function flagShown(page: Page, code: string) {
+  await page
+    .getByTestId('document-pane')
+    .locator(`[data-testid="quality-flag"][data-code="${code}"]`)
     .waitFor({state: 'visible', timeout: UI_TIMEOUT})
 }
 
@@ -133,10 +162,13 @@ async function publishDocument(pane: Locator, isPublished: () => Promise<boolean
 }
 
 describe("an editor's day in the Studio", () => {
-  it('reviews, edits, replies, is stopped by validation, and keeps the edits through a re-import', async () => {
+  it('reviews, edits, replies, is stopped by validation, keeps the edits through a re-import and dismisses an import flag', async () => {
     if (!browser || !archive) throw new Error('The browser or the archive did not start')
     const {writer, studioUrl} = archive
     const raw = writer.withConfig({perspective: 'raw'})
+    /** Codes of the flags on the published document. */
+    const flagCodes = async (id: string) =>
+      ((await writer.getDocument<{quality?: FlagState[]}>(id))?.quality ?? []).map((f) => f.code)
     /** Documents matching `filter` exist, and none of them is a draft. */
     const publishedOnly = async (filter: string, params: Record<string, string>) => {
       const ids = await raw.fetch<string[]>(`*[${filter}]._id`, params)
@@ -179,7 +211,16 @@ describe("an editor's day in the Studio", () => {
       await shoot(page, '1-needs-review')
 
       // 2. Open the question, change a word of its title, publish: the JSON API serves the new title.
+      //    An open import flag the title no longer raises is cleared by the publish; a dismissed
+      //    one stays.
+      await writer
+        .patch(questionId)
+        .set({
+          quality: [importFlag('machineTranslationRefusal'), importFlag('nonLatinInEnglish', true)],
+        })
+        .commit()
       await list.locator(`a[href$=";${questionId}"]`).click()
+      await flagShown(page, 'machineTranslationRefusal')
       const title = page.getByTestId('document-pane').getByTestId('field-title').locator('input')
       await title.waitFor({state: 'visible', timeout: UI_TIMEOUT})
       expect(await title.inputValue()).toBe(QUESTION)
@@ -199,6 +240,7 @@ describe("an editor's day in the Studio", () => {
           {timeout: 30_000, interval: 250},
         )
         .toBe(EDITED_TITLE)
+      expect(await flagCodes(questionId)).toEqual(['nonLatinInEnglish'])
       await shoot(page, '2-title-published')
 
       // 3. "Reply to this question", pick the doctor, write, publish: the thread page shows it.
@@ -272,8 +314,14 @@ describe("an editor's day in the Studio", () => {
       await message.waitFor({state: 'hidden', timeout: UI_TIMEOUT})
       expect((await getPreview(`/threads/${slug}`)).text).not.toContain(INVALID_REPLY_TEXT)
 
-      // 5. "Mark reviewed": the question leaves "Needs review", reviewed by the signed-in editor.
+      // 5. "Mark reviewed": the question leaves "Needs review", reviewed by the signed-in editor;
+      //    open import flags the text no longer raises are cleared on the way.
+      await writer
+        .patch(questionId)
+        .append('quality', [importFlag('dateAfterAsked')])
+        .commit()
       await openFromNeedsReview(page, questionId)
+      await flagShown(page, 'dateAfterAsked')
       await runMenuAction(page, 'Mark reviewed')
       await list
         .locator(`a[href$=";${questionId}"]`)
@@ -288,6 +336,7 @@ describe("an editor's day in the Studio", () => {
       const reviewed = await writer.getDocument<QuestionState>(questionId)
       expect(reviewed?.title).toBe(EDITED_TITLE)
       expect(reviewed?.reviewedBy).toBe('Local Editor')
+      expect(await flagCodes(questionId)).toEqual(['nonLatinInEnglish'])
       expect(Date.now() - Date.parse(reviewed?.reviewedAt ?? '')).toBeLessThan(10 * 60_000)
       expect(await raw.getDocument(`drafts.${questionId}`)).toBeUndefined()
       // The form shows it too, once nothing is left to publish.
@@ -329,6 +378,43 @@ describe("an editor's day in the Studio", () => {
       await titleAfter.waitFor({state: 'visible', timeout: UI_TIMEOUT})
       expect(await titleAfter.inputValue()).toBe(EDITED_TITLE)
       await shoot(page, '6-after-reimport')
+
+      // 7. "Flagged on import" lists the one-word reply; its form says why; Dismiss takes it off
+      //    the list at once, with no draft to publish, and a re-import does not raise it again.
+      const flaggedReply = archive.firstImport.threads.find((t) => t.title === FLAGGED_QUESTION)
+      const replyId = flaggedReply?.ids[1]
+      if (!replyId) throw new Error(`The sample archive has no reply to "${FLAGGED_QUESTION}"`)
+      await page.getByTestId('pane-item-Flagged on import').click()
+      const flaggedRow = page
+        .getByTestId('document-list-pane')
+        .locator(`a[href$=";${replyId}"]`, {hasText: '⚑ 1 flag'})
+      await flaggedRow.waitFor({state: 'visible', timeout: UI_TIMEOUT})
+      await flaggedRow.click()
+      const flag = page.getByTestId('document-pane').getByTestId('quality-flag')
+      await flag.waitFor({state: 'visible', timeout: UI_TIMEOUT})
+      expect(await flag.innerText()).toContain('is the single word "Ok."')
+      await shoot(page, '7a-flagged-reply')
+      await flag.getByTestId('dismiss-flag').click()
+      await flaggedRow.waitFor({state: 'detached', timeout: UI_TIMEOUT})
+      await page
+        .getByTestId('document-pane')
+        .locator('[data-testid="quality-flag"][data-status="dismissed"]')
+        .waitFor({state: 'visible', timeout: UI_TIMEOUT})
+      await shoot(page, '7b-flag-dismissed')
+      const dismissedFlags = async () =>
+        (await writer.getDocument<{quality?: FlagState[]}>(replyId))?.quality ?? []
+      expect(await dismissedFlags()).toEqual([
+        expect.objectContaining({
+          code: 'oneWordReply',
+          status: 'dismissed',
+          dismissedBy: 'Local Editor',
+        }),
+      ])
+      expect(await raw.getDocument(`drafts.${replyId}`)).toBeUndefined()
+      const third = await archive.importSample()
+      expect(third.threads.find((t) => t.ids[1] === replyId)).toMatchObject({outcome: 'unchanged'})
+      expect(third.summary.flags).toEqual({})
+      expect(await dismissedFlags()).toEqual([expect.objectContaining({status: 'dismissed'})])
     } catch (error) {
       // The state the editor was looking at when it went wrong.
       await shoot(page, 'failure').catch(() => undefined)
