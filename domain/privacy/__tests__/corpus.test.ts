@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {privacyCorpus} from '../../../test/fixtures/privacy/corpus.ts'
+import {privacyCorpus, privacyHoldout} from '../../../test/fixtures/privacy/corpus.ts'
 import {
   evaluateCorpus,
   formatEvaluation,
@@ -27,8 +27,11 @@ const oldRules: Scrubber = (item) => ({
   detections: baselineMasks(item.text),
 })
 
-const CORPORA: [string, CorpusItem[]][] = [['corpus', privacyCorpus]]
-const all = privacyCorpus
+const CORPORA: [string, CorpusItem[]][] = [
+  ['corpus', privacyCorpus],
+  ['holdout', privacyHoldout],
+]
+const all = [...privacyCorpus, ...privacyHoldout]
 
 function report(name: string, items: CorpusItem[]): Evaluation {
   const evaluation = evaluateCorpus(items, newRules)
