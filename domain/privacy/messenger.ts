@@ -11,22 +11,25 @@ export const CONTACT_REMOVED = '[contact removed]'
 const MAX_ID = 64
 const MAX_MESSENGER_NAME = Math.max(...[...MESSENGERS.keys()].map((name) => name.length))
 
-/** After the messenger's name: fillers ("ID", "account"), ":" or "(": [next atom, had ":"]. */
+/**
+ * After the messenger's name: fillers ("ID", "account"), ":" or "(": the next atom, whether a
+ * ":" came, and whether the word "ID" did.
+ */
 function skipIntroduction(atoms: Atoms, atom: number): [number, boolean, boolean] {
   let index = atom
   let colon = false
-  let filler = false
+  let id = false
   for (let step = 0; step < 6; step++) {
     if (isInlineSpace(atoms, index)) index++
     else if (isSymbol(atoms, index, ':=-(,')) {
       colon ||= ':='.includes(atoms.text(index))
       index++
     } else if (atoms.kind(index) === LETTERS && MESSENGER_FILLERS.has(atoms.lower(index))) {
-      filler = true
+      id ||= atoms.lower(index) === 'id'
       index++
     } else break
   }
-  return [index, colon, filler]
+  return [index, colon, id]
 }
 
 /** A handle: letters, digits and "_.-@" without spaces; "live:" may lead (Skype). */
@@ -84,10 +87,10 @@ function readIdentifier(atoms: Atoms, atom: number): number {
 const READERS = {handle: readId, digits: readDigitsId, identifier: readIdentifier}
 
 /** "LINE" in capitals, or "Line ID": the ordinary word "line" is not a messenger; nor "id". */
-function namesMessenger(atoms: Atoms, atom: number, filler: boolean): boolean {
+function namesMessenger(atoms: Atoms, atom: number, id: boolean): boolean {
   const word = atoms.lower(atom)
   if (word === 'id') return atoms.text(atom) === 'ID'
-  return word !== 'line' || atoms.text(atom) === 'LINE' || filler
+  return word !== 'line' || atoms.text(atom) === 'LINE' || id
 }
 
 /** Every messenger or social id introduced by the service's name. */
@@ -96,8 +99,8 @@ export function findMessengerIds({atoms}: Scan, found: Finding[] = []): Finding[
     if (atoms.kinds[atom] !== LETTERS || atoms.length(atom) > MAX_MESSENGER_NAME) continue
     const kind = MESSENGERS.get(atoms.lower(atom))
     if (!kind) continue
-    const [start, colon, filler] = skipIntroduction(atoms, atom + 1)
-    if (!namesMessenger(atoms, atom, filler)) continue
+    const [start, colon, id] = skipIntroduction(atoms, atom + 1)
+    if (!namesMessenger(atoms, atom, id)) continue
     const end = READERS[kind](atoms, start, colon)
     if (end <= start) continue
     const span = {start: atoms.start(start), end: atoms.end(end - 1)}

@@ -55,18 +55,26 @@ function readGroup(atoms: Atoms, atom: number, vanity: boolean): [Group, number]
   return undefined
 }
 
-/** The separator at `atom` and the atom after it, if a group may follow. */
-function readSeparator(atoms: Atoms, atom: number, after: Group): [string, number] | undefined {
+/**
+ * The separator at `atom` and the atom after it, if a group may follow. Vanity letters may
+ * follow only a bare "-" ("1-800-FLOWERS", not "1-888-232-6348 - TTY").
+ */
+function readSeparator(
+  atoms: Atoms,
+  atom: number,
+  after: Group,
+): [string, number, boolean] | undefined {
   // "(02)2345-6789", "+886(0)2…": a parenthesised group needs no separator.
-  if (after.kind === 'paren' && atoms.kind(atom) === DIGITS) return ['', atom]
-  if (isSymbol(atoms, atom, '(')) return ['', atom]
-  if (atoms.kind(atom) === SYMBOL && SEPARATORS.includes(atoms.text(atom))) {
-    return [atoms.text(atom), atom + 1]
+  if (after.kind === 'paren' && atoms.kind(atom) === DIGITS) return ['', atom, false]
+  if (isSymbol(atoms, atom, '(')) return ['', atom, false]
+  if (atoms.kind(atom) === SYMBOL && SEPARATORS.includes(atoms.char(atom))) {
+    return [atoms.char(atom), atom + 1, atoms.char(atom) === '-']
   }
   if (!isInlineSpace(atoms, atom, 1)) return undefined
   // " - " between groups.
-  if (isSymbol(atoms, atom + 1, '-') && isInlineSpace(atoms, atom + 2, 1)) return ['-', atom + 3]
-  return [' ', atom + 1]
+  if (isSymbol(atoms, atom + 1, '-') && isInlineSpace(atoms, atom + 2, 1))
+    return ['-', atom + 3, false]
+  return [' ', atom + 1, false]
 }
 
 /** "ext. 12", "x 228", "#215" after a number: [extension digits, end atom]. */
@@ -95,7 +103,7 @@ export function readCandidate(atoms: Atoms, atom: number): Candidate | undefined
   for (;;) {
     const separator = readSeparator(atoms, end, groups.at(-1) ?? first[0])
     if (!separator) break
-    const next = readGroup(atoms, separator[1], separator[0] === '-')
+    const next = readGroup(atoms, separator[1], separator[2])
     if (!next) break
     // A run longer than any phone is only walked to its end, not kept.
     if (groups.length <= MAX_GROUPS) {
@@ -250,10 +258,12 @@ export const PHONE_EVIDENCE: Record<string, Rule> = {
       usual && (shape === '3-3-4' || (shape === '1-3-3-4' && candidate.groups[0]?.digits === '1'))
     )
   },
-  vanityNumber: (candidate, atoms) =>
-    candidate.groups.some((group) => group.kind === 'letters') &&
-    (candidate.groups.some((group) => TOLL_FREE.has(group.digits)) ||
-      nearestCue(atoms, candidate) === 'phone'),
+  vanityNumber: (candidate, atoms) => {
+    const [first = '', second = ''] = digitsOf(candidate)
+    const tollFree = TOLL_FREE.has(first) || (first === '1' && TOLL_FREE.has(second))
+    const letters = candidate.groups.some((group) => group.kind === 'letters')
+    return letters && (tollFree || nearestCue(atoms, candidate) === 'phone')
+  },
   phoneCue: (candidate, atoms) =>
     (candidate.link || nearestCue(atoms, candidate) === 'phone') && candidate.length <= 12,
   extension: (candidate) => candidate.extension !== '',

@@ -6,7 +6,7 @@ const words = (list: string) => new Set(list.trim().split(/\s+/))
 /** Words that announce a phone number nearby ("call 0912-…", "Tel.: …"). */
 export const PHONE_CUES = words(`
   phone phones telephone tel tele ph mobile mob cell cellphone handphone call calls calling ring
-  dial contact contacts hotline fax sms text number no reach 電話 手機 手机 分機 聯絡 联系
+  dial contact contacts hotline helpline fax tty tdd sms text number no reach 電話 手機 手机 分機 聯絡 联系
 `)
 
 /** Words that announce a measurement, code or batch: a long number after them is not a phone. */

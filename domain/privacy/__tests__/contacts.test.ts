@@ -68,6 +68,7 @@ describe('messenger ids', () => {
     "please don't share your Skype ID here",
     'WhatsApp same as the first',
     'ID 12345678 on the wristband',
+    'the NIH study information line at 1-800-411-1222',
   ])('finds no id in "%s"', (text) => {
     expect(found(text, 'messenger')).toEqual([])
   })

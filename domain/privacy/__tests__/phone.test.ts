@@ -75,6 +75,9 @@ describe('findPhones', () => {
     ['0911-223-344 0912-345-678', ['0911-223-344', '0912-345-678']],
     ['BP 120/80 0912345678 today', ['0912345678']],
     ['kcal. Reach me at 0987 212 656.', ['0987 212 656']],
+    ['DC 20049 1-888-OUR-AARP (1-888-687-2277)', ['1-888-OUR-AARP', '1-888-687-2277']],
+    ['call 1-888-232-6348 - TTY 711', ['1-888-232-6348']],
+    ['Fax: 7035246630 TTY: 7035246639', ['7035246630', '7035246639']],
   ])('finds the number in "%s"', (text, expected) => {
     expect(phones(text)).toEqual(expected)
   })
@@ -88,6 +91,8 @@ describe('findPhones', () => {
     '170 cm, 65 kg, 5\'7", since 2009, 2009-2015, 38.5°C, aged 20~29, ICD E11.9',
     'Claim no. 20230915-0042, serial SN 1120-3345-88, LOT 4823916',
     'call the clinic if the fever stays above 38.5 for 3 days',
+    'plasma ammonia concentration 1000-3000 mol/L; trial NCT00004992; data from 1993-1994',
+    'Suite 800  11435 Cronhill Drive, Bethesda, MD 20892-3655',
   ])('leaves the medical numbers in "%s"', (text) => {
     expect(phones(text)).toEqual([])
   })
