@@ -3,7 +3,13 @@ import {findEmails} from './email.ts'
 import {findMessengerIds} from './messenger.ts'
 import {findNames, mentionsAsker} from './names.ts'
 import {findPhones} from './phone.ts'
-import {scanText, type Finding, type PrivacyCategory, type Scan} from './scan.ts'
+import {
+  scanText,
+  type Finding,
+  type PersonalFinding,
+  type PrivacyCategory,
+  type Scan,
+} from './scan.ts'
 import {findLinks} from './url.ts'
 
 // Every detector reads the same scan of the text; where their findings overlap, the more
@@ -44,37 +50,52 @@ const outranks = (a: Finding, b: Finding) =>
   PRIORITY[a.category] < PRIORITY[b.category] ||
   (PRIORITY[a.category] === PRIORITY[b.category] && a.end - a.start > b.end - b.start)
 
-/** Findings that do not overlap, the higher-ranked kept; sorted by start. */
-function resolveOverlaps(findings: Finding[]): Finding[] {
-  const sorted = [...findings].sort(
+/**
+ * Findings that do not overlap, the higher-ranked kept, protected spans dropped; by start.
+ * Each detector adds its findings in order, so the sort merges a few sorted runs.
+ */
+function resolveOverlaps(findings: Finding[]): PersonalFinding[] {
+  findings.sort(
     (a, b) => a.start - b.start || PRIORITY[a.category] - PRIORITY[b.category] || b.end - a.end,
   )
   const kept: Finding[] = []
-  for (const finding of sorted) {
+  for (const finding of findings) {
     const last = kept.at(-1)
     if (!last || finding.start >= last.end) kept.push(finding)
     else if (outranks(finding, last)) kept[kept.length - 1] = finding
   }
-  return kept
+  return kept.filter((finding): finding is PersonalFinding => finding.category !== 'protected')
 }
 
 const DETECTOR_LIST = Object.values(DETECTORS)
+
+/** The text's scan and what the detectors found in it, overlaps resolved (folded offsets). */
+export function detect(
+  text: string,
+  context: PrivacyContext,
+): {scan: Scan; findings: PersonalFinding[]} {
+  const scan = scanText(text)
+  const findings: Finding[] = []
+  for (const detector of DETECTOR_LIST) detector(scan, context, findings)
+  return {scan, findings: resolveOverlaps(findings)}
+}
 
 /** Every e-mail address, phone number, messenger id, personal link and asker's name in `text`. */
 export function findPersonalData(
   text: string,
   context: PrivacyContext = NO_CONTEXT,
 ): PersonalData[] {
-  const scan = scanText(text)
-  const findings: Finding[] = []
-  for (const detect of DETECTOR_LIST) detect(scan, context, findings)
-  const found: PersonalData[] = []
-  for (const finding of resolveOverlaps(findings)) {
-    if (finding.category === 'protected') continue
-    const start = scan.folded.start(finding.start)
-    const end = scan.folded.end(finding.end)
-    const {category, replacement, rule} = finding
-    found.push({category, start, end, text: text.slice(start, end), replacement, rule})
-  }
-  return found
+  const {scan, findings} = detect(text, context)
+  return findings.map(({category, replacement, rule, ...span}) => {
+    const start = scan.folded.start(span.start)
+    const end = scan.folded.end(span.end)
+    return {
+      category: category as PrivacyCategory,
+      start,
+      end,
+      text: text.slice(start, end),
+      replacement,
+      rule,
+    }
+  })
 }

@@ -17,6 +17,9 @@ export interface Finding {
   rule: string
 }
 
+/** A finding that is personal data, not a protected span. */
+export type PersonalFinding = Finding & {category: PrivacyCategory}
+
 export interface Scan {
   readonly folded: FoldedText
   readonly atoms: Atoms

@@ -1,5 +1,5 @@
 import {NO_CONTEXT, type PrivacyContext} from './context.ts'
-import {findPersonalData, type PersonalData} from './detect.ts'
+import {detect, findPersonalData, type PersonalData} from './detect.ts'
 import type {PrivacyCategory} from './scan.ts'
 
 // Masking: what the detectors found is replaced in place; everything around it (punctuation,
@@ -18,8 +18,10 @@ export interface Scrubbed {
 }
 
 /** The replacement as written: a name's initial drops its dot before the text's own ("C."). */
-export function replacementAt(text: string, found: PersonalData): string {
-  const {replacement, end} = found
+export function replacementAt(
+  text: string,
+  {replacement, end}: {replacement: string; end: number},
+) {
   return replacement.endsWith('.') && text[end] === '.' ? replacement.slice(0, -1) : replacement
 }
 
@@ -29,16 +31,24 @@ export function maskOf(text: string, found: PersonalData): Mask {
 
 /** `text` with every piece of personal data replaced, and what was replaced. */
 export function scrubText(text: string, context: PrivacyContext = NO_CONTEXT): Scrubbed {
-  const found = findPersonalData(text, context)
-  if (found.length === 0) return {text, masks: []}
-  const parts: string[] = []
+  const {scan, findings} = detect(text, context)
+  if (findings.length === 0) return {text, masks: []}
+  const masks: Mask[] = []
+  let output = ''
   let done = 0
-  for (const item of found) {
-    parts.push(text.slice(done, item.start), replacementAt(text, item))
-    done = item.end
+  for (const finding of findings) {
+    const start = scan.folded.start(finding.start)
+    const end = scan.folded.end(finding.end)
+    const after = replacementAt(text, {replacement: finding.replacement, end})
+    output += text.slice(done, start) + after
+    masks.push({
+      category: finding.category as PrivacyCategory,
+      before: text.slice(start, end),
+      after,
+    })
+    done = end
   }
-  parts.push(text.slice(done))
-  return {text: parts.join(''), masks: found.map((item) => maskOf(text, item))}
+  return {text: output + text.slice(done), masks}
 }
 
 /** Plain string fields (titles, short titles, similar titles, tag names), scrubbed alike. */
