@@ -1,4 +1,4 @@
-import {DOCTOR_TITLES, ORDINARY_WORDS, ROMANISATIONS} from './words.ts'
+import {DOCTOR_TITLES, ORDINARY_WORDS, PLACEHOLDER_NAMES, ROMANISATIONS} from './words.ts'
 
 // What it takes to find one asker's name in their thread: the name's tokens and their
 // romanised spellings, its full forms, and the doctors' names, which are public and never
@@ -127,7 +127,7 @@ function prefixesOf(keys: Iterable<string>): Set<string> {
 /** Everything the rules need to know about one thread's asker and doctors. */
 export function privacyContext({askerName, doctorNames = []}: PrivacyContextInput): PrivacyContext {
   const doctors = doctorKeys(doctorNames)
-  const parts = nameParts(askerName ?? '')
+  const parts = nameParts(askerName ?? '').filter((part) => !PLACEHOLDER_NAMES.has(nameKey(part)))
   const latin = parts.filter((part) => !isScriptName(part))
   const script = parts.filter(isScriptName).join('')
   const tokens = askerTokens(latin, doctors.tokens)

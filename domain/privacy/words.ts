@@ -97,6 +97,12 @@ export const PROFILE_HOSTS = words(`
   instagram.com twitter.com x.com weixin.qq.com u.wechat.com
 `)
 
+/** What sites print when an asker gave no name: never looked for as a name. */
+export const PLACEHOLDER_NAMES = words(`
+  anonymous anon guest user visitor patient someone unknown netizen member friend 匿名 網友 网友
+  民眾 民众 訪客 访客
+`)
+
 /** Titles that make the following name a doctor's, never masked. */
 export const DOCTOR_TITLES = words(`dr doctor prof professor physician`)
 
@@ -154,7 +160,8 @@ export const INSTITUTIONS = words(`
 export const EPONYM_NOUNS = words(`disease syndrome sign test maneuver manoeuvre procedure`)
 
 /**
- * Name tokens that are also ordinary English words, element symbols or clinical abbreviations.
+ * Name tokens that are also ordinary English words, place names ("Hong Kong"), terms of
+ * Chinese medicine ("qi", "yin", "yang"), element symbols or clinical abbreviations.
  * Such a token is masked only where it is clearly a name: after a salutation or honorific, in a
  * self-introduction or sign-off, or next to another token of the asker's name.
  */
@@ -166,8 +173,9 @@ export const ORDINARY_WORDS = words(`
   sandy rusty penny angel sage ash forest river brook storm blaze red gray grey white black
   brown green long young small little short strong bright light cook baker hall wall bush moon
   early wise love hart king queen prince duke bishop
-  an ban bang bin bo chin dan ding dong fan fang gang go hang he ho hung kin lang lo lung man me
-  mo pan pang ping sang shin sing so song sun tan tang ting to tong tin wan wing woo yen yu
+  an ban bang bin bo chin dan ding dong fan fang gang go hang he ho hong hung kin kong lang lo
+  lung man me mo pan pang ping sang shin sing so song sun tan tang ting to tong tin wan wing woo
+  yen yu qi yin yang ge
   li na ca fe mg zn cu ng po pe ct cr hb ms al ed ma pa
 `)
 

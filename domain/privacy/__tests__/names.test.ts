@@ -19,6 +19,11 @@ describe('privacyContext', () => {
     expect([...context.doctorFullNames]).toEqual(['lanshengxing', 'shengxinglan'])
   })
 
+  it('looks for no name when the site printed a placeholder', () => {
+    expect(privacyContext({askerName: 'Anonymous'}).askerTokens.size).toBe(0)
+    expect(privacyContext({askerName: '匿名'}).askerScriptForms).toEqual([])
+  })
+
   it('masks ordinary words and names a doctor shares only in name contexts', () => {
     const context = privacyContext({askerName: 'May Lan', doctorNames: ['Dr. Lan Shengxing']})
     expect([...context.askerTokens.values()].map((token) => token.masking)).toEqual([
