@@ -127,7 +127,7 @@ function runs(texts: RealText[]): Run[] {
     {name: 'domain/privacy, no asker', scrub: withContext(() => NO_CONTEXT)},
     {name: 'domain/privacy, asker "May Hope Long"', scrub: withContext(() => ordinary)},
     {
-      name: "domain/privacy, asker = the dialogue's doctor's surname",
+      name: `domain/privacy, asker = the text's own doctor's surname (${byDoctor.size} have one)`,
       scrub: withContext((text) => byDoctor.get(text.id) ?? NO_CONTEXT),
     },
   ]
