@@ -119,7 +119,8 @@ function localPart(atoms: Atoms, last: number, spelled: boolean): number {
 
 interface Domain {
   end: number
-  labels: string[]
+  /** Atoms where each label starts and ends. */
+  bounds: number[]
   spelledDots: boolean
 }
 
@@ -134,14 +135,18 @@ function label(atoms: Atoms, atom: number): number {
   return end
 }
 
+/** Two or more labels joined by dots, written or spelled; undefined for anything else. */
 function domainPart(atoms: Atoms, from: number): Domain | undefined {
-  const labels: string[] = []
+  const first = label(atoms, from)
+  const dotted = isSymbol(atoms, first, '.') && isAlnum(atoms, first + 1)
+  if (first < 0 || (!dotted && spelledDot(atoms, first) < 0)) return undefined
+  const bounds: number[] = []
   let spelledDots = false
   let index = from
   for (;;) {
     const end = label(atoms, index)
     if (end < 0 || atoms.end(end - 1) - atoms.start(from) > MAX_DOMAIN) return undefined
-    labels.push(atoms.source.slice(atoms.start(index), atoms.end(end - 1)).toLowerCase())
+    bounds.push(index, end)
     if (isSymbol(atoms, end, '.') && isAlnum(atoms, end + 1)) {
       index = end + 1
       continue
@@ -152,8 +157,17 @@ function domainPart(atoms: Atoms, from: number): Domain | undefined {
       index = dot
       continue
     }
-    return {end, labels, spelledDots}
+    return bounds.length >= 4 ? {end, bounds, spelledDots} : undefined
   }
+}
+
+function labels(atoms: Atoms, {bounds}: Domain): string[] {
+  const found: string[] = []
+  for (let at = 0; at + 1 < bounds.length; at += 2) {
+    const [start = 0, end = 0] = [bounds[at], bounds[at + 1]]
+    found.push(atoms.source.slice(atoms.start(start), atoms.end(end - 1)).toLowerCase())
+  }
+  return found
 }
 
 const isTld = (label: string) => /^\p{L}{2,24}$/u.test(label)
@@ -163,10 +177,11 @@ const isTld = (label: string) => /^\p{L}{2,24}$/u.test(label)
  * marker (spelled, spaced, a bare "at"), the more the domain must look like a mail domain.
  */
 function isAddress(atoms: Atoms, marker: Marker, start: number, domain: Domain, spaced: boolean) {
-  const tld = domain.labels.at(-1) ?? ''
-  if (domain.labels.length < 2 || !isTld(tld)) return false
+  const parts = labels(atoms, domain)
+  const tld = parts.at(-1) ?? ''
+  if (!isTld(tld)) return false
   const known = SPELLED_TLDS.has(tld)
-  const provider = domain.labels.some((part) => MAIL_PROVIDERS.has(part))
+  const provider = parts.some((part) => MAIL_PROVIDERS.has(part))
   if ((marker.spelled || domain.spelledDots) && !known) return false
   if (spaced && !marker.spelled && !known && !provider) return false
   if (!marker.bare) return true
@@ -175,14 +190,15 @@ function isAddress(atoms: Atoms, marker: Marker, start: number, domain: Domain, 
 
 /** The address around one marker, as [start, end) atoms, or undefined. */
 function addressAround(atoms: Atoms, marker: Marker): [number, number] | undefined {
-  const spacedLeft = atoms.kind(marker.start - 1) === SPACE
-  if (spacedLeft && !isInlineSpace(atoms, marker.start - 1, 1)) return undefined
-  const start = localPart(atoms, spacedLeft ? marker.start - 2 : marker.start - 1, marker.spelled)
-  if (start < 0) return undefined
+  // The domain first: most "@"s and "at"s have none after them, and it is the cheaper read.
   const spacedRight = atoms.kind(marker.end) === SPACE
   if (spacedRight && !isInlineSpace(atoms, marker.end, 1)) return undefined
   const domain = domainPart(atoms, spacedRight ? marker.end + 1 : marker.end)
-  if (!domain || !isAddress(atoms, marker, start, domain, spacedLeft || spacedRight))
+  if (!domain) return undefined
+  const spacedLeft = atoms.kind(marker.start - 1) === SPACE
+  if (spacedLeft && !isInlineSpace(atoms, marker.start - 1, 1)) return undefined
+  const start = localPart(atoms, spacedLeft ? marker.start - 2 : marker.start - 1, marker.spelled)
+  if (start < 0 || !isAddress(atoms, marker, start, domain, spacedLeft || spacedRight))
     return undefined
   const mailto = isSymbol(atoms, start - 1, ':') && atoms.lower(start - 2) === 'mailto'
   return [mailto ? start - 2 : start, domain.end]

@@ -224,8 +224,11 @@ export function judgeName(atoms: Atoms, match: NameMatch, context: PrivacyContex
 
 /** The initial a name is reduced to: "Chen" → "C.", "陳美玲" → "陳". */
 export function initialOf(name: string): string {
-  const letter = String.fromCodePoint(name.trim().codePointAt(0) ?? 0).replace('\0', '')
-  return isScriptName(letter) ? letter : letter ? `${letter.toUpperCase()}.` : ''
+  const code = name.trim().codePointAt(0)
+  if (code === undefined) return ''
+  const letter = String.fromCodePoint(code)
+  // Below U+2E80 no script writes names without spaces: skip the test.
+  return code >= 0x2e80 && isScriptName(letter) ? letter : `${letter.toUpperCase()}.`
 }
 
 function nameFinding(atoms: Atoms, start: number, end: number, rule: string): Finding {

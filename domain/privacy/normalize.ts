@@ -45,38 +45,43 @@ function firstFolded(original: string): number {
   return -1
 }
 
+// Typed arrays are little-endian on every platform Node and browsers run on.
+const DECODER = new TextDecoder('utf-16le')
+
+function grow<T extends Uint16Array | Int32Array>(from: T, to: T): T {
+  to.set(from)
+  return to
+}
+
 /** Folds `original` for detection; linear in its length. */
 export function foldText(original: string): FoldedText {
   const first = firstFolded(original)
   if (first < 0) return identity(original)
-  const parts: string[] = []
+  // Code units and their origins, written once each: no string is built per character.
+  let units = new Uint16Array(original.length + 16)
   let origins = new Int32Array(original.length + 16)
   let length = 0
-  let unchanged = 0
-  const append = (piece: string, from: number, perUnit: boolean) => {
-    if (length + piece.length > origins.length) {
-      const grown = new Int32Array(origins.length * 2 + piece.length)
-      grown.set(origins)
-      origins = grown
+  for (let index = 0; index < original.length; index++) {
+    const code = original.charCodeAt(index)
+    // NFKC makes at most 18 code units of one code point.
+    if (length + 18 > units.length) {
+      units = grow(units, new Uint16Array(units.length * 2))
+      origins = grow(origins, new Int32Array(origins.length * 2))
     }
-    for (let unit = 0; unit < piece.length; unit++)
-      origins[length + unit] = perUnit ? from + unit : from
-    parts.push(piece)
-    length += piece.length
-  }
-  for (let index = first; index < original.length;) {
-    const codePoint = original.codePointAt(index) ?? 0
-    const width = codePoint > 0xffff ? 2 : 1
-    const folded = codePoint < 0x80 ? undefined : foldCodePoint(codePoint)
-    if (folded !== undefined && folded !== original.slice(index, index + width)) {
-      append(original.slice(unchanged, index), unchanged, true)
-      append(folded, index, false)
-      unchanged = index + width
+    if (index < first || code < 0x80) {
+      units[length] = code
+      origins[length++] = index
+      continue
     }
-    index += width
+    const codePoint = original.codePointAt(index) ?? code
+    const folded = foldCodePoint(codePoint)
+    for (let unit = 0; unit < folded.length; unit++) {
+      units[length] = folded.charCodeAt(unit)
+      origins[length++] = index
+    }
+    if (codePoint > 0xffff) index++
   }
-  append(original.slice(unchanged), unchanged, true)
-  const text = parts.join('')
+  const text = DECODER.decode(units.subarray(0, length))
   const start = (index: number) => (index >= length ? original.length : (origins[index] ?? 0))
   // A span may end inside the expansion of one character ("ﬁ" → "fi"): it ends after it.
   const end = (index: number) => {
