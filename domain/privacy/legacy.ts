@@ -72,16 +72,3 @@ export function baselineMasks(text: string): BaselineMask[] {
   }
   return masks.sort((a, b) => a.start - b.start)
 }
-
-/** The old output: "[email removed]" and "[phone removed]" in place of what it matched. */
-export function baselineScrub(text: string): string {
-  let output = ''
-  let done = 0
-  for (const mask of baselineMasks(text)) {
-    output +=
-      text.slice(done, mask.start) +
-      (mask.category === 'email' ? '[email removed]' : '[phone removed]')
-    done = mask.end
-  }
-  return output + text.slice(done)
-}

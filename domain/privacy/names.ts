@@ -214,7 +214,7 @@ export const NAME_CONTEXTS: Record<string, NameRule> = {
 
 const NAME_RULES = Object.entries(NAME_CONTEXTS)
 
-export function judgeName(atoms: Atoms, match: NameMatch, context: PrivacyContext) {
+function judgeName(atoms: Atoms, match: NameMatch, context: PrivacyContext) {
   for (const [rule, judge] of NAME_RULES) {
     const verdict = judge(atoms, match, context)
     if (verdict) return {mask: verdict === 'mask', rule}
