@@ -5,6 +5,7 @@ import {
   looksLikeFullName,
   maskContactDetails,
 } from '../validation/privacy.ts'
+import {noContactDetails} from '../validation/rules.ts'
 
 describe('findContactDetails', () => {
   it('finds e-mail addresses and phone numbers in several formats', () => {
@@ -15,10 +16,38 @@ describe('findContactDetails', () => {
     expect(found.phones).toEqual(['+886 2 2345 6789', '(02) 2345-6789', '0912.345.678'])
   })
 
-  it('does not mistake dates, age ranges, doses or short numbers for phone numbers', () => {
+  it('finds addresses spelled out and numbers typed in full width', () => {
+    const found = findContactDetails(
+      'Write to lin dot w at gmail dot com, tel ０９１２－３４５－６７８.',
+    )
+    expect(found.emails).toEqual(['lin dot w at gmail dot com'])
+    expect(found.phones).toEqual(['０９１２－３４５－６７８'])
+  })
+
+  it('finds messenger ids', () => {
+    expect(findContactDetails('LINE ID: lin_0815, WeChat: wxid_8r2k4l9m').messengers).toEqual([
+      'lin_0815',
+      'wxid_8r2k4l9m',
+    ])
+  })
+
+  it('does not mistake dates, ranges, doses, blood pressures or counts for phone numbers', () => {
     const text =
-      'Asked 2015/07/14 and 2015-07-14, aged 20~29, took 500 mg twice, BP 120/80, 3 times in 24 hours.'
-    expect(findContactDetails(text)).toEqual({emails: [], phones: []})
+      'Asked 2015/07/14 and 2015-07-14, aged 20~29, took 500 mg twice, BP 120/80 and 140/90 mmHg, ' +
+      'eating 1200-1300 cal. (most days), 3000-4000 steps, 3 times in 24 hours.'
+    expect(findContactDetails(text)).toEqual({emails: [], phones: [], messengers: []})
+  })
+})
+
+describe('noContactDetails', () => {
+  it('lists what it found in a sentence an editor can act on', () => {
+    expect(noContactDetails('Mail a.b@example.com, LINE ID: ab_12 or call 0912-345-678.')).toBe(
+      'Privacy: the text contains 1 e-mail address, 1 phone number and 1 messenger ID or profile link. Remove or mask them before publishing.',
+    )
+  })
+
+  it('accepts text without contact details', () => {
+    expect(noContactDetails('Eating 1200-1300 cal. (most days), BP 140/90 mmHg.')).toBe(true)
   })
 })
 

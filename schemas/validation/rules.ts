@@ -57,16 +57,21 @@ export async function tagsMatchSpecialty(tags: unknown, context: ValidationConte
     : `These tags belong to another specialty: ${outside.join(', ')}. Check they fit this question.`
 }
 
-/** Warns about contact details left in Portable Text bodies. */
+const plural = (count: number, one: string, many: string) =>
+  count === 0 ? '' : `${count} ${count === 1 ? one : many}`
+
+/** Warns about contact details left in Portable Text bodies or plain text fields. */
 export function noContactDetails(value: unknown) {
-  const {emails, phones} = findContactDetails(plainText(value))
+  const {emails, phones, messengers} = findContactDetails(
+    typeof value === 'string' ? value : plainText(value),
+  )
   const found = [
-    emails.length > 0 ? `${emails.length} e-mail address${emails.length > 1 ? 'es' : ''}` : '',
-    phones.length > 0 ? `${phones.length} phone number${phones.length > 1 ? 's' : ''}` : '',
+    plural(emails.length, 'e-mail address', 'e-mail addresses'),
+    plural(phones.length, 'phone number', 'phone numbers'),
+    plural(messengers.length, 'messenger ID or profile link', 'messenger IDs or profile links'),
   ].filter(Boolean)
-  return found.length === 0
-    ? true
-    : `Privacy: the text contains ${found.join(' and ')}. Remove or mask them before publishing.`
+  const list = found.length > 1 ? `${found.slice(0, -1).join(', ')} and ${found.at(-1)}` : found[0]
+  return list ? `Privacy: the text contains ${list}. Remove or mask them before publishing.` : true
 }
 
 /** The asker is shown by initial only; a full name is a privacy leak. */
