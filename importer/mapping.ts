@@ -1,13 +1,20 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
-import {initialOnly, looksLikeFullName} from '../schemas/validation/privacy.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
 import {conformToSchema} from './blockContent.ts'
-import {maskContactDetailsInPieces} from './masking.ts'
-import {doctorDisplayName, doctorKey, idPart, slugify, stableHash, titleKey} from './normalize.ts'
+import {
+  doctorDisplayName,
+  doctorKey,
+  idPart,
+  slugify,
+  stableHash,
+  titleDigest,
+  titleKey,
+} from './normalize.ts'
 import {flagThread} from './quality.ts'
+import type {ThreadMask} from './privacy.ts'
 import type {ThreadRecord} from './record.ts'
 
 // ThreadRecord → Sanity documents. Everything here is a pure function of the record (plus the
@@ -21,15 +28,13 @@ export type SpecialtyDocument = New<Specialty>
 export type FaqTagDocument = New<FaqTag>
 
 export interface MapOptions {
-  /** Keep the asker's name as scraped instead of reducing it to an initial. */
-  keepAskerNames: boolean
   importedAt: string
-}
-
-export interface PrivacyCounts {
-  emails: number
-  phones: number
-  names: number
+  /**
+   * The thread as parsed, before the privacy step (importer/privacy.ts) masked it: its identity
+   * and title keys come from the text as published, so a thread keeps its ids and its "Similar
+   * Q&A" links still meet however the masking went. Defaults to the record itself.
+   */
+  parsed?: ThreadRecord
 }
 
 export interface MappedThread {
@@ -39,7 +44,8 @@ export interface MappedThread {
   doctors: DoctorDocument[]
   specialties: SpecialtyDocument[]
   tags: FaqTagDocument[]
-  privacy: PrivacyCounts
+  /** Personal data the privacy step masked in the thread (importer/privacy.ts). */
+  masks?: ThreadMask[]
 }
 
 const GENDERS = new Set(['female', 'male', 'other'])
@@ -62,18 +68,8 @@ function reference(id: string) {
   return {_type: 'reference' as const, _ref: id}
 }
 
-/** Schema-conformant Portable Text with contact details masked in every span, counted. */
-function maskBlocks(blocks: PortableTextBlock[], counts: PrivacyCounts): BlockContent {
-  return conformToSchema(blocks).map((block) => ({
-    ...block,
-    children: block.children?.map((child) => {
-      if (typeof child.text !== 'string') return child
-      const masked = maskContactDetailsInPieces(child.text)
-      counts.emails += masked.emails.length
-      counts.phones += masked.phones.length
-      return {...child, text: masked.text}
-    }),
-  }))
+function portableText(blocks: PortableTextBlock[]): BlockContent {
+  return conformToSchema(blocks)
 }
 
 /** The schema's age range for "20~29", "20-29"…; ranges the schema does not list are dropped. */
@@ -161,9 +157,9 @@ function sourceOf(record: ThreadRecord, importedAt: string, contentHash: string)
 }
 
 export function mapThread(record: ThreadRecord, options: MapOptions): MappedThread {
-  const identity = threadIdentity(record)
+  const parsed = options.parsed ?? record
+  const identity = threadIdentity(parsed)
   const id = questionId(identity)
-  const privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
 
   const specialties = new Map<string, SpecialtyDocument>()
   const addSpecialty = (name: string | undefined) => {
@@ -236,7 +232,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       _type: 'reply',
       question: reference(id),
       doctor: reference(doctor._id),
-      body: maskBlocks(reply.body, privacy),
+      body: portableText(reply.body),
       ...(reply.repliedAt ? {repliedAt: reply.repliedAt} : {}),
       status: INITIAL_STATUS,
     }
@@ -246,22 +242,19 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     })
   }
 
-  const askerName = record.asker?.name?.trim()
-  let displayName = askerName
-  if (askerName && !options.keepAskerNames) {
-    displayName = initialOnly(askerName)
-    if (looksLikeFullName(askerName) || displayName !== askerName) privacy.names++
-  }
+  const displayName = record.asker?.name?.trim()
   const age = ageRange(record.asker?.age)
   const gender = record.asker?.gender?.toLowerCase()
 
+  // Entries pair with the parsed record's: the privacy step keeps them in order.
   const similar = record.similar
-    .filter((entry) => entry.title.trim() && titleKey(entry.title) !== titleKey(record.title))
-    .map((entry) => ({
-      _key: stableHash(titleKey(entry.title), 12),
+    .map((entry, index) => ({entry, title: parsed.similar[index]?.title ?? entry.title}))
+    .filter(({title}) => title.trim() && titleKey(title) !== titleKey(parsed.title))
+    .map(({entry, title}) => ({
+      _key: stableHash(titleKey(title), 12),
       _type: 'similarThread' as const,
       sourceTitle: entry.title.trim(),
-      titleKey: titleKey(entry.title),
+      titleKey: titleDigest(title),
       provenance: 'imported' as const,
     }))
   const uniqueSimilar = [...new Map(similar.map((entry) => [entry._key, entry])).values()]
@@ -270,13 +263,13 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     _id: id,
     _type: 'question',
     title: record.title.trim(),
-    titleKey: titleKey(record.title),
+    titleKey: titleDigest(parsed.title),
     slug: {
       _type: 'slug',
       current: `${slugify(record.title, 80) || 'thread'}-${stableHash(identity, 6)}`,
     },
     ...(record.shortTitle ? {shortTitle: record.shortTitle.trim()} : {}),
-    body: maskBlocks(record.question, privacy),
+    body: portableText(record.question),
     ...(displayName || age || gender
       ? {
           asker: {
@@ -293,7 +286,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     language: languageOf(record),
     ...(questionSpecialty ? {specialty: reference(questionSpecialty)} : {}),
     tags: [...tags.keys()].map((tag) => ({...reference(tag), _key: tag})),
-    ...(record.moreInfo?.length ? {moreInfo: maskBlocks(record.moreInfo, privacy)} : {}),
+    ...(record.moreInfo?.length ? {moreInfo: portableText(record.moreInfo)} : {}),
     similar: uniqueSimilar,
     status: INITIAL_STATUS,
     replyCount: replies.length,
@@ -312,6 +305,5 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     doctors: [...doctors.values()],
     specialties: [...specialties.values()],
     tags: [...tags.values()],
-    privacy,
   }
 }

@@ -4,6 +4,7 @@ import {createHash} from 'node:crypto'
 // re-imports address the same documents, and the same doctor spelled two ways is one doctor.
 // Name keys live in domain/names.ts (the Studio uses them too); re-exported for the importer.
 
+import {titleKey} from '../domain/names.ts'
 export {doctorDisplayName, doctorKey, slugify, titleKey} from '../domain/names.ts'
 
 const ID_SAFE = /^[a-z0-9-]+$/
@@ -38,4 +39,17 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * What questions and "Similar Q&A" entries store to find each other: a digest of the title key,
+ * not the key itself, since the title as published may hold personal data the stored title no
+ * longer shows (`tk-` tells it from the readable keys of earlier versions).
+ */
+export function titleDigest(title: string): string {
+  return digestOfTitleKey(titleKey(title))
+}
+
+export function digestOfTitleKey(key: string): string {
+  return `tk-${stableHash(key, 20)}`
 }

@@ -1,5 +1,12 @@
 import type {Mutation} from '@sanity/client'
-import {mapThread, type MappedThread, type PrivacyCounts} from './mapping.ts'
+import {mapThread, type MappedThread} from './mapping.ts'
+import {
+  addCounts,
+  noPrivacyCounts,
+  type PrivacyCounts,
+  scrubRecord,
+  type ThreadMask,
+} from './privacy.ts'
 import {errorMessage} from './messages.ts'
 import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
@@ -30,6 +37,8 @@ export interface ThreadReport {
   reason?: string
   /** Open quality flags on the thread's documents after the import. */
   flags?: ReportedFlag[]
+  /** Personal data this import masked in the thread: field, kind, before and after. */
+  masks?: ThreadMask[]
 }
 
 export interface ImportSummary {
@@ -155,11 +164,13 @@ interface MappedSource {
   source: string
 }
 
+export type {PrivacyCounts} from './privacy.ts'
+
 /** One run's state: what it has reported, seen and written so far. */
 class ImportRun {
   readonly threads: ThreadReport[] = []
   readonly problems: string[] = []
-  readonly privacy: PrivacyCounts = {emails: 0, phones: 0, names: 0}
+  readonly privacy: PrivacyCounts = noPrivacyCounts()
   /** titleKey → question id, for every question this run has seen. */
   readonly knownTitles = new Map<string, string>()
   readonly seen = new Map<string, SeenThread>()
@@ -205,10 +216,13 @@ class ImportRun {
       }
       const source = result.record.url ?? describeOrigin(result.record.origin)
       try {
-        const thread = mapThread(result.record, {
+        const {record, masks} = scrubRecord(result.record, {
           keepAskerNames: this.options.keepAskerNames ?? false,
-          importedAt: this.importedAt,
         })
+        const thread = {
+          ...mapThread(record, {importedAt: this.importedAt, parsed: result.record}),
+          masks,
+        }
         const earlier = this.seen.get(thread.identity)
         if (earlier) {
           this.report(duplicateReport(thread, source, earlier))
@@ -318,11 +332,10 @@ class ImportRun {
 
   succeed(batch: Batch) {
     for (const {report, mapped, mutations} of batch.threads) {
-      this.report(report)
-      if (mutations.length === 0) continue // nothing written, nothing masked in the dataset
-      this.privacy.emails += mapped.privacy.emails
-      this.privacy.phones += mapped.privacy.phones
-      this.privacy.names += mapped.privacy.names
+      // Unchanged threads write nothing: their masks were applied by an earlier import.
+      const masks = mutations.length > 0 ? (mapped.masks ?? []) : []
+      this.report(masks.length > 0 ? {...report, masks} : report)
+      addCounts(this.privacy, masks)
     }
     this.written += batch.threads.length
   }

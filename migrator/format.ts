@@ -1,4 +1,5 @@
 import type {Mutation as RawMutation} from '@sanity/client'
+import {extract} from '@sanity/mutator'
 import {
   type MigrationReport,
   mutationTarget,
@@ -15,6 +16,33 @@ function value(field: unknown): string {
   return json.length > VALUE_LENGTH ? `${json.slice(0, VALUE_LENGTH - 1)}…` : json
 }
 
+/** Around the first character where two texts differ, so a change inside a long text shows. */
+const CONTEXT = 30
+
+function change(before: string, after: string): string {
+  let start = 0
+  while (start < before.length && before[start] === after[start]) start++
+  let end = 0
+  while (
+    end < before.length - start &&
+    end < after.length - start &&
+    before[before.length - 1 - end] === after[after.length - 1 - end]
+  )
+    end++
+  const from = Math.max(0, start - CONTEXT)
+  const excerpt = (text: string) =>
+    `${from > 0 ? '…' : ''}${text.slice(from, text.length - end + CONTEXT)}${text.length - end + CONTEXT < text.length ? '…' : ''}`
+  return `${JSON.stringify(excerpt(before))} → ${JSON.stringify(excerpt(after))}`
+}
+
+/** `path=value`, or for a text it replaces `path: "before" → "after"` around the change. */
+function setOperation(path: string, field: unknown, document: unknown): string {
+  const [current] = document === undefined ? [] : extract(path, document)
+  if (typeof current === 'string' && typeof field === 'string' && current !== field)
+    return `set ${path}: ${change(current, field)}`
+  return `set ${path}=${value(field)}`
+}
+
 function entries(record: Record<string, unknown> | undefined): [string, unknown][] {
   return record ? Object.entries(record) : []
 }
@@ -23,8 +51,15 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
-/** `patch question-1 (question) if rev abc: set asker.displayName="C."; unset shortTitle` */
-export function formatMutation(mutation: RawMutation, types: ReadonlyMap<string, string>): string {
+/**
+ * `patch question-1 (question) if rev abc: set asker.displayName: "Chen Mei-ling" → "C."; unset
+ * shortTitle` (before → after where the document as read is at hand).
+ */
+export function formatMutation(
+  mutation: RawMutation,
+  types: ReadonlyMap<string, string>,
+  before: ReadonlyMap<string, unknown> = new Map(),
+): string {
   const {id} = mutationTarget(mutation)
   const target = id ? `${id} (${types.get(id) ?? 'unknown type'})` : '(by query)'
   if ('create' in mutation) return `create ${target}`
@@ -33,7 +68,7 @@ export function formatMutation(mutation: RawMutation, types: ReadonlyMap<string,
   if ('delete' in mutation) return `delete ${target}`
   const {patch} = mutation
   const operations = [
-    ...entries(patch.set).map(([path, field]) => `set ${path}=${value(field)}`),
+    ...entries(patch.set).map(([path, field]) => setOperation(path, field, before.get(id ?? ''))),
     ...entries(patch.setIfMissing).map(([path, field]) => `setIfMissing ${path}=${value(field)}`),
     ...(patch.unset ?? []).map((path) => `unset ${path}`),
     ...entries(patch.inc).map(([path, amount]) => `inc ${path} by ${value(amount)}`),
@@ -58,7 +93,9 @@ export function formatTransaction(transaction: PlannedTransaction): string[] {
   const grouped = transaction.atomic ? ' (as the migration grouped it)' : ''
   return [
     `transaction ${transaction.index}${grouped}: ${plural(transaction.mutations.length, 'mutation')}`,
-    ...transaction.mutations.map((mutation) => `  ${formatMutation(mutation, transaction.types)}`),
+    ...transaction.mutations.map(
+      (mutation) => `  ${formatMutation(mutation, transaction.types, transaction.before)}`,
+    ),
   ]
 }
 

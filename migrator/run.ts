@@ -1,4 +1,5 @@
 import type {MultipleMutationResult, Mutation as RawMutation, SanityClient} from '@sanity/client'
+import type {SanityDocument} from '@sanity/types'
 import {SanityEncoder} from '@sanity/mutate'
 import {
   collectMigrationMutations,
@@ -36,7 +37,12 @@ export interface PlannedTransaction {
   atomic: boolean
   /** The `_type` of every document id the transaction touches (as read before it). */
   types: ReadonlyMap<string, string>
+  /** The documents it patches as the run read them (recent ones), to show what a patch changes. */
+  before: ReadonlyMap<string, SanityDocument>
 }
+
+/** Documents kept from reading to planning: a migration patches what it just read. */
+const RECENT_DOCUMENTS = 2000
 
 export type MigrationEvent =
   /** A transaction is ready: about to be committed, or (dry run) what would be committed. */
@@ -143,6 +149,7 @@ export async function runMigration(
   /** `_type` of the documents read so far (and looked up), for the per-type counts. */
   const typeOf = new Map<string, string>()
   const read = new Set<string>()
+  const recent = new Map<string, SanityDocument>()
   const touched = new Map<string, Set<string>>()
   const outcomes = {create: new Set<string>(), update: new Set<string>(), delete: new Set<string>()}
   const byType = new Map<string, TypeCounts>()
@@ -170,6 +177,9 @@ export async function runMigration(
       if (!read.has(document._id)) report.documents++
       read.add(document._id)
       typeOf.set(document._id, document._type)
+      recent.delete(document._id)
+      recent.set(document._id, document)
+      if (recent.size > RECENT_DOCUMENTS) recent.delete(recent.keys().next().value ?? '')
     },
   })
   const context = migrationContext(raw, migration, {dryRun: options.dryRun})
@@ -204,6 +214,12 @@ export async function runMigration(
       mutations,
       atomic,
       types: await typesFor(mutations),
+      before: new Map(
+        mutations.flatMap((mutation) => {
+          const document = recent.get(mutationTarget(mutation).id ?? '')
+          return document ? [[document._id, document] as const] : []
+        }),
+      ),
     }
     await options.onEvent?.({kind: 'transaction', transaction, dryRun: options.dryRun})
     if (!options.dryRun) {

@@ -15,6 +15,7 @@ import {
 } from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
 import {recomputeAffected} from '../similar/index.ts'
+import {noPrivacyCounts, type PrivacyCounts} from '../importer/privacy.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
 
@@ -74,7 +75,7 @@ const finished: ThreadReport[] = []
 
 /** A report of what was done when the import could not finish and report itself. */
 function reportSoFar(reason: string): ImportReport {
-  const privacy = {emails: 0, phones: 0, names: 0}
+  const privacy = noPrivacyCounts()
   const seconds = (Date.now() - started) / 1000
   return {
     summary: summarize(finished, {read: progress.read, privacy, resolvedSimilar: 0, seconds}),
@@ -82,6 +83,22 @@ function reportSoFar(reason: string): ImportReport {
     stopped: {reason},
     problems: [],
   }
+}
+
+/** "3 asker names reduced to an initial, 2 e-mails, 1 phone number masked" (kinds found only). */
+function describePrivacy(counts: PrivacyCounts): string {
+  const masked = [
+    [counts.email, 'e-mail', 'e-mails'],
+    [counts.phone, 'phone number', 'phone numbers'],
+    [counts.messenger, 'messenger id', 'messenger ids'],
+    [counts.url, 'profile link', 'profile links'],
+  ]
+    .filter(([count]) => Number(count) > 0)
+    .map(([count, one, many]) => `${count} ${count === 1 ? one : many}`)
+  const names = `${counts.askerName} asker names reduced to an initial`
+  return masked.length > 0
+    ? `${names}, ${masked.join(', ')} masked`
+    : `${names}, no contact details`
 }
 
 /** Prints the failures and the summary, writes the report, and exits: on every way out. */
@@ -104,8 +121,7 @@ function finish(report: ImportReport, code?: number): never {
       `${summary.collisions} collisions (same document as another thread, not imported), ` +
       `${summary.skipped} inputs skipped (links out of the input folder, special files); ` +
       `flags: ${describeCounts(summary.flags)}; ` +
-      `privacy: ${summary.privacy.names} names reduced to initials, ${summary.privacy.emails} e-mails and ` +
-      `${summary.privacy.phones} phone numbers masked; ${summary.resolvedSimilar} similar links resolved; ` +
+      `privacy: ${describePrivacy(summary.privacy)}; ${summary.resolvedSimilar} similar links resolved; ` +
       `${summary.seconds}s (${summary.threadsPerSecond} threads/s)` +
       (values.out ? `; NDJSON written to ${values.out}` : '') +
       (stopped ? '; stopped early' : ''),

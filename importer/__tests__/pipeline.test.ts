@@ -169,7 +169,18 @@ describe('runImport', () => {
       question: paragraphs('Please email me at lin.meihua@example.com or call 0912-345-678.'),
     })
     const report = await importThreads(leaky)
-    expect(report.summary.privacy).toEqual({emails: 1, phones: 1, names: 1})
+    expect(report.summary.privacy).toEqual({askerName: 1, email: 1, phone: 1, messenger: 0, url: 0})
+    // Every mask is in the report, where an editor can check it.
+    expect(report.threads[0]?.masks).toEqual([
+      {
+        field: 'question',
+        category: 'email',
+        before: 'lin.meihua@example.com',
+        after: '[email removed]',
+      },
+      {field: 'question', category: 'phone', before: '0912-345-678', after: '[phone removed]'},
+      {field: 'asker.name', category: 'askerName', before: expect.any(String), after: 'L.'},
+    ])
     const stored = await lake
       .client()
       .fetch('*[_type == "question"][0]{"text": body[0].children[0].text, asker}')

@@ -1,10 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {
-  findContactDetails,
-  initialOnly,
-  looksLikeFullName,
-  maskContactDetails,
-} from '../validation/privacy.ts'
+import {findContactDetails, initialOnly, looksLikeFullName} from '../validation/privacy.ts'
 import {noContactDetails} from '../validation/rules.ts'
 
 describe('findContactDetails', () => {
@@ -48,20 +43,6 @@ describe('noContactDetails', () => {
 
   it('accepts text without contact details', () => {
     expect(noContactDetails('Eating 1200-1300 cal. (most days), BP 140/90 mmHg.')).toBe(true)
-  })
-})
-
-describe('maskContactDetails', () => {
-  it('replaces each e-mail address and phone number and reports them', () => {
-    const result = maskContactDetails('Write to a.b@example.com or call 0912-345-678 today.')
-    expect(result.text).toBe('Write to [email removed] or call [phone removed] today.')
-    expect(result.emails).toEqual(['a.b@example.com'])
-    expect(result.phones).toEqual(['0912-345-678'])
-  })
-
-  it('leaves text without contact details unchanged', () => {
-    const text = 'Twitching started on 2020.05.01 after 2 weeks of stress.'
-    expect(maskContactDetails(text)).toEqual({text, emails: [], phones: []})
   })
 })
 

@@ -60,6 +60,12 @@ beforeAll(async () => {
       body: paragraphs('Please also ice the knee after climbing stairs.'),
       source: undefined,
     })
+    .create({
+      _id: 'question-by-editor',
+      _type: 'question',
+      title: 'Knee brace question from kneebrace.fan@example.com',
+      body: paragraphs('Is a brace useful for a 5-10 degree bend?'),
+    })
     .commit()
 })
 
@@ -104,6 +110,13 @@ describe('npm run migrate', () => {
     expect(stdout).toContain('Nothing was written.')
     const client = lakeClient(server?.url ?? '', DATASET, lakeToken(dir))
     expect(await client.getDocument('doctor-by-editor')).toBeDefined()
+  })
+
+  it('shows what a dry run would change in a text, before and after', async () => {
+    const {stdout} = await cli('migrate.ts', ['scrub-asker-pii'])
+    expect(stdout).toContain(
+      'set title: "Knee brace question from kneebrace.fan@example.com" → "Knee brace question from [email removed]"',
+    )
   })
 
   it('commits with --no-dry-run, then finds nothing left to do', async () => {

@@ -161,3 +161,70 @@ describe('migration scrub-asker-pii', () => {
     expect(await read(client(), ['question-imported-early', 'reply-with-phone'])).toEqual(after)
   })
 })
+
+describe('migration scrub-asker-pii on every field', () => {
+  const client = () => lake.client({dataset: 'scrub-fields'})
+
+  const leakyQuestion: QuestionDocument = {
+    _id: 'question-leaky-title',
+    _type: 'question',
+    title: 'Back pain, mail ho.ming@example.com',
+    titleKey: 'back pain mail ho ming example com',
+    slug: {_type: 'slug', current: 'back-pain-mail-ho-ming-example-com-a1b2c3'},
+    shortTitle: 'Call 0922 111 333',
+    body: paragraphs('My back hurts after lifting 20 kg; BP 130/85. LINE ID: homing77'),
+    asker: {_type: 'asker', displayName: 'Ho Ming', ageRange: '40~49'},
+    similar: [
+      {
+        _key: 'sim1',
+        _type: 'similarThread',
+        sourceTitle: 'Neck pain, call Mr. Tan on 0933 444 555',
+        titleKey: 'neck pain call mr tan on 0933 444 555',
+        provenance: 'imported',
+      },
+    ],
+  }
+
+  const replyNamingTheAsker: ReplyDocument = {
+    _id: 'reply-naming-asker',
+    _type: 'reply',
+    question: {_type: 'reference', _ref: 'question-leaky-title'},
+    doctor: {_type: 'reference', _ref: neurologist._id},
+    body: paragraphs('Dear Mr. Ho, take 500 mg paracetamol up to 3 times a day.'),
+  }
+
+  beforeEach(async () => {
+    await client().delete({query: '*[!(_id in path("_.**"))]'})
+    await seed(client(), [
+      leakyQuestion,
+      replyNamingTheAsker,
+      neurologist,
+      {_id: 'faqTag-leaky', _type: 'faqTag', name: 'Back pain 0922 111 333'},
+    ])
+  })
+
+  it('masks titles, short titles, similar titles and tag names, and moves slugs and title keys off them', async () => {
+    await migrate(client(), scrubAskerPii)
+    const question = await readOne(client(), leakyQuestion._id)
+    expect(question.title).toBe('Back pain, mail [email removed]')
+    expect(question.slug.current).toBe('back-pain-mail-email-removed-a1b2c3')
+    expect(question.titleKey).toMatch(/^tk-/)
+    expect(question.shortTitle).toBe('Call [phone removed]')
+    expect(question.body[0].children[0].text).toBe(
+      'My back hurts after lifting 20 kg; BP 130/85. LINE ID: [contact removed]',
+    )
+    expect(question.asker.displayName).toBe('H.')
+    expect(question.similar[0].sourceTitle).toBe('Neck pain, call Mr. T. on [phone removed]')
+    expect(question.similar[0].titleKey).toMatch(/^tk-/)
+    expect((await readOne(client(), 'faqTag-leaky')).name).toBe('Back pain [phone removed]')
+  })
+
+  it('reduces the asker name in replies with the question’s asker, keeping doses', async () => {
+    await migrate(client(), scrubAskerPii)
+    const reply = await readOne(client(), replyNamingTheAsker._id)
+    expect(reply.body[0].children[0].text).toBe(
+      'Dear Mr. H., take 500 mg paracetamol up to 3 times a day.',
+    )
+    expect(await collect(client(), scrubAskerPii)).toEqual([])
+  })
+})
