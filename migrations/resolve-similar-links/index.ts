@@ -1,18 +1,25 @@
 import {at, defineMigration, type NodePatch, patch, set} from 'sanity/migrate'
-import {titleKey} from '../../importer/normalize.ts'
+import {digestOfTitleKey, titleDigest} from '../../importer/normalize.ts'
 import {isDraftId, isObject, publishedId} from '../../migrator/nodes.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
 
 // "Similar Q&A" entries the importer could not resolve keep the title the source page showed.
 // Once a question with that title is in the archive (imported later, or written by an editor),
 // the entry becomes a weak reference to it, as the importer would have made it. Titles match
-// by their normalised key (case, accents, punctuation ignored) against each published question's
-// stored title key and its current title. An entry never points at its own question, nor at a
+// by a digest of their normalised key (case, accents, punctuation ignored; `tk-…`, as the
+// importer stores it) against each published question's stored title key and its current
+// title; readable keys stored by earlier versions are digested first. An entry never points at its own question, nor at a
 // question the list already references. Resolved entries are not looked at again, so a second
 // run changes nothing.
 //
 // Two passes over the questions: the first builds the title index (a title key and an id per
 // published question), the second patches the questions with entries it can resolve.
+
+/** A stored title key as the importer stores it now (earlier versions kept it readable). */
+function digested(key: string | undefined): string | undefined {
+  if (!key) return undefined
+  return key.startsWith('tk-') ? key : digestOfTitleKey(key)
+}
 
 function addTitle(index: Map<string, string>, key: string | undefined, id: string) {
   if (!key) return
@@ -28,8 +35,9 @@ export default defineMigration({
     const byTitle = new Map<string, string>()
     for await (const question of documents()) {
       if (isDraftId(question._id)) continue
-      addTitle(byTitle, stringField(question, 'titleKey'), question._id)
-      addTitle(byTitle, titleKey(stringField(question, 'title') ?? ''), question._id)
+      addTitle(byTitle, digested(stringField(question, 'titleKey')), question._id)
+      const title = stringField(question, 'title')
+      if (title) addTitle(byTitle, titleDigest(title), question._id)
     }
 
     for await (const question of documents()) {
@@ -39,8 +47,10 @@ export default defineMigration({
       const patches: NodePatch[] = []
       for (const [index, entry] of similar.entries()) {
         if (!isObject(entry) || referenceId(entry.question)) continue
+        const sourceTitle = stringField(entry, 'sourceTitle')
         const key =
-          stringField(entry, 'titleKey') ?? titleKey(stringField(entry, 'sourceTitle') ?? '')
+          digested(stringField(entry, 'titleKey')) ??
+          (sourceTitle ? titleDigest(sourceTitle) : undefined)
         const target = key ? byTitle.get(key) : undefined
         if (!target || target === self || referenced.has(target)) continue
         referenced.add(target)
