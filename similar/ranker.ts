@@ -66,8 +66,8 @@ interface DeltaPostings {
 
 /** How an index with `config` analyses text. */
 export function analysisOptions(config: RankerConfig): AnalyzeOptions {
-  const {stem, synonyms, keepNumbers, stopWords} = config
-  return {stem, synonyms, keepNumbers, stopWords}
+  const {stem, stemmer, synonyms, keepNumbers, stopWords} = config
+  return {stem, stemmer, synonyms, keepNumbers, stopWords}
 }
 
 /** A relation table the caller brings (e.g. the evaluation's WordNet or word-vector neighbours). */

@@ -53,8 +53,9 @@ export function lexiconRelations(options: AnalyzeOptions): Relations {
 
 /** The analysis an index term depends on (a relation table only fits the analysis it was made with). */
 export function analysisKey(options: AnalyzeOptions): string {
-  const {stem, synonyms, keepNumbers, stopWords = 'full'} = options
-  return `stem=${stem ? 1 : 0} synonyms=${synonyms ? 1 : 0} numbers=${keepNumbers ? 1 : 0} stop=${stopWords}`
+  const {stem, synonyms, keepNumbers, stopWords = 'full', stemmer = 'light'} = options
+  const stemming = stem ? (stemmer === 'strong' ? 2 : 1) : 0
+  return `stem=${stemming} synonyms=${synonyms ? 1 : 0} numbers=${keepNumbers ? 1 : 0} stop=${stopWords}`
 }
 
 /** Parses "# analysis …" then "from to weight" lines. */

@@ -1,6 +1,6 @@
 import {toPlainText} from '@portabletext/toolkit'
 import type {PortableTextBlock} from '@portabletext/types'
-import {stem} from './stem.ts'
+import {stem, strongStem} from './stem.ts'
 import {SYNONYM_GROUPS} from './synonyms.ts'
 
 // Text analysis for the similar-thread ranker: lowercase words, stop words dropped, a light
@@ -18,6 +18,8 @@ export interface AnalyzeOptions {
    * they tell "when was X born" from "where was X born").
    */
   stopWords?: 'full' | 'short'
+  /** 'strong' also folds derivations (pregnancy/pregnant, infection/infected); see stem.ts. */
+  stemmer?: 'light' | 'strong'
 }
 
 export const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -70,13 +72,27 @@ function cjkPairs(run: string): string[] {
 
 const DIGITS = /^\d+$/
 
+/** How the words of a text become tokens: which stemmer and stop list, numbers or not. */
+interface Tokenising {
+  stemmer: 'none' | 'light' | 'strong'
+  stopWords: 'full' | 'short'
+  keepNumbers: boolean
+}
+
+const STEMMERS = {none: (word: string) => word, light: stem, strong: strongStem}
+
+function tokenising(options: AnalyzeOptions): Tokenising {
+  return {
+    stemmer: options.stem ? (options.stemmer ?? 'light') : 'none',
+    stopWords: options.stopWords ?? 'full',
+    keepNumbers: options.keepNumbers ?? false,
+  }
+}
+
 /** Content tokens: stop words, one-letter words (and bare numbers unless kept) dropped; stemmed. */
-function contentTokens(
-  text: string,
-  stemming: boolean,
-  keepNumbers = false,
-  stopWords: ReadonlySet<string> = STOP_WORDS,
-): string[] {
+function contentTokens(text: string, how: Tokenising): string[] {
+  const stopWords = how.stopWords === 'short' ? SHORT_STOP_WORDS : STOP_WORDS
+  const stemWord = STEMMERS[how.stemmer]
   const tokens: string[] = []
   for (const word of words(text)) {
     if (CJK.test(word)) {
@@ -84,11 +100,11 @@ function contentTokens(
       continue
     }
     if (DIGITS.test(word)) {
-      if (keepNumbers) tokens.push(word.replace(/^0+(?=\d)/, ''))
+      if (how.keepNumbers) tokens.push(word.replace(/^0+(?=\d)/, ''))
       continue
     }
     if (word.length < 2 || stopWords.has(word)) continue
-    const token = stemming ? stem(word) : word
+    const token = stemWord(word)
     if (!stopWords.has(token)) tokens.push(token)
   }
   return tokens
@@ -96,27 +112,24 @@ function contentTokens(
 
 const MAX_PHRASE = 4
 
-interface SynonymTable {
-  /** "stem stem" → concept term. */
-  phrases: Map<string, string>
-}
+/** Concept names do not depend on the analysis: the head phrase, light-stemmed. */
+const NAMING: Tokenising = {stemmer: 'light', stopWords: 'full', keepNumbers: false}
 
-const tables = new Map<string, SynonymTable>()
+const tables = new Map<string, Map<string, string>>()
 
-/** Phrase → concept tables, built once per analysis with the same analysis as documents. */
-function synonymTable(stemming: boolean, stopWords: ReadonlySet<string>): SynonymTable {
-  const key = `${stemming} ${stopWords === STOP_WORDS ? 'full' : 'short'}`
+/** "token token" → concept term, built once per tokenising with the same analysis as documents. */
+function synonymTable(how: Tokenising): Map<string, string> {
+  const key = `${how.stemmer} ${how.stopWords}`
   let table = tables.get(key)
   if (table) return table
-  table = {phrases: new Map()}
+  table = new Map()
   for (const group of SYNONYM_GROUPS) {
     const head = group[0]
     if (!head) continue
-    const concept = `~${contentTokens(head, true).join('_')}`
+    const concept = `~${contentTokens(head, NAMING).join('_')}`
     for (const phrase of group) {
-      const tokens = contentTokens(phrase, stemming, false, stopWords)
-      if (tokens.length > 0 && tokens.length <= MAX_PHRASE)
-        table.phrases.set(tokens.join(' '), concept)
+      const tokens = contentTokens(phrase, {...how, keepNumbers: false})
+      if (tokens.length > 0 && tokens.length <= MAX_PHRASE) table.set(tokens.join(' '), concept)
     }
   }
   tables.set(key, table)
@@ -128,9 +141,8 @@ function synonymTable(stemming: boolean, stopWords: ReadonlySet<string>): Synony
  * misspelt "diarhea" can still reach the concept through its spelling neighbours.
  */
 export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
-  const stopWords = options.stopWords === 'short' ? SHORT_STOP_WORDS : STOP_WORDS
   const words = new Map<string, string[]>()
-  for (const [phrase, concept] of synonymTable(options.stem, stopWords).phrases) {
+  for (const [phrase, concept] of synonymTable(tokenising(options))) {
     if (phrase.includes(' ')) continue
     const list = words.get(concept) ?? []
     list.push(phrase)
@@ -139,12 +151,7 @@ export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
   return words
 }
 
-function applySynonyms(
-  tokens: string[],
-  stemming: boolean,
-  stopWords: ReadonlySet<string>,
-): string[] {
-  const {phrases} = synonymTable(stemming, stopWords)
+function applySynonyms(tokens: string[], phrases: Map<string, string>): string[] {
   const out: string[] = []
   for (let i = 0; i < tokens.length;) {
     let matched = false
@@ -164,9 +171,9 @@ function applySynonyms(
 
 /** The index terms of a text, in order (repeats kept: term frequency matters). */
 export function analyze(text: string, options: AnalyzeOptions): string[] {
-  const stopWords = options.stopWords === 'short' ? SHORT_STOP_WORDS : STOP_WORDS
-  const tokens = contentTokens(text, options.stem, options.keepNumbers, stopWords)
-  return options.synonyms ? applySynonyms(tokens, options.stem, stopWords) : tokens
+  const how = tokenising(options)
+  const tokens = contentTokens(text, how)
+  return options.synonyms ? applySynonyms(tokens, synonymTable(how)) : tokens
 }
 
 /** Plain text of a Portable Text field as stored (non-block items ignored). */
