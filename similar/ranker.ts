@@ -673,7 +673,8 @@ export class SimilarIndex {
    */
   private expand(terms: readonly QueryTerm[]): QueryTerm[] {
     const original = new Set(terms.map(({term}) => term))
-    const dfLimit = this.dfLimit()
+    // Common expansion terms cost a long postings list each and add little.
+    const dfLimit = Math.max(2, this.config.maxExpansionDfRatio * this.liveCount)
     const merged = new Map<number, number>()
     for (const source of this.expansionSources()) {
       const local = new Map<number, number>()

@@ -17,7 +17,7 @@ const SET_WEIGHT: Record<string, number> = {quora: 1, comqa: 1, semeval: 0.5, ge
 type Grid = {[K in keyof RankerConfig]?: RankerConfig[K][]}
 
 /** Values tried per weight (analysis changes rebuild the index, the rest reuses it). */
-export const GRID: Grid = {
+const GRID: Grid = {
   stopWords: ['full', 'short'],
   keepNumbers: [false, true],
   stemmer: ['light', 'strong'],
@@ -32,6 +32,7 @@ export const GRID: Grid = {
   fuzzyWeight: [0, 0.25, 0.5, 0.75],
   fuzzyMinSimilarity: [0.7, 0.8],
   maxExpansionTerms: [4, 8, 16],
+  maxExpansionDfRatio: [0.01, 0.03, 0.1, 0.5],
   prfWeight: [0, 0.05, 0.1],
   reverseWeight: [0, 0.1, 0.25],
 }
@@ -42,7 +43,7 @@ interface Tuning {
   parts: EvalPart[]
 }
 
-export class DevObjective {
+class DevObjective {
   private readonly indexes = new Map<string, SimilarIndex>()
   private readonly sets: Tuning[]
   constructor(sets: Tuning[]) {
@@ -85,7 +86,7 @@ export class DevObjective {
   }
 }
 
-export async function devSets(only?: readonly string[]): Promise<Tuning[]> {
+async function devSets(only?: readonly string[]): Promise<Tuning[]> {
   const real = await loadRealSets(
     undefined,
     only?.filter((name) => name !== 'generated'),
