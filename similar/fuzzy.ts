@@ -4,7 +4,7 @@
 // bodies would double the postings) find candidates; an edit distance confirms them. A concept
 // term of the synonym groups ("~diarrhea") is reached through its one-word spellings.
 
-export interface Neighbour {
+interface Neighbour {
   term: number
   /** 1 − edits / length of the longer word: 0.875 for one typo in an eight-letter word. */
   similarity: number

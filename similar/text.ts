@@ -40,7 +40,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 )
 
 /** Function words only (Lucene's English list and pronouns, auxiliaries). */
-export const SHORT_STOP_WORDS: ReadonlySet<string> = new Set(
+const SHORT_STOP_WORDS: ReadonlySet<string> = new Set(
   `a an and are as at be but by for if in into is it no not of on or such that the their then
   there these they this to was will with i im ive me my we our you your he she his her him its
   them do does did am been being have has had would could should can may might`.split(/\s+/),

@@ -24,14 +24,14 @@ export interface EvalPart {
 }
 
 /** A set to evaluate on: one part, or several archives (generated seeds) pooled. */
-export interface EvalSet {
+interface EvalSet {
   name: string
   parts: EvalPart[]
 }
 
-export type Split = 'dev' | 'test'
+type Split = 'dev' | 'test'
 
-export interface Row extends RealMetrics {
+interface Row extends RealMetrics {
   set: string
   split: Split
   variant: string
@@ -85,7 +85,7 @@ export function generatedSet(): EvalSet {
   }
 }
 
-export function variantRanking(
+function variantRanking(
   corpus: readonly SimilarSource[],
   config: RankerConfig,
   relations: readonly ExtraRelations[] = [],
@@ -107,7 +107,7 @@ function pooled(all: RealMetrics[]): RealMetrics {
   }
 }
 
-export interface Extras {
+interface Extras {
   wordnet?: string
   vectors?: string
 }
@@ -131,7 +131,7 @@ async function relationsFor(
   return relations ? [{weight, relations}] : undefined
 }
 
-export async function evaluateSet(
+async function evaluateSet(
   set: EvalSet,
   variants: readonly EvalVariant[],
   splits: readonly Split[],
@@ -180,7 +180,7 @@ export async function evaluateSet(
 
 const f = (value: number) => value.toFixed(3)
 
-export function table(rows: readonly Row[]): string {
+function table(rows: readonly Row[]): string {
   const lines: string[] = []
   const keys = [...new Set(rows.map((row) => `${row.set}\u0000${row.split}`))]
   for (const key of keys) {

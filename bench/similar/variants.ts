@@ -81,7 +81,7 @@ const EXPANSIONS_OFF = {
 }
 
 /** DEFAULT_RANKER's analysis and BM25F weights without any expansion or reranking. */
-export const LEXICAL_BASE: RankerConfig = {...DEFAULT_RANKER, ...EXPANSIONS_OFF}
+const LEXICAL_BASE: RankerConfig = {...DEFAULT_RANKER, ...EXPANSIONS_OFF}
 
 const on = (key: string, name: string, change: Partial<RankerConfig>): EvalVariant => ({
   key,
