@@ -1,4 +1,4 @@
-// npm run similar:eval [-- --only quora,comqa,semeval,generated] [--splits dev,test]
+// npm run similar:eval [-- --only quora,comqa,semeval,generated] [--splits dev,test] [--dir DIR]
 //                         [--variants name,name] [--json FILE] [--wordnet DIR] [--vectors FILE]
 // One table per set and split: hit@4, MRR@10 and P@4 of plain BM25 (first row), the previous
 // ranker and every variant in EVAL_VARIANTS, on the real sets (bench/similar/real, prepared by
@@ -202,6 +202,7 @@ async function main() {
   const {values} = parseArgs({
     options: {
       only: {type: 'string'},
+      dir: {type: 'string'},
       splits: {type: 'string', default: 'dev,test'},
       variants: {type: 'string'},
       json: {type: 'string'},
@@ -215,12 +216,12 @@ async function main() {
   const wanted = list(values.variants)
   const variants = EVAL_VARIANTS.filter((v) => !wanted || wanted.includes(v.key))
   const real = await loadRealSets(
-    undefined,
+    values.dir,
     only?.filter((name) => name !== 'generated'),
   )
   if (real.length === 0)
     console.log(
-      '\n**Real sets absent**: bench/similar/real/data is empty, so only the generated sets are ' +
+      '\n**Real sets absent**: no prepared data, so only the generated sets are ' +
         'evaluated. Run `npm run similar:data` (see bench/similar/real/README.md) for the real ones.',
     )
   const sets: EvalSet[] = real.map((set) => ({
