@@ -10,7 +10,8 @@ import {TRANSLATION_TABLE} from './translation-table.ts'
 // Score of candidate d for question q (the questions' own text only, no tags, decides the order):
 //   text(q, d) = Σ over q's terms and their expansions  w(t) · BM25F(t, d)  /  BM25F(q against q)
 //   score = text + reverseWeight · text(d, q) + tag and specialty bonuses
-// where w(t) = idf(t) · saturated query tf for q's own terms, and for an expansion term e reached
+// where w(t) = idf(t) · saturated query tf · retention(t)^retentionWeight for q's own terms
+// (retention: learned, how often duplicates keep the word), and for an expansion term e reached
 // from query term t: source weight × relation weight × saturated tf(t) × idf(e). The expansion
 // sources' weights are the linear model's coefficients; each is 0 to switch its signal off.
 
@@ -47,6 +48,11 @@ export interface RankerConfig {
   maxQueryTerms: number
   /** Query terms in more than this share of questions are skipped (speed; they add little). */
   maxDfRatio: number
+  /**
+   * Exponent of the learned word retention (translation-table.ts TERM_RETENTION: how often
+   * duplicates keep a word, over the mean) a query word's weight is multiplied by; 0: off.
+   */
+  retentionWeight: number
   /** Expansion with the related-terms lexicon (RELATED_TERMS, lay ↔ clinical), × pair weight. */
   lexiconWeight: number
   /** Expansion with the term translation table learned from duplicate questions (t(e | t)). */
@@ -73,8 +79,9 @@ export interface RankerConfig {
 
 /**
  * Chosen on dev (tune.ts, objective: mean of (hit@4 + MRR@10) / 2 over the sets): short stop
- * list and numbers, title ×2, k1 1.2, b 0.75, query terms in up to half the questions, and three
- * expansions at 0.5 each. Feedback and the reverse score lowered every dev set, so they are off.
+ * list and numbers, title ×2, k1 1.2, b 0.75, query terms in up to half the questions, learned
+ * word retention to the power 0.5, and three expansions at 0.5 each (a further round of the
+ * search moved none of them). Feedback and the reverse score lowered every dev set: off.
  * Expansion terms in more than a tenth of the questions are skipped: the same dev score (−0.0005)
  * at half the cost per ranking on Quora.
  */
@@ -93,6 +100,7 @@ export const DEFAULT_RANKER: RankerConfig = {
   specialtyWeight: 0.1,
   maxQueryTerms: 16,
   maxDfRatio: 0.5,
+  retentionWeight: 0.5,
   lexiconWeight: 0.5,
   translationWeight: 0.5,
   fuzzyWeight: 0.5,

@@ -1,6 +1,12 @@
 import {DEFAULT_RANKER, inputHash, type RankerConfig, type SimilarSource} from './config.ts'
 import {SpellingNeighbours} from './fuzzy.ts'
-import {analysisKey, lexiconRelations, type Relations, translationRelations} from './relations.ts'
+import {
+  analysisKey,
+  lexiconRelations,
+  type Relations,
+  termRetention,
+  translationRelations,
+} from './relations.ts'
 import {analyze, type AnalyzeOptions, conceptWords} from './text.ts'
 
 // The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses.
@@ -607,15 +613,19 @@ export class SimilarIndex {
 
   /** The query's informative terms with their weights (idf × saturated query tf). */
   private queryTerms(n: number): QueryTerm[] {
-    const {titleBoost, k3, maxQueryTerms} = this.config
+    const {titleBoost, k3, maxQueryTerms, retentionWeight} = this.config
     const forward = this.forward(n)
     const terms: QueryTerm[] = []
     const dfLimit = this.dfLimit()
+    const retention = retentionWeight > 0 ? termRetention(analysisOptions(this.config)) : undefined
     forward.terms.forEach((term, i) => {
       const tf = titleBoost * (forward.titleTf[i] ?? 0) + (forward.bodyTf[i] ?? 0)
       if (tf === 0) return
       const queryWeight = k3 === 0 ? 1 : (tf * (k3 + 1)) / (tf + k3)
-      terms.push({term, weight: this.idf(term) * queryWeight})
+      // Words duplicates tend to drop ("way", "good") count less, kept ones (names) more.
+      const kept = retention?.get(this.termNames[term] ?? '') ?? 1
+      const learned = retention ? kept ** retentionWeight : 1
+      terms.push({term, weight: this.idf(term) * queryWeight * learned})
     })
     terms.sort((a, b) => b.weight - a.weight || a.term - b.term)
     const informative = terms.filter(({term}) => (this.df[term] ?? 0) <= dfLimit)

@@ -1,5 +1,5 @@
 import {RELATED_TERMS} from './synonyms.ts'
-import {TRANSLATION_TABLE} from './translation-table.ts'
+import {TERM_RETENTION, TRANSLATION_TABLE} from './translation-table.ts'
 import {analyze, type AnalyzeOptions} from './text.ts'
 
 // Term relations the ranker expands a question with: index term → related index terms, each with
@@ -75,6 +75,26 @@ export function parseRelations(text: string): {analysis: string; relations: Rela
 let translation: {analysis: string; relations: Relations} | undefined
 
 const EMPTY: Relations = new Map()
+
+let retention: {analysis: string; ratios: Map<string, number>} | undefined
+
+/**
+ * Learned word retention over the mean (how often duplicates keep a word), or nothing when the
+ * index analyses text differently. Words not listed count 1.
+ */
+export function termRetention(options: AnalyzeOptions): ReadonlyMap<string, number> {
+  if (!retention) {
+    const ratios = new Map<string, number>()
+    let analysis = ''
+    for (const line of TERM_RETENTION.split('\n')) {
+      if (line.startsWith('# analysis ')) analysis = line.slice('# analysis '.length).trim()
+      const [term, ratio] = line.split(' ')
+      if (!line.startsWith('#') && term && Number(ratio) > 0) ratios.set(term, Number(ratio))
+    }
+    retention = {analysis, ratios}
+  }
+  return retention.analysis === analysisKey(options) ? retention.ratios : new Map()
+}
 
 /** The learned translation table, or nothing when the index analyses text differently. */
 export function translationRelations(options: AnalyzeOptions): Relations {

@@ -27,6 +27,7 @@ const GRID: Grid = {
   k3: [1, 8],
   maxQueryTerms: [16, 32],
   maxDfRatio: [0.25, 0.5, 1],
+  retentionWeight: [0, 0.25, 0.5, 0.75, 1],
   lexiconWeight: [0, 0.25, 0.5, 1],
   translationWeight: [0, 0.25, 0.5, 0.8, 1.2],
   fuzzyWeight: [0, 0.25, 0.5, 0.75],

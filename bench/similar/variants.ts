@@ -73,6 +73,7 @@ export interface EvalVariant {
 }
 
 const EXPANSIONS_OFF = {
+  retentionWeight: 0,
   lexiconWeight: 0,
   translationWeight: 0,
   fuzzyWeight: 0,
@@ -112,6 +113,9 @@ export const EVAL_VARIANTS: EvalVariant[] = [
   on('base', 'lexical base: + tuned BM25F (title, k1, b, query pruning), no expansion', {}),
   on('strong-stem', 'base + strong stemmer', {stemmer: 'strong'}),
   on('no-synonyms', 'base − synonym groups (no concept terms)', {synonyms: false}),
+  on('retention', 'base + learned word retention', {
+    retentionWeight: chosen.retentionWeight || 0.5,
+  }),
   on('lexicon', 'base + related-terms lexicon', {lexiconWeight: chosen.lexiconWeight || 0.5}),
   on('translation', 'base + translation table', {
     translationWeight: chosen.translationWeight || 0.5,
@@ -140,6 +144,7 @@ export const EVAL_VARIANTS: EvalVariant[] = [
   }),
   without('k3-0', 'chosen, each query term once (k3 0)', {k3: 0}),
   without('title-1', 'chosen, title ×1', {titleBoost: 1}),
+  without('chosen-retention', 'chosen − learned word retention', {retentionWeight: 0}),
   without('chosen-lexicon', 'chosen − lexicon', {lexiconWeight: 0}),
   without('chosen-translation', 'chosen − translation table', {translationWeight: 0}),
   without('chosen-fuzzy', 'chosen − spelling neighbours', {fuzzyWeight: 0}),

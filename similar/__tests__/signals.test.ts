@@ -2,7 +2,12 @@ import {describe, expect, it} from 'vitest'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from '../config.ts'
 import {editDistance, SpellingNeighbours} from '../fuzzy.ts'
 import {SimilarIndex} from '../ranker.ts'
-import {lexiconRelations, parseRelations, translationRelations} from '../relations.ts'
+import {
+  lexiconRelations,
+  parseRelations,
+  termRetention,
+  translationRelations,
+} from '../relations.ts'
 import {analyze} from '../text.ts'
 
 // Each signal of the ranker, on a corpus small enough to see why: with the signal the expected
@@ -15,6 +20,7 @@ const OFF: RankerConfig = {
   fuzzyWeight: 0,
   prfWeight: 0,
   reverseWeight: 0,
+  retentionWeight: 0,
 }
 
 function question(id: string, title: string, body = ''): SimilarSource {
@@ -161,6 +167,26 @@ describe('translation table', () => {
     ]
     expect(top(SimilarIndex.build(corpus, {...OFF, translationWeight: 1}), 'q')).toBe('treat')
     expect(top(SimilarIndex.build(corpus, OFF), 'q')).not.toBe('treat')
+  })
+})
+
+describe('learned word retention', () => {
+  it('weighs words duplicates keep over words they swap', () => {
+    const retention = termRetention(ANALYSIS)
+    expect(retention.get('way')).toBeLessThan(0.8)
+    expect(retention.get('knee')).toBeGreaterThan(1.1)
+  })
+
+  it('ranks the question sharing the topic above the one sharing the phrasing', () => {
+    const corpus = [
+      question('q', 'Good way to heal a knee', ''),
+      question('knee', 'Knee healing', ''),
+      question('phrasing', 'Good way to heal a friendship', ''),
+      ...FILLER,
+    ]
+    const on = {...OFF, retentionWeight: 1}
+    expect(top(SimilarIndex.build(corpus, on), 'q')).toBe('knee')
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).toBe('phrasing')
   })
 })
 

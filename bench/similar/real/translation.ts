@@ -5,8 +5,11 @@
 //
 //   node bench/similar/real/translation.ts [--dir DIR] [--out similar/translation-table.ts]
 //
-// The output is a table of index-term pairs with weights, no sentences: a pair is kept only when
-// at least MIN_GROUPS different duplicate groups support it, and a word only when it was seen in
+// The same pairs give each word's retention: how often a duplicate keeps it, over the mean
+// (TERM_RETENTION, for words seen in at least 2 × MIN_WORD_PAIRS pairs).
+//
+// The output is tables of index terms with weights, no sentences: a pair is kept only when at
+// least MIN_GROUPS different duplicate groups support it, and a word only when it was seen in
 // MIN_WORD_PAIRS training pairs. Provenance and licences are written into the file's header.
 import {createHash} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
@@ -27,6 +30,8 @@ const MIN_WORD_PAIRS = 5
 const MIN_GROUPS = 2
 const MIN_PROBABILITY = 0.04
 const PER_WORD = 6
+/** Pseudo-pairs at the mean retention a word's own count is smoothed with. */
+const RETENTION_PRIOR = 10
 const NULL = -1
 
 interface Pair {
@@ -35,11 +40,24 @@ interface Pair {
   to: number[]
 }
 
+/** How often a word of one duplicate is in the other too: [pairs seen, pairs kept]. */
+type Retention = Map<string, [number, number]>
+
+function countRetention(retention: Retention, from: Set<string>, to: Set<string>) {
+  for (const term of from) {
+    const count = retention.get(term) ?? [0, 0]
+    count[0]++
+    if (to.has(term)) count[1]++
+    retention.set(term, count)
+  }
+}
+
 /** Duplicate pairs of each train group, both ways, as the terms each side does not share. */
 function trainingPairs(
   sets: readonly RealSet[],
   options: AnalyzeOptions,
   ids: Map<string, number>,
+  retention: Retention,
 ) {
   const pairs: Pair[] = []
   const termId = (term: string) => {
@@ -62,6 +80,8 @@ function trainingPairs(
       for (const [a, b] of chosen) {
         const x = new Set(analyze(text.get(a) ?? '', options))
         const y = new Set(analyze(text.get(b) ?? '', options))
+        countRetention(retention, x, y)
+        countRetention(retention, y, x)
         const onlyX = [...x].filter((term) => !y.has(term)).map(termId)
         const onlyY = [...y].filter((term) => !x.has(term)).map(termId)
         if (onlyX.length === 0 || onlyY.length === 0) continue
@@ -139,6 +159,30 @@ function keptPairs(pairs: readonly Pair[], t: Map<string, number>, names: string
   return lines
 }
 
+/**
+ * Each word's retention (share of duplicate pairs whose other side has it too, smoothed towards
+ * the mean) over the mean: under 1 for words askers swap or drop ("best", "way", "really"), over
+ * 1 for words a duplicate keeps (names, topics).
+ */
+function retentionLines(retention: Retention): string[] {
+  let seen = 0
+  let kept = 0
+  for (const [n, k] of retention.values()) {
+    seen += n
+    kept += k
+  }
+  const mean = kept / Math.max(seen, 1)
+  return [...retention]
+    .filter(([, [n]]) => n >= MIN_WORD_PAIRS * 2)
+    .map(([term, [n, k]]) => {
+      const smoothed = (k + RETENTION_PRIOR * mean) / (n + RETENTION_PRIOR)
+      return [term, smoothed / mean] as const
+    })
+    .filter(([, ratio]) => Math.abs(ratio - 1) >= 0.05)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([term, ratio]) => `${term} ${ratio.toFixed(2)}`)
+}
+
 function header(sets: readonly RealSet[], options: AnalyzeOptions, pairs: number): string {
   const sources = sets.map((set) => {
     const commits = [...new Set(set.meta.sources.map((s) => `${s.repo}@${s.commit.slice(0, 7)}`))]
@@ -172,17 +216,23 @@ async function main() {
   }
   const options = analysisOptions(DEFAULT_RANKER)
   const ids = new Map<string, number>()
-  const pairs = trainingPairs(sets, options, ids)
+  const retention: Retention = new Map()
+  const pairs = trainingPairs(sets, options, ids, retention)
   const names: string[] = []
   for (const [term, id] of ids) names[id] = term
   const t = trainModel1(pairs)
   const lines = keptPairs(pairs, t, names)
   const table = [`# analysis ${analysisKey(options)}`, ...lines].join('\n')
+  const kept = retentionLines(retention)
   const text =
     `${header(sets, options, pairs.length / 2)}\n` +
-    `export const TRANSLATION_TABLE = \`${table}\n\`\n`
+    `export const TRANSLATION_TABLE = \`${table}\n\`\n\n` +
+    "// Word retention over the mean (see retentionLines): a query word's weight is multiplied\n" +
+    '// by it to the power RankerConfig.retentionWeight.\n' +
+    `export const TERM_RETENTION = \`# analysis ${analysisKey(options)}\n${kept.join('\n')}\n\`\n`
   await writeFile(values.out, text)
   console.log(`${lines.length} pairs of ${new Set(lines.map((l) => l.split(' ')[0])).size} words`)
+  console.log(`${kept.length} word retentions`)
 }
 
 if (import.meta.main) await main()
