@@ -1,5 +1,13 @@
 import {DEFAULT_RANKER, inputHash, type RankerConfig, type SimilarSource} from './config.ts'
-import {analyze} from './text.ts'
+import {SpellingNeighbours} from './fuzzy.ts'
+import {
+  analysisKey,
+  lexiconRelations,
+  type Relations,
+  termRetention,
+  translationRelations,
+} from './relations.ts'
+import {analyze, type AnalyzeOptions, conceptWords} from './text.ts'
 
 // The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses.
 //
@@ -62,13 +70,29 @@ interface DeltaPostings {
   bodyTf: number[]
 }
 
+/** How an index with `config` analyses text. */
+export function analysisOptions(config: RankerConfig): AnalyzeOptions {
+  const {stem, stemmer, synonyms, keepNumbers, stopWords} = config
+  return {stem, stemmer, synonyms, keepNumbers, stopWords}
+}
+
+/** A relation table the caller brings (e.g. the evaluation's WordNet or word-vector neighbours). */
+export interface ExtraRelations {
+  weight: number
+  relations: Relations
+}
+
+export interface BuildOptions {
+  relations?: readonly ExtraRelations[]
+}
+
 /** Term id → [title tf, body tf] of one question's text. */
 function countTerms(
   source: SimilarSource,
   config: RankerConfig,
   termId: (term: string) => number,
 ): {forward: Forward; titleLength: number; bodyLength: number} {
-  const options = {stem: config.stem, synonyms: config.synonyms}
+  const options = analysisOptions(config)
   const title = analyze(`${source.title}\n${source.shortTitle ?? ''}`, options)
   const body = config.useBody ? analyze(source.body, options) : []
   const counts = new Map<number, [number, number]>()
@@ -180,6 +204,16 @@ interface QueryTerm {
   weight: number
 }
 
+interface QueryModel {
+  q: number
+  /** The question's own terms, then their expansions (and feedback terms once added). */
+  terms: QueryTerm[]
+  own: QueryTerm[]
+  /** Score of the question against its own terms. */
+  self: number
+  averageLength: number
+}
+
 export interface IndexStats {
   questions: number
   terms: number
@@ -190,8 +224,12 @@ export interface IndexStats {
 }
 
 export class SimilarIndex {
-  readonly config: RankerConfig
+  private currentConfig: RankerConfig
   private readonly vocabulary = new Map<string, number>()
+  private readonly termNames: string[] = []
+  private readonly spelling = new SpellingNeighbours()
+  private readonly conceptWords: Map<string, string[]>
+  private extraRelations: readonly ExtraRelations[] = []
   private df: number[] = []
 
   // Per question number (base segment first, delta after it).
@@ -230,16 +268,19 @@ export class SimilarIndex {
   private scratch = new Float64Array(0)
   private touched = new Uint32Array(0)
 
-  private constructor(config: RankerConfig) {
-    this.config = config
+  private constructor(config: RankerConfig, options: BuildOptions = {}) {
+    this.currentConfig = config
+    this.conceptWords = conceptWords(analysisOptions(config))
+    this.extraRelations = options.relations ?? []
   }
 
   /** Builds an index over `sources` (the whole archive: one pass, text is not kept). */
   static build(
     sources: Iterable<SimilarSource>,
     config: RankerConfig = DEFAULT_RANKER,
+    options: BuildOptions = {},
   ): SimilarIndex {
-    const builder = new IndexBuilder(config)
+    const builder = new IndexBuilder(config, options)
     for (const source of sources) builder.add(source)
     return builder.finish()
   }
@@ -248,17 +289,37 @@ export class SimilarIndex {
   static async buildAsync(
     sources: AsyncIterable<SimilarSource>,
     config: RankerConfig = DEFAULT_RANKER,
+    options: BuildOptions = {},
   ): Promise<SimilarIndex> {
-    const builder = new IndexBuilder(config)
+    const builder = new IndexBuilder(config, options)
     for await (const source of sources) builder.add(source)
     return builder.finish()
   }
 
   /** @internal Used by IndexBuilder. */
-  static fromParts(config: RankerConfig, fill: (index: SimilarIndex) => void): SimilarIndex {
-    const index = new SimilarIndex(config)
+  static fromParts(
+    config: RankerConfig,
+    options: BuildOptions,
+    fill: (index: SimilarIndex) => void,
+  ): SimilarIndex {
+    const index = new SimilarIndex(config, options)
     fill(index)
     return index
+  }
+
+  get config(): RankerConfig {
+    return this.currentConfig
+  }
+
+  /**
+   * @internal For the evaluation: ranks with other query-time weights without rebuilding. The
+   * analysis (stemming, synonyms, numbers, body) must be the one the index was built with.
+   */
+  setQueryConfig(config: RankerConfig) {
+    const built = analysisKey(analysisOptions(this.currentConfig))
+    if (analysisKey(analysisOptions(config)) !== built || config.useBody !== this.config.useBody)
+      throw new Error('setQueryConfig cannot change the analysis: build a new index')
+    this.currentConfig = config
   }
 
   get size(): number {
@@ -296,6 +357,8 @@ export class SimilarIndex {
     if (id === undefined) {
       id = this.vocabulary.size
       this.vocabulary.set(term, id)
+      this.termNames.push(term)
+      this.spelling.add(id, term.startsWith('~') ? (this.conceptWords.get(term) ?? []) : [term])
       this.df.push(0)
     }
     return id
@@ -544,29 +607,37 @@ export class SimilarIndex {
     return this.config.titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
   }
 
+  private dfLimit(): number {
+    return Math.max(2, this.config.maxDfRatio * this.liveCount)
+  }
+
   /** The query's informative terms with their weights (idf × saturated query tf). */
   private queryTerms(n: number): QueryTerm[] {
-    const {titleBoost, k3, maxQueryTerms, maxDfRatio} = this.config
+    const {titleBoost, k3, maxQueryTerms, retentionWeight} = this.config
     const forward = this.forward(n)
     const terms: QueryTerm[] = []
-    const dfLimit = Math.max(2, maxDfRatio * this.liveCount)
+    const dfLimit = this.dfLimit()
+    const retention = retentionWeight > 0 ? termRetention(analysisOptions(this.config)) : undefined
     forward.terms.forEach((term, i) => {
       const tf = titleBoost * (forward.titleTf[i] ?? 0) + (forward.bodyTf[i] ?? 0)
       if (tf === 0) return
       const queryWeight = k3 === 0 ? 1 : (tf * (k3 + 1)) / (tf + k3)
-      terms.push({term, weight: this.idf(term) * queryWeight})
+      // Words duplicates tend to drop ("way", "good") count less, kept ones (names) more.
+      const kept = retention?.get(this.termNames[term] ?? '') ?? 1
+      const learned = retention ? kept ** retentionWeight : 1
+      terms.push({term, weight: this.idf(term) * queryWeight * learned})
     })
-    terms.sort((a, b) => b.weight - a.weight)
+    terms.sort((a, b) => b.weight - a.weight || a.term - b.term)
     const informative = terms.filter(({term}) => (this.df[term] ?? 0) <= dfLimit)
     return (informative.length > 0 ? informative : terms).slice(0, maxQueryTerms)
   }
 
-  /** BM25F score of question `n` against its own terms: the normaliser that maps scores to ~[0, 1]. */
-  private selfScore(n: number, query: QueryTerm[], averageLength: number): number {
+  /** Σ weight × BM25F term score of question `n` for `terms`. */
+  private textScore(n: number, terms: readonly QueryTerm[], averageLength: number): number {
     const forward = this.forward(n)
     const length = this.lengthOf(n)
     let score = 0
-    for (const {term, weight} of query) {
+    for (const {term, weight} of terms) {
       const i = binarySearch(forward.terms, term)
       if (i < 0) continue
       score +=
@@ -574,6 +645,107 @@ export class SimilarIndex {
         this.termScore(forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0, length, averageLength)
     }
     return score
+  }
+
+  /** Where each expansion source finds the terms related to a query term (by term id). */
+  private expansionSources(): {weight: number; related: (term: number) => [number, number][]}[] {
+    const sources: {weight: number; related: (term: number) => [number, number][]}[] = []
+    const byName = (relations: Relations) => (term: number) => {
+      const found: [number, number][] = []
+      for (const {term: name, weight} of relations.get(this.termNames[term] ?? '') ?? []) {
+        const id = this.vocabulary.get(name)
+        if (id !== undefined) found.push([id, weight])
+      }
+      return found
+    }
+    const {lexiconWeight, translationWeight, fuzzyWeight, fuzzyMinSimilarity} = this.config
+    const analysis = analysisOptions(this.config)
+    if (lexiconWeight > 0)
+      sources.push({weight: lexiconWeight, related: byName(lexiconRelations(analysis))})
+    if (translationWeight > 0)
+      sources.push({weight: translationWeight, related: byName(translationRelations(analysis))})
+    const spelling = this.spelling
+    if (fuzzyWeight > 0)
+      sources.push({
+        weight: fuzzyWeight,
+        related: (term) =>
+          spelling.neighbours(term, fuzzyMinSimilarity).map((n) => [n.term, n.similarity]),
+      })
+    for (const {weight, relations} of this.extraRelations)
+      if (weight > 0) sources.push({weight, related: byName(relations)})
+    return sources
+  }
+
+  /**
+   * Terms related to the query's (lexicon, translation table, spelling neighbours…), weighted
+   * source weight × relation weight × the query term's saturated tf × the new term's idf; each
+   * source adds at most `maxExpansionTerms` terms.
+   */
+  private expand(terms: readonly QueryTerm[]): QueryTerm[] {
+    const original = new Set(terms.map(({term}) => term))
+    // Common expansion terms cost a long postings list each and add little.
+    const dfLimit = Math.max(2, this.config.maxExpansionDfRatio * this.liveCount)
+    const merged = new Map<number, number>()
+    for (const source of this.expansionSources()) {
+      const local = new Map<number, number>()
+      for (const {term, weight} of terms) {
+        const saturatedTf = weight / Math.max(this.idf(term), 1e-9)
+        for (const [related, strength] of source.related(term)) {
+          const df = this.df[related] ?? 0
+          if (original.has(related) || df === 0 || df > dfLimit) continue
+          const value = saturatedTf * strength * this.idf(related)
+          local.set(related, (local.get(related) ?? 0) + value)
+        }
+      }
+      const best = [...local].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      for (const [term, weight] of best.slice(0, this.config.maxExpansionTerms))
+        merged.set(term, (merged.get(term) ?? 0) + source.weight * weight)
+    }
+    return [...merged].map(([term, weight]) => ({term, weight}))
+  }
+
+  /** The question's query: its own terms, their expansions, and its self score (normaliser). */
+  private queryModel(q: number): QueryModel | undefined {
+    const averageLength = this.averageLength()
+    const own = this.queryTerms(q)
+    // BM25F score of the question against its own terms maps scores to about [0, 1].
+    const self = this.textScore(q, own, averageLength)
+    if (self <= 0) return undefined
+    return {q, terms: [...own, ...this.expand(own)], own, self, averageLength}
+  }
+
+  /**
+   * RM3-style feedback: terms frequent in the first pass's best questions (weighted by their
+   * score), not already asked for, each weighted prfWeight × idf × its share of the best one.
+   */
+  private feedback(model: QueryModel, pool: readonly {doc: number; score: number}[]): QueryTerm[] {
+    const {prfDocs, prfTerms, prfWeight, titleBoost} = this.config
+    const top = pool.slice(0, prfDocs)
+    const total = top.reduce((sum, {score}) => sum + score, 0)
+    if (total <= 0) return []
+    const asked = new Set(model.terms.map(({term}) => term))
+    const dfLimit = this.dfLimit()
+    const mass = new Map<number, number>()
+    for (const {doc, score} of top) {
+      const forward = this.forward(doc)
+      const length = Math.max(this.lengthOf(doc), 1)
+      forward.terms.forEach((term, i) => {
+        const df = this.df[term] ?? 0
+        if (asked.has(term) || df < 2 || df > dfLimit) return
+        const tf = titleBoost * (forward.titleTf[i] ?? 0) + (forward.bodyTf[i] ?? 0)
+        mass.set(term, (mass.get(term) ?? 0) + ((score / total) * tf) / length)
+      })
+    }
+    const best = [...mass].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, prfTerms)
+    const most = best[0]?.[1] ?? 0
+    return best.map(([term, m]) => ({term, weight: (prfWeight * this.idf(term) * m) / most}))
+  }
+
+  /** The candidate's own (normalised) score against the query question. */
+  private reverse(q: number, c: number, averageLength: number): number {
+    const terms = this.queryTerms(c)
+    const self = this.textScore(c, terms, averageLength)
+    return self > 0 ? this.textScore(q, terms, averageLength) / self : 0
   }
 
   private bonus(query: number, candidate: number): number {
@@ -603,18 +775,21 @@ export class SimilarIndex {
     return bonus
   }
 
+  private reranks(): boolean {
+    return this.config.prfWeight > 0 || this.config.reverseWeight > 0
+  }
+
   /**
-   * The `limit` questions most similar to `id` (itself and `exclude` left out), best first.
-   * Scores are the BM25F score normalised by the question's score against itself, plus the tag
-   * and specialty bonuses.
+   * First pass over the postings: the `limit` best questions by text score / self (plus the tag
+   * and specialty bonuses when `withBonus`), `q` and `exclude` left out.
    */
-  rank(id: string, limit: number, exclude: ReadonlySet<string> = new Set()): Ranked[] {
-    const q = this.numberOf.get(id)
-    if (q === undefined || limit <= 0) return []
-    const averageLength = this.averageLength()
-    const query = this.queryTerms(q)
-    const self = this.selfScore(q, query, averageLength)
-    if (self <= 0) return []
+  private firstPass(
+    model: QueryModel,
+    limit: number,
+    withBonus: boolean,
+    exclude: ReadonlySet<string>,
+  ): {doc: number; score: number}[] {
+    const {q, terms, self, averageLength} = model
     const {titleBoost, k1, b, tagWeight, specialtyWeight} = this.config
     const scores = this.scratch
     if (this.touched.length < scores.length) this.touched = new Uint32Array(scores.length)
@@ -636,7 +811,7 @@ export class SimilarIndex {
     const docs = this.postingDocs
     const titleTfs = this.postingTitleTf
     const bodyTfs = this.postingBodyTf
-    for (const {term, weight} of query) {
+    for (const {term, weight} of terms) {
       const end = this.postingOffsets[term + 1] ?? 0
       for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
         const n = docs[i] ?? 0
@@ -651,7 +826,7 @@ export class SimilarIndex {
     }
     // Top k; the bonus (at most tagWeight + specialtyWeight) is only worked out for questions
     // whose text score could still make it.
-    const maxBonus = Math.max(tagWeight, 0) + Math.max(specialtyWeight, 0)
+    const maxBonus = withBonus ? Math.max(tagWeight, 0) + Math.max(specialtyWeight, 0) : 0
     const top = new TopK(limit, this.ids)
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
@@ -659,9 +834,54 @@ export class SimilarIndex {
       scores[n] = 0
       if (top.full() && text + maxBonus < top.worst()) continue
       if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) continue
-      top.offer(text + this.bonus(q, n), n)
+      top.offer(withBonus ? text + this.bonus(q, n) : text, n)
     }
-    return top.sorted().map(({score, doc}) => ({_id: this.ids[doc] ?? '', score}))
+    return top.sorted()
+  }
+
+  /** Final score of candidate `c`: expanded text score (with feedback) + reverse + bonuses. */
+  private finalScore(model: QueryModel, c: number): number {
+    const text = this.textScore(c, model.terms, model.averageLength) / model.self
+    const {reverseWeight} = this.config
+    const reverse =
+      reverseWeight > 0 ? reverseWeight * this.reverse(model.q, c, model.averageLength) : 0
+    if (text <= 0 && reverse <= 0) return 0
+    return text + reverse + this.bonus(model.q, c)
+  }
+
+  /** The model with feedback terms from the first pass added (when feedback is on). */
+  private withFeedback(model: QueryModel, pool: readonly {doc: number; score: number}[]) {
+    if (this.config.prfWeight <= 0) return model
+    const merged = new Map(model.terms.map(({term, weight}) => [term, weight]))
+    for (const {term, weight} of this.feedback(model, pool))
+      merged.set(term, (merged.get(term) ?? 0) + weight)
+    return {...model, terms: [...merged].map(([term, weight]) => ({term, weight}))}
+  }
+
+  /**
+   * The `limit` questions most similar to `id` (itself and `exclude` left out), best first.
+   * Scores: the BM25F score of the question's terms and their expansions, normalised by the
+   * question's score against itself, plus feedback and reverse scores on the first pass's best
+   * `rerankDepth`, plus the tag and specialty bonuses.
+   */
+  rank(id: string, limit: number, exclude: ReadonlySet<string> = new Set()): Ranked[] {
+    const q = this.numberOf.get(id)
+    if (q === undefined || limit <= 0) return []
+    const model = this.queryModel(q)
+    if (!model) return []
+    const named = (list: {doc: number; score: number}[]) =>
+      list.map(({score, doc}) => ({_id: this.ids[doc] ?? '', score}))
+    if (!this.reranks()) return named(this.firstPass(model, limit, true, exclude))
+    // Feedback comes from the pool before `exclude` is applied, as in scoreFor.
+    const depth = Math.max(limit, this.config.rerankDepth, this.config.prfDocs) + exclude.size
+    const pool = this.firstPass(model, depth, false, new Set())
+    const final = this.withFeedback(model, pool)
+    const top = new TopK(limit, this.ids)
+    for (const {doc} of pool) {
+      if (exclude.size > 0 && exclude.has(this.ids[doc] ?? '')) continue
+      top.offer(this.finalScore(final, doc), doc)
+    }
+    return named(top.sorted())
   }
 
   /** The score `candidateId` gets in `queryId`'s ranking (0 if they share no query term). */
@@ -669,21 +889,18 @@ export class SimilarIndex {
     const q = this.numberOf.get(queryId)
     const c = this.numberOf.get(candidateId)
     if (q === undefined || c === undefined || q === c) return 0
-    const averageLength = this.averageLength()
-    const query = this.queryTerms(q)
-    const self = this.selfScore(q, query, averageLength)
-    if (self <= 0) return 0
-    const forward = this.forward(c)
-    const length = this.lengthOf(c)
-    let score = 0
-    for (const {term, weight} of query) {
-      const i = binarySearch(forward.terms, term)
-      if (i >= 0)
-        score +=
-          weight *
-          this.termScore(forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0, length, averageLength)
+    const model = this.queryModel(q)
+    if (!model) return 0
+    if (!this.reranks()) {
+      const text = this.textScore(c, model.terms, model.averageLength)
+      return text > 0 ? text / model.self + this.bonus(q, c) : 0
     }
-    return score > 0 ? score / self + this.bonus(q, c) : 0
+    const {prfWeight, prfDocs} = this.config
+    const final =
+      prfWeight > 0
+        ? this.withFeedback(model, this.firstPass(model, prfDocs, false, new Set()))
+        : model
+    return this.finalScore(final, c)
   }
 
   stats(): IndexStats {
@@ -734,8 +951,8 @@ class IndexBuilder {
   private readonly bodyTf = new GrowableU16()
   private readonly tags: Uint32Array[] = []
 
-  constructor(config: RankerConfig) {
-    this.index = SimilarIndex.fromParts(config, () => {})
+  constructor(config: RankerConfig, options: BuildOptions) {
+    this.index = SimilarIndex.fromParts(config, options, () => {})
     this.offsets.push(0)
   }
 

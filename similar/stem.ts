@@ -105,3 +105,31 @@ export function stem(word: string): string {
   if (word.length <= 2 || !/^[a-z]+$/.test(word)) return word
   return derivations(inflections(IRREGULAR.get(word) ?? word))
 }
+
+/** Derivational endings the strong stemmer folds first: [ending, replacement, least word length]. */
+const STRONG: [ending: string, replacement: string, minimum: number][] = [
+  ['ancy', 'ant', 7],
+  ['ency', 'ent', 7],
+  ['ance', 'ant', 7],
+  ['ence', 'ent', 7],
+  ['ivity', '', 9],
+  ['ity', '', 7],
+  ['ive', '', 7],
+  ['ment', '', 8],
+  ['sion', 's', 7],
+  ['tion', 't', 7],
+]
+
+/**
+ * The light stem after folding derivations lay and clinical wording mix: "pregnancy" and
+ * "pregnant", "intolerance" and "intolerant", "infection" and "infected", "treatment" and
+ * "treat", "sensitivity" and "sensitive".
+ */
+export function strongStem(word: string): string {
+  if (!/^[a-z]+$/.test(word)) return word
+  for (const [ending, replacement, minimum] of STRONG) {
+    if (word.length >= minimum && word.endsWith(ending))
+      return stem(`${word.slice(0, -ending.length)}${replacement}`)
+  }
+  return stem(word)
+}

@@ -1,6 +1,6 @@
 import {toPlainText} from '@portabletext/toolkit'
 import type {PortableTextBlock} from '@portabletext/types'
-import {stem} from './stem.ts'
+import {stem, strongStem} from './stem.ts'
 import {SYNONYM_GROUPS} from './synonyms.ts'
 
 // Text analysis for the similar-thread ranker: lowercase words, stop words dropped, a light
@@ -10,6 +10,16 @@ import {SYNONYM_GROUPS} from './synonyms.ts'
 export interface AnalyzeOptions {
   stem: boolean
   synonyms: boolean
+  /** Keep digits-only tokens ("2010", "500 mg", "type 2"): years and doses tell questions apart. */
+  keepNumbers?: boolean
+  /**
+   * Which words are dropped: 'full' (STOP_WORDS: function words, question words and the filler of
+   * patient letters) or 'short' (function words only: "when", "how", "old", "year" are kept,
+   * they tell "when was X born" from "where was X born").
+   */
+  stopWords?: 'full' | 'short'
+  /** 'strong' also folds derivations (pregnancy/pregnant, infection/infected); see stem.ts. */
+  stemmer?: 'light' | 'strong'
 }
 
 export const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -27,6 +37,13 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   hello hi thanks thank dear doctor dr question questions help advice anyone know think feel
   felt seem seems sometimes thing things something lot day days time times year years old
   week weeks month months recently since still yes ok okay`.split(/\s+/),
+)
+
+/** Function words only (Lucene's English list and pronouns, auxiliaries). */
+const SHORT_STOP_WORDS: ReadonlySet<string> = new Set(
+  `a an and are as at be but by for if in into is it no not of on or such that the their then
+  there these they this to was will with i im ive me my we our you your he she his her him its
+  them do does did am been being have has had would could should can may might`.split(/\s+/),
 )
 
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/
@@ -53,51 +70,88 @@ function cjkPairs(run: string): string[] {
   return pairs
 }
 
-/** Content tokens: stop words, bare numbers and one-letter words dropped; stemmed if asked. */
-function contentTokens(text: string, stemming: boolean): string[] {
+const DIGITS = /^\d+$/
+
+/** How the words of a text become tokens: which stemmer and stop list, numbers or not. */
+interface Tokenising {
+  stemmer: 'none' | 'light' | 'strong'
+  stopWords: 'full' | 'short'
+  keepNumbers: boolean
+}
+
+const STEMMERS = {none: (word: string) => word, light: stem, strong: strongStem}
+
+function tokenising(options: AnalyzeOptions): Tokenising {
+  return {
+    stemmer: options.stem ? (options.stemmer ?? 'light') : 'none',
+    stopWords: options.stopWords ?? 'full',
+    keepNumbers: options.keepNumbers ?? false,
+  }
+}
+
+/** Content tokens: stop words, one-letter words (and bare numbers unless kept) dropped; stemmed. */
+function contentTokens(text: string, how: Tokenising): string[] {
+  const stopWords = how.stopWords === 'short' ? SHORT_STOP_WORDS : STOP_WORDS
+  const stemWord = STEMMERS[how.stemmer]
   const tokens: string[] = []
   for (const word of words(text)) {
     if (CJK.test(word)) {
       tokens.push(...cjkPairs(word))
       continue
     }
-    if (word.length < 2 || STOP_WORDS.has(word) || /^\d+$/.test(word)) continue
-    const token = stemming ? stem(word) : word
-    if (!STOP_WORDS.has(token)) tokens.push(token)
+    if (DIGITS.test(word)) {
+      if (how.keepNumbers) tokens.push(word.replace(/^0+(?=\d)/, ''))
+      continue
+    }
+    if (word.length < 2 || stopWords.has(word)) continue
+    const token = stemWord(word)
+    if (!stopWords.has(token)) tokens.push(token)
   }
   return tokens
 }
 
-const MAX_PHRASE = 3
+const MAX_PHRASE = 4
 
-interface SynonymTable {
-  /** "stem stem" → concept term. */
-  phrases: Map<string, string>
-}
+/** Concept names do not depend on the analysis: the head phrase, light-stemmed. */
+const NAMING: Tokenising = {stemmer: 'light', stopWords: 'full', keepNumbers: false}
 
-const tables = new Map<boolean, SynonymTable>()
+const tables = new Map<string, Map<string, string>>()
 
-/** Phrase → concept tables, built once per stemming mode with the same analysis as documents. */
-function synonymTable(stemming: boolean): SynonymTable {
-  let table = tables.get(stemming)
+/** "token token" → concept term, built once per tokenising with the same analysis as documents. */
+function synonymTable(how: Tokenising): Map<string, string> {
+  const key = `${how.stemmer} ${how.stopWords}`
+  let table = tables.get(key)
   if (table) return table
-  table = {phrases: new Map()}
+  table = new Map()
   for (const group of SYNONYM_GROUPS) {
     const head = group[0]
     if (!head) continue
-    const concept = `~${contentTokens(head, true).join('_')}`
+    const concept = `~${contentTokens(head, NAMING).join('_')}`
     for (const phrase of group) {
-      const tokens = contentTokens(phrase, stemming)
-      if (tokens.length > 0 && tokens.length <= MAX_PHRASE)
-        table.phrases.set(tokens.join(' '), concept)
+      const tokens = contentTokens(phrase, {...how, keepNumbers: false})
+      if (tokens.length > 0 && tokens.length <= MAX_PHRASE) table.set(tokens.join(' '), concept)
     }
   }
-  tables.set(stemming, table)
+  tables.set(key, table)
   return table
 }
 
-function applySynonyms(tokens: string[], stemming: boolean): string[] {
-  const {phrases} = synonymTable(stemming)
+/**
+ * The one-word spellings of each concept term ("~diarrhea" → diarrhea, diarrhoea), so a
+ * misspelt "diarhea" can still reach the concept through its spelling neighbours.
+ */
+export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
+  const words = new Map<string, string[]>()
+  for (const [phrase, concept] of synonymTable(tokenising(options))) {
+    if (phrase.includes(' ')) continue
+    const list = words.get(concept) ?? []
+    list.push(phrase)
+    words.set(concept, list)
+  }
+  return words
+}
+
+function applySynonyms(tokens: string[], phrases: Map<string, string>): string[] {
   const out: string[] = []
   for (let i = 0; i < tokens.length;) {
     let matched = false
@@ -117,8 +171,9 @@ function applySynonyms(tokens: string[], stemming: boolean): string[] {
 
 /** The index terms of a text, in order (repeats kept: term frequency matters). */
 export function analyze(text: string, options: AnalyzeOptions): string[] {
-  const tokens = contentTokens(text, options.stem)
-  return options.synonyms ? applySynonyms(tokens, options.stem) : tokens
+  const how = tokenising(options)
+  const tokens = contentTokens(text, how)
+  return options.synonyms ? applySynonyms(tokens, synonymTable(how)) : tokens
 }
 
 /** Plain text of a Portable Text field as stored (non-block items ignored). */

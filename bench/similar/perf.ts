@@ -1,7 +1,8 @@
-// node --expose-gc queries/similar/eval/perf.ts [--counts 10000,100000] [--corpus threads|labelled]
-//   [--lake 10000]
+// node --expose-gc bench/similar/perf.ts [--counts 10000,100000] [--corpus threads|labelled]
+//   [--lake 10000] [--variants base,lexicon,…]
 // Index build time and memory for generated archives (bench/threads.ts), ranking throughput and
-// incremental updates; with --lake N, the whole path through an embedded lake: import N threads,
+// incremental updates; with --variants (keys of EVAL_VARIANTS), the same for each signal's
+// config (what a signal costs per ranking and in memory); with --lake N, the whole path through an embedded lake: import N threads,
 // load the index through the client in pages, precompute every list, re-run, recompute one edit.
 import {parseArgs} from 'node:util'
 import {generateThreads, type ThreadJson} from '../threads.ts'
@@ -11,10 +12,11 @@ import {runImport} from '../../importer/run.ts'
 import {clientTarget} from '../../importer/target.ts'
 import {startTestLake} from '../../test/support/lake.ts'
 import {computeSimilar, recomputeAffected} from '../../similar/compute.ts'
-import type {SimilarSource} from '../../similar/config.ts'
+import type {RankerConfig, SimilarSource} from '../../similar/config.ts'
 import {loadSimilarIndex} from '../../similar/load.ts'
 import {SimilarIndex} from '../../similar/ranker.ts'
 import {generateQuestions} from './labelled.ts'
+import {EVAL_VARIANTS} from './variants.ts'
 import {similarThreadsFor} from '../../queries/similar.ts'
 
 const {values} = parseArgs({
@@ -22,6 +24,7 @@ const {values} = parseArgs({
     counts: {type: 'string', default: '10000,100000'},
     corpus: {type: 'string', default: 'threads'},
     lake: {type: 'string'},
+    variants: {type: 'string'},
   },
 })
 
@@ -54,11 +57,18 @@ function* sources(count: number): Generator<SimilarSource> {
   }
 }
 
-for (const count of (values.counts ?? '').split(',').filter(Boolean).map(Number)) {
+const variants = values.variants
+  ? EVAL_VARIANTS.filter((v) => values.variants?.split(',').includes(v.key) && !v.extra)
+  : [{key: 'default', name: 'DEFAULT_RANKER', config: undefined}]
+
+for (const count of (values.counts ?? '').split(',').filter(Boolean).map(Number))
+  for (const variant of variants) measure(count, variant.key, variant.config)
+
+function measure(count: number, name: string, config: RankerConfig | undefined) {
   const all = [...sources(count)]
   const before = memory()
   let started = performance.now()
-  const index = SimilarIndex.build(all)
+  const index = SimilarIndex.build(all, config)
   const buildTime = seconds(started)
   const after = memory()
   const stats = index.stats()
@@ -73,7 +83,7 @@ for (const count of (values.counts ?? '').split(',').filter(Boolean).map(Number)
   }
   const upserts = (performance.now() - started) / 100
   console.log(
-    `${count} questions: build ${buildTime}, index memory ${mb(after - before)} ` +
+    `${name}, ${count} questions: build ${buildTime}, index memory ${mb(after - before)} ` +
       `(typed arrays ${mb(stats.typedBytes)}; ${stats.terms} terms, ${stats.postings} postings); ` +
       `rank ${perQuery.toFixed(2)} ms/question (all lists ≈ ${((perQuery * count) / 1000).toFixed(0)} s); ` +
       `upsert ${upserts.toFixed(2)} ms`,

@@ -1,7 +1,9 @@
 import {DEFAULT_RANKER, type RankerConfig} from '../../similar/config.ts'
 
-// The ranking variants the evaluation compares, from the simplest lexical baseline to the ranker
-// in DEFAULT_RANKER. Each row adds one thing to the row above it.
+// The ranking variants the evaluations compare. VARIANTS: from the simplest lexical baseline to
+// DEFAULT_RANKER on the generated sets (the relevance test checks the chosen ranker beats each).
+// EVAL_VARIANTS: every signal measured on the real sets (npm run similar:eval), each on its own
+// over the tuned lexical base, then the chosen ranker and the chosen ranker without each signal.
 
 const PLAIN: RankerConfig = {
   ...DEFAULT_RANKER,
@@ -11,6 +13,14 @@ const PLAIN: RankerConfig = {
   titleBoost: 1,
   tagWeight: 0,
   specialtyWeight: 0,
+  keepNumbers: false,
+  stopWords: 'full',
+  stemmer: 'light',
+  lexiconWeight: 0,
+  translationWeight: 0,
+  fuzzyWeight: 0,
+  prfWeight: 0,
+  reverseWeight: 0,
 }
 
 export const VARIANTS: {name: string; config: RankerConfig}[] = [
@@ -35,6 +45,121 @@ export const VARIANTS: {name: string; config: RankerConfig}[] = [
     },
   },
   {name: '+ tag and specialty bonuses (DEFAULT_RANKER)', config: DEFAULT_RANKER},
+]
+
+/** DEFAULT_RANKER before the real-set work (main at 6bbde79): the "previous" row. */
+export const PREVIOUS_RANKER: RankerConfig = {
+  ...PLAIN,
+  stem: true,
+  synonyms: true,
+  useBody: true,
+  titleBoost: 3,
+  k1: 1.6,
+  b: 0.5,
+  k3: 8,
+  tagWeight: 0.1,
+  specialtyWeight: 0.1,
+  maxQueryTerms: 16,
+  maxDfRatio: 0.25,
+}
+
+export interface EvalVariant {
+  /** For --variants. */
+  key: string
+  name: string
+  config: RankerConfig
+  /** A relation table the evaluation brings (not shipped with the engine). */
+  extra?: {kind: 'wordnet' | 'vectors'; weight: number}
+}
+
+const EXPANSIONS_OFF = {
+  retentionWeight: 0,
+  lexiconWeight: 0,
+  translationWeight: 0,
+  fuzzyWeight: 0,
+  prfWeight: 0,
+  reverseWeight: 0,
+}
+
+/** DEFAULT_RANKER's analysis and BM25F weights without any expansion or reranking. */
+const LEXICAL_BASE: RankerConfig = {...DEFAULT_RANKER, ...EXPANSIONS_OFF}
+
+const on = (key: string, name: string, change: Partial<RankerConfig>): EvalVariant => ({
+  key,
+  name,
+  config: {...LEXICAL_BASE, ...change},
+})
+
+const without = (key: string, name: string, change: Partial<RankerConfig>): EvalVariant => ({
+  key,
+  name,
+  config: {...DEFAULT_RANKER, ...change},
+})
+
+const chosen = DEFAULT_RANKER
+
+export const EVAL_VARIANTS: EvalVariant[] = [
+  {key: 'previous', name: 'previous default (main)', config: PREVIOUS_RANKER},
+  {
+    key: 'numbers',
+    name: 'previous + numbers kept',
+    config: {...PREVIOUS_RANKER, keepNumbers: true},
+  },
+  {
+    key: 'short-stop',
+    name: 'previous + numbers + short stop list',
+    config: {...PREVIOUS_RANKER, keepNumbers: true, stopWords: 'short'},
+  },
+  on('base', 'lexical base: + tuned BM25F (title, k1, b, query pruning), no expansion', {}),
+  on('strong-stem', 'base + strong stemmer', {stemmer: 'strong'}),
+  on('no-synonyms', 'base − synonym groups (no concept terms)', {synonyms: false}),
+  on('retention', 'base + learned word retention', {
+    retentionWeight: chosen.retentionWeight || 0.5,
+  }),
+  on('lexicon', 'base + related-terms lexicon', {lexiconWeight: chosen.lexiconWeight || 0.5}),
+  on('translation', 'base + translation table', {
+    translationWeight: chosen.translationWeight || 0.5,
+  }),
+  on('fuzzy', 'base + spelling neighbours (char trigrams)', {
+    fuzzyWeight: chosen.fuzzyWeight || 0.5,
+  }),
+  on('prf', 'base + RM3 feedback (0.1, 5 docs, 10 terms)', {prfWeight: 0.1}),
+  on('reverse', 'base + reverse score (0.25)', {reverseWeight: 0.25}),
+  {
+    key: 'wordnet',
+    name: 'base + WordNet synonyms (0.25)',
+    config: LEXICAL_BASE,
+    extra: {kind: 'wordnet', weight: 0.25},
+  },
+  {
+    key: 'vectors',
+    name: 'base + GloVe 100-d neighbours (0.25)',
+    config: LEXICAL_BASE,
+    extra: {kind: 'vectors', weight: 0.25},
+  },
+  {key: 'chosen', name: '**chosen: DEFAULT_RANKER (learned combination)**', config: chosen},
+  without('no-query-pruning', 'chosen, all query terms (no maxQueryTerms / maxDfRatio)', {
+    maxQueryTerms: 10_000,
+    maxDfRatio: 1,
+  }),
+  without('k3-0', 'chosen, each query term once (k3 0)', {k3: 0}),
+  without('title-1', 'chosen, title ×1', {titleBoost: 1}),
+  without('chosen-retention', 'chosen − learned word retention', {retentionWeight: 0}),
+  without('chosen-lexicon', 'chosen − lexicon', {lexiconWeight: 0}),
+  without('chosen-translation', 'chosen − translation table', {translationWeight: 0}),
+  without('chosen-fuzzy', 'chosen − spelling neighbours', {fuzzyWeight: 0}),
+  {
+    key: 'chosen-wordnet',
+    name: 'chosen + WordNet synonyms (0.1)',
+    config: chosen,
+    extra: {kind: 'wordnet', weight: 0.1},
+  },
+  {
+    key: 'chosen-vectors',
+    name: 'chosen + GloVe 100-d neighbours (0.1)',
+    config: chosen,
+    extra: {kind: 'vectors', weight: 0.1},
+  },
 ]
 
 /** Sets the weights are tuned on, and the held-out sets the report and the test use. */

@@ -18,6 +18,12 @@ describe('SimilarIndex', () => {
       source('eyelid', 'Eyelid twitching', 'My left eyelid twitches when I read.'),
       source('cramp', 'Leg cramps at night', 'My calf cramps wake me up.'),
       source('other', 'Itchy rash on the arms', 'Red itchy patches after a hot shower.'),
+      // Unrelated questions, so that a word in two of the five above is not a common word.
+      source('f1', 'Knee hurts after running', 'My knee hurts after a long run.'),
+      source('f2', 'Ear ringing at night', 'I hear ringing in my left ear.'),
+      source('f3', 'Cough that will not go away', 'Dry cough for three weeks.'),
+      source('f4', 'Blurry vision when reading', 'Letters get blurry.'),
+      source('f5', 'Cold feet all winter', 'My feet are always cold.'),
     ])
     const ranked = rankSimilar(index, 'calf', 3)
     expect(ranked.map((r) => r._id)[0]).toBe('calf2')

@@ -44,6 +44,8 @@ export interface RealSetMeta {
     usableQueries: number
     dev: number
     test: number
+    /** Dev-side queries set apart for learned signals (0 where the set has no train fold). */
+    train?: number
     meanRelevant: {dev: number; test: number}
   }
 }
@@ -58,6 +60,8 @@ export interface RealSet {
   dev: RealQuery[]
   /** For reporting only. */
   test: RealQuery[]
+  /** Dev-side groups kept apart from `dev`, to learn from (empty for sets without a fold). */
+  train: RealQuery[]
 }
 
 async function readJsonl<T>(file: string): Promise<T[]> {
@@ -95,12 +99,14 @@ export async function loadRealSets(
     names.map(async (name) => {
       const setDir = join(root, name)
       const meta = JSON.parse(await readFile(join(setDir, 'meta.json'), 'utf8')) as RealSetMeta
-      const [corpus, dev, test] = await Promise.all([
+      const trainFile = join(setDir, 'train.jsonl')
+      const [corpus, dev, test, train] = await Promise.all([
         readJsonl<RealQuestion>(join(setDir, 'corpus.jsonl')),
         readJsonl<RealQuery>(join(setDir, 'dev.jsonl')),
         readJsonl<RealQuery>(join(setDir, 'test.jsonl')),
+        existsSync(trainFile) ? readJsonl<RealQuery>(trainFile) : Promise.resolve([]),
       ])
-      return {name, meta, corpus, dev, test}
+      return {name, meta, corpus, dev, test, train}
     }),
   )
 }

@@ -1,0 +1,234 @@
+import {describe, expect, it} from 'vitest'
+import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from '../config.ts'
+import {editDistance, SpellingNeighbours} from '../fuzzy.ts'
+import {SimilarIndex} from '../ranker.ts'
+import {
+  lexiconRelations,
+  parseRelations,
+  termRetention,
+  translationRelations,
+} from '../relations.ts'
+import {analyze} from '../text.ts'
+
+// Each signal of the ranker, on a corpus small enough to see why: with the signal the expected
+// question comes first, without it (weight 0) it does not.
+
+const OFF: RankerConfig = {
+  ...DEFAULT_RANKER,
+  lexiconWeight: 0,
+  translationWeight: 0,
+  fuzzyWeight: 0,
+  prfWeight: 0,
+  reverseWeight: 0,
+  retentionWeight: 0,
+}
+
+function question(id: string, title: string, body = ''): SimilarSource {
+  return {_id: id, title, body, tags: []}
+}
+
+/** Questions no test is about, so that idf means something. */
+const FILLER = [
+  question('f1', 'Knee hurts after running', 'My knee hurts after a long run.'),
+  question('f2', 'Rash on my arm', 'A red rash appeared on my arm yesterday.'),
+  question('f3', 'Ear ringing at night', 'I hear ringing in my left ear.'),
+  question('f4', 'Back stiff in the morning', 'Stiff back when I wake up.'),
+  question('f5', 'Cough that will not go away', 'Dry cough for three weeks.'),
+  question('f6', 'Blurry vision when reading', 'Letters get blurry.'),
+  question('f7', 'Cold feet all winter', 'My feet are always cold.'),
+  question('f8', 'Dry skin on the elbows', 'Elbows are rough and dry.'),
+  question('f9', 'Nail turned yellow', 'One toenail is yellow and thick.'),
+  question('f10', 'Hiccups after dinner', 'Long hiccups after meals.'),
+  question('f11', 'Snoring partner', 'He snores loudly every night.'),
+  question('f12', 'Sunburn blisters', 'Blisters after a day at the beach.'),
+  question('f13', 'Shoulder clicks', 'Clicking shoulder when lifting.'),
+  question('f14', 'Hair turning grey early', 'Grey hair at twenty five.'),
+]
+
+const top = (index: SimilarIndex, id: string) => index.rank(id, 1)[0]?._id
+
+const ANALYSIS = {stem: true, synonyms: true, keepNumbers: true, stopWords: 'short'} as const
+
+describe('lexicon', () => {
+  it('maps lay words, clinical terms and abbreviations to one concept', () => {
+    const same = (a: string, b: string) =>
+      expect(analyze(a, ANALYSIS), `${a} / ${b}`).toEqual(analyze(b, ANALYSIS))
+    same('heart attack', 'MI')
+    same('high blood pressure', 'hypertension')
+    same('HTN', 'hypertension')
+    same('BP', 'blood pressure')
+    same('UTI', 'bladder infection')
+    same('underactive thyroid', 'hypothyroidism')
+    same('tylenol', 'paracetamol')
+    same('post traumatic stress disorder', 'PTSD')
+  })
+
+  it('ranks a myocardial infarction question first for a heart attack question', () => {
+    const corpus = [
+      question('q', 'Heart attack at 40', 'Can you have a heart attack at 40?'),
+      question('mi', 'Myocardial infarction in young adults', 'How common is an MI at forty?'),
+      question('attack', 'Panic attack at 40', 'I had my first attack at forty.'),
+      ...FILLER,
+    ]
+    expect(top(SimilarIndex.build(corpus, DEFAULT_RANKER), 'q')).toBe('mi')
+    const plain = {...DEFAULT_RANKER, synonyms: false}
+    expect(top(SimilarIndex.build(corpus, plain), 'q')).not.toBe('mi')
+  })
+
+  it('expands related lay and clinical words ("sugar" → diabetes) at a lower weight', () => {
+    expect(
+      lexiconRelations(ANALYSIS)
+        .get('sugar')
+        ?.map((r) => r.term),
+    ).toContain(analyze('diabetes', ANALYSIS)[0])
+    const corpus = [
+      question('q', 'Sugar too high', 'My sugar is high, what can I eat'),
+      question('dm', 'Diabetes and diet', 'A diabetes diet plan'),
+      question('eat', 'Eat before running', 'What to eat'),
+      ...FILLER,
+    ]
+    const on = {...OFF, lexiconWeight: 1}
+    expect(top(SimilarIndex.build(corpus, on), 'q')).toBe('dm')
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).not.toBe('dm')
+  })
+})
+
+describe('numbers and question words', () => {
+  it('keeps numbers and the words that tell questions apart', () => {
+    expect(analyze('Type 2 diabetes since 2010', ANALYSIS)).toContain('2010')
+    expect(analyze('Type 2 diabetes since 2010', ANALYSIS)).toContain('2')
+    expect(analyze('When was he born?', ANALYSIS)).toContain('when')
+    expect(analyze('When was he born?', {...ANALYSIS, stopWords: 'full'})).not.toContain('when')
+  })
+
+  it('ranks the question with the same year first', () => {
+    const corpus = [
+      question('q', 'Champions in 1998', 'Who won the cup in 1998'),
+      question('same', 'Cup winners 1998', 'Who took the cup in 1998'),
+      question('other', 'Cup winners 2004', 'Who took the cup in 2004'),
+      ...FILLER,
+    ]
+    expect(top(SimilarIndex.build(corpus, {...OFF, keepNumbers: true}), 'q')).toBe('same')
+    const ranked = SimilarIndex.build(corpus, {...OFF, keepNumbers: false}).rank('q', 2)
+    expect(ranked[0]?.score).toBeCloseTo(ranked[1]?.score ?? 0, 9)
+  })
+})
+
+describe('spelling neighbours', () => {
+  it('measures edits with transpositions', () => {
+    expect(editDistance('diarrhea', 'diarhea')).toBe(1)
+    expect(editDistance('thyroid', 'tyhroid')).toBe(1)
+    expect(editDistance('thyroid', 'thyriod')).toBe(1)
+    expect(editDistance('thyroid', 'steroid')).toBeGreaterThan(2)
+  })
+
+  it('finds near spellings, concepts through their words', () => {
+    const spelling = new SpellingNeighbours()
+    spelling.add(0, ['pregnent'])
+    spelling.add(1, ['pregnant', 'pregnanc'])
+    spelling.add(2, ['present'])
+    expect(spelling.neighbours(0, 0.8).map((n) => n.term)).toEqual([1])
+  })
+
+  it('matches a misspelt question to the well spelt one', () => {
+    const corpus = [
+      question('q', 'Tyroid nodule found', 'Doctor found a tyroid nodule on ultrasound'),
+      question('right', 'Thyroid nodule found on ultrasound', 'A thyroid nodule was found'),
+      question('other', 'Nodule found on ultrasound', 'Doctor found a nodule on ultrasound'),
+      ...FILLER,
+    ]
+    expect(top(SimilarIndex.build(corpus, {...OFF, fuzzyWeight: 0.5}), 'q')).toBe('right')
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).not.toBe('right')
+  })
+})
+
+describe('translation table', () => {
+  it('parses pairs and refuses a table made for another analysis', () => {
+    const {analysis, relations} = parseRelations('# analysis x\ncure treat 0.3\ncure remedi 0.1\n')
+    expect(analysis).toBe('x')
+    expect(relations.get('cure')).toEqual([
+      {term: 'treat', weight: 0.3},
+      {term: 'remedi', weight: 0.1},
+    ])
+  })
+
+  it('links words that duplicate questions use for each other', () => {
+    const table = translationRelations(ANALYSIS)
+    expect(table.get('cure')?.map((r) => r.term)).toContain('treat')
+    expect(table.get('rid')?.map((r) => r.term)).toContain('remov')
+  })
+
+  it('ranks a question worded with the translated word first', () => {
+    const corpus = [
+      question('q', 'Cure for warts on fingers', 'Is there a cure for finger warts'),
+      question('treat', 'How to treat hand warts', 'Best way to treat them'),
+      question('fingers', 'Swollen fingers', 'Fingers swollen in the morning'),
+      ...FILLER,
+    ]
+    expect(top(SimilarIndex.build(corpus, {...OFF, translationWeight: 1}), 'q')).toBe('treat')
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).not.toBe('treat')
+  })
+})
+
+describe('learned word retention', () => {
+  it('weighs words duplicates keep over words they swap', () => {
+    const retention = termRetention(ANALYSIS)
+    expect(retention.get('way')).toBeLessThan(0.8)
+    expect(retention.get('knee')).toBeGreaterThan(1.1)
+  })
+
+  it('ranks the question sharing the topic above the one sharing the phrasing', () => {
+    const corpus = [
+      question('q', 'Good way to heal a knee', ''),
+      question('knee', 'Knee healing', ''),
+      question('phrasing', 'Good way to heal a friendship', ''),
+      ...FILLER,
+    ]
+    const on = {...OFF, retentionWeight: 1}
+    expect(top(SimilarIndex.build(corpus, on), 'q')).toBe('knee')
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).toBe('phrasing')
+  })
+})
+
+describe('pseudo-relevance feedback', () => {
+  it('pulls in a term the best first-pass questions share', () => {
+    const corpus = [
+      question('q', 'Itchy scalp flakes', 'My scalp is itchy with flakes'),
+      question('a', 'Scalp flakes and dandruff shampoo', 'Flakes on the scalp, dandruff'),
+      question('b', 'Itchy scalp, dandruff everywhere', 'Scalp itchy, dandruff on shoulders'),
+      question(
+        'dandruff',
+        'Dandruff on my coat',
+        'Dandruff on my coat and dandruff on my desk, itchy',
+      ),
+      question('itchy', 'Itchy eyes in spring', 'Eyes are itchy, red'),
+      ...FILLER,
+    ]
+    const with3 = {...OFF, prfWeight: 2, prfDocs: 2, prfTerms: 3}
+    const rank = (config: RankerConfig) =>
+      SimilarIndex.build(corpus, config)
+        .rank('q', 4)
+        .map((r) => r._id)
+    const on = rank(with3)
+    const off = rank(OFF)
+    expect(on.indexOf('dandruff')).toBeLessThan(on.indexOf('itchy'))
+    expect(off.indexOf('dandruff')).toBeGreaterThan(off.indexOf('itchy'))
+  })
+})
+
+describe('reverse score', () => {
+  it('prefers the candidate whose own words the question covers', () => {
+    const corpus = [
+      question('q', 'Gum bleeding when brushing', ''),
+      question('short', 'Bleeding gums when brushing teeth', ''),
+      question(
+        'long',
+        'Gum bleeding when brushing, jaw clicking, ear pain, neck stiffness and headaches',
+        '',
+      ),
+      ...FILLER,
+    ]
+    expect(top(SimilarIndex.build(corpus, {...OFF, reverseWeight: 1, b: 0}), 'q')).toBe('short')
+    expect(top(SimilarIndex.build(corpus, {...OFF, b: 0}), 'q')).toBe('long')
+  })
+})
