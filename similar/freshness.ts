@@ -13,7 +13,8 @@ import type {SimilarIndex} from './ranker.ts'
 //
 // Guarded against re-triggering itself: the engine's own writes change only computed entries and
 // the fingerprint fields, and such changes are ignored. A change to an editor's entries (curated
-// or imported) recomputes that question only (its computed entries must not repeat them).
+// or imported) or exclusions recomputes that question only (its computed entries must not repeat
+// them, and an excluded thread leaves a gap the next best fills).
 
 export interface FreshnessOptions {
   /** The dataset's storage (`await lake.storage(dataset)`): anything with `subscribe`. */
@@ -40,9 +41,10 @@ function inputs(document: LakeDocument): string {
   return JSON.stringify([title, shortTitle, body, specialty, tags])
 }
 
+/** What editors decide on a list: the entries they keep (curated, imported) and exclusions. */
 function editorEntries(document: LakeDocument): string {
   const similar = Array.isArray(document.similar) ? document.similar : []
-  return JSON.stringify(
+  return JSON.stringify([
     similar.filter(
       (entry: unknown) =>
         !(
@@ -51,7 +53,8 @@ function editorEntries(document: LakeDocument): string {
           Reflect.get(entry, 'provenance') === 'computed'
         ),
     ),
-  )
+    document.similarExcluded ?? null,
+  ])
 }
 
 /** How a committed change to a question affects similar lists. */

@@ -28,9 +28,14 @@ export const similarSourcesQuery = defineQuery(
   }`,
 )
 
-/** A question's stored list and fingerprint, with the revision to patch against. */
+/**
+ * A question's stored list and fingerprint, with the revision to patch against, and the
+ * questions an editor excluded from it.
+ */
 export const similarStateQuery = defineQuery(
-  `*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}`,
+  `*[_id in $ids][_type == "question"]{
+    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref
+  }`,
 )
 
 /** Questions whose lists point at any of `$ids`. */

@@ -155,9 +155,22 @@ export const questionType = defineType({
       name: 'similar',
       title: 'Similar threads',
       type: 'array',
-      description: 'Curated entries come first and are never replaced by computed ones.',
+      description:
+        'Pinned (curated) entries come first and are never replaced by computed ones; Exclude ' +
+        'removes a thread for good.',
       group: 'medical',
       of: [defineArrayMember({type: 'similarThread'})],
+    }),
+    defineField({
+      name: 'similarExcluded',
+      title: 'Excluded similar threads',
+      type: 'array',
+      description:
+        'Threads an editor excluded: never computed or imported as similar to this question ' +
+        'again. Managed from the similar threads list (Exclude / Un-exclude).',
+      group: 'medical',
+      of: [defineArrayMember({type: 'similarExclusion'})],
+      hidden: true,
     }),
     defineField({
       name: 'similarComputedAt',
