@@ -39,15 +39,11 @@ export function sameTarget(a: Target, b: Target): boolean {
   return a.titleKey !== undefined && a.titleKey === b.titleKey
 }
 
-export function isExcluded(entry: Target, exclusions: readonly Target[] | undefined): boolean {
+export function isExcluded(
+  entry: Target,
+  exclusions: readonly Target[] | null | undefined,
+): boolean {
   return (exclusions ?? []).some((exclusion) => sameTarget(exclusion, entry))
-}
-
-/** The question ids a question's exclusions name (the ranker skips them). */
-export function excludedQuestions(exclusions: readonly Target[] | undefined): string[] {
-  return (exclusions ?? []).flatMap((exclusion) =>
-    exclusion.question?._ref ? [exclusion.question._ref] : [],
-  )
 }
 
 /** Whether the entry came from the source page (pinned or not): the importer's title key. */
@@ -115,7 +111,7 @@ export function unpinPatches(entries: readonly SimilarEntry[], key: string): Pat
  */
 export function excludePatches(
   entries: readonly SimilarEntry[],
-  exclusions: readonly SimilarExclusionEntry[] | undefined,
+  exclusions: readonly SimilarExclusionEntry[] | null | undefined,
   key: string,
   {by, at}: Exclusion,
 ): PatchOperations[] {
@@ -148,7 +144,7 @@ export function excludePatches(
  */
 export function unexcludePatches(
   entries: readonly SimilarEntry[],
-  exclusions: readonly SimilarExclusionEntry[] | undefined,
+  exclusions: readonly SimilarExclusionEntry[] | null | undefined,
   key: string,
 ): PatchOperations[] {
   const exclusion = (exclusions ?? []).find((candidate) => candidate._key === key)
