@@ -156,8 +156,9 @@ export const questionType = defineType({
       title: 'Similar threads',
       type: 'array',
       description:
-        'Pinned (curated) entries come first and are never replaced by computed ones; Exclude ' +
-        'removes a thread for good.',
+        'Pin a thread to keep it first (computed suggestions never replace it); exclude one to ' +
+        'never suggest it for this question again. Publish to apply: suggestions are then ' +
+        'recomputed to fill the gaps.',
       group: 'medical',
       of: [defineArrayMember({type: 'similarThread'})],
     }),

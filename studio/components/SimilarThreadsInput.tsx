@@ -67,8 +67,6 @@ function originOf(entry: SimilarEntry) {
   return isCurated(entry) ? 'curated' : (entry.provenance ?? 'curated')
 }
 
-const day = (iso: string | undefined) => iso?.slice(0, 10) ?? 'an unknown date'
-
 function EntryRow(props: {
   entry: SimilarEntry
   preview: ReactNode
@@ -83,7 +81,7 @@ function EntryRow(props: {
   const pinned = origin === 'curated'
   return (
     <Card
-      padding={1}
+      padding={2}
       radius={2}
       border
       tone={pinned ? 'positive' : 'default'}
@@ -91,53 +89,52 @@ function EntryRow(props: {
       data-origin={origin}
       data-question={entry.question?._ref ?? ''}
     >
-      <Flex gap={2} align="center" wrap="wrap">
-        <Box flex={1} style={{minWidth: 200}}>
-          {preview}
-        </Box>
-        <Badge tone={tone} data-testid="similar-origin">
-          {label}
-        </Badge>
-        <Box style={{minWidth: 48}}>
-          <Text size={1} align="right" muted data-testid="similar-score">
-            {typeof entry.score === 'number' ? entry.score.toFixed(2) : '–'}
+      <Stack gap={2}>
+        {preview}
+        <Flex gap={2} align="center" wrap="wrap">
+          <Badge tone={tone} data-testid="similar-origin">
+            {label}
+          </Badge>
+          <Text size={1} muted data-testid="similar-score">
+            {typeof entry.score === 'number' ? `score ${entry.score.toFixed(2)}` : 'no score'}
           </Text>
-        </Box>
-        {pinned ? (
+          <Box flex={1} />
+          {pinned ? (
+            <Button
+              text="Unpin"
+              icon={PinRemovedIcon}
+              mode="ghost"
+              fontSize={1}
+              padding={2}
+              disabled={disabled}
+              onClick={props.onUnpin}
+              data-testid="unpin-similar"
+            />
+          ) : (
+            <Button
+              text="Pin"
+              icon={PinIcon}
+              mode="ghost"
+              fontSize={1}
+              padding={2}
+              disabled={disabled}
+              onClick={props.onPin}
+              data-testid="pin-similar"
+            />
+          )}
           <Button
-            text="Unpin"
-            icon={PinRemovedIcon}
+            text="Exclude"
+            icon={LinkRemovedIcon}
             mode="ghost"
+            tone="critical"
             fontSize={1}
             padding={2}
             disabled={disabled}
-            onClick={props.onUnpin}
-            data-testid="unpin-similar"
+            onClick={props.onExclude}
+            data-testid="exclude-similar"
           />
-        ) : (
-          <Button
-            text="Pin"
-            icon={PinIcon}
-            mode="ghost"
-            fontSize={1}
-            padding={2}
-            disabled={disabled}
-            onClick={props.onPin}
-            data-testid="pin-similar"
-          />
-        )}
-        <Button
-          text="Exclude"
-          icon={LinkRemovedIcon}
-          mode="ghost"
-          tone="critical"
-          fontSize={1}
-          padding={2}
-          disabled={disabled}
-          onClick={props.onExclude}
-          data-testid="exclude-similar"
-        />
-      </Flex>
+        </Flex>
+      </Stack>
     </Card>
   )
 }
@@ -158,13 +155,8 @@ function ExclusionRow(props: {
       data-testid="similar-excluded"
       data-question={exclusion.question?._ref ?? ''}
     >
-      <Flex gap={2} align="center" wrap="wrap">
-        <Box flex={1} style={{minWidth: 200}}>
-          {preview}
-        </Box>
-        <Text size={1} muted>
-          Excluded by {exclusion.excludedBy ?? 'an editor'} on {day(exclusion.excludedAt)}
-        </Text>
+      <Flex gap={2} align="center">
+        <Box flex={1}>{preview}</Box>
         <Button
           text="Un-exclude"
           icon={RestoreIcon}
@@ -202,10 +194,6 @@ export function SimilarThreadsInput(props: ArrayOfObjectsInputProps) {
 
   return (
     <Stack gap={2} data-testid="similar-threads">
-      <Text size={1} muted>
-        Pin a thread to keep it first; exclude one to never suggest it for this question again.
-        Publish to apply: suggestions are then recomputed to fill the gaps.
-      </Text>
       {entries.length === 0 && (
         <Card padding={3} radius={2} border tone="transparent">
           <Text size={1} muted>
