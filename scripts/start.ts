@@ -9,10 +9,11 @@ import {lakeClient} from '../lake/connect.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {serveStatic} from '../lake/staticFiles.ts'
 import {readInputs} from '../importer/inputs.ts'
+import {errorMessage} from '../importer/messages.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
 import {createQueryClient} from '../queries/client.ts'
-import {keepSimilarFresh} from '../similar/index.ts'
+import {keepSimilarFresh, recomputeAfterImport} from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
 
@@ -68,6 +69,13 @@ if (!values['no-sample'] && (await client.fetch('count(*[_type == "question"])')
     ...(report.stopped ? [`stopped: ${report.stopped.reason}`] : []),
     ...report.problems,
   ]
+  // The updater started below follows later edits only: the sample's lists are computed now, as
+  // `npm run import` does, so its similar threads are the engine's from the first page view.
+  try {
+    await recomputeAfterImport(client, report)
+  } catch (error) {
+    trouble.push(`similar-thread lists not computed: ${errorMessage(error)}`)
+  }
   if (trouble.length > 0) console.error(`The sample import had problems: ${trouble.join('; ')}`)
 }
 
