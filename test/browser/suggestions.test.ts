@@ -190,11 +190,9 @@ describe('similar-thread suggestions in the Studio', () => {
       await page.waitForURL(/\/signin\?/, {timeout: UI_TIMEOUT})
       await page.getByLabel('Sign-in link or code').fill(archive.signInUrl())
       await page.getByRole('button', {name: 'Sign in'}).click()
-      await page.getByTestId('pane-item-All questions').click({timeout: UI_TIMEOUT})
-      await page
-        .getByTestId('document-list-pane')
-        .locator(`a[href$=";${questionId}"]`)
-        .click({timeout: UI_TIMEOUT})
+      await page.getByTestId('pane-item-All questions').waitFor({timeout: UI_TIMEOUT})
+      // Straight to the question (Studio's edit intent), whatever the lists hold.
+      await page.goto(`${studioUrl}/intent/edit/id=${questionId};type=question/`)
       const pane = page.getByTestId('document-pane')
       await pane.getByTestId('group-tab-medical').click({timeout: UI_TIMEOUT})
       await pane
