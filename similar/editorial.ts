@@ -14,7 +14,7 @@ export type SimilarExclusionEntry = SimilarExclusion & {_key: string}
 type Provenance = NonNullable<SimilarEntry['provenance']>
 
 /** Who excluded a thread, and when. */
-export interface Exclusion {
+interface Exclusion {
   by: string | undefined
   at: Date
 }
@@ -47,7 +47,7 @@ export function isExcluded(
 }
 
 /** Whether the entry came from the source page (pinned or not): the importer's title key. */
-export function fromSourcePage(entry: SimilarEntry): boolean {
+function fromSourcePage(entry: SimilarEntry): boolean {
   return entry.provenance !== 'computed' && entry.titleKey !== undefined
 }
 
