@@ -1272,6 +1272,15 @@ export type SimilarAllQuestionsQueryResult = Array<{
   slug: string | null
 }>
 
+// Source: similar/queries.ts
+// Variable: similarTitlesQuery
+// Query: *[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}
+export type SimilarTitlesQueryResult = Array<{
+  _id: string
+  title: string | null
+  excluded: Array<string | null> | null
+}>
+
 // Source: studio/actions/queries.ts
 // Variable: qualityThreadQuery
 // Query: {    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality    },    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{      _id, body, repliedAt, "doctor": doctor->name    },    "doctor": *[_id == $doctorId][0].name  }
@@ -1419,6 +1428,7 @@ declare module '@sanity/client' {
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
+    '*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}': SimilarTitlesQueryResult
     '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

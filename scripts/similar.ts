@@ -5,6 +5,8 @@ import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {similarThreadsFor} from '../queries/similar.ts'
 import {computeSimilar, DEFAULT_COMPUTED_LIMIT, recomputeAffected} from '../similar/index.ts'
+import {rankBeyondServed} from '../similar/extend.ts'
+import {loadSimilarIndex, type SimilarIndex} from '../similar/index.ts'
 import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
@@ -16,7 +18,8 @@ curated entries first, then the precomputed list, or a live query when the list 
 stale. The archive is the embedded lake, or a real project when SANITY_PROJECT_ID is set.
 
 Options:
-  --limit N     threads per question (default ${DEFAULT_COMPUTED_LIMIT})
+  --limit N     threads per question (default ${DEFAULT_COMPUTED_LIMIT}, what each question stores; more
+                are ranked live by the same engine after the stored ones, "ranked" below)
   --json        one JSON line per question: {"_id", "title", "similar": [{"_id", "title", "score"}]}
   --ids-from F  read ids or slugs from file F ("-": stdin), one per line or separated by spaces
                 or commas; # starts a comment (thousands of ids do not fit on a command line)
@@ -82,10 +85,26 @@ try {
           `${report.unchanged} unchanged (${report.seconds}s, index ${report.indexSeconds}s).`,
       )
     }
-    for (const [index, question] of found.entries()) {
+    let index: SimilarIndex | undefined
+    for (const [position, question] of found.entries()) {
       if (process.stderr.isTTY && found.length > 20)
-        process.stderr.write(`\r${index + 1}/${found.length} questions`)
-      const similar = await similarThreadsFor(client, question._id, limit)
+        process.stderr.write(`\r${position + 1}/${found.length} questions`)
+      const served = await similarThreadsFor(client, question._id, limit)
+      // Past the stored list: the same ranker, live (the index is read once, on first need).
+      if (served.length < limit && limit > DEFAULT_COMPUTED_LIMIT) index ??= await loadIndex(client)
+      const beyond = index
+        ? await rankBeyondServed(
+            client,
+            index,
+            question._id,
+            served.map(({_id}) => _id),
+            limit,
+          )
+        : []
+      const similar = [
+        ...served,
+        ...beyond.map((thread) => ({...thread, provenance: 'ranked' as const})),
+      ]
       if (values.json) {
         console.log(
           JSON.stringify({
@@ -110,4 +129,13 @@ try {
 } catch (error) {
   console.error(`similar failed: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
+}
+
+async function loadIndex(client: Parameters<typeof loadSimilarIndex>[0]): Promise<SimilarIndex> {
+  const started = performance.now()
+  const index = await loadSimilarIndex(client)
+  console.error(
+    `Ranking past the stored lists: read the archive in ${((performance.now() - started) / 1000).toFixed(1)}s.`,
+  )
+  return index
 }

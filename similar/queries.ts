@@ -60,3 +60,8 @@ export const similarAllQuestionsQuery = defineQuery(
   `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]
     | order(_id asc){_id, title, "slug": slug.current}`,
 )
+
+/** Titles of published questions by id (lists longer than the stored ones). */
+export const similarTitlesQuery = defineQuery(
+  `*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}`,
+)

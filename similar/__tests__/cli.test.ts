@@ -108,6 +108,22 @@ describe('npm run similar', () => {
     }
   })
 
+  it('ranks past the stored list for a larger --limit: stored entries first, then the same ranker', async () => {
+    const [stored] = lines((await similarCli([ids[0] ?? '', '--json'])).stdout)
+    const {stdout, stderr} = await similarCli([ids[0] ?? '', '--json', '--limit', '10'])
+    expect(stderr).toMatch(/Ranking past the stored lists/)
+    const [long] = lines(stdout)
+    const entries = long?.similar ?? []
+    expect(entries).toHaveLength(10)
+    expect(entries.slice(0, 4)).toEqual(stored?.similar)
+    const scores = entries.map((entry) => entry.score ?? Number.NaN)
+    expect(scores.every((score) => score > 0)).toBe(true)
+    // One ranking: the live part continues below the stored part, best first.
+    expect(scores).toEqual([...scores].sort((a, b) => b - a))
+    expect(new Set(entries.map((entry) => entry._id)).size).toBe(10)
+    expect(entries.map((entry) => entry._id)).not.toContain(ids[0])
+  })
+
   it('reads thousands of ids from a file or stdin, and lists every question with --all', async () => {
     const all = lines((await similarCli(['--all', '--json'])).stdout)
     expect(all).toHaveLength(80)
