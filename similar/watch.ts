@@ -18,13 +18,19 @@ import type {SimilarIndex} from './ranker.ts'
 //   - questions whose stored fingerprint differs from their current inputs (edited, created or
 //     never computed: also a new ranking model) are recomputed with the lists they affect;
 //   - questions that computed entries point at but that are gone (deleted) likewise;
-//   - every question changed since the checkpoint, the Content Lake time up to which every change
-//     was recomputed, is recomputed too (an editor's entries changed, or a recompute the previous
-//     run did not finish). The checkpoint moves only after a recompute succeeded.
+//   - every question changed since the checkpoint is recomputed too (an editor's entries changed,
+//     or a recompute the previous run did not finish). The checkpoint is a Content Lake time up to
+//     which every change was recomputed: the last change the listener delivered, or the time a
+//     catch-up started (later changes reach the listener, which opened before); it moves only
+//     after the recompute succeeded.
 // Recomputing writes nothing where a list is already right, so catching up twice costs reading.
 
-/** Changes committed this long before the checkpoint are read again (events still in flight). */
-export const CHECKPOINT_SLACK_MS = 60_000
+/**
+ * Changes committed this long before the checkpoint are read again: events still on their way
+ * when it was taken, and Content Lake clocks that disagree a little. Kept short: whatever changed
+ * in this window is recomputed again on every start (it writes nothing, but ranks).
+ */
+export const CHECKPOINT_SLACK_MS = 5_000
 
 const EPOCH = '1970-01-01T00:00:00.000Z'
 /** Transactions remembered for `settled(transactionId)`. */
@@ -208,13 +214,14 @@ export function watchSimilar(options: WatchOptions): SimilarWatcher {
       const taken = {inputs: [...inputs], entries: [...entries]}
       inputs.clear()
       entries.clear()
+      // Every change up to `mark` reached the listener before this point: it is taken now, or was
+      // recomputed before.
       let mark = later(saved, seen)
       const transactionId = seenTransaction
       try {
         if (catchingUp) {
           const {changed, now} = await catchUp()
           taken.inputs.push(...changed)
-          // Changes after `now` reach the listener, which was open before it.
           mark = later(mark, now)
         }
         if (taken.inputs.length > 0 || taken.entries.length > 0) {
