@@ -39,8 +39,12 @@ const token = lakeToken(settings.dataDir)
 if (!existsSync(join(STUDIO, 'index.html'))) {
   console.log('Building the Studio for the embedded lake (first run, about a minute)…')
   // Built for the lake whatever this shell points at: the Studio talks to the server it came from.
-  const {SANITY_PROJECT_ID: _project, SANITY_API_HOST: _host, ...env} = process.env
-  runSanity(['build', '--yes'], env)
+  runSanity(['build', '--yes'], {
+    ...process.env,
+    SANITY_STUDIO_PROJECT_ID: LOCAL_PROJECT_ID,
+    SANITY_STUDIO_DATASET: settings.dataset,
+    SANITY_STUDIO_API_HOST: 'same-origin',
+  })
 }
 const studioPort = values['studio-port'] ?? process.env.STUDIO_PORT
 const server = await startLakeServer({
