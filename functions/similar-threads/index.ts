@@ -55,6 +55,12 @@ async function similarIndex(client: SanityClient): Promise<SimilarIndex> {
 }
 
 export const handler = documentEventHandler<SimilarThreadsEvent>(async ({context, event}) => {
+  if (!('before' in event.data && 'after' in event.data)) {
+    // Without both sides nothing can be decided: a projection out of step with this handler.
+    throw new Error(
+      'similar-threads: event.data has no "before" and "after" (see sanity.blueprint.ts)',
+    )
+  }
   const {before, after} = event.data
   const kind = classifyChange(before, after)
   const id = (after ?? before)?._id
