@@ -54,34 +54,39 @@ async function similarIndex(client: SanityClient): Promise<SimilarIndex> {
   return index
 }
 
-export const handler = documentEventHandler<SimilarThreadsEvent>(async ({context, event}) => {
-  if (!('before' in event.data && 'after' in event.data)) {
-    // Without both sides nothing can be decided: a projection out of step with this handler.
-    throw new Error(
-      'similar-threads: event.data has no "before" and "after" (see sanity.blueprint.ts)',
-    )
-  }
-  const {before, after} = event.data
-  const kind = classifyChange(before, after)
-  const id = (after ?? before)?._id
-  if (kind === 'none' || !id) return
-  if (context.local) {
-    // `sanity functions test` runs against a real dataset: say what would happen, change nothing.
-    console.log(`similar-threads: would recompute for ${id} (${kind} changed)`)
-    return
-  }
-  const client = functionClient(context.clientOptions)
+/** Recomputes what a change of kind `kind` to question `id` affects; logs one line. */
+async function recompute(client: SanityClient, id: string, kind: 'inputs' | 'entries') {
   try {
     const index = await similarIndex(client)
     const changes = kind === 'inputs' ? {inputs: [id], entries: []} : {inputs: [], entries: [id]}
     const {affected, own} = await recomputeChanges(client, changes, {index})
-    const patched = affected.patched.length + (own?.patched.length ?? 0)
-    console.log(
-      `similar-threads: ${id} (${kind}): ${affected.affected.length + (own?.questions ?? 0)} ` +
-        `lists recomputed, ${patched} written`,
-    )
+    const lists = affected.affected.length + (own?.questions ?? 0)
+    const written = affected.patched.length + (own?.patched.length ?? 0)
+    console.log(`similar-threads: ${id} (${kind}): ${lists} lists recomputed, ${written} written`)
   } catch (error) {
     warm = undefined // read again from the dataset next time
     throw error
   }
-})
+}
+
+// Typed as partial: what arrives is whatever the deployed projection made, checked here.
+export const handler = documentEventHandler<Partial<SimilarThreadsEvent>>(
+  async ({context, event}) => {
+    const {before, after} = event.data
+    if (before === undefined || after === undefined) {
+      // Without both sides nothing can be decided: a projection out of step with this handler.
+      throw new Error(
+        'similar-threads: event.data has no "before" and "after" (see sanity.blueprint.ts)',
+      )
+    }
+    const kind = classifyChange(before, after)
+    const id = (after ?? before)?._id
+    if (kind === 'none' || !id) return
+    if (context.local) {
+      // `sanity functions test` runs against a real dataset: say what would happen, change nothing.
+      console.log(`similar-threads: would recompute for ${id} (${kind} changed)`)
+      return
+    }
+    await recompute(functionClient(context.clientOptions), id, kind)
+  },
+)

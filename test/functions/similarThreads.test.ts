@@ -57,6 +57,19 @@ describe('sanity.blueprint.ts: the similar-threads function', () => {
 })
 
 describe('functions/similar-threads handler', () => {
+  it('refuses event data its projection did not make', async () => {
+    const context = functionContext({
+      apiHost: 'http://127.0.0.1:9',
+      projectId: 'local',
+      dataset: 'none',
+      token: TEST_TOKEN,
+      functionName: 'similar-threads',
+    })
+    await expect(handler({context, event: {data: {operation: 'update'}}})).rejects.toThrow(
+      /no "before" and "after"/,
+    )
+  })
+
   const SEED = 31
   const set = generateLabelledSet({seed: SEED})
   let lake: TestLake
