@@ -30,7 +30,7 @@ import type {SimilarIndex} from './ranker.ts'
  * when it was taken, and Content Lake clocks that disagree a little. Kept short: whatever changed
  * in this window is recomputed again on every start (it writes nothing, but ranks).
  */
-export const CHECKPOINT_SLACK_MS = 5_000
+const CHECKPOINT_SLACK_MS = 5_000
 
 const EPOCH = '1970-01-01T00:00:00.000Z'
 /** Transactions remembered for `settled(transactionId)`. */

@@ -23,7 +23,7 @@ export interface SimilarThreadsEvent {
 }
 
 /** A client on the project and dataset of the event, with the function's token. */
-export function functionClient(options: FunctionContext['clientOptions']): SanityClient {
+function functionClient(options: FunctionContext['clientOptions']): SanityClient {
   const loopback =
     options.apiHost !== undefined && isLoopbackHost(new URL(options.apiHost).hostname)
   return createClient({
