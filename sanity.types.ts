@@ -1281,6 +1281,21 @@ export type SimilarTitlesQueryResult = Array<{
   excluded: Array<string | null> | null
 }>
 
+// Source: similar/queries.ts
+// Variable: similarWatchStateQuery
+// Query: *[_id in $ids][_type == "question"]{    _id, _updatedAt, similarInputHash,    "targets": similar[provenance == "computed"].question._ref  }
+export type SimilarWatchStateQueryResult = Array<{
+  _id: string
+  _updatedAt: string
+  similarInputHash: string | null
+  targets: Array<string | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: serverNowQuery
+// Query: now()
+export type ServerNowQueryResult = string
+
 // Source: studio/actions/queries.ts
 // Variable: qualityThreadQuery
 // Query: {    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality    },    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{      _id, body, repliedAt, "doctor": doctor->name    },    "doctor": *[_id == $doctorId][0].name  }
@@ -1429,6 +1444,8 @@ declare module '@sanity/client' {
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
     '*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}': SimilarTitlesQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _updatedAt, similarInputHash,\n    "targets": similar[provenance == "computed"].question._ref\n  }': SimilarWatchStateQueryResult
+    'now()': ServerNowQueryResult
     '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

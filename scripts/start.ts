@@ -13,7 +13,12 @@ import {errorMessage} from '../importer/messages.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
 import {createQueryClient} from '../queries/client.ts'
-import {keepSimilarFresh, recomputeAfterImport} from '../similar/index.ts'
+import {
+  checkpointPath,
+  fileCheckpoint,
+  recomputeAfterImport,
+  watchSimilar,
+} from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
 
@@ -40,8 +45,12 @@ const token = lakeToken(settings.dataDir)
 if (!existsSync(join(STUDIO, 'index.html'))) {
   console.log('Building the Studio for the embedded lake (first run, about a minute)…')
   // Built for the lake whatever this shell points at: the Studio talks to the server it came from.
-  const {SANITY_PROJECT_ID: _project, SANITY_API_HOST: _host, ...env} = process.env
-  runSanity(['build', '--yes'], env)
+  runSanity(['build', '--yes'], {
+    ...process.env,
+    SANITY_STUDIO_PROJECT_ID: LOCAL_PROJECT_ID,
+    SANITY_STUDIO_DATASET: settings.dataset,
+    SANITY_STUDIO_API_HOST: 'same-origin',
+  })
 }
 const studioPort = values['studio-port'] ?? process.env.STUDIO_PORT
 const server = await startLakeServer({
@@ -109,13 +118,17 @@ another):
 
 Press Ctrl-C to stop.`)
 
-// Edits made in the Studio keep precomputed similar-thread lists fresh (what a Sanity Function
-// does on the hosted platform).
-keepSimilarFresh({
-  storage: await server.lake.storage(settings.dataset),
+// Edits made in the Studio, imports and scripts keep precomputed similar-thread lists fresh: the
+// worker follows the lake's listener through the client, as it would a hosted project's (where a
+// Sanity Function can play this role), and catches up on start with what changed while it was
+// stopped (its checkpoint is in the data folder).
+const watcher = watchSimilar({
   client,
+  checkpoint: fileCheckpoint(checkpointPath(settings.dataDir, LOCAL_PROJECT_ID, settings.dataset)),
   onError: (error) =>
-    console.error(`similar threads: ${error instanceof Error ? error.message : error}`),
+    console.error(`similar threads: ${error instanceof Error ? error.message : String(error)}`),
 })
+// Closed before the lake, so the listener does not report the lake going away.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void watcher.stop())
 
 closeOnSignals(server)

@@ -65,3 +65,23 @@ export const similarAllQuestionsQuery = defineQuery(
 export const similarTitlesQuery = defineQuery(
   `*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}`,
 )
+
+/**
+ * What the freshness worker follows (`client.listen`): published questions. Drafts are an editor's
+ * work in progress; lists follow a question once it is published (or deleted).
+ */
+export const SIMILAR_LISTEN_FILTER = `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]`
+
+/**
+ * Catching up after the worker was away: when each question last changed, the fingerprint its
+ * list was computed from, and the questions its computed entries point at.
+ */
+export const similarWatchStateQuery = defineQuery(
+  `*[_id in $ids][_type == "question"]{
+    _id, _updatedAt, similarInputHash,
+    "targets": similar[provenance == "computed"].question._ref
+  }`,
+)
+
+/** The Content Lake's clock: a change committed after it reaches a listener opened before it. */
+export const serverNowQuery = defineQuery(`now()`)

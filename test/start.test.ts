@@ -1,11 +1,13 @@
+import type {SanityClient} from '@sanity/client'
 import {spawn} from 'node:child_process'
 import {get} from 'node:https'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {lakeToken} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
+import {similarThreadsFor} from '../queries/similar.ts'
 
 const START = join(import.meta.dirname, '..', 'scripts', 'start.ts')
 let dir: string
@@ -60,6 +62,13 @@ async function start({flag = false} = {}): Promise<{
         child.kill('SIGTERM')
       }),
   }
+}
+
+/** Where a question's first similar thread comes from: the stored list, or the live fallback. */
+/** Whether the site serves computed entries for the question (only while its list is fresh). */
+async function servesComputed(client: SanityClient, id: string): Promise<boolean> {
+  const served = await similarThreadsFor(client, id, 10)
+  return served.some((thread) => thread.provenance === 'computed')
 }
 
 /** GET over TLS from the lake's self-signed certificate (the browser is asked to accept it). */
@@ -126,7 +135,18 @@ describe('npm start', () => {
       await lakeClient(first.url, 'production', token).fetch('count(*[_type == "reply"])'),
     ).toBe(replies)
     expect((await getInsecure(exchange)).status).toBe(401)
+
+    // Edits keep precomputed similar lists fresh: the worker follows the lake's listener.
+    const id: string = await client.fetch('*[_type == "question"] | order(_id)[0]._id')
+    await client.patch(id).set({title: 'Knees that click and ache on stairs'}).commit()
+    expect(await servesComputed(client, id)).toBe(false) // stale until recomputed
+    await expect.poll(() => servesComputed(client, id), {timeout: 20_000}).toBe(true)
     expect(await first.stop()).toBe(0)
+    // It keeps a checkpoint in the data folder, to catch up with edits made while it is stopped.
+    const checkpoint = JSON.parse(
+      await readFile(join(dir, 'similar-watch.local.production.json'), 'utf8'),
+    )
+    expect(Date.parse(checkpoint.since)).not.toBeNaN()
 
     // `npm start -- --data-dir <dir>` serves that folder (no first-run import again).
     const second = await start({flag: true})
@@ -137,5 +157,5 @@ describe('npm start', () => {
       ),
     ).toBe(replies)
     expect(await second.stop()).toBe(0)
-  })
+  }, 180_000) // two starts, the first importing and ranking the sample
 })

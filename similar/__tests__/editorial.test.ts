@@ -12,7 +12,7 @@ import {
   unpinPatches,
 } from '../editorial.ts'
 import type {SimilarEntry} from '../entries.ts'
-import {keepSimilarFresh} from '../freshness.ts'
+import {watchSimilar} from '../watch.ts'
 import {loadSimilarIndex} from '../load.ts'
 import type {SimilarIndex} from '../ranker.ts'
 import {importThreads, threadOf} from './support.ts'
@@ -46,11 +46,11 @@ async function stored(id: string): Promise<Stored> {
 }
 
 /** Commits the patches as one transaction (as the Studio's draft, then publish, would). */
-async function apply(id: string, patches: PatchOperations[]) {
+async function apply(id: string, patches: PatchOperations[]): Promise<string> {
   expect(patches.length).toBeGreaterThan(0)
   const transaction = client.transaction()
   for (const patch of patches) transaction.patch(id, patch)
-  await transaction.commit()
+  return (await transaction.commit()).transactionId
 }
 
 const targets = (entries: SimilarEntry[] | null, provenance?: string) =>
@@ -165,20 +165,15 @@ describe('pins and exclusions', () => {
     expect(targets(after.similar, 'computed')).toEqual(top)
   })
 
-  it('recomputes on its own after an exclusion is published (freshness subscriber)', async () => {
-    const storage = await lake.server.lake.storage('editorial')
+  it('recomputes on its own after an exclusion is published (freshness worker)', async () => {
     const errors: unknown[] = []
-    const freshness = keepSimilarFresh({
-      storage,
-      client,
-      debounceMs: 20,
-      onError: (error) => errors.push(error),
-    })
+    const freshness = watchSimilar({client, debounceMs: 20, onError: (error) => errors.push(error)})
     try {
+      await freshness.ready
       const id = ids.find((candidate) => candidate !== questionWithClearRanking()) ?? ''
       const before = await stored(id)
       const excluded = targets(before.similar, 'computed')[0] ?? ''
-      await apply(
+      const transactionId = await apply(
         id,
         excludePatches(
           before.similar ?? [],
@@ -187,7 +182,7 @@ describe('pins and exclusions', () => {
           EDITOR,
         ),
       )
-      await freshness.flush()
+      await freshness.settled(transactionId)
       const after = await stored(id)
       expect(targets(after.similar, 'computed')).toHaveLength(4)
       expect(targets(after.similar)).not.toContain(excluded)

@@ -7,12 +7,12 @@ import type {ParseResult, ThreadRecord} from '../../importer/record.ts'
 import {runImport} from '../../importer/run.ts'
 import {clientTarget} from '../../importer/target.ts'
 import {computeSimilar} from '../../similar/compute.ts'
-import {type Freshness, keepSimilarFresh} from '../../similar/freshness.ts'
+import {type SimilarWatcher, watchSimilar} from '../../similar/watch.ts'
 import {launchChromium} from '../support/chromium.ts'
 import {type StudioArchive, startStudioArchive} from '../support/studioArchive.ts'
 
 // An editor triaging a question's similar threads in the Studio: the sample archive plus a few
-// more knee and running threads, lists precomputed, and the lake's freshness subscriber running as
+// more knee and running threads, lists precomputed, and the freshness worker running as
 // under `npm start`. The editor pins one suggestion and excludes another, publishes, and sees the
 // recomputed list: the pin first, the excluded thread gone, the next best in its place. Then
 // un-pins and un-excludes. Screenshots in test-results/suggestions/.
@@ -82,7 +82,7 @@ async function* records(threads: ThreadRecord[]): AsyncGenerator<ParseResult> {
 }
 
 let archive: StudioArchive | undefined
-let freshness: Freshness | undefined
+let freshness: SimilarWatcher | undefined
 let browser: Browser | undefined
 
 beforeAll(async () => {
@@ -94,11 +94,8 @@ beforeAll(async () => {
   )
   expect(more.summary.created).toBe(KNEE_THREADS.length)
   await computeSimilar(archive.writer)
-  freshness = keepSimilarFresh({
-    storage: await archive.lake.lake.storage('production'),
-    client: archive.writer,
-    debounceMs: 50,
-  })
+  freshness = watchSimilar({client: archive.writer, debounceMs: 50})
+  await freshness.ready
   browser = await launchChromium(['--ignore-certificate-errors'])
 }, 120_000)
 
@@ -221,7 +218,7 @@ describe('similar-thread suggestions in the Studio', () => {
       await expect.poll(noDraft, {timeout: 15_000}).toBe(false)
       await shoot(page, '2-pinned-and-excluded')
 
-      // Publish: the freshness subscriber recomputes, and the form shows the new list.
+      // Publish: the freshness worker recomputes, and the form shows the new list.
       await publish(pane, async () => {
         const excludedIds = await writer.fetch<string[] | null>(
           '*[_id == $id][0].similarExcluded[].question._ref',
