@@ -3,6 +3,7 @@ import type {Perspective, ViewName} from './dataset.ts'
 import {badRequest, notFound, unauthorized} from './errors.ts'
 import type {Lake} from './lake.ts'
 import type {Listeners} from './listen.ts'
+import {isValidId} from './ids.ts'
 import {checkQuery} from './query.ts'
 import {
   decodePart,
@@ -116,6 +117,7 @@ async function mutate(context: DataRequest) {
     (typeof body.transactionId === 'string' ? body.transactionId : undefined)
   const result = await context.lake.mutate(context.dataset, body.mutations, {
     ...(transactionId ? {transactionId} : {}),
+    ...authorOf(context),
     dryRun: flag(search, 'dryRun'),
     returnDocuments: flag(search, 'returnDocuments'),
     autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
@@ -129,36 +131,61 @@ async function actions(context: DataRequest) {
     throw badRequest('The body must be {"actions": [...]}')
   const result = await context.lake.act(context.dataset, body.actions, {
     ...(typeof body.transactionId === 'string' ? {transactionId: body.transactionId} : {}),
+    ...authorOf(context),
     dryRun: body.dryRun === true,
   })
   sendJson(context.response, 200, {transactionId: result.transactionId})
 }
 
+/** The caller as the author of what it commits. */
+function authorOf(context: DataRequest): {author?: string} {
+  return context.caller.userId ? {author: context.caller.userId} : {}
+}
+
+/** `limit` as a whole number, if given. */
+function limitOf(search: URLSearchParams): {limit?: number} {
+  const limit = search.get('limit')
+  if (limit === null || limit === '') return {}
+  if (!/^\d{1,9}$/.test(limit)) throw badRequest(`"limit" must be a whole number, not "${limit}"`)
+  return {limit: Number(limit)}
+}
+
+/**
+ * The history API (lake/history.ts): `transactions/<ids>` (NDJSON), `documents/<ids>` as of a
+ * revision, a time or the last revision, and `events/documents/<id>` (Studio's timeline).
+ */
 async function history(context: DataRequest) {
   const {lake, dataset, search, response} = context
   const log = await lake.history(dataset)
   const [kind = '', ...idParts] = context.rest.split('/')
   if (kind === 'events') {
-    // Studio's event timeline: the lake keeps no publish/unpublish events, only edits below.
-    const id = decodePart(idParts.slice(1).join('/'))
-    sendJson(response, 200, {events: {[id]: []}, nextCursor: ''})
+    if (idParts[0] !== 'documents')
+      throw notFound(`No such history endpoint: events/${idParts[0] ?? ''}`)
+    const [id] = documentIds(idParts.slice(1).join('/'))
+    if (!id || !isValidId(id)) throw badRequest('Give one document id')
+    const cursor = search.get('nextCursor')
+    const {events, nextCursor} = await log.events(id, {
+      ...limitOf(search),
+      ...(cursor ? {cursor} : {}),
+    })
+    sendJson(response, 200, {events: {[id]: events}, nextCursor})
     return
   }
   const ids = documentIds(idParts.join('/'))
+  for (const id of ids) if (!isValidId(id)) throw badRequest(`Invalid document id "${id}"`)
   if (kind === 'transactions') {
     const optional = (name: string) => {
       const value = search.get(name)
       return value ? {[name]: value} : {}
     }
-    const limit = search.get('limit')
-    const transactions = log.transactionsFor(ids, {
+    const transactions = await log.transactions(ids, {
       ...optional('fromTransaction'),
       ...optional('toTransaction'),
       ...optional('fromTime'),
       ...optional('toTime'),
       reverse: flag(search, 'reverse'),
       excludeContent: flag(search, 'excludeContent'),
-      ...(limit && /^\d+$/.test(limit) ? {limit: Number(limit)} : {}),
+      ...limitOf(search),
     })
     response.writeHead(200, {'content-type': 'application/x-ndjson'})
     response.end(transactions.map((transaction) => `${JSON.stringify(transaction)}\n`).join(''))
@@ -166,12 +193,12 @@ async function history(context: DataRequest) {
   }
   if (kind === 'documents') {
     const revision = search.get('revision')
-    if (!revision) throw badRequest('Give a "revision"')
-    const storage = await lake.storage(dataset)
-    const documents = ids
-      .map((id) => log.documentAt(id, revision, storage.dataset.get(id)))
-      .filter((document) => document)
-    sendJson(response, 200, {documents})
+    const time = search.get('time')
+    const lastRevision = flag(search, 'lastRevision')
+    if ([revision, time, lastRevision || null].filter(Boolean).length !== 1)
+      throw badRequest('Give one of "revision", "time" or "lastRevision"')
+    const at = revision ? {revision} : time ? {time} : {lastRevision: true as const}
+    sendJson(response, 200, {documents: await log.documents(ids, at)})
     return
   }
   throw notFound(`No such history endpoint: ${kind}`)
