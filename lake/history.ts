@@ -54,6 +54,26 @@ interface Change {
 
 type State = 'none' | 'created' | 'updated' | 'deleted'
 
+/**
+ * Whether `record` writes a draft (or version) again after a publish deleted it. Studio treats a
+ * draft as long-lived, published and written again many times: it looks for the draft's first
+ * creation to compare a publish with, and makes edits of the transactions that change it, so such
+ * a transaction is an edit of the draft as it was published, not a new creation.
+ */
+function redrafted(log: HistoryLog, record: HistoryRecord, published: string): boolean {
+  const previous = log.previous(record)
+  if (!(record.flags & CREATED) || !previous || !(previous.flags & DELETED)) return false
+  const publish = log
+    .versions(published)
+    .find((version) => version.seq === previous.seq && isChange(version))
+  return publish !== undefined && !(publish.flags & DELETED)
+}
+
+/** The release of a version id (`versions.<release>.<id>`). */
+function releaseOf(id: string): string {
+  return id.slice(VERSIONS_PREFIX.length).split('.')[0] ?? ''
+}
+
 function isChange(record: HistoryRecord): boolean {
   return (record.flags & (BASE | ANCHOR)) === 0
 }
@@ -86,16 +106,15 @@ export class History {
         bySeq.set(record.seq, changes)
       }
     }
-    let seqs = [...bySeq.keys()].sort((a, b) => a - b)
-    const seqOf = (transactionId: string) => this.seqOf(bySeq, seqs, transactionId)
-    if (query.fromTransaction) {
-      const from = await seqOf(query.fromTransaction)
-      if (from !== undefined) seqs = seqs.filter((seq) => seq >= from)
-    }
-    if (query.toTransaction) {
-      const to = await seqOf(query.toTransaction)
-      if (to !== undefined) seqs = seqs.filter((seq) => seq <= to)
-    }
+    const all = [...bySeq.keys()].sort((a, b) => a - b)
+    const seqOf = (transactionId: string | undefined) =>
+      transactionId ? this.seqOf(bySeq, all, transactionId) : undefined
+    // Both ends are inclusive; one the documents never saw is no bound.
+    const from = await seqOf(query.fromTransaction)
+    const to = await seqOf(query.toTransaction)
+    let seqs = all.filter(
+      (seq) => (from === undefined || seq >= from) && (to === undefined || seq <= to),
+    )
     const timeOf = (seq: number) => bySeq.get(seq)?.[0]?.record.time ?? 0
     if (query.fromTime) {
       const from = timeParameter('fromTime', query.fromTime)
@@ -252,7 +271,14 @@ class DocumentReader {
 
   /** The document before `record` (null: it did not exist), or undefined when that is unknown. */
   async before(record: HistoryRecord, id: string): Promise<LakeDocument | null | undefined> {
-    if (record.flags & CREATED) return null
+    if (record.flags & CREATED) {
+      const published = publishedId(id)
+      if (published === id || !redrafted(this.log, record, published)) return null
+      // The same draft, to Studio: its edit since the version that was published.
+      const deletion = this.log.previous(record)
+      const draft = deletion && this.log.previous(deletion)
+      return draft ? this.version(draft, id) : null
+    }
     const previous = this.log.previous(record)
     if (!previous) return record.flags & UNKNOWN_BEFORE ? undefined : null
     return this.version(previous, id)
@@ -331,9 +357,7 @@ class EventPair {
       author: head.author ?? UNRECORDED_ID,
       documentId: this.published,
     }
-    const release = isVersionId(this.variant)
-      ? {releaseId: this.variant.slice(VERSIONS_PREFIX.length).split('.')[0] ?? ''}
-      : {}
+    const release = isVersionId(this.variant) ? {releaseId: releaseOf(this.variant)} : {}
     const variantRevisionBefore = () => this.revision(this.variantBefore(seq), this.variant)
     const publish = async () => ({
       ...base,
@@ -345,6 +369,9 @@ class EventPair {
       publishCause: 'document.publish',
     })
     if (feed === 'variant') {
+      // A draft written again after its publish: Studio shows it as an edit (see redrafted).
+      if (v === 'created' && variantRecord && redrafted(this.log, variantRecord, this.published))
+        return undefined
       if (v === 'created')
         return {
           ...base,

@@ -261,6 +261,41 @@ describe('history across restarts', () => {
     })
     expect(await user.json()).toMatchObject({id, displayName: 'Mei Lin'})
   })
+  it('shows a draft written after its publish as an edit of the same draft', async () => {
+    const editor = editorClient(lake, editorToken)
+    await editor.action(
+      {
+        actionType: 'sanity.action.document.edit',
+        draftId: 'drafts.q1',
+        publishedId: 'q1',
+        patch: {set: {title: 'Knee pain after running: causes, exercises and rest'}},
+      },
+      {transactionId: 'edit-3'},
+    )
+    // No second "draft created": Studio compares a publish with the draft's first creation.
+    const draft = await eventsOf(lake, 'drafts.q1')
+    expect(draft.events.map((event) => [event.type, event.id])).toEqual([
+      ['publishDocumentVersion', 'publish-1'],
+      ['createDocumentVersion', 'edit-1'],
+    ])
+    // Studio makes an edit of it from the transactions after the publish.
+    const after = await transactionsOf(lake, 'drafts.q1', '&fromTransaction=edit-2')
+    expect(after.map((transaction) => transaction.id)).toEqual(['edit-2', 'publish-1', 'edit-3'])
+    const edit = after[2]
+    expect(edit?.effects['drafts.q1']?.revert).toEqual([
+      0,
+      expect.objectContaining({title: 'Knee pain after running: causes and exercises'}),
+    ])
+    const range = await transactionsOf(
+      lake,
+      'drafts.q1',
+      '&fromTransaction=edit-1&toTransaction=edit-2',
+    )
+    expect(range.map((transaction) => transaction.id)).toEqual(['edit-1', 'edit-2'])
+    expect(
+      await transactionsOf(lake, 'drafts.q1', '&fromTransaction=edit-3&toTransaction=edit-2'),
+    ).toEqual([])
+  })
 })
 
 // --- Storage level: compaction, a lost index, retention ---
