@@ -10,6 +10,7 @@ import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
+import {type HistoryBench, measureHistory} from './history.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
@@ -134,6 +135,8 @@ export interface BenchResults {
   queries: QueryResult[]
   /** Pings and lookups by id while a pathological query runs. */
   underLoad: UnderLoad[]
+  /** Studio's history requests after editors edited and published a sample of questions. */
+  history: HistoryBench
   mismatches: Mismatch[]
 }
 
@@ -173,9 +176,15 @@ function clientFor(server: LakeServer, token: string): SanityClient {
   return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
 }
 
+/** Bytes per file of the dataset folder, a folder's files summed (history/). */
 async function diskUsage(dir: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {}
-  for (const name of await readdir(dir)) sizes[name] = (await stat(join(dir, name))).size
+  for (const entry of await readdir(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    sizes[entry.name] = entry.isDirectory()
+      ? Object.values(await diskUsage(path)).reduce((sum, size) => sum + size, 0)
+      : (await stat(path)).size
+  }
   return sizes
 }
 
@@ -480,6 +489,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       documentId: prepared.sample.questionIds[0] ?? '',
     })
 
+    log("History: editors edit and publish questions, then Studio's history requests…")
+    const history = await measureHistory({
+      url: server.url,
+      version: client.config().apiVersion ?? '',
+      dataset: DATASET,
+      token,
+      questionIds: prepared.sample.questionIds,
+      seed: options.seed,
+      edited: Math.min(100, Math.floor(prepared.sample.questionIds.length / 2)),
+      editsPerDocument: 5,
+      iterations: Math.min(options.iterations, 100),
+    })
+    log(
+      `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
+    )
+
     const cpuList = cpus()
     return {
       date,
@@ -503,6 +528,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       coldStart,
       queries,
       underLoad,
+      history,
       mismatches,
     }
   } finally {

@@ -499,6 +499,11 @@ export class HistoryLog {
     return new HistoryLog(dir, options, index, indexFile, files)
   }
 
+  /** How many document versions the index holds (64 bytes each in memory). */
+  get records(): number {
+    return this.index.count
+  }
+
   /** The sequence number of the newest version the index holds. */
   get indexedSeq(): number {
     return this.index.lastSeq
