@@ -133,29 +133,64 @@ interface NewRecord {
   revCrc: number
 }
 
-function encodeRecord(record: NewRecord): Buffer {
-  const bytes = Buffer.alloc(RECORD_BYTES)
+// A record is 16 32-bit words, read through typed-array views (little-endian machines write and
+// read the same bytes; a record that reads wrong fails its sum and the index is rebuilt):
+// 0-1 id digest, 2-3 seq (float64), 4-5 time (float64), 6 file, 7 flags, 8-9 line offset
+// (float64), 10 span start, 11 span length, 12 span CRC32, 13 revision CRC32, 14 unused, 15 sum.
+const WORDS = RECORD_BYTES / 4
+const DOUBLES = RECORD_BYTES / 8
+
+/**
+ * A record's sum over its first 15 words: a multiply-xorshift mix computed in place, since a
+ * native CRC call per record would cost more than reading the whole index.
+ */
+function recordSum(words: Uint32Array, base: number): number {
+  let sum = 0x9e3779b9
+  for (let word = base; word < base + WORDS - 1; word++) {
+    sum = Math.imul(sum ^ (words[word] ?? 0), 0x85ebca6b)
+    sum ^= sum >>> 13
+  }
+  return sum >>> 0
+}
+
+function encodeRecord(record: NewRecord): Uint8Array {
+  const bytes = new Uint8Array(RECORD_BYTES)
+  const words = new Uint32Array(bytes.buffer)
+  const doubles = new Float64Array(bytes.buffer)
   const [high, low] = idKey(record.id)
-  bytes.writeUInt32LE(high, 0)
-  bytes.writeUInt32LE(low, 4)
-  bytes.writeDoubleLE(record.seq, 8)
-  bytes.writeDoubleLE(record.time, 16)
-  bytes.writeUInt32LE(record.fileNo, 24)
-  bytes.writeUInt32LE(record.flags, 28)
-  bytes.writeDoubleLE(record.lineOffset, 32)
-  bytes.writeUInt32LE(record.span.start, 40)
-  bytes.writeUInt32LE(record.span.length, 44)
-  bytes.writeUInt32LE(record.spanCrc, 48)
-  bytes.writeUInt32LE(record.revCrc, 52)
-  bytes.writeUInt32LE(crc32(bytes.subarray(0, 60)), 60)
+  words[0] = high
+  words[1] = low
+  doubles[1] = record.seq
+  doubles[2] = record.time
+  words[6] = record.fileNo
+  words[7] = record.flags
+  doubles[4] = record.lineOffset
+  words[10] = record.span.start
+  words[11] = record.span.length
+  words[12] = record.spanCrc
+  words[13] = record.revCrc
+  words[15] = recordSum(words, 0)
+  return bytes
+}
+
+function concatRecords(records: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(records.length * RECORD_BYTES)
+  records.forEach((record, index) => bytes.set(record, index * RECORD_BYTES))
   return bytes
 }
 
 /** A hash table from 64-bit id digests to a record number, in typed arrays (no object per id). */
 class IdTable {
-  private keys = new Uint32Array(2 * 1024)
-  private values = new Int32Array(1024).fill(-1)
+  private keys: Uint32Array
+  private values: Int32Array
   private size = 0
+
+  constructor(expected = 0) {
+    let capacity = 1024
+    while (capacity < expected * 2) capacity *= 2
+    this.keys = new Uint32Array(2 * capacity)
+    this.values = new Int32Array(capacity).fill(-1)
+  }
 
   private slot(high: number, low: number): number {
     const mask = this.values.length - 1
@@ -171,13 +206,16 @@ class IdTable {
     return this.values[this.slot(high, low)] ?? -1
   }
 
-  set(high: number, low: number, value: number) {
+  /** Sets the value for a key; returns the one it had (-1 for none). */
+  swap(high: number, low: number, value: number): number {
     if ((this.size + 1) * 2 > this.values.length) this.grow()
     const slot = this.slot(high, low)
-    if ((this.values[slot] ?? -1) === -1) this.size++
+    const previous = this.values[slot] ?? -1
+    if (previous === -1) this.size++
     this.keys[2 * slot] = high
     this.keys[2 * slot + 1] = low
     this.values[slot] = value
+    return previous
   }
 
   private grow() {
@@ -187,62 +225,82 @@ class IdTable {
     this.size = 0
     for (let slot = 0; slot < values.length; slot++) {
       const value = values[slot] ?? -1
-      if (value !== -1) this.set(keys[2 * slot] ?? 0, keys[2 * slot + 1] ?? 0, value)
+      if (value !== -1) this.swap(keys[2 * slot] ?? 0, keys[2 * slot + 1] ?? 0, value)
     }
   }
 }
 
 /** The records in memory, each chained to the one before it of the same document. */
 class ChangeIndex {
-  private data = Buffer.alloc(RECORD_BYTES * 1024)
-  private previous = new Int32Array(1024)
-  private readonly latest = new IdTable()
+  private bytes: Uint8Array
+  private words: Uint32Array
+  private doubles: Float64Array
+  private previous: Int32Array
+  private readonly latest: IdTable
   count = 0
   lastSeq = 0
 
+  /** Starts empty, or holds `records` (verified, in their own memory, which it keeps). */
+  constructor(records?: Uint8Array) {
+    const count = (records?.length ?? 0) / RECORD_BYTES
+    const capacity = Math.max(1024, count)
+    this.bytes = records && count >= 1024 ? records : new Uint8Array(capacity * RECORD_BYTES)
+    this.words = new Uint32Array(this.bytes.buffer, 0, this.bytes.length / 4)
+    this.doubles = new Float64Array(this.bytes.buffer, 0, this.bytes.length / 8)
+    this.previous = new Int32Array(capacity)
+    this.latest = new IdTable(count)
+    if (records) this.link(records, count)
+  }
+
   /** Adds whole records (verified by the caller); they must come in sequence order. */
-  add(bytes: Buffer) {
-    const added = bytes.length / RECORD_BYTES
-    if ((this.count + added) * RECORD_BYTES > this.data.length) {
-      let capacity = this.data.length
-      while ((this.count + added) * RECORD_BYTES > capacity) capacity *= 2
-      const data = Buffer.alloc(capacity)
-      this.data.copy(data, 0, 0, this.count * RECORD_BYTES)
-      this.data = data
-      const previous = new Int32Array(capacity / RECORD_BYTES)
+  add(records: Uint8Array) {
+    const added = records.length / RECORD_BYTES
+    if (this.count + added > this.previous.length) {
+      let capacity = this.previous.length
+      while (this.count + added > capacity) capacity *= 2
+      const bytes = new Uint8Array(capacity * RECORD_BYTES)
+      bytes.set(this.bytes.subarray(0, this.count * RECORD_BYTES))
+      this.bytes = bytes
+      this.words = new Uint32Array(bytes.buffer, 0, bytes.length / 4)
+      this.doubles = new Float64Array(bytes.buffer, 0, bytes.length / 8)
+      const previous = new Int32Array(capacity)
       previous.set(this.previous.subarray(0, this.count))
       this.previous = previous
     }
-    bytes.copy(this.data, this.count * RECORD_BYTES)
+    this.link(records, added)
+  }
+
+  /** Copies `added` records to the end (unless they are already there) and chains them. */
+  private link(records: Uint8Array, added: number) {
+    if (records !== this.bytes) this.bytes.set(records, this.count * RECORD_BYTES)
+    const {words, doubles} = this
     for (let index = this.count; index < this.count + added; index++) {
-      const at = index * RECORD_BYTES
-      const high = this.data.readUInt32LE(at)
-      const low = this.data.readUInt32LE(at + 4)
-      this.previous[index] = this.latest.get(high, low)
-      this.latest.set(high, low, index)
-      this.lastSeq = Math.max(this.lastSeq, this.data.readDoubleLE(at + 8))
+      const word = index * WORDS
+      this.previous[index] = this.latest.swap(words[word] ?? 0, words[word + 1] ?? 0, index)
+      this.lastSeq = Math.max(this.lastSeq, doubles[index * DOUBLES + 1] ?? 0)
     }
     this.count += added
   }
 
   record(index: number): HistoryRecord {
-    const at = index * RECORD_BYTES
-    const data = this.data
+    const word = index * WORDS
+    const double = index * DOUBLES
+    const {words, doubles} = this
     return {
       index,
-      seq: data.readDoubleLE(at + 8),
-      time: data.readDoubleLE(at + 16),
-      fileNo: data.readUInt32LE(at + 24),
-      flags: data.readUInt32LE(at + 28),
-      lineOffset: data.readDoubleLE(at + 32),
-      span: {start: data.readUInt32LE(at + 40), length: data.readUInt32LE(at + 44)},
-      spanCrc: data.readUInt32LE(at + 48),
-      revCrc: data.readUInt32LE(at + 52),
+      seq: doubles[double + 1] ?? 0,
+      time: doubles[double + 2] ?? 0,
+      fileNo: words[word + 6] ?? 0,
+      flags: words[word + 7] ?? 0,
+      lineOffset: doubles[double + 4] ?? 0,
+      span: {start: words[word + 10] ?? 0, length: words[word + 11] ?? 0},
+      spanCrc: words[word + 12] ?? 0,
+      revCrc: words[word + 13] ?? 0,
     }
   }
 
-  bytesOf(index: number): Buffer {
-    return this.data.subarray(index * RECORD_BYTES, (index + 1) * RECORD_BYTES)
+  bytesOf(index: number): Uint8Array {
+    return this.bytes.subarray(index * RECORD_BYTES, (index + 1) * RECORD_BYTES)
   }
 
   before(index: number): number {
@@ -264,25 +322,32 @@ class ChangeIndex {
   }
 }
 
-/** Reads an index file's records: whole, verified, in order; what follows damage is left out. */
-function readIndex(bytes: Buffer): {records: Buffer; damaged: string | undefined} {
-  const whole = bytes.length - (bytes.length % RECORD_BYTES)
+/**
+ * Reads an index file's records (`file` in memory of its own: the views need aligned offsets):
+ * whole, verified, in order; what follows damage is left out.
+ */
+function readIndex(file: Uint8Array): {records: Uint8Array; damaged: string | undefined} {
+  const count = Math.floor(file.length / RECORD_BYTES)
+  const records = file.subarray(0, count * RECORD_BYTES)
+  const words = new Uint32Array(file.buffer, 0, count * WORDS)
+  const doubles = new Float64Array(file.buffer, 0, count * DOUBLES)
   let lastSeq = 0
-  for (let at = 0; at < whole; at += RECORD_BYTES) {
-    const seq = bytes.readDoubleLE(at + 8)
-    if (bytes.readUInt32LE(at + 60) !== crc32(bytes.subarray(at, at + 60)))
+  for (let index = 0; index < count; index++) {
+    const seq = doubles[index * DOUBLES + 1] ?? 0
+    const damage =
+      words[index * WORDS + WORDS - 1] !== recordSum(words, index * WORDS)
+        ? 'fails its checksum'
+        : seq < lastSeq
+          ? 'is out of order'
+          : undefined
+    if (damage)
       return {
-        records: bytes.subarray(0, at),
-        damaged: `record ${at / RECORD_BYTES} fails its checksum`,
-      }
-    if (seq < lastSeq)
-      return {
-        records: bytes.subarray(0, at),
-        damaged: `record ${at / RECORD_BYTES} is out of order`,
+        records: records.subarray(0, index * RECORD_BYTES),
+        damaged: `record ${index} ${damage}`,
       }
     lastSeq = seq
   }
-  return {records: bytes.subarray(0, whole), damaged: undefined}
+  return {records, damaged: undefined}
 }
 
 /** History files open for reading, the least recently used closed past OPEN_FILES. */
@@ -466,14 +531,8 @@ export class HistoryLog {
     await mkdir(dir, {recursive: true, mode: PRIVATE_FOLDER})
     const files = await listFiles(dir)
     const indexPath = join(dir, INDEX)
-    let bytes: Buffer | undefined
-    try {
-      const file = await open(indexPath, 'r')
-      bytes = await file.readFile().finally(() => file.close())
-    } catch (error) {
-      if (!hasCode(error, 'ENOENT')) throw error
-    }
-    const index = new ChangeIndex()
+    const bytes = await readWhole(indexPath)
+    let index = new ChangeIndex()
     let rebuild = bytes === undefined && files.length > 0
     if (bytes !== undefined) {
       const {records, damaged} = readIndex(bytes)
@@ -481,7 +540,7 @@ export class HistoryLog {
         options.warn(`${indexPath}: ${damaged}; rebuilding the history index from ${dir}`)
         rebuild = true
       } else {
-        index.add(records)
+        index = new ChangeIndex(records)
         // A record cut short by a crash is dropped; the log still has its transaction.
         if (records.length < bytes.length) await writeWhole(indexPath, records)
       }
@@ -491,7 +550,7 @@ export class HistoryLog {
       for (const file of files)
         records.push(...(await scanFile(join(dir, fileName(file)), file, 0)).records)
       records.sort(bySequence)
-      const rebuilt = Buffer.concat(records.map(encodeRecord))
+      const rebuilt = concatRecords(records.map(encodeRecord))
       await writeWhole(indexPath, rebuilt)
       index.add(rebuilt)
     }
@@ -554,16 +613,16 @@ export class HistoryLog {
   }
 
   /** Indexes a transaction just appended to the live log at `lineOffset`. */
-  async recordCommit(entry: LogEntry, line: LaidOutLine, bytes: Buffer, lineOffset: number) {
+  async recordCommit(entry: LogEntry, line: LaidOutLine, lineOffset: number) {
     if (this.liveFileNo < 0) return
     await this.append(
-      recordsOf(entry, line, crcsOf(bytes, line), this.liveFileNo, lineOffset, false),
+      recordsOf(entry, line, crcsOf(line.bytes, line), this.liveFileNo, lineOffset, false),
     )
   }
 
   private async append(records: NewRecord[]) {
     if (records.length === 0) return
-    const bytes = Buffer.concat(records.map(encodeRecord))
+    const bytes = concatRecords(records.map(encodeRecord))
     this.index.add(bytes)
     if (this.indexBroken) return
     try {
@@ -673,8 +732,7 @@ export class HistoryLog {
     await this.indexFile.close()
     await writeWhole(indexPath, merged)
     this.indexFile = await open(indexPath, 'a', PRIVATE_FILE)
-    const index = new ChangeIndex()
-    index.add(merged)
+    const index = new ChangeIndex(merged)
     this.index = index
     this.heads.clear()
     for (const file of this.files.filter((file) => expired.has(file.fileNo))) {
@@ -688,7 +746,7 @@ export class HistoryLog {
   }
 
   /** Copies the given versions into a new anchors file; returns their records (in seq order). */
-  private async writeAnchors(versions: HistoryRecord[]): Promise<Buffer[]> {
+  private async writeAnchors(versions: HistoryRecord[]): Promise<Uint8Array[]> {
     const found: {id: string; record: HistoryRecord; document: LakeDocument}[] = []
     for (const record of versions) {
       const id = await this.idOf(record)
@@ -700,7 +758,7 @@ export class HistoryLog {
     const file: HistoryFile = {fileNo: (this.files.at(-1)?.fileNo ?? 0) + 1, kind: 'anchors'}
     const path = join(this.dir, fileName(file))
     const handle = await open(path, 'wx', PRIVATE_FILE)
-    const records: Buffer[] = []
+    const records: Uint8Array[] = []
     try {
       let offset = 0
       for (const {id, record, document} of found) {
@@ -712,7 +770,7 @@ export class HistoryLog {
           base: [[id, document]],
         }
         const line = logLine(entry)
-        const text = Buffer.from(line.text)
+        const text = line.bytes
         await handle.write(text)
         const crcs = crcsOf(text, line)
         for (const anchor of recordsOf(entry, line, crcs, file.fileNo, offset, true)) {
@@ -753,17 +811,23 @@ export class HistoryLog {
 }
 
 /** Kept records (in order) and anchor records (in order) merged into one sequence-ordered run. */
-function mergeRecords(kept: Buffer[], anchors: Buffer[]): Buffer {
-  const merged: Buffer[] = []
+function mergeRecords(kept: Uint8Array[], anchors: Uint8Array[]): Uint8Array {
+  const seqOf = (record: Uint8Array | undefined) =>
+    record
+      ? new DataView(record.buffer, record.byteOffset, RECORD_BYTES).getFloat64(8, true)
+      : Infinity
+  const merged: Uint8Array[] = []
   let next = 0
   for (const record of kept) {
-    const seq = record.readDoubleLE(8)
-    for (; next < anchors.length && (anchors[next]?.readDoubleLE(8) ?? Infinity) <= seq; next++)
-      merged.push(anchors[next] ?? Buffer.alloc(0))
+    const seq = seqOf(record)
+    for (; next < anchors.length && seqOf(anchors[next]) <= seq; next++) {
+      const anchor = anchors[next]
+      if (anchor) merged.push(anchor)
+    }
     merged.push(record)
   }
   merged.push(...anchors.slice(next))
-  return Buffer.concat(merged)
+  return concatRecords(merged)
 }
 
 async function listFiles(dir: string): Promise<HistoryFile[]> {
@@ -777,8 +841,31 @@ async function listFiles(dir: string): Promise<HistoryFile[]> {
   return files.sort((a, b) => a.fileNo - b.fileNo)
 }
 
+/** A file's bytes in memory of their own (offset 0), or undefined when there is no such file. */
+async function readWhole(path: string): Promise<Uint8Array | undefined> {
+  let file: FileHandle
+  try {
+    file = await open(path, 'r')
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return undefined
+    throw error
+  }
+  try {
+    const bytes = new Uint8Array((await file.stat()).size)
+    let read = 0
+    while (read < bytes.length) {
+      const {bytesRead} = await file.read(bytes, read, bytes.length - read, read)
+      if (bytesRead === 0) break
+      read += bytesRead
+    }
+    return bytes.subarray(0, read)
+  } finally {
+    await file.close()
+  }
+}
+
 /** Writes a whole file atomically: a temporary file, synced, renamed over the old one. */
-async function writeWhole(path: string, bytes: Buffer) {
+async function writeWhole(path: string, bytes: Uint8Array) {
   const temp = `${path}.tmp`
   const file = await open(temp, 'w', PRIVATE_FILE)
   try {

@@ -992,7 +992,7 @@ export class DatasetStorage {
       if (transaction.changes.length > 0) {
         const entry = this.logEntry(transaction)
         const line = logLine(entry)
-        const bytes = Buffer.from(line.text)
+        const {bytes} = line
         const offset = this.logBytes
         try {
           await this.log.appendFile(bytes)
@@ -1005,7 +1005,7 @@ export class DatasetStorage {
         }
         this.logBytes += bytes.length
         this.dataset.apply(transaction)
-        await this.recordHistory(entry, line, bytes, offset)
+        await this.recordHistory(entry, line, offset)
         this.announce(transaction)
         const threshold =
           this.options.compactBytes ?? Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)
@@ -1037,14 +1037,9 @@ export class DatasetStorage {
   }
 
   /** Indexes a durable transaction's versions; a failure is said, never fails the commit. */
-  private async recordHistory(
-    entry: LogEntry,
-    line: ReturnType<typeof logLine>,
-    bytes: Buffer,
-    offset: number,
-  ) {
+  private async recordHistory(entry: LogEntry, line: ReturnType<typeof logLine>, offset: number) {
     try {
-      await this.history?.recordCommit(entry, line, bytes, offset)
+      await this.history?.recordCommit(entry, line, offset)
     } catch (error) {
       this.warn(`History did not record transaction ${entry.id}: ${errorMessage(error)}`)
     }
