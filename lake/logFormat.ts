@@ -12,13 +12,13 @@ import {type LakeDocument, SnapshotChunk} from './documentIndex.ts'
 // the first bytes of its line, and a document's version from the byte span of its `[id, doc]`
 // element, without reading the rest of a line that may hold hundreds of documents.
 
-export const NEWLINE = 0x0a
+const NEWLINE = 0x0a
 export const LINE_END = Buffer.from('\n')
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024
 /** How a log line with a checksum starts: `{"crc":"`, 8 hex digits, `",`. */
-export const LOG_CRC_START = Buffer.from('{"crc":"')
+const LOG_CRC_START = Buffer.from('{"crc":"')
 const LOG_CRC_END = Buffer.from('",')
-export const LOG_BODY = LOG_CRC_START.length + 8 + LOG_CRC_END.length
+const LOG_BODY = LOG_CRC_START.length + 8 + LOG_CRC_END.length
 /** How every line of a log written before checksums starts. */
 const LEGACY_LOG_START = Buffer.from('{"seq":')
 /** Where a line's head ends and its documents begin. */
@@ -43,7 +43,7 @@ export function readHex(buffer: Buffer, at: number): number {
   return value
 }
 
-export function startsWith(buffer: Buffer, start: number, end: number, prefix: Buffer): boolean {
+function startsWith(buffer: Buffer, start: number, end: number, prefix: Buffer): boolean {
   if (end - start < prefix.length) return false
   for (let index = 0; index < prefix.length; index++)
     if (buffer[start + index] !== prefix[index]) return false
@@ -63,7 +63,7 @@ export interface LineAt {
   chunk: SnapshotChunk | undefined
 }
 
-export type LineVisitor = (buffer: Buffer, start: number, end: number, at: LineAt) => void
+type LineVisitor = (buffer: Buffer, start: number, end: number, at: LineAt) => void
 
 /** The line's bytes as found, its newline included, copied out of the read buffer. */
 export function bytesOf(buffer: Buffer, start: number, end: number, at: LineAt): Buffer {
