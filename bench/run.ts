@@ -6,6 +6,7 @@ import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'no
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isDeepStrictEqual} from 'node:util'
+import {lakeSettings} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
@@ -387,12 +388,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const source = sourceState()
   const dataDir = await mkdtemp(join(tmpdir(), 'lake-bench-'))
   const token = `bench${randomBytes(18).toString('base64url')}`
+  // The lake's query time limit, as `npm start` reads it: at 100k threads the site search can take
+  // longer than the default 5 s (and then the run stops with its 504).
+  const {queryTimeoutMs} = lakeSettings()
   const serverOptions = {
     dataDir,
     command: 'npm run bench',
     token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs,
   }
   let server: LakeServer | undefined
   try {
