@@ -234,6 +234,24 @@ describe('history across restarts', () => {
     }
   })
 
+  it('refuses malformed history requests with a 400 or 404 and keeps serving', async () => {
+    const statuses = await Promise.all(
+      [
+        'transactions/q1?limit=lots',
+        'transactions/q1?fromTime=yesterday',
+        'events/documents/q1?nextCursor=abc',
+        'events/documents/q1,q2',
+        'documents/q1',
+        'documents/q1?revision=publish-1&time=2025-01-01T00:00:00Z',
+        'documents/bad%20id?lastRevision=true',
+        'events/releases/r1',
+        'nothing/q1',
+      ].map(async (path) => (await historyGet(lake, path)).status),
+    )
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 400, 404, 404])
+    expect((await eventsOf(lake, 'q1')).events.length).toBeGreaterThan(0)
+  })
+
   it('names an editor signed in with a name on their changes, after they sign out too', async () => {
     const token = await sessionToken(lake, 'Mei Lin')
     const editor = editorClient(lake, token)
