@@ -48,6 +48,8 @@ interface ChildInput {
   probes: {name: string; query: string; params: Record<string, unknown>}[]
   /** Run once every document is parsed; its answer is `result`. */
   query: string
+  /** The lake's query time limit (the bench's, from LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 /** V8's gc(), exposed at run time (the script is started without --expose-gc). */
@@ -85,6 +87,7 @@ async function openAndQuery(input: ChildInput): Promise<Omit<ColdStart, 'history
     token: input.token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs: input.queryTimeoutMs,
   })
   const listenMs = performance.now() - started
   try {

@@ -439,6 +439,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         },
       ],
       query: COUNTS_QUERY,
+      queryTimeoutMs,
     })
     const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
       string,

@@ -91,12 +91,10 @@ async function saved(pane: Locator) {
     .toBeGreaterThanOrEqual(4)
 }
 
-async function openQuestion(page: Page) {
-  await page.getByTestId('pane-item-Needs review').click({timeout: UI_TIMEOUT})
-  await page
-    .getByTestId('document-list-pane')
-    .locator(`a[href$=";${questionId}"]`)
-    .click({timeout: UI_TIMEOUT})
+/** The question's form, straight through Studio's edit intent (lists render only rows in view). */
+async function openQuestion(page: Page, server: LakeServer) {
+  await page.getByTestId('pane-item-Needs review').waitFor({timeout: UI_TIMEOUT})
+  await page.goto(`${studioUrl(server)}/intent/edit/id=${questionId};type=question/`)
   const title = page.getByTestId('document-pane').getByTestId('field-title').locator('input')
   await title.waitFor({state: 'visible', timeout: UI_TIMEOUT})
   return title
@@ -132,7 +130,7 @@ describe('history in the Studio', () => {
       await page.getByLabel('Sign-in link or code').fill(lake.signInUrl())
       await page.getByRole('button', {name: 'Sign in'}).click()
       const pane = page.getByTestId('document-pane')
-      let title = await openQuestion(page)
+      let title = await openQuestion(page, lake)
       signedIn = true
       await title.fill(PUBLISHED_TITLE)
       await saved(pane)
@@ -167,7 +165,7 @@ describe('history in the Studio', () => {
 
       // The browser is still signed in (its session survived); the History panel lists it all.
       await page.goto(`${studioUrl(lake)}/`)
-      title = await openQuestion(page)
+      title = await openQuestion(page, lake)
       expect(await title.inputValue()).toBe(DRAFT_TITLE)
       await pane.getByTestId('pane-footer-document-status').click({timeout: UI_TIMEOUT})
       // The status opens "Review changes" (draft against published); the events are under History.
