@@ -45,6 +45,8 @@ export interface BenchOptions {
   batchSize: number
   /** Transactions in flight at once. */
   concurrency: number
+  /** The lake's query time limit, in-process runs included (LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -59,6 +61,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   minIterations: 10,
   batchSize: 500,
   concurrency: 4,
+  queryTimeoutMs: lakeSettings().queryTimeoutMs,
 }
 
 export interface QueryResult {
@@ -334,7 +337,11 @@ async function measureQuery(
   for (const values of inProcess) {
     if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {params: values, perspective: 'published'})
+    await runQuery(storage.dataset, bench.query, {
+      params: values,
+      perspective: 'published',
+      timeoutMs: options.queryTimeoutMs,
+    })
     inProcessMs.push(performance.now() - started)
     step.update(++done)
   }
@@ -343,6 +350,7 @@ async function measureQuery(
   const plainOptions = (values: Record<string, unknown>) => ({
     params: values,
     perspective: 'published' as const,
+    timeoutMs: options.queryTimeoutMs,
     plain: true,
   })
   await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
@@ -390,7 +398,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const token = `bench${randomBytes(18).toString('base64url')}`
   // The lake's query time limit, as `npm start` reads it: at 100k threads the site search can take
   // longer than the default 5 s (and then the run stops with its 504).
-  const {queryTimeoutMs} = lakeSettings()
+  const {queryTimeoutMs} = options
   const serverOptions = {
     dataDir,
     command: 'npm run bench',
