@@ -7,6 +7,7 @@ import type {Lake} from './lake.ts'
 import {type ListenLimits, Listeners} from './listen.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
+  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,
@@ -16,6 +17,7 @@ import {
 } from './respond.ts'
 import {sendSignInPage} from './signinPage.ts'
 import {KeyValueStore, studioResponse} from './studio.ts'
+import {EDITOR_ID, Users} from './users.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 
@@ -39,6 +41,8 @@ export interface HttpOptions {
   log?: (line: string) => void
   /** Project id the Studio endpoints answer for (default "local"). */
   projectId?: string
+  /** The name of the editor a sign-in link without a name signs in (default "Local Editor"). */
+  editorName?: string
   /** Handles requests outside the API (the Studio's files); true if it did. */
   fallback?: (request: LakeRequest, response: LakeResponse, url: URL) => Promise<boolean>
 }
@@ -47,6 +51,7 @@ export interface HttpOptions {
 export interface RequestHandler {
   (request: LakeRequest, response: LakeResponse): Promise<void>
   sessions: Sessions
+  users: Users
   /** The Studio this lake serves: its origin may call the API, sign-in links point at it. */
   setStudioUrl: (url: string) => void
 }
@@ -60,6 +65,10 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
   const keyValue = new KeyValueStore(lake.options.dataDir)
   const sessions = new Sessions(lake.options.dataDir, options.token)
+  const users = new Users(
+    lake.options.dataDir,
+    options.editorName ? {editorName: options.editorName} : {},
+  )
   const listeners = new Listeners(options.listenLimits)
   const allowedOrigins = new Set(options.corsOrigins ?? [])
   const guard: GuardOptions = {
@@ -96,7 +105,11 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       if (method !== 'POST') throw methodNotAllowed(['POST'])
       if (!sessions.authenticate(request.headers).authenticated)
         throw unauthorized('Issuing sign-in codes requires the lake token')
-      const code = sessions.issueCode()
+      // `{"name": "…"}` signs the browser in as that editor (npm run lake -- signin --name).
+      const text = await readBody(request, maxBodyBytes)
+      const body = text.trim() === '' ? {} : parseJson(text)
+      const name = isObject(body) && typeof body.name === 'string' ? body.name : undefined
+      const code = sessions.issueCode(Date.now(), name ? users.editorNamed(name).id : EDITOR_ID)
       sendJson(response, 200, {code, ...(studioUrl ? {url: `${studioUrl}#sid=${code}`} : {})})
     } else {
       throw notFound(`No such endpoint: auth/${name}`)
@@ -116,6 +129,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
         path,
         projectId,
         datasets: lake.datasets(),
+        userId: caller.userId ?? EDITOR_ID,
+        users,
         body: async () => parseJson(await readBody(request, maxBodyBytes)),
       },
       keyValue,
@@ -204,6 +219,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
     }
   } as RequestHandler
   handle.sessions = sessions
+  handle.users = users
   handle.setStudioUrl = (url: string) => {
     studioUrl = url
     allowedOrigins.add(new URL(url).origin)

@@ -1,26 +1,13 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {badRequest, notFound} from './errors.ts'
+import {decodePart} from './respond.ts'
+import type {Users} from './users.ts'
 
 // The project-level endpoints Sanity Studio calls besides the data API (observed with Studio
 // 6.9.2; see SANITY_NOTES.md): who the user is, the project and its datasets, what the user may
-// do, feature flags, a per-user key-value store. One local editor has every permission.
-
-export const LOCAL_USER = {
-  id: 'local-editor',
-  name: 'Local Editor',
-  email: 'editor@localhost',
-  profileImage: null,
-  role: 'administrator',
-  roles: [
-    {
-      name: 'administrator',
-      title: 'Administrator',
-      description: 'Local editor of the embedded lake',
-    },
-  ],
-  provider: 'local',
-}
+// do, feature flags, a per-user key-value store. Every user of the lake (lake/users.ts) has every
+// permission.
 
 const GRANTS = [
   {
@@ -34,6 +21,9 @@ export interface StudioRequest {
   path: string
   projectId: string
   datasets: string[]
+  /** The signed-in caller's user id. */
+  userId: string
+  users: Users
   body: () => Promise<unknown>
 }
 
@@ -77,8 +67,8 @@ export async function studioResponse(
   request: StudioRequest,
   keyValue: KeyValueStore,
 ): Promise<unknown> {
-  const {method, path, projectId} = request
-  if (path === '/users/me') return LOCAL_USER
+  const {method, path, projectId, users, userId} = request
+  if (path === '/users/me') return users.current(userId)
   if (path === '/features') return []
   if (path === '/ping') return 'PONG'
   const keyValueMatch = /^\/users\/me\/keyvalue(?:\/(.+))?$/.exec(path)
@@ -86,6 +76,8 @@ export async function studioResponse(
     if (method === 'PUT' || method === 'POST') return keyValue.set(await request.body())
     return keyValue.get((keyValueMatch[1] ?? '').split(',').filter(Boolean).map(decodeURIComponent))
   }
+  const usersMatch = /^\/users\/([^/]+)$/.exec(path)
+  if (usersMatch?.[1]) return usersById(request, usersMatch[1])
   const projectMatch = /^\/projects\/([^/]+)(\/.*)?$/.exec(path)
   if (!projectMatch) return undefined
   if (projectMatch[1] !== projectId) throw notFound(`Project "${projectMatch[1]}" not found`)
@@ -101,23 +93,29 @@ export async function studioResponse(
       metadata: {},
       organizationId: null,
       createdAt: '2024-01-01T00:00:00Z',
-      members: [
-        {
-          id: LOCAL_USER.id,
-          role: 'administrator',
-          roles: LOCAL_USER.roles,
-          isCurrentUser: true,
-          isRobot: false,
-        },
-      ],
+      members: users.members(userId),
       features: [],
     }
   }
   if (rest === '/datasets') return request.datasets.map((name) => ({name, aclMode: 'private'}))
   if (/^\/datasets\/[^/]+\/acl$/.test(rest)) return GRANTS
   if (rest === '/grants' || /^\/datasets\/[^/]+\/grants$/.test(rest)) return {}
-  if (rest === '/users' || rest === `/users/${LOCAL_USER.id}`) {
-    return rest === '/users' ? [LOCAL_USER] : LOCAL_USER
-  }
+  if (rest === '/users') return users.all().map((user) => users.public(user, projectId, userId))
+  const projectUser = /^\/users\/([^/]+)$/.exec(rest)
+  if (projectUser?.[1]) return usersById(request, projectUser[1])
   return undefined
+}
+
+/**
+ * `/users/<id>[,<id>…]`, how Studio names the authors of changes: one id answers the user (null
+ * when unknown), several answer the known ones in a list.
+ */
+function usersById(request: StudioRequest, ids: string) {
+  const {users, projectId, userId} = request
+  const wanted = ids.split(',').map(decodePart)
+  const found = wanted.flatMap((id) => {
+    const user = users.get(id)
+    return user ? [users.public(user, projectId, userId)] : []
+  })
+  return wanted.length === 1 ? (found[0] ?? null) : found
 }
