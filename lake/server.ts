@@ -37,6 +37,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   const lake = new Lake(options)
   const handler = createRequestHandler(lake, options)
   const server: Server = createServer((request, response) => void handler(request, response))
+  server.on('upgrade', handler.upgrade)
   server.maxConnections = MAX_CONNECTIONS
   server.headersTimeout = HEADERS_TIMEOUT_MS
   server.requestTimeout = REQUEST_TIMEOUT_MS
@@ -58,6 +59,8 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
       {key, cert, allowHTTP1: true},
       (request, response) => void handler(request, response),
     )
+    // HTTP/2 has no Upgrade: browsers open the realtime socket over HTTP/1.1 (allowHTTP1).
+    started.on('upgrade', handler.upgrade)
     secure = started
     await new Promise<void>((resolve, reject) => {
       started.once('error', reject)
@@ -74,6 +77,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
     handler.setStudioUrl(studioUrl)
   }
   const close = async () => {
+    handler.closeSockets()
     if (secure) {
       const closing = secure
       await new Promise<void>((resolve) => closing.close(() => resolve()))

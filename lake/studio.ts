@@ -34,7 +34,10 @@ export interface StudioRequest {
   path: string
   projectId: string
   datasets: string[]
+  /** The query string (some endpoints filter by it). */
+  search: URLSearchParams
   body: () => Promise<unknown>
+  keyValue: KeyValueStore
 }
 
 /** Key-value settings Studio stores per user (layout, recent searches…), kept in the data folder. */
@@ -72,24 +75,45 @@ export class KeyValueStore {
   }
 }
 
-/** Answers a Studio project-level request, or returns undefined when the path is not one. */
-export async function studioResponse(
-  request: StudioRequest,
-  keyValue: KeyValueStore,
-): Promise<unknown> {
-  const {method, path, projectId} = request
-  if (path === '/users/me') return LOCAL_USER
-  if (path === '/features') return []
-  if (path === '/ping') return 'PONG'
-  const keyValueMatch = /^\/users\/me\/keyvalue(?:\/(.+))?$/.exec(path)
-  if (keyValueMatch) {
-    if (method === 'PUT' || method === 'POST') return keyValue.set(await request.body())
-    return keyValue.get((keyValueMatch[1] ?? '').split(',').filter(Boolean).map(decodeURIComponent))
-  }
-  const projectMatch = /^\/projects\/([^/]+)(\/.*)?$/.exec(path)
-  if (!projectMatch) return undefined
-  if (projectMatch[1] !== projectId) throw notFound(`Project "${projectMatch[1]}" not found`)
-  const rest = projectMatch[2] ?? ''
+type StudioEndpoint = (request: StudioRequest, match: RegExpExecArray) => unknown
+
+const datasetList = (request: StudioRequest) =>
+  request.datasets.map((name) => ({name, aclMode: 'private'}))
+
+/**
+ * Sanity's "journey" content (announcements, trial dialogs, upsell offers): a local lake has
+ * none. Upsells answer null, which Studio reads as "nothing to offer".
+ */
+const journey: StudioEndpoint = (_request, match) => (match[1] === 'announcements' ? [] : null)
+
+/** Project-level requests, one entry each; a path that matches none is a 404. */
+const STUDIO_ENDPOINTS: [RegExp, StudioEndpoint][] = [
+  [/^\/users\/me$/, () => LOCAL_USER],
+  [/^\/features$/, () => []],
+  [/^\/ping$/, () => 'PONG'],
+  [
+    /^\/users\/me\/keyvalue(?:\/(.+))?$/,
+    async (request, match) => {
+      if (request.method === 'PUT' || request.method === 'POST')
+        return request.keyValue.set(await request.body())
+      return request.keyValue.get(
+        (match[1] ?? '').split(',').filter(Boolean).map(decodeURIComponent),
+      )
+    },
+  ],
+  [/^\/journey\/([a-z-]+)(?:\/[a-z-]+)?$/, journey],
+  // The help menu's resources and version notes (Studio lists its own links without them).
+  [/^\/help$/, () => ({})],
+  // @sanity/client's datasets.list() (Vision's dataset picker) on the project host.
+  [/^\/datasets$/, datasetList],
+  [
+    /^\/projects\/([^/]+)(\/.*)?$/,
+    (request, match) => projectResponse(request, match[1] ?? '', match[2] ?? ''),
+  ],
+]
+
+function projectResponse(request: StudioRequest, projectId: string, rest: string): unknown {
+  if (projectId !== request.projectId) throw notFound(`Project "${projectId}" not found`)
   if (rest === '') {
     return {
       id: projectId,
@@ -113,11 +137,24 @@ export async function studioResponse(
       features: [],
     }
   }
-  if (rest === '/datasets') return request.datasets.map((name) => ({name, aclMode: 'private'}))
+  // Add-on datasets (comments and tasks keep theirs apart): none. Never answer the content dataset
+  // here, or Studio would write comments and tasks into it.
+  if (rest === '/datasets') return request.search.has('datasetProfile') ? [] : datasetList(request)
   if (/^\/datasets\/[^/]+\/acl$/.test(rest)) return GRANTS
   if (rest === '/grants' || /^\/datasets\/[^/]+\/grants$/.test(rest)) return {}
+  // Deployed Studios of the project: none, this one is served by the lake.
+  if (rest === '/user-applications') return []
   if (rest === '/users' || rest === `/users/${LOCAL_USER.id}`) {
     return rest === '/users' ? [LOCAL_USER] : LOCAL_USER
+  }
+  return undefined
+}
+
+/** Answers a Studio project-level request, or returns undefined when the path is not one. */
+export async function studioResponse(request: StudioRequest): Promise<unknown> {
+  for (const [pattern, endpoint] of STUDIO_ENDPOINTS) {
+    const match = pattern.exec(request.path)
+    if (match) return endpoint(request, match)
   }
   return undefined
 }
