@@ -107,9 +107,12 @@ function updateMutation(
   const {_id, _type, status: _status, quality: _quality, ...content} = next
   const derived = derivedChanges(next, existing)
   const set: Record<string, unknown> = {...content, ...derived.set}
-  // The similar-thread engine's own rule: curated first, then imported, then computed.
-  if (next._type === 'question')
+  if (next._type === 'question') {
+    // The similar-thread engine's own rule: curated first, then imported, then computed.
     set.similar = mergeImportedSimilar(next.similar ?? [], storedSimilar(existing))
+    // The count follows the dataset's replies, editors' included (counts/), not the source's.
+    delete set.replyCount
+  }
   return patchOf(_id, existing._rev, set, derived.unset)
 }
 

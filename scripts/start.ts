@@ -11,6 +11,7 @@ import {serveStatic} from '../lake/staticFiles.ts'
 import {readInputs} from '../importer/inputs.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
+import {keepReplyCountsRight, syncReplyCounts} from '../counts/replyCounts.ts'
 import {createQueryClient} from '../queries/client.ts'
 import {keepSimilarFresh} from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
@@ -109,5 +110,20 @@ keepSimilarFresh({
   onError: (error) =>
     console.error(`similar threads: ${error instanceof Error ? error.message : error}`),
 })
+
+// Stored reply counts (the Studio's lists show them) follow every commit, and writes made while
+// nothing was watching (a standalone import or migration) are corrected now, in the background.
+const onCountError = (error: unknown) =>
+  console.error(`reply counts: ${error instanceof Error ? error.message : error}`)
+keepReplyCountsRight({
+  storage: await server.lake.storage(settings.dataset),
+  client,
+  onError: onCountError,
+})
+syncReplyCounts(client)
+  .then(({corrected}) => {
+    if (corrected > 0) console.log(`Reply counts: ${corrected} stored counts corrected.`)
+  })
+  .catch(onCountError)
 
 closeOnSignals(server)
