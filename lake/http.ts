@@ -59,7 +59,8 @@ export interface RequestHandler {
 }
 
 const DATA_ROUTE = /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/([a-z]+)\/([^/]+)(?:\/(.*))?$/
-const STUDIO_ROUTE = /^\/v[^/]+(\/(?:users|projects|features|journey|help|datasets)(?:\/.*)?)$/
+const STUDIO_ROUTE =
+  /^\/v[^/]+(\/(?:users|projects|features|journey|help|datasets|intake)(?:\/.*)?)$/
 const AUTH_ROUTE = /^\/v[^/]+\/auth\/([a-z]+)$/
 const PING_ROUTE = /^\/(?:health|v[^/]+\/ping)$/
 const SOCKET_ROUTE = /^\/v[^/]+\/socket\/([^/]+)$/

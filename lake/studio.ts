@@ -102,6 +102,8 @@ const STUDIO_ENDPOINTS: [RegExp, StudioEndpoint][] = [
     },
   ],
   [/^\/journey\/([a-z-]+)(?:\/[a-z-]+)?$/, journey],
+  // Telemetry consent: nothing leaves the machine, so Studio never sends its usage batches.
+  [/^\/intake\/telemetry-status$/, () => ({status: 'denied'})],
   // The help menu's resources and version notes (Studio lists its own links without them).
   [/^\/help$/, () => ({})],
   // @sanity/client's datasets.list() (Vision's dataset picker) on the project host.

@@ -100,7 +100,7 @@ describe('Studio endpoints', () => {
     expect(JSON.parse(unknown.body)).toHaveProperty('error')
   })
 
-  it('answer what else Studio asks on every load: no announcements, upsells or trials, no help resources, no other deployed Studios, the datasets for Vision', async () => {
+  it('answer what else Studio asks on every load: no announcements, upsells or trials, no help resources, no telemetry, no other deployed Studios, the datasets for Vision', async () => {
     const json = async (path: string) => {
       const answer = await h2Get(path, TOKEN)
       expect(answer.status, path).toBe(200)
@@ -111,6 +111,7 @@ describe('Studio endpoints', () => {
       expect(await json(`/v2025-02-19/journey/${upsell}`)).toBeNull()
     expect(await json('/v2023-12-11/journey/trial?studioVersion=6.9.2')).toBeNull()
     expect(await json('/v1/help?m=sanity%406.9.2&locale=en-US')).toEqual({})
+    expect(await json('/v2023-12-18/intake/telemetry-status')).toEqual({status: 'denied'})
     expect(await json('/v2025-02-19/projects/local/user-applications')).toEqual([])
     expect(await json('/v2025-06-27/datasets')).toContainEqual({
       name: 'production',
