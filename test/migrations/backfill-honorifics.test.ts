@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DoctorDocument} from '../../importer/mapping.ts'
-import backfillDoctorHonorific from '../../migrations/backfill-doctor-honorific/index.ts'
+import backfillHonorifics from '../../migrations/backfill-honorifics/index.ts'
 import {startTestLake, type TestLake} from '../support/lake.ts'
 import {collect, migrate, read, seed} from '../support/migrations.ts'
 
@@ -20,19 +20,19 @@ beforeAll(async () => {
 })
 afterAll(() => lake.close())
 
-describe('migration backfill-doctor-honorific', () => {
+describe('migration backfill-honorifics', () => {
   const client = () => lake.client({dataset: 'honorifics'})
 
   it('gives doctors and their drafts the form of address pages print, once', async () => {
     await seed(client(), [doctorWithout, draftWithout, professor])
-    await migrate(client(), backfillDoctorHonorific)
+    await migrate(client(), backfillHonorifics)
     const doctors = await read(client(), [doctorWithout._id, draftWithout._id, professor._id])
     expect(Object.fromEntries(doctors.map((doctor) => [doctor._id, doctor.honorific]))).toEqual({
       'doctor-chou': 'Dr.',
       'drafts.doctor-chou': 'Dr.',
       'doctor-lan': 'Prof.',
     })
-    expect(await collect(client(), backfillDoctorHonorific)).toEqual([])
+    expect(await collect(client(), backfillHonorifics)).toEqual([])
   })
 
   it('lets the Studio search find a doctor by the name as shown, "Dr." included', async () => {
@@ -42,7 +42,7 @@ describe('migration backfill-doctor-honorific', () => {
         q: text,
       })
     expect(await search('Dr. Chou*')).toEqual([])
-    await migrate(client(), backfillDoctorHonorific)
+    await migrate(client(), backfillHonorifics)
     for (const shown of ['Dr. Chou*', 'Dr Chou Mingyi*', 'Mingyi Chou*', 'dr. mingyi*'])
       expect(await search(shown), shown).toEqual(['doctor-chou'])
   })
