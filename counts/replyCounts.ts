@@ -1,11 +1,11 @@
+import {randomUUID} from 'node:crypto'
 import type {SanityClient} from '@sanity/client'
 import {getPublishedId} from '@sanity/client/csm'
 import {defineQuery} from 'groq'
 import {backoff, isConflict} from '../domain/requests.ts'
 import type {Transaction} from '../lake/dataset.ts'
 import type {LakeDocument} from '../lake/documentIndex.ts'
-import {listedReplyCount} from '../queries/fragments.ts'
-import type {ReplyCountsOfQueryResult, ReplyCountsQueryResult} from '../sanity.types.ts'
+import {listedReplyCount, listedReplyFilter} from '../queries/fragments.ts'
 
 // Every reader derives a question's reply count in GROQ (queries/fragments.ts). The Studio's lists
 // cannot: a document preview shows stored fields only (`preview.select` reads paths, `prepare`
@@ -17,27 +17,36 @@ import type {ReplyCountsOfQueryResult, ReplyCountsQueryResult} from '../sanity.t
 // and publishing the draft keeps it.
 
 // Drafts are looked up by id in a second list: a per-row `*[_id == "drafts." + ^._id]` would
-// scan the dataset for every question.
-const PUBLISHED_COUNTS = /* groq */ `{_id, _rev, "stored": replyCount, "derived": ${listedReplyCount}}`
-const DRAFT_COUNTS = /* groq */ `{_id, _rev, "stored": replyCount}`
+// scan the dataset for every question. The whole-dataset pass counts the listed replies' questions
+// itself: two scans instead of a lookup per question (seconds less at 100k threads).
+const STORED = /* groq */ `{_id, _rev, "stored": replyCount}`
 
 /** Stored and derived counts of the questions `$ids` (published ids) and their drafts. */
 export const replyCountsOfQuery = defineQuery(`{
-  "published": *[_type == "question" && _id in $ids]${PUBLISHED_COUNTS},
-  "drafts": *[_type == "question" && _id in $draftIds]${DRAFT_COUNTS}
+  "published": *[_type == "question" && _id in $ids]{
+    _id, _rev, "stored": replyCount, "derived": ${listedReplyCount}
+  },
+  "drafts": *[_type == "question" && _id in $draftIds]${STORED}
 }`)
 
-/** Stored and derived counts of every question and draft. */
+/** Stored counts of every question and draft, and the question of every listed reply. */
 export const replyCountsQuery = defineQuery(`{
   "published": *[
     _type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))
-  ]${PUBLISHED_COUNTS},
-  "drafts": *[_type == "question" && _id in path("drafts.**")]${DRAFT_COUNTS}
+  ]${STORED},
+  "drafts": *[_type == "question" && _id in path("drafts.**")]${STORED},
+  "replies": *[${listedReplyFilter}].question._ref
 }`)
 
-type Counts = ReplyCountsQueryResult | ReplyCountsOfQueryResult
+interface Counts {
+  /** Published questions and their drafts, with their stored counts. */
+  versions: {_id: string; _rev: string; stored: number | null}[]
+  /** Derived count by published question id (absent: none). */
+  derived: Map<string, number>
+}
 
 export interface SyncReport {
+  /** Questions and drafts looked at. */
   checked: number
   /** Documents (published or draft) whose stored count was corrected. */
   corrected: number
@@ -46,6 +55,8 @@ export interface SyncReport {
 }
 
 const PATCHES_PER_TRANSACTION = 100
+/** The sync's own transactions: the keeper need not check what they wrote. */
+const OWN_TRANSACTION_PREFIX = 'reply-counts-'
 /** Passes over questions that changed while being corrected (an editor typing in a draft). */
 const CONFLICT_ATTEMPTS = 4
 const CONFLICT_BACKOFF_MS = 50
@@ -58,10 +69,9 @@ interface CountPatch {
   count: number
 }
 
-function patchesFor({published, drafts}: Counts): CountPatch[] {
-  const derived = new Map(published.map((question) => [question._id, question.derived]))
+function patchesFor({versions, derived}: Counts): CountPatch[] {
   const patches: CountPatch[] = []
-  for (const version of [...published, ...drafts]) {
+  for (const version of versions) {
     const question = getPublishedId(version._id)
     // A draft of a question never published has no replies: they point at published questions.
     const count = derived.get(question) ?? 0
@@ -72,13 +82,23 @@ function patchesFor({published, drafts}: Counts): CountPatch[] {
 }
 
 async function countsOf(client: SanityClient, ids: readonly string[] | undefined): Promise<Counts> {
-  if (ids === undefined) return client.fetch(replyCountsQuery)
+  if (ids === undefined) {
+    const all = await client.fetch(replyCountsQuery)
+    const derived = new Map<string, number>()
+    for (const question of all.replies)
+      if (question) derived.set(question, (derived.get(question) ?? 0) + 1)
+    return {versions: [...all.published, ...all.drafts], derived}
+  }
   const published = [...new Set(ids.map(getPublishedId))]
-  if (published.length === 0) return {published: [], drafts: []}
-  return client.fetch(replyCountsOfQuery, {
+  if (published.length === 0) return {versions: [], derived: new Map()}
+  const some = await client.fetch(replyCountsOfQuery, {
     ids: published,
     draftIds: published.map((id) => `drafts.${id}`),
   })
+  return {
+    versions: [...some.published, ...some.drafts],
+    derived: new Map(some.published.map((question) => [question._id, question.derived])),
+  }
 }
 
 /** Commits the patches; returns the questions whose transaction lost a race. */
@@ -90,7 +110,10 @@ async function commitPatches(client: SanityClient, patches: readonly CountPatch[
     for (const {id, rev, count} of batch)
       transaction.patch(id, (patch) => patch.ifRevisionId(rev).set({replyCount: count}))
     try {
-      await transaction.commit({visibility: 'async'})
+      await transaction.commit({
+        visibility: 'async',
+        transactionId: `${OWN_TRANSACTION_PREFIX}${randomUUID()}`,
+      })
     } catch (error) {
       if (!isConflict(error)) throw error
       conflicted.push(...batch.map((patch) => patch.question))
@@ -113,7 +136,7 @@ export async function syncReplyCounts(
   let pending = ids
   for (let attempt = 1; ; attempt++) {
     const counts = await countsOf(raw, pending)
-    if (attempt === 1) report.checked = counts.published.length
+    if (attempt === 1) report.checked = counts.versions.length
     const patches = patchesFor(counts)
     const conflicted = await commitPatches(raw, patches)
     const lost = new Set(conflicted)
@@ -138,10 +161,9 @@ function referencedQuestion(document: LakeDocument | null): string | undefined {
 /**
  * The questions whose stored count a committed change may have made wrong: the questions a
  * published reply pointed at before and after, and a question that appeared (created, published)
- * or whose stored count changed (a stale draft published, or this module's own patch, which the
- * next check finds right).
+ * or whose stored count changed (a stale draft published, or a count written through the API).
  */
-export function questionsAffected(transaction: Pick<Transaction, 'changes'>): string[] {
+function questionsAffected(transaction: Pick<Transaction, 'changes'>): string[] {
   const affected = new Set<string>()
   for (const {before, after} of transaction.changes) {
     const document = after ?? before
@@ -206,6 +228,7 @@ export function keepReplyCountsRight(options: ReplyCountKeeperOptions): ReplyCou
     timer = setTimeout(start, debounceMs)
   }
   const unsubscribe = options.storage.subscribe((transaction) => {
+    if (transaction.id.startsWith(OWN_TRANSACTION_PREFIX)) return
     const affected = questionsAffected(transaction)
     for (const id of affected) pending.add(id)
     if (affected.length > 0) schedule()

@@ -48,7 +48,7 @@ describe('syncReplyCounts', () => {
     expect(await stored(QUESTION)).toBe(2)
     expect(await stored(`drafts.${QUESTION}`)).toBe(2)
     // Right now: a second pass writes nothing.
-    expect(await syncReplyCounts(client, [QUESTION])).toMatchObject({checked: 1, corrected: 0})
+    expect(await syncReplyCounts(client, [QUESTION])).toMatchObject({checked: 2, corrected: 0})
   })
 })
 
@@ -72,15 +72,18 @@ describe('what readers get', () => {
 describe('keepReplyCountsRight', () => {
   let keeper: ReplyCountKeeper
   let errors: unknown[] = []
+  let syncs = 0
 
   beforeEach(async () => {
     errors = []
+    syncs = 0
     await syncReplyCounts(client)
     keeper = keepReplyCountsRight({
       storage: await lake.server.lake.storage('test'),
       client,
       debounceMs: 10,
       onError: (error) => errors.push(error),
+      onSync: () => syncs++,
     })
     return async () => {
       await keeper.stop()
@@ -124,6 +127,13 @@ describe('keepReplyCountsRight', () => {
     await client.create({...eyelidQuestion, _id: 'question-new', replyCount: 3})
     await keeper.flush()
     expect(await stored('question-new')).toBe(0)
+  })
+
+  it('corrects a count written through the API, and does not check its own writes again', async () => {
+    await client.patch(QUESTION).set({replyCount: 9}).commit()
+    await keeper.flush()
+    expect(await stored(QUESTION)).toBe(1)
+    expect(syncs).toBe(1)
   })
 
   it('ignores drafts of replies: they are not published yet', async () => {
