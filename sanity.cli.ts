@@ -21,6 +21,7 @@ export default defineCliConfig({
       './migrations/**/*.ts',
       './migrator/**/*.ts',
       './studio/**/*.ts',
+      './counts/**/*.ts',
     ],
     schema: './schema.json',
     generates: './sanity.types.ts',

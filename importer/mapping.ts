@@ -1,5 +1,6 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
+import {DOCTOR_HONORIFIC} from '../schemas/documents/doctor.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
@@ -252,6 +253,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       _id: doctorId(name),
       _type: 'doctor',
       name,
+      honorific: DOCTOR_HONORIFIC,
       slug: {_type: 'slug', current: slugify(name, 60) || doctorId(name)},
       specialties: [],
       aliases: [],

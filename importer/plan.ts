@@ -131,6 +131,8 @@ function updateMutation(
   const derived = derivedChanges(after, existing)
   const source = {...after.source, contentHash: hash}
   const set: Record<string, unknown> = {...content, source, ...derived.set}
+  // The count follows the dataset's replies, editors' included (counts/), not the source's.
+  if (after._type === 'question') delete set.replyCount
   return patchOf(_id, existing._rev, set, derived.unset)
 }
 

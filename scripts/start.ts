@@ -12,6 +12,7 @@ import {readInputs} from '../importer/inputs.ts'
 import {errorMessage} from '../importer/messages.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
+import {keepReplyCountsRight, syncReplyCounts} from '../counts/replyCounts.ts'
 import {createQueryClient} from '../queries/client.ts'
 import {
   checkpointPath,
@@ -130,5 +131,20 @@ const watcher = watchSimilar({
 })
 // Closed before the lake, so the listener does not report the lake going away.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void watcher.stop())
+
+// Stored reply counts (the Studio's lists show them) follow every commit, and writes made while
+// nothing was watching (a standalone import or migration) are corrected now, in the background.
+const onCountError = (error: unknown) =>
+  console.error(`reply counts: ${error instanceof Error ? error.message : error}`)
+keepReplyCountsRight({
+  storage: await server.lake.storage(settings.dataset),
+  client,
+  onError: onCountError,
+})
+syncReplyCounts(client)
+  .then(({corrected}) => {
+    if (corrected > 0) console.log(`Reply counts: ${corrected} stored counts corrected.`)
+  })
+  .catch(onCountError)
 
 closeOnSignals(server)
