@@ -71,7 +71,7 @@ async function openSocket(
   }
 }
 
-/** A socket signed in with the lake's token and subscribed to presence. */
+/** A socket signed in with the lake's token (the command-line tools' user) and subscribed to presence. */
 async function subscribed(): Promise<Socket> {
   const socket = await openSocket()
   expect(await socket.call('authorization', {authorization: `Bearer ${TEST_TOKEN}`})).toMatchObject(
@@ -92,7 +92,7 @@ describe('the realtime socket', () => {
     expect(await editor.call('presence_rollcall', {session: 'tab-2'})).toMatchObject({result: true})
     expect(await rollCall).toEqual({
       subscription,
-      result: {type: 'rollCall', i: 'local-editor', session: 'tab-2'},
+      result: {type: 'rollCall', i: 'lake-tools', session: 'tab-2'},
     })
 
     const state = watcher.nextEvent()
@@ -102,7 +102,7 @@ describe('the realtime socket', () => {
     await editor.call('presence_announce', {data: {sessionId: 'tab-2', locations}})
     expect((await state).result).toEqual({
       type: 'state',
-      i: 'local-editor',
+      i: 'lake-tools',
       m: {sessionId: 'tab-2', locations},
     })
 
@@ -110,7 +110,7 @@ describe('the realtime socket', () => {
     editor.ws.close()
     expect((await gone).result).toEqual({
       type: 'disconnect',
-      i: 'local-editor',
+      i: 'lake-tools',
       m: {session: 'tab-2'},
     })
     // The sender never hears its own announcements.
