@@ -38,6 +38,15 @@ export type Source = {
   contentHash?: string
 }
 
+export type SimilarExclusion = {
+  _type: 'similarExclusion'
+  question?: QuestionReference
+  sourceTitle?: string
+  titleKey?: string
+  excludedBy?: string
+  excludedAt?: string
+}
+
 export type SimilarThread = {
   _type: 'similarThread'
   question?: QuestionReference
@@ -214,6 +223,11 @@ export type Question = {
       _key: string
     } & SimilarThread
   >
+  similarExcluded?: Array<
+    {
+      _key: string
+    } & SimilarExclusion
+  >
   similarComputedAt?: string
   similarInputHash?: string
   status?: 'needsReview' | 'changesRequested' | 'reviewed' | 'archived'
@@ -351,6 +365,7 @@ export type AllSanitySchemaTypes =
   | QuestionReference
   | Detail
   | Source
+  | SimilarExclusion
   | SimilarThread
   | QualityFlag
   | BlockContent
@@ -474,6 +489,11 @@ export type ImportExistingDocumentsQueryResult = Array<
         {
           _key: string
         } & SimilarThread
+      >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
       >
       similarComputedAt?: string
       similarInputHash?: string
@@ -659,6 +679,11 @@ export type MergeReferencingDocumentsQueryResult = Array<
           _key: string
         } & SimilarThread
       >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
+      >
       similarComputedAt?: string
       similarInputHash?: string
       status?: 'archived' | 'changesRequested' | 'needsReview' | 'reviewed'
@@ -817,6 +842,11 @@ export type MigratorDocumentsByIdQueryResult = Array<
         {
           _key: string
         } & SimilarThread
+      >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
       >
       similarComputedAt?: string
       similarInputHash?: string
@@ -991,7 +1021,7 @@ export type SearchQuestionsQueryResult = Array<{
 
 // Source: queries/similar.ts
 // Variable: similarServeQuery
-// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
+// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "excluded": similarExcluded[].question._ref,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
 export type SimilarServeQueryResult = {
   _id: string
   title: string | null
@@ -1000,6 +1030,7 @@ export type SimilarServeQueryResult = {
   specialty: string | null
   tags: Array<string> | null
   similarInputHash: string | null
+  excluded: Array<string | null> | null
   entries: Array<{
     provenance: 'computed' | 'curated' | 'imported' | null
     score: number | null
@@ -1235,7 +1266,7 @@ export type SimilarSourcesQueryResult = Array<{
 
 // Source: similar/queries.ts
 // Variable: similarStateQuery
-// Query: *[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}
+// Query: *[_id in $ids][_type == "question"]{    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref  }
 export type SimilarStateQueryResult = Array<{
   _id: string
   _rev: string
@@ -1245,6 +1276,7 @@ export type SimilarStateQueryResult = Array<{
     } & SimilarThread
   > | null
   similarInputHash: string | null
+  excluded: Array<string | null> | null
 }>
 
 // Source: similar/queries.ts
@@ -1277,6 +1309,30 @@ export type SimilarAllQuestionsQueryResult = Array<{
   title: string | null
   slug: string | null
 }>
+
+// Source: similar/queries.ts
+// Variable: similarTitlesQuery
+// Query: *[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}
+export type SimilarTitlesQueryResult = Array<{
+  _id: string
+  title: string | null
+  excluded: Array<string | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: similarWatchStateQuery
+// Query: *[_id in $ids][_type == "question"]{    _id, _updatedAt, similarInputHash,    "targets": similar[provenance == "computed"].question._ref  }
+export type SimilarWatchStateQueryResult = Array<{
+  _id: string
+  _updatedAt: string
+  similarInputHash: string | null
+  targets: Array<string | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: serverNowQuery
+// Query: now()
+export type ServerNowQueryResult = string
 
 // Source: studio/actions/queries.ts
 // Variable: qualityThreadQuery
@@ -1404,7 +1460,7 @@ declare module '@sanity/client' {
     '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
     '{\n  "total": count(*[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived"\n  ]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived" && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
     '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  "replyCount": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id]),\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
-    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
+    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "excluded": similarExcluded[].question._ref,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
     '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
     '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult
@@ -1422,11 +1478,14 @@ declare module '@sanity/client' {
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
     '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
-    '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref\n  }': SimilarStateQueryResult
     '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
+    '*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}': SimilarTitlesQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _updatedAt, similarInputHash,\n    "targets": similar[provenance == "computed"].question._ref\n  }': SimilarWatchStateQueryResult
+    'now()': ServerNowQueryResult
     '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

@@ -10,6 +10,7 @@ import {type ListenLimits, Listeners} from './listen.ts'
 import {PresenceHub} from './presence.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
+  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,
@@ -18,7 +19,8 @@ import {
   sendJson,
 } from './respond.ts'
 import {sendSignInPage} from './signinPage.ts'
-import {KeyValueStore, LOCAL_USER, studioResponse} from './studio.ts'
+import {KeyValueStore, studioResponse} from './studio.ts'
+import {EDITOR_ID, Users} from './users.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 
@@ -42,6 +44,8 @@ export interface HttpOptions {
   log?: (line: string) => void
   /** Project id the Studio endpoints answer for (default "local"). */
   projectId?: string
+  /** The name of the editor a sign-in link without a name signs in (default "Local Editor"). */
+  editorName?: string
   /** Handles requests outside the API (the Studio's files); true if it did. */
   fallback?: (request: LakeRequest, response: LakeResponse, url: URL) => Promise<boolean>
 }
@@ -50,6 +54,7 @@ export interface HttpOptions {
 export interface RequestHandler {
   (request: LakeRequest, response: LakeResponse): Promise<void>
   sessions: Sessions
+  users: Users
   /** The Studio this lake serves: its origin may call the API, sign-in links point at it. */
   setStudioUrl: (url: string) => void
   /** Takes an HTTP/1.1 upgrade request: the realtime socket (lake/presence.ts). */
@@ -69,6 +74,10 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
   const keyValue = new KeyValueStore(lake.options.dataDir)
   const sessions = new Sessions(lake.options.dataDir, options.token)
+  const users = new Users(
+    lake.options.dataDir,
+    options.editorName ? {editorName: options.editorName} : {},
+  )
   const listeners = new Listeners(options.listenLimits)
   const allowedOrigins = new Set(options.corsOrigins ?? [])
   const guard: GuardOptions = {
@@ -105,7 +114,11 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       if (method !== 'POST') throw methodNotAllowed(['POST'])
       if (!sessions.authenticate(request.headers).authenticated)
         throw unauthorized('Issuing sign-in codes requires the lake token')
-      const code = sessions.issueCode()
+      // `{"name": "…"}` signs the browser in as that editor (npm run lake -- signin --name).
+      const text = await readBody(request, maxBodyBytes)
+      const body = text.trim() === '' ? {} : parseJson(text)
+      const name = isObject(body) && typeof body.name === 'string' ? body.name : undefined
+      const code = sessions.issueCode(Date.now(), name ? users.editorNamed(name).id : EDITOR_ID)
       sendJson(response, 200, {code, ...(studioUrl ? {url: `${studioUrl}#sid=${code}`} : {})})
     } else {
       throw notFound(`No such endpoint: auth/${name}`)
@@ -130,6 +143,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       search,
       projectId,
       datasets: lake.datasets(),
+      userId: caller.userId ?? EDITOR_ID,
+      users,
       body: async () => parseJson(await readBody(request, maxBodyBytes)),
       keyValue,
     })
@@ -219,9 +234,8 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
   const presence = new PresenceHub({
     userFor: (token) => {
       try {
-        return sessions.authenticate({authorization: `Bearer ${token}`}).authenticated
-          ? LOCAL_USER.id
-          : undefined
+        const caller = sessions.authenticate({authorization: `Bearer ${token}`})
+        return caller.authenticated ? (caller.userId ?? EDITOR_ID) : undefined
       } catch {
         return undefined
       }
@@ -246,6 +260,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
   }
 
   handle.sessions = sessions
+  handle.users = users
   handle.upgrade = upgrade
   handle.closeSockets = () => presence.close()
   handle.setStudioUrl = (url: string) => {

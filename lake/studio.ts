@@ -1,26 +1,13 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {badRequest, notFound} from './errors.ts'
+import {decodePart} from './respond.ts'
+import type {Users} from './users.ts'
 
 // The project-level endpoints Sanity Studio calls besides the data API (observed with Studio
 // 6.9.2; see SANITY_NOTES.md): who the user is, the project and its datasets, what the user may
-// do, feature flags, a per-user key-value store. One local editor has every permission.
-
-export const LOCAL_USER = {
-  id: 'local-editor',
-  name: 'Local Editor',
-  email: 'editor@localhost',
-  profileImage: null,
-  role: 'administrator',
-  roles: [
-    {
-      name: 'administrator',
-      title: 'Administrator',
-      description: 'Local editor of the embedded lake',
-    },
-  ],
-  provider: 'local',
-}
+// do, feature flags, a per-user key-value store. Every user of the lake (lake/users.ts) has every
+// permission.
 
 const GRANTS = [
   {
@@ -36,6 +23,9 @@ export interface StudioRequest {
   datasets: string[]
   /** The query string (some endpoints filter by it). */
   search: URLSearchParams
+  /** The signed-in caller's user id. */
+  userId: string
+  users: Users
   body: () => Promise<unknown>
   keyValue: KeyValueStore
 }
@@ -88,7 +78,7 @@ const journey: StudioEndpoint = (_request, match) => (match[1] === 'announcement
 
 /** Project-level requests, one entry each; a path that matches none is a 404. */
 const STUDIO_ENDPOINTS: [RegExp, StudioEndpoint][] = [
-  [/^\/users\/me$/, () => LOCAL_USER],
+  [/^\/users\/me$/, (request) => request.users.current(request.userId)],
   [/^\/features$/, () => []],
   [/^\/ping$/, () => 'PONG'],
   [
@@ -106,6 +96,8 @@ const STUDIO_ENDPOINTS: [RegExp, StudioEndpoint][] = [
   [/^\/intake\/telemetry-status$/, () => ({status: 'denied'})],
   // The help menu's resources and version notes (Studio lists its own links without them).
   [/^\/help$/, () => ({})],
+  // How Studio names the authors of changes.
+  [/^\/users\/([^/]+)$/, (request, match) => usersById(request, match[1] ?? '')],
   // @sanity/client's datasets.list() (Vision's dataset picker) on the project host.
   [/^\/datasets$/, datasetList],
   [
@@ -127,15 +119,7 @@ function projectResponse(request: StudioRequest, projectId: string, rest: string
       metadata: {},
       organizationId: null,
       createdAt: '2024-01-01T00:00:00Z',
-      members: [
-        {
-          id: LOCAL_USER.id,
-          role: 'administrator',
-          roles: LOCAL_USER.roles,
-          isCurrentUser: true,
-          isRobot: false,
-        },
-      ],
+      members: request.users.members(request.userId),
       features: [],
     }
   }
@@ -146,10 +130,25 @@ function projectResponse(request: StudioRequest, projectId: string, rest: string
   if (rest === '/grants' || /^\/datasets\/[^/]+\/grants$/.test(rest)) return {}
   // Deployed Studios of the project: none, this one is served by the lake.
   if (rest === '/user-applications') return []
-  if (rest === '/users' || rest === `/users/${LOCAL_USER.id}`) {
-    return rest === '/users' ? [LOCAL_USER] : LOCAL_USER
-  }
+  const {users, userId} = request
+  if (rest === '/users') return users.all().map((user) => users.public(user, projectId, userId))
+  const projectUser = /^\/users\/([^/]+)$/.exec(rest)
+  if (projectUser?.[1]) return usersById(request, projectUser[1])
   return undefined
+}
+
+/**
+ * `/users/<id>[,<id>…]`, how Studio names the authors of changes: one id answers the user (null
+ * when unknown), several answer the known ones in a list.
+ */
+function usersById(request: StudioRequest, ids: string) {
+  const {users, projectId, userId} = request
+  const wanted = ids.split(',').map(decodePart)
+  const found = wanted.flatMap((id) => {
+    const user = users.get(id)
+    return user ? [users.public(user, projectId, userId)] : []
+  })
+  return wanted.length === 1 ? (found[0] ?? null) : found
 }
 
 /** Answers a Studio project-level request, or returns undefined when the path is not one. */

@@ -4,7 +4,7 @@ import {structureTool} from 'sanity/structure'
 import {API_VERSION} from '../schemas/apiVersion.ts'
 import {schemaTypes} from '../schemas/index.ts'
 import {resolveDocumentActions} from './actions/index.ts'
-import {QualityFlagsInput} from './components/QualityFlagsInput.tsx'
+import {FormInput} from './components/FormInput.tsx'
 import {apiHost, DATASET, PROJECT_ID, USES_LOCAL_LAKE} from './env.ts'
 import {structure} from './structure/index.ts'
 import {REPLY_TO_QUESTION_TEMPLATE, replyToQuestionTemplate} from './templates/index.ts'
@@ -28,7 +28,7 @@ export const studioConfig = defineConfig({
   scheduledDrafts: {enabled: false},
   // Tasks and comments live in an add-on dataset, which the embedded lake does not provide.
   tasks: {enabled: !USES_LOCAL_LAKE},
-  form: {components: {input: QualityFlagsInput}},
+  form: {components: {input: FormInput}},
   schema: {
     types: schemaTypes,
     templates: (previous) => [...previous, replyToQuestionTemplate],
