@@ -71,12 +71,24 @@ async function openSocket(
   }
 }
 
-/** A socket signed in with the lake's token (the command-line tools' user) and subscribed to presence. */
-async function subscribed(): Promise<Socket> {
+/** A Studio session's token, from a one-time sign-in code as the Studio trades it. */
+async function sessionToken(): Promise<string> {
+  const code = lake.server.signInUrl().split('#sid=')[1] ?? ''
+  const answer: unknown = await (
+    await fetch(`${lake.server.url}/v2025-02-19/auth/fetch?sid=${code}`)
+  ).json()
+  const token = typeof answer === 'object' && answer !== null && 'token' in answer && answer.token
+  if (typeof token !== 'string') throw new Error('The lake issued no session token')
+  return token
+}
+
+/** A socket signed in with `token` (a Studio session's by default) and subscribed to presence. */
+async function subscribed(token?: string): Promise<Socket> {
   const socket = await openSocket()
-  expect(await socket.call('authorization', {authorization: `Bearer ${TEST_TOKEN}`})).toMatchObject(
-    {result: true},
-  )
+  const bearer = token ?? (await sessionToken())
+  expect(await socket.call('authorization', {authorization: `Bearer ${bearer}`})).toMatchObject({
+    result: true,
+  })
   const {result} = await socket.call('presence_subscribe')
   expect(typeof result).toBe('string')
   return socket
@@ -92,7 +104,7 @@ describe('the realtime socket', () => {
     expect(await editor.call('presence_rollcall', {session: 'tab-2'})).toMatchObject({result: true})
     expect(await rollCall).toEqual({
       subscription,
-      result: {type: 'rollCall', i: 'lake-tools', session: 'tab-2'},
+      result: {type: 'rollCall', i: 'local-editor', session: 'tab-2'},
     })
 
     const state = watcher.nextEvent()
@@ -102,7 +114,7 @@ describe('the realtime socket', () => {
     await editor.call('presence_announce', {data: {sessionId: 'tab-2', locations}})
     expect((await state).result).toEqual({
       type: 'state',
-      i: 'lake-tools',
+      i: 'local-editor',
       m: {sessionId: 'tab-2', locations},
     })
 
@@ -110,7 +122,7 @@ describe('the realtime socket', () => {
     editor.ws.close()
     expect((await gone).result).toEqual({
       type: 'disconnect',
-      i: 'lake-tools',
+      i: 'local-editor',
       m: {session: 'tab-2'},
     })
     // The sender never hears its own announcements.
@@ -132,7 +144,8 @@ describe('the realtime socket', () => {
   })
 
   it('answers malformed calls with JSON-RPC errors and stays open', async () => {
-    const socket = await subscribed()
+    // The tools' token is good too: its presence is the tools' user.
+    const socket = await subscribed(TEST_TOKEN)
     socket.ws.send('{not json')
     expect(await socket.call('presence_announce', {data: {sessionId: 'x'}})).toMatchObject({
       error: {code: -32602},
