@@ -1,3 +1,5 @@
+import type {IncomingMessage} from 'node:http'
+import type {Duplex} from 'node:stream'
 import {bearerToken, type Caller, Sessions} from './auth.ts'
 import {LOCAL_PROJECT_ID} from './config.ts'
 import {handleDataRequest} from './endpoints.ts'
@@ -5,6 +7,7 @@ import {LakeError, notFound, unauthorized} from './errors.ts'
 import {checkRequest, corsHeaders, type GuardOptions} from './guard.ts'
 import type {Lake} from './lake.ts'
 import {type ListenLimits, Listeners} from './listen.ts'
+import {PresenceHub} from './presence.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
   isObject,
@@ -54,12 +57,18 @@ export interface RequestHandler {
   users: Users
   /** The Studio this lake serves: its origin may call the API, sign-in links point at it. */
   setStudioUrl: (url: string) => void
+  /** Takes an HTTP/1.1 upgrade request: the realtime socket (lake/presence.ts). */
+  upgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Closes the open sockets (the server is stopping). */
+  closeSockets: () => void
 }
 
 const DATA_ROUTE = /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/([a-z]+)\/([^/]+)(?:\/(.*))?$/
-const STUDIO_ROUTE = /^\/v[^/]+(\/(?:users|projects|features)(?:\/.*)?)$/
+const STUDIO_ROUTE =
+  /^\/v[^/]+(\/(?:users|projects|features|journey|help|datasets|intake)(?:\/.*)?)$/
 const AUTH_ROUTE = /^\/v[^/]+\/auth\/([a-z]+)$/
 const PING_ROUTE = /^\/(?:health|v[^/]+\/ping)$/
+const SOCKET_ROUTE = /^\/v[^/]+\/socket\/([^/]+)$/
 
 export function createRequestHandler(lake: Lake, options: HttpOptions): RequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
@@ -118,23 +127,27 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
 
   async function studio(
     path: string,
+    search: URLSearchParams,
     request: LakeRequest,
     response: LakeResponse,
     caller: Caller,
   ) {
-    if (!caller.authenticated) throw unauthorized('Sign in to the lake first')
-    const answer = await studioResponse(
-      {
-        method: request.method ?? 'GET',
-        path,
-        projectId,
-        datasets: lake.datasets(),
-        userId: caller.userId ?? EDITOR_ID,
-        users,
-        body: async () => parseJson(await readBody(request, maxBodyBytes)),
-      },
+    if (!caller.authenticated) {
+      // Who is signed in? Nobody: Sanity answers an empty user rather than an error.
+      if (path === '/users/me' && request.method === 'GET') return sendJson(response, 200, {})
+      throw unauthorized('Sign in to the lake first')
+    }
+    const answer = await studioResponse({
+      method: request.method ?? 'GET',
+      path,
+      search,
+      projectId,
+      datasets: lake.datasets(),
+      userId: caller.userId ?? EDITOR_ID,
+      users,
+      body: async () => parseJson(await readBody(request, maxBodyBytes)),
       keyValue,
-    )
+    })
     if (answer === undefined) throw notFound(`No such endpoint: ${request.method} ${path}`)
     sendJson(response, 200, answer)
   }
@@ -147,7 +160,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
     if (authRoute?.[1]) return auth(authRoute[1], request, response, url)
     const caller = sessions.authenticate(request.headers)
     const studioRoute = STUDIO_ROUTE.exec(path)
-    if (studioRoute?.[1]) return studio(studioRoute[1], request, response, caller)
+    if (studioRoute?.[1]) return studio(studioRoute[1], url.searchParams, request, response, caller)
     const data = DATA_ROUTE.exec(path)
     if (!data) {
       // Versioned paths are API calls (journey, history, socket…): an unknown one is a JSON 404.
@@ -218,8 +231,38 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       )
     }
   } as RequestHandler
+  const presence = new PresenceHub({
+    userFor: (token) => {
+      try {
+        const caller = sessions.authenticate({authorization: `Bearer ${token}`})
+        return caller.authenticated ? (caller.userId ?? EDITOR_ID) : undefined
+      } catch {
+        return undefined
+      }
+    },
+  })
+
+  /** Upgrades pass the same guard as requests; the token comes later, over the socket. */
+  function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = new URL(request.url ?? '/', 'http://lake.local')
+    try {
+      checkRequest(request.headers, guard)
+      const dataset = SOCKET_ROUTE.exec(url.pathname)?.[1]
+      if (!dataset || !lake.exists(dataset))
+        throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+      presence.accept(request, socket, head, dataset)
+      options.log?.(`${request.method} ${url.pathname} 101 (socket)`)
+    } catch (error) {
+      const status = error instanceof LakeError ? error.status : 500
+      options.log?.(`${request.method} ${url.pathname} ${status} (socket refused)`)
+      socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+  }
+
   handle.sessions = sessions
   handle.users = users
+  handle.upgrade = upgrade
+  handle.closeSockets = () => presence.close()
   handle.setStudioUrl = (url: string) => {
     studioUrl = url
     allowedOrigins.add(new URL(url).origin)

@@ -37,6 +37,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   const lake = new Lake(options)
   const handler = createRequestHandler(lake, options)
   const server: Server = createServer((request, response) => void handler(request, response))
+  server.on('upgrade', handler.upgrade)
   server.maxConnections = MAX_CONNECTIONS
   server.headersTimeout = HEADERS_TIMEOUT_MS
   server.requestTimeout = REQUEST_TIMEOUT_MS
@@ -64,6 +65,8 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
       sessions.add(session)
       session.once('close', () => sessions.delete(session))
     })
+    // HTTP/2 has no Upgrade: browsers open the realtime socket over HTTP/1.1 (allowHTTP1).
+    started.on('upgrade', handler.upgrade)
     secure = started
     await new Promise<void>((resolve, reject) => {
       started.once('error', reject)
@@ -80,6 +83,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
     handler.setStudioUrl(studioUrl)
   }
   const close = async () => {
+    handler.closeSockets()
     if (secure) {
       const closing = secure
       const closed = new Promise<void>((resolve) => closing.close(() => resolve()))

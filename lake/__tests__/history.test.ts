@@ -227,11 +227,15 @@ describe('history across restarts', () => {
     expect((await historyGet(lake, 'transactions/q1', null)).status).toBe(401)
     expect((await historyGet(lake, 'events/documents/q1', null)).status).toBe(401)
     expect((await historyGet(lake, 'documents/q1?revision=publish-1', null)).status).toBe(401)
-    for (const path of ['users/me', 'users/local-editor', 'projects/local']) {
+    for (const path of ['users/local-editor', 'projects/local']) {
       const response = await fetch(`${lake.server.url}/v2021-06-07/${path}`)
       expect(response.status).toBe(401)
       expect(await response.text()).not.toContain('Local Editor')
     }
+    // Who is signed in? Nobody: an empty user, as Sanity answers.
+    const me = await fetch(`${lake.server.url}/v2021-06-07/users/me`)
+    expect(me.status).toBe(200)
+    expect(await me.json()).toEqual({})
   })
 
   it('refuses malformed history requests with a 400 or 404 and keeps serving', async () => {
