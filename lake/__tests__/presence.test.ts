@@ -1,15 +1,20 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {WebSocket} from 'ws'
-import {startTestLake, TEST_TOKEN, type TestLake} from '../../test/support/lake.ts'
+import {startTestLake, type TestLake} from '../../test/support/lake.ts'
 
 // The realtime socket Studio opens for presence, spoken as @sanity/bifur-client speaks it:
 // JSON-RPC 2.0, `authorization` first, `presence_subscribe`, then rollcall/announce/disconnect
 // relayed to the other sockets of the dataset.
 
 let lake: TestLake
+/** A signed-in browser's session token (the local editor), as Studio holds it. */
+let sessionToken: string
 
 beforeAll(async () => {
   lake = await startTestLake(undefined, {datasets: ['production']})
+  const code = new URL(lake.server.signInUrl()).hash.replace('#sid=', '')
+  const response = await fetch(`${lake.server.url}/v1/auth/fetch?sid=${code}`)
+  sessionToken = ((await response.json()) as {token: string}).token
 })
 
 afterAll(() => lake.close())
@@ -71,12 +76,12 @@ async function openSocket(
   }
 }
 
-/** A socket signed in with the lake's token and subscribed to presence. */
+/** A socket signed in as the editor's Studio is and subscribed to presence. */
 async function subscribed(): Promise<Socket> {
   const socket = await openSocket()
-  expect(await socket.call('authorization', {authorization: `Bearer ${TEST_TOKEN}`})).toMatchObject(
-    {result: true},
-  )
+  expect(
+    await socket.call('authorization', {authorization: `Bearer ${sessionToken}`}),
+  ).toMatchObject({result: true})
   const {result} = await socket.call('presence_subscribe')
   expect(typeof result).toBe('string')
   return socket
