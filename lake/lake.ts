@@ -163,7 +163,7 @@ export class Lake {
   /** The dataset's history, read from disk (empty when the lake keeps none). */
   async history(name: string): Promise<History> {
     const storage = await this.storage(name)
-    return new History(storage.history, storage.dataset)
+    return new History(await storage.historyLog(), storage.dataset)
   }
 
   /** Datasets open now or present on disk. */

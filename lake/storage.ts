@@ -769,7 +769,12 @@ export class DatasetStorage {
   /** The next background parsing slice, while snapshot documents wait to be parsed. */
   private parsing: NodeJS.Immediate | undefined
   /** The dataset's history (lake/historyLog.ts); undefined when none is kept (`historyDays: 0`). */
-  history: HistoryLog | undefined
+  private history: HistoryLog | undefined
+  /**
+   * Settles once history is open (or known to be off). It opens beside the first requests, so a
+   * large index does not delay them; commits, compaction and history reads wait for it.
+   */
+  private historyOpening: Promise<void> = Promise.resolve()
 
   private constructor(
     dir: string,
@@ -824,7 +829,9 @@ export class DatasetStorage {
       const log = await open(logPath, 'a+', PRIVATE_FILE)
       const storage = new DatasetStorage(dir, dataset, lock, log, replay.goodBytes, options)
       storage.snapshotBytes = snapshot?.bytes ?? 0
-      await storage.openHistory()
+      storage.historyOpening = storage
+        .openHistory()
+        .catch((error: unknown) => storage.stopHistory(error))
       await storage.start(snapshot?.format)
       return storage
     } catch (error) {
@@ -837,7 +844,7 @@ export class DatasetStorage {
    * Opens the dataset's history: links the log into it, indexes what the index lacks and applies
    * the retention period (lake/historyLog.ts).
    */
-  private async openHistory() {
+  private async openHistory(): Promise<void> {
     const days = this.options.historyDays ?? DEFAULT_HISTORY_DAYS
     if (days <= 0) return
     // History is derived from the log: when it cannot be kept (a file system without hard links,
@@ -858,6 +865,12 @@ export class DatasetStorage {
     })
   }
 
+  /** The dataset's history once it is open; undefined when none is kept. */
+  async historyLog(): Promise<HistoryLog | undefined> {
+    await this.historyOpening
+    return this.history
+  }
+
   private async stopHistory(error: unknown) {
     this.warn(
       `Dataset "${this.dataset.name}" keeps no history until it is reopened: ${errorMessage(error)}`,
@@ -874,6 +887,7 @@ export class DatasetStorage {
       if (snapshotFormat !== undefined && snapshotFormat < SNAPSHOT_FORMAT) await this.compactNow()
     } catch (error) {
       await this.log.close()
+      await this.historyOpening
       await this.history?.close()
       throw error
     }
@@ -990,6 +1004,7 @@ export class DatasetStorage {
       const built = await build(this.dataset)
       const transaction: Transaction = {...built.transaction, seq: this.dataset.seq + 1}
       if (transaction.changes.length > 0) {
+        await this.historyOpening
         const entry = this.logEntry(transaction)
         const line = logLine(entry)
         const {bytes} = line
@@ -1061,6 +1076,7 @@ export class DatasetStorage {
   }
 
   private async compactNow() {
+    await this.historyOpening
     this.snapshotBytes = await writeSnapshot(this.dir, this.dataset)
     await this.startNewLog()
     this.logBytes = 0
@@ -1099,6 +1115,7 @@ export class DatasetStorage {
     await this.serialised(async () => {
       if (compact && this.logBytes > 0) await this.compactNow()
       await this.log.close()
+      await this.historyOpening
       await this.history?.close()
     })
     this.lock.release()

@@ -395,7 +395,7 @@ describe('history storage', () => {
     expect((await stat(join(dir, 'transactions.log'))).nlink).toBe(2)
 
     const read = async () => {
-      const history = new History(storage.history, storage.dataset)
+      const history = new History(await storage.historyLog(), storage.dataset)
       const transactions = await history.transactions(['a'])
       return transactions.map((transaction) => [transaction.id, transaction.effects.a?.apply])
     }
@@ -426,7 +426,7 @@ describe('history storage', () => {
     const {truncate} = await import('node:fs/promises')
     await truncate(index, kept + 10)
     storage = await openStorage(dir)
-    const history = new History(storage.history, storage.dataset)
+    const history = new History(await storage.historyLog(), storage.dataset)
     const transactions = await history.transactions(['c'])
     expect(transactions.map((transaction) => transaction.effects.c?.apply[1])).toMatchObject([
       {n: 1},
@@ -445,7 +445,7 @@ describe('history storage', () => {
     storage = await openStorage(dir)
     const first = await commit(storage, [['old', 2]])
     await commit(storage, [['old', 3]])
-    const history = new History(storage.history, storage.dataset)
+    const history = new History(await storage.historyLog(), storage.dataset)
     const [edit] = await history.transactions(['old'])
     expect(edit?.id).toBe(first)
     expect(edit?.effects.old?.revert).toEqual([0, expect.objectContaining({n: 1})])
@@ -469,8 +469,9 @@ describe('history storage', () => {
     const old = new Date(Date.now() - 60 * 24 * 60 * 60 * 1000)
     await utimes(join(historyDir, '000001.log'), old, old)
     storage = await openStorage(dir, {historyDays: 30})
+    // History opens (and applies retention) beside the first requests.
+    const history = new History(await storage.historyLog(), storage.dataset)
     expect(await readdir(historyDir)).not.toContain('000001.log')
-    const history = new History(storage.history, storage.dataset)
     const transactions = await history.transactions(['r', 'gone'])
     // Only the recent transaction is left, and it still compares with the version before it.
     expect(transactions.map((transaction) => transaction.id)).toEqual([latest])
@@ -485,8 +486,10 @@ describe('history storage', () => {
     const dir = join(root, 'off')
     const storage = await openStorage(dir, {historyDays: 0})
     await commit(storage, [['x', 1]])
-    expect(storage.history).toBeUndefined()
-    expect(await new History(storage.history, storage.dataset).transactions(['x'])).toEqual([])
+    expect(await storage.historyLog()).toBeUndefined()
+    expect(
+      await new History(await storage.historyLog(), storage.dataset).transactions(['x']),
+    ).toEqual([])
     await storage.close()
     expect(await readdir(dir)).not.toContain('history')
   })
