@@ -14,14 +14,14 @@ export function isCurated(entry: SimilarEntry): boolean {
   return entry.provenance !== 'imported' && entry.provenance !== 'computed'
 }
 
-export function computedKey(questionId: string): string {
+function computedKey(questionId: string): string {
   return `computed-${hash53(questionId)}`
 }
 
 /** Scores are stored with three decimals; differences below this are not worth a write. */
 export const SCORE_TOLERANCE = 0.01
 
-export function roundScore(score: number): number {
+function roundScore(score: number): number {
   return Math.round(score * 1000) / 1000
 }
 
