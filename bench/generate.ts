@@ -676,9 +676,14 @@ export function* archiveDocuments(archive: Archive): Generator<{_id: string; _ty
   let reply = 0
   for (const question of archive.questions) {
     yield question
-    while (archive.replies[reply]?.question?._ref === question._id) yield archive.replies[reply++]!
+    for (
+      let next = archive.replies[reply];
+      next?.question?._ref === question._id;
+      next = archive.replies[++reply]
+    )
+      yield next
   }
-  while (reply < archive.replies.length) yield archive.replies[reply++]!
+  yield* archive.replies.slice(reply)
 }
 
 export function documentCount(archive: Archive): number {

@@ -22,7 +22,7 @@ import {listedReplyCount, listedReplyFilter} from '../queries/fragments.ts'
 const STORED = /* groq */ `{_id, _rev, "stored": replyCount}`
 
 /** Stored and derived counts of the questions `$ids` (published ids) and their drafts. */
-export const replyCountsOfQuery = defineQuery(`{
+const replyCountsOfQuery = defineQuery(`{
   "published": *[_type == "question" && _id in $ids]{
     _id, _rev, "stored": replyCount, "derived": ${listedReplyCount}
   },
@@ -30,7 +30,7 @@ export const replyCountsOfQuery = defineQuery(`{
 }`)
 
 /** Stored counts of every question and draft, and the question of every listed reply. */
-export const replyCountsQuery = defineQuery(`{
+const replyCountsQuery = defineQuery(`{
   "published": *[
     _type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))
   ]${STORED},

@@ -53,16 +53,16 @@ const GENDERS = new Set(['female', 'male', 'other'])
 const AGE_RANGE = /^(\d{1,3})\s*[~\-–]\s*(\d{1,3})$/
 
 /** A thread's identity: its URL, or failing that its title and ask date. */
-export function threadIdentity(record: ThreadRecord): string {
+function threadIdentity(record: ThreadRecord): string {
   return record.url?.trim() || `${titleKey(record.title)}|${record.askedAt ?? ''}`
 }
 
-export const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
+const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
 // A name without letters or digits ("???") is its own key.
 export const specialtyId = (name: string) =>
   `specialty-${idPart(slugify(name, Infinity) || name.trim())}`
 export const doctorId = (name: string) => `doctor-${idPart(doctorKey(name) || name.trim())}`
-export const tagId = (name: string, specialty: string | undefined) =>
+const tagId = (name: string, specialty: string | undefined) =>
   `faqTag-${stableHash(`${titleKey(name)}|${specialty ? titleKey(specialty) : ''}`, 16)}`
 
 function reference(id: string) {

@@ -16,7 +16,9 @@ export function printable(text: string): string {
 
 /** Input text as messages quote it: in double quotes, cut to `QUOTE_LENGTH` characters, escaped. */
 export function quote(text: string): string {
-  const start = [...text.slice(0, QUOTE_LENGTH * 2)].slice(0, QUOTE_LENGTH).join('')
+  const start = Array.from(text.slice(0, QUOTE_LENGTH * 2))
+    .slice(0, QUOTE_LENGTH)
+    .join('')
   const cut = start.length < text.length ? `${start}…` : text
   return JSON.stringify(cut).replace(INVISIBLE, escapeChar)
 }

@@ -55,7 +55,7 @@ export interface ThreadRecord {
 }
 
 /** A record the parser could not read, with a message that says why and where. */
-export interface ParseFailure {
+interface ParseFailure {
   origin: RecordOrigin
   reason: string
   /** Passed over by rule (a symbolic link out of the input tree, a special file), not broken. */

@@ -92,7 +92,7 @@ export interface PipelineOptions {
 const CONFLICT_ATTEMPTS = 5
 const CONFLICT_BACKOFF_MS = 100
 
-export function describeOrigin(origin: RecordOrigin): string {
+function describeOrigin(origin: RecordOrigin): string {
   return origin.line === undefined ? origin.file : `${origin.file}:${origin.line}`
 }
 

@@ -19,7 +19,7 @@ import {withRetry} from '../domain/requests.ts'
 // or an NDJSON file for `sanity dataset import`. The pipeline only sees this interface.
 
 export type ExistingDocument = ImportExistingDocumentsQueryResult[number]
-export type UnresolvedQuestion = ImportUnresolvedSimilarQueryResult[number]
+type UnresolvedQuestion = ImportUnresolvedSimilarQueryResult[number]
 
 export interface ImportTarget {
   /** Existing documents by id (drafts included), for change detection. */

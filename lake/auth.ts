@@ -15,7 +15,7 @@ import {EDITOR_ID, TOOLS_ID} from './users.ts'
 // issued for a name; the API token is the command-line tools.
 
 /** How long a sign-in code may wait to be used. */
-export const SIGN_IN_CODE_TTL_MS = 24 * 60 * 60 * 1000
+const SIGN_IN_CODE_TTL_MS = 24 * 60 * 60 * 1000
 const MAX_PENDING_CODES = 100
 
 export interface Caller {

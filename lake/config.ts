@@ -8,8 +8,8 @@ import {DEFAULT_HISTORY_DAYS} from './storage.ts'
 // Where the embedded lake keeps its data and how it is reached. Flags win over environment
 // variables, which win over defaults; everything is documented in the README.
 
-export const DEFAULT_PORT = 3400
-export const DEFAULT_DATASET = 'production'
+const DEFAULT_PORT = 3400
+const DEFAULT_DATASET = 'production'
 export const LOCAL_PROJECT_ID = 'local'
 
 export interface LakeSettings {

@@ -2,7 +2,6 @@ import {type DocumentIndex, type LakeDocument, RawIndex} from './documentIndex.t
 import {DraftsView, PublicView, PublishedView} from './views.ts'
 
 export type Perspective = 'raw' | 'published' | 'drafts'
-export const PERSPECTIVES: readonly Perspective[] = ['raw', 'published', 'drafts']
 /** A perspective, or `public`: what anonymous callers read (published, no private ids). */
 export type ViewName = Perspective | 'public'
 

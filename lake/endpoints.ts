@@ -259,7 +259,7 @@ async function listen(context: DataRequest) {
   )
 }
 
-export const DATA_ENDPOINTS: Record<string, Endpoint> = {
+const DATA_ENDPOINTS: Record<string, Endpoint> = {
   query: {methods: ['GET', 'POST'], handle: query},
   doc: {methods: ['GET'], handle: doc},
   mutate: {methods: ['POST'], requiresToken: 'Writing requires a token', handle: mutate},

@@ -16,7 +16,7 @@ export interface GuardOptions {
 }
 
 /** The host name of a Host / :authority header, lowercase, without port or brackets. */
-export function hostName(header: string): string {
+function hostName(header: string): string {
   const host = header.trim().toLowerCase()
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']'))
   const colon = host.lastIndexOf(':')

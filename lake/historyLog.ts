@@ -726,7 +726,7 @@ export class HistoryLog {
       if (expired.has(previous.fileNo) && !(previous.flags & DELETED)) anchorsOf.push(previous)
     }
     const anchors = await this.writeAnchors(anchorsOf)
-    const records = [...kept.map((index) => this.index.bytesOf(index))]
+    const records = kept.map((index) => this.index.bytesOf(index))
     const merged = mergeRecords(records, anchors)
     const indexPath = join(this.dir, INDEX)
     await this.indexFile.close()

@@ -15,7 +15,7 @@ export interface MutateOptions {
   timestamp?: string
 }
 
-export interface MutationResult {
+interface MutationResult {
   id: string
   operation: 'create' | 'update' | 'delete'
 }
@@ -44,7 +44,7 @@ type Json = Record<string, unknown>
  * attributes; the lake allows a little more, and refuses deeper documents before anything
  * recursive (indexes, the log, queries) walks them.
  */
-export const MAX_DOCUMENT_DEPTH = 32
+const MAX_DOCUMENT_DEPTH = 32
 
 /** The document's nesting depth, or MAX_DOCUMENT_DEPTH + 1 if deeper (walked without recursion). */
 function nestingDepth(document: unknown): number {

@@ -207,7 +207,7 @@ function unsupportedFunction(node: unknown, textQuery: boolean): string | undefi
 }
 
 /** A 400 for a query that uses a function the lake cannot evaluate, before anything runs. */
-export function rejectUnsupportedFunctions(
+function rejectUnsupportedFunctions(
   query: string,
   tree: ExprNode,
   {textQuery}: {textQuery: boolean},

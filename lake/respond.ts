@@ -43,7 +43,7 @@ export function sendJson(response: LakeResponse, status: number, body: unknown) 
 const ROWS_PER_CHUNK = 500
 
 /** Waits until the response has room again (false if it closed meanwhile). */
-export function drained(response: LakeResponse): Promise<boolean> {
+function drained(response: LakeResponse): Promise<boolean> {
   if (response.destroyed) return Promise.resolve(false)
   return new Promise((resolve) => {
     response.once('drain', () => resolve(true))

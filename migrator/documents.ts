@@ -10,7 +10,7 @@ import {migratorDocumentsByIdQuery, migratorIdsQuery, migratorTypeIdsQuery} from
 // `filter` applied (the filter evaluated here with groq-js, exactly as `sanity migration run`
 // does, so the same migration selects the same documents everywhere).
 
-export const DEFAULT_PAGE_SIZE = 500
+const DEFAULT_PAGE_SIZE = 500
 
 function isSystemDocument(id: string): boolean {
   return id.startsWith('_.')
@@ -34,7 +34,7 @@ async function matches(filter: ExprNode, document: unknown): Promise<boolean> {
 }
 
 /** Keeps the documents of the migration's types that match its filter, in their order. */
-export function migrationSelector(migration: Pick<Migration, 'documentTypes' | 'filter'>) {
+function migrationSelector(migration: Pick<Migration, 'documentTypes' | 'filter'>) {
   const types = migration.documentTypes?.length ? new Set(migration.documentTypes) : undefined
   const filter = migration.filter ? parseFilter(migration.filter) : undefined
   return async function select<T extends {_id: string; _type: string}>(

@@ -55,7 +55,7 @@ function plural(count: number, word: string): string {
  * `patch question-1 (question) if rev abc: set asker.displayName: "Chen Mei-ling" → "C."; unset
  * shortTitle` (before → after where the document as read is at hand).
  */
-export function formatMutation(
+function formatMutation(
   mutation: RawMutation,
   types: ReadonlyMap<string, string>,
   before: ReadonlyMap<string, unknown> = new Map(),

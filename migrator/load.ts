@@ -7,7 +7,7 @@ import type {Migration} from 'sanity/migrate'
 // Finds migrations the way `sanity migration list` does: every `migrations/<id>/index.ts` (or
 // `migrations/<id>.ts`) whose default export has a title and a `migrate`.
 
-export const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations')
+const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations')
 const MIGRATION_ID = /^[a-z0-9][a-z0-9-]*$/
 
 export interface LoadedMigration {

@@ -23,7 +23,7 @@ import {migratorDocumentTypesQuery} from './queries.ts'
 // as given. Everything else is packed into transactions of at most `maxMutations` mutations (one
 // document's mutations, or a migration's transaction, may exceed it on their own).
 
-export const DEFAULT_MAX_MUTATIONS = 100
+const DEFAULT_MAX_MUTATIONS = 100
 /** Sanity's runner caps a transaction's body at 256 kB; so does this one. */
 const MAX_BODY_BYTES = 256 * 1024
 

@@ -8,7 +8,7 @@ import {excerptOf} from './portableText.ts'
 // A doctor's profile and their replies, newest first, paged with a cursor. Replies to questions
 // that are not published are left out (they would have nowhere to link to).
 
-export const doctorQuery = defineQuery(`
+const doctorQuery = defineQuery(`
   *[_type == "doctor" && slug.current == $slug][0]{
     _id,
     name,
@@ -19,7 +19,7 @@ export const doctorQuery = defineQuery(`
   }
 `)
 
-export const doctorRepliesQuery = defineQuery(`{
+const doctorRepliesQuery = defineQuery(`{
   "total": count(*[
     _type == "reply" && doctor._ref == $doctorId && ${listedFilter} &&
     defined(question->slug.current) && question->status != "archived"

@@ -28,7 +28,7 @@ export const similarServeQuery = defineQuery(
 )
 
 /** Serving: the doctor of each listed question's first reply. */
-export const similarDoctorsQuery = defineQuery(
+const similarDoctorsQuery = defineQuery(
   `*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){
     "question": question._ref,
     "doctor": doctor->name
@@ -47,7 +47,7 @@ export const similarFallbackQuery = defineQuery(
     }`,
 )
 
-export type SimilarProvenance = 'curated' | 'imported' | 'computed' | 'live'
+type SimilarProvenance = 'curated' | 'imported' | 'computed' | 'live'
 
 export interface SimilarThreadLink {
   _id: string
@@ -92,7 +92,7 @@ function fetchServed(client: SanityClient, id: string) {
  * Whether the stored list can be served: it has computed entries and was computed from the
  * question as it is now (same text, tags, specialty and ranking model).
  */
-export function isStoredListFresh(question: Served): boolean {
+function isStoredListFresh(question: Served): boolean {
   const entries = question.entries ?? []
   if (!entries.some((entry) => entry.provenance === 'computed')) return false
   const current = inputHash(

@@ -15,7 +15,7 @@ import {
 // constant to match: a count per row of the index would rescan every question once per
 // specialty on a lake without Sanity's indexes.
 
-export const specialtyIndexQuery = defineQuery(`
+const specialtyIndexQuery = defineQuery(`
   *[_type == "specialty" && defined(slug.current)] | order(name asc){
     _id,
     ${linkFields},
@@ -23,7 +23,7 @@ export const specialtyIndexQuery = defineQuery(`
   }
 `)
 
-export const specialtyQuery = defineQuery(`
+const specialtyQuery = defineQuery(`
   *[_type == "specialty" && slug.current == $slug][0]{
     _id,
     ${linkFields},

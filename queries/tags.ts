@@ -12,7 +12,7 @@ import {excerptOf} from './portableText.ts'
 
 // A "Related FAQ" tag's page: the tag, its specialty and its questions, newest first, paged.
 
-export const faqTagQuery = defineQuery(`
+const faqTagQuery = defineQuery(`
   *[_type == "faqTag" && slug.current == $slug][0]{
     _id,
     ${linkFields},
@@ -21,7 +21,7 @@ export const faqTagQuery = defineQuery(`
   }
 `)
 
-export const faqTagQuestionsQuery = defineQuery(`{
+const faqTagQuestionsQuery = defineQuery(`{
   "total": count(*[_type == "question" && references($tagId) && ${listedFilter}]),
   "rows": *[_type == "question" && references($tagId) && ${listedFilter} && ${questionAfterCursorFilter}]
     | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{${questionListFields}}

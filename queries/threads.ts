@@ -7,7 +7,7 @@ import {similarThreadsFor} from './similar.ts'
 // A thread: the question with its specialty, FAQ tags and More Info, its replies in date order
 // with their doctors, and its similar threads (ranked by queries/similar).
 
-export const threadQuery = defineQuery(`
+const threadQuery = defineQuery(`
   *[_type == "question" && slug.current == $slug && ${listedFilter}][0]{
     _id,
     title,
@@ -23,7 +23,7 @@ export const threadQuery = defineQuery(`
   }
 `)
 
-export const threadRepliesQuery = defineQuery(`
+const threadRepliesQuery = defineQuery(`
   *[_type == "reply" && question._ref == $questionId && ${listedFilter}] | order(repliedAt asc, _id asc){
     _id,
     body,
@@ -37,7 +37,7 @@ export const threadRepliesQuery = defineQuery(`
   }
 `)
 
-export const threadIdQuery = defineQuery(`
+const threadIdQuery = defineQuery(`
   *[_type == "question" && slug.current == $slug && ${listedFilter}][0]._id
 `)
 

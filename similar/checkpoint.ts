@@ -5,7 +5,7 @@ import {dirname, join} from 'node:path'
 // change to a question has been recomputed. After a restart the worker recomputes what changed
 // since (see watch.ts), so a change made while it was stopped is not missed.
 
-export interface Checkpoint {
+interface Checkpoint {
   /** Content Lake time (ISO 8601): every change committed up to it has been recomputed. */
   since: string
   /** The last transaction seen at that time (for people reading the file). */

@@ -123,7 +123,7 @@ let dataVersion: string | undefined
  * Identifies the ranking model (weights, lexicon and translation table): lists computed by
  * another model count as stale.
  */
-export function modelVersion(config: RankerConfig): string {
+function modelVersion(config: RankerConfig): string {
   dataVersion ??= hash53(JSON.stringify([SYNONYM_GROUPS, RELATED_TERMS]) + TRANSLATION_TABLE)
   return hash53(JSON.stringify(config) + dataVersion)
 }

@@ -1,6 +1,11 @@
 import type {PatchOperations} from '@sanity/client'
-import type {SimilarExclusion} from '../sanity.types.ts'
-import {isCurated, type SimilarEntry} from './entries.ts'
+import {
+  isCurated,
+  isExcluded,
+  sameTarget,
+  type SimilarEntry,
+  type SimilarExclusionEntry,
+} from './entries.ts'
 
 // Editors' decisions on a question's similar threads, as document patches:
 //   pin        the entry becomes curated: kept first (after earlier pins), never replaced;
@@ -10,7 +15,6 @@ import {isCurated, type SimilarEntry} from './entries.ts'
 //   un-exclude forgets that (an entry from the source page is put back).
 // Pure functions of the stored lists; the Studio applies the patches to the draft like any edit.
 
-export type SimilarExclusionEntry = SimilarExclusion & {_key: string}
 type Provenance = NonNullable<SimilarEntry['provenance']>
 
 /** Who excluded a thread, and when. */
@@ -24,26 +28,6 @@ const RANK: Record<Provenance, number> = {curated: 0, imported: 1, computed: 2}
 
 function rankOf(entry: SimilarEntry): number {
   return isCurated(entry) ? RANK.curated : RANK[entry.provenance ?? 'curated']
-}
-
-/** What an entry or an exclusion points at: a question, or a title on the source page. */
-interface Target {
-  question?: {_ref: string}
-  titleKey?: string
-}
-
-/** Whether two entries (or an entry and an exclusion) point at the same thread. */
-export function sameTarget(a: Target, b: Target): boolean {
-  const ref = a.question?._ref
-  if (ref && ref === b.question?._ref) return true
-  return a.titleKey !== undefined && a.titleKey === b.titleKey
-}
-
-export function isExcluded(
-  entry: Target,
-  exclusions: readonly Target[] | null | undefined,
-): boolean {
-  return (exclusions ?? []).some((exclusion) => sameTarget(exclusion, entry))
 }
 
 /** Whether the entry came from the source page (pinned or not): the importer's title key. */

@@ -1,27 +1,27 @@
-import type {SimilarThread} from '../sanity.types.ts'
+import type {SimilarExclusion, SimilarThread} from '../sanity.types.ts'
 import {hash53} from './hash.ts'
 import type {Ranked} from './ranker.ts'
-import {isExcluded, sameTarget, type SimilarExclusionEntry} from './editorial.ts'
 
 // A question's `similar` array: curated entries (an editor's picks) first, in the editor's order,
 // never dropped; then the entries imported from the source page; then the computed ones. Only
 // the computed part is ever rewritten by the engine.
 
 export type SimilarEntry = SimilarThread & {_key: string}
+export type SimilarExclusionEntry = SimilarExclusion & {_key: string}
 
 /** Entries without a provenance were added by hand (the schema's initial value is "curated"). */
 export function isCurated(entry: SimilarEntry): boolean {
   return entry.provenance !== 'imported' && entry.provenance !== 'computed'
 }
 
-export function computedKey(questionId: string): string {
+function computedKey(questionId: string): string {
   return `computed-${hash53(questionId)}`
 }
 
 /** Scores are stored with three decimals; differences below this are not worth a write. */
 export const SCORE_TOLERANCE = 0.01
 
-export function roundScore(score: number): number {
+function roundScore(score: number): number {
   return Math.round(score * 1000) / 1000
 }
 
@@ -96,4 +96,24 @@ export function mergeImportedSimilar(
     ...imported.filter((entry) => !decided.some((other) => sameTarget(other, entry))),
     ...previous.filter((entry) => entry.provenance === 'computed' && !isExcluded(entry, excluded)),
   ]
+}
+
+/** What an entry or an exclusion points at: a question, or a title on the source page. */
+interface Target {
+  question?: {_ref: string}
+  titleKey?: string
+}
+
+/** Whether two entries (or an entry and an exclusion) point at the same thread. */
+export function sameTarget(a: Target, b: Target): boolean {
+  const ref = a.question?._ref
+  if (ref && ref === b.question?._ref) return true
+  return a.titleKey !== undefined && a.titleKey === b.titleKey
+}
+
+export function isExcluded(
+  entry: Target,
+  exclusions: readonly Target[] | null | undefined,
+): boolean {
+  return (exclusions ?? []).some((exclusion) => sameTarget(exclusion, entry))
 }

@@ -13,7 +13,7 @@ import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 export const DEFAULT_PAGE_SIZE = 500
 
-export function toSource(document: SimilarSourcesQueryResult[number]): SimilarSource {
+function toSource(document: SimilarSourcesQueryResult[number]): SimilarSource {
   return {
     _id: document._id,
     _rev: document._rev,
@@ -48,7 +48,7 @@ export async function fetchQuestionIds(client: SanityClient): Promise<string[]> 
 }
 
 /** Every published question, a page at a time. */
-export async function* readSources(
+async function* readSources(
   client: SanityClient,
   {pageSize = DEFAULT_PAGE_SIZE}: {pageSize?: number} = {},
 ): AsyncGenerator<SimilarSource> {

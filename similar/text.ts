@@ -22,7 +22,7 @@ export interface AnalyzeOptions {
   stemmer?: 'light' | 'strong'
 }
 
-export const STOP_WORDS: ReadonlySet<string> = new Set(
+const STOP_WORDS: ReadonlySet<string> = new Set(
   `a about above after again against all almost also am an and any are aren around as at be
   because been before being below between both but by can cannot cant could couldn did didn do
   does doesn doing don down during each either else even ever every few for from further get gets

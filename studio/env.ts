@@ -4,7 +4,7 @@
 // embedded lake. Each is read by its full name: the bundler only replaces names it sees whole.
 // A token never goes in here.
 
-export const LOCAL_PROJECT_ID = 'local'
+const LOCAL_PROJECT_ID = 'local'
 export const PROJECT_ID = process.env.SANITY_STUDIO_PROJECT_ID || LOCAL_PROJECT_ID
 export const DATASET = process.env.SANITY_STUDIO_DATASET || 'production'
 

@@ -6,7 +6,7 @@ export const LETTERS = 1
 export const DIGITS = 2
 export const SPACE = 3
 export const SYMBOL = 4
-export type AtomKind = typeof LETTERS | typeof DIGITS | typeof SPACE | typeof SYMBOL
+type AtomKind = typeof LETTERS | typeof DIGITS | typeof SPACE | typeof SYMBOL
 
 const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u
 const WHITE_SPACE = /^\s$/u

@@ -5,7 +5,7 @@ import {DOCTOR_TITLES, ORDINARY_WORDS, PLACEHOLDER_NAMES, ROMANISATIONS} from '.
 // masked. Matching is by key: case, accents, hyphens, spaces and apostrophes do not count, so
 // "Mei-ling", "Meiling", "Mei Ling" and "MEI-LING" are one token, as are "Ch'en" and "Chen".
 
-export interface NameToken {
+interface NameToken {
   /** As written in the asker's name, or the romanisation it was derived from. */
   written: string
   key: string
@@ -53,7 +53,7 @@ export function wordKey(word: string): string {
 }
 
 /** The key a name is matched by: no case, accents, hyphens, spaces, dots or apostrophes. */
-export function nameKey(text: string): string {
+function nameKey(text: string): string {
   const folded = ASCII.test(text) ? text : text.normalize('NFKD').replace(/\p{M}+/gu, '')
   return folded.toLowerCase().replace(/[\s'’‘ʼ`.\-‐‑]+/g, '')
 }

@@ -19,7 +19,7 @@ import {findLinks} from './url.ts'
 /** A detector adds what it finds to `found`. */
 type Detector = (scan: Scan, context: PrivacyContext, found: Finding[]) => void
 
-export const DETECTORS: Record<string, Detector> = {
+const DETECTORS: Record<string, Detector> = {
   links: (scan, context, found) => findLinks(scan, (link) => mentionsAsker(link, context), found),
   emails: (scan, _context, found) => findEmails(scan, found),
   messengers: (scan, _context, found) => findMessengerIds(scan, found),

@@ -7,7 +7,7 @@ import {EMAIL_CUES, MAIL_PROVIDERS, SPELLED_TLDS} from './words.ts'
 // com", "a dot b at c dot com", with "mailto:" in front or not; and what Cloudflare leaves of a
 // hidden address ("[email protected]", "/cdn-cgi/l/email-protection#…").
 
-export const EMAIL_REMOVED = '[email removed]'
+const EMAIL_REMOVED = '[email removed]'
 const MAX_LOCAL = 64
 const MAX_DOMAIN = 253
 const MAX_LABEL = 63

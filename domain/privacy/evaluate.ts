@@ -18,7 +18,7 @@ export interface CorpusItem {
 }
 
 /** A stretch of the input a scrubber replaced, in input offsets. */
-export interface Detection {
+interface Detection {
   category: string
   start: number
   end: number
@@ -41,7 +41,7 @@ export interface PiiScore {
   falseMasks: number
 }
 
-export interface KeepScore {
+interface KeepScore {
   category: string
   occurrences: number
   changed: number

@@ -7,7 +7,7 @@ import {MESSENGER_FILLERS, MESSENGERS, NOT_IDS} from './words.ts'
 // +886 …", "Skype live:…", "Telegram @handle". The id goes; the messenger's name stays, so a
 // reader still sees that the asker offered one ("LINE ID: [contact removed]").
 
-export const CONTACT_REMOVED = '[contact removed]'
+const CONTACT_REMOVED = '[contact removed]'
 const MAX_ID = 64
 const MAX_MESSENGER_NAME = Math.max(...[...MESSENGERS.keys()].map((name) => name.length))
 

@@ -223,7 +223,7 @@ function judgeName(atoms: Atoms, match: NameMatch, context: PrivacyContext) {
 }
 
 /** The initial a name is reduced to: "Chen" → "C.", "陳美玲" → "陳". */
-export function initialOf(name: string): string {
+function initialOf(name: string): string {
   const code = name.trim().codePointAt(0)
   if (code === undefined) return ''
   const letter = String.fromCodePoint(code)

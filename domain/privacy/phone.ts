@@ -7,7 +7,7 @@ import {MEASUREMENT_CUES, PHONE_CUES, UNITS} from './words.ts'
 // range, a blood pressure…), and only then do named pieces of evidence say why it is one (a
 // leading "+", a trunk "0", a mobile or North American shape, a "call"/"tel" cue nearby).
 
-export const PHONE_REMOVED = '[phone removed]'
+const PHONE_REMOVED = '[phone removed]'
 const MAX_DIGITS = 15
 const MIN_DIGITS = 7
 /** Longest run read as one candidate; longer runs are tables of numbers, not phones. */

@@ -8,7 +8,7 @@ import {PROFILE_HOSTS} from './words.ts'
 // carries an e-mail address or phone number is removed whole. Any other link is shielded: the
 // digits in "nytimes.com/2020/03/18/818026613" are a path, not a phone number.
 
-export const LINK_REMOVED = '[link removed]'
+const LINK_REMOVED = '[link removed]'
 const MAX_URL = 2048
 const STOPS = `"'<>[]{}|\\^\``
 const TRAILING = '.,;:!?)'

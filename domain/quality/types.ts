@@ -48,7 +48,7 @@ export interface ThreadText {
 }
 
 /** Small facts behind a flag, kept on the stored flag for the editor (and the Studio's checks). */
-export interface FlagDetail {
+interface FlagDetail {
   /** The words that raised the flag, quoted as found. */
   excerpt?: string
   /** genderContradicted: the gender the archive stated before it was set to "unknown". */
@@ -68,7 +68,7 @@ export interface Finding {
   alias?: string
 }
 
-export type FlagStatus = 'open' | 'dismissed'
+type FlagStatus = 'open' | 'dismissed'
 
 /** A flag as stored in a question's or reply's `quality` array (schema type `qualityFlag`). */
 export interface StoredFlag {

@@ -1,5 +1,5 @@
 import {toPlainText} from '@portabletext/toolkit'
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,7 +11,6 @@ import type {ThreadRecord} from '../record.ts'
 import {type ImportReport, runImport} from '../run.ts'
 import {clientTarget} from '../target.ts'
 import {parsePageText} from '../parse/pageText.ts'
-import {readFileSync} from 'node:fs'
 
 // The privacy step end to end: personal data in every field of a thread, in each input format,
 // never reaches a stored document (slugs, titles, tags, Similar Q&A entries and link targets

@@ -1,12 +1,7 @@
 import type {PatchOperations, SanityClient} from '@sanity/client'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {
-  excludePatches,
-  pinPatches,
-  type SimilarExclusionEntry,
-  unexcludePatches,
-} from '../../similar/editorial.ts'
-import type {SimilarEntry} from '../../similar/entries.ts'
+import {excludePatches, pinPatches, unexcludePatches} from '../../similar/editorial.ts'
+import type {SimilarEntry, SimilarExclusionEntry} from '../../similar/entries.ts'
 import {startTestLake, type TestLake} from '../../test/support/lake.ts'
 import {importedQuestionContent} from '../mapping.ts'
 import {stableHash} from '../normalize.ts'

@@ -5,7 +5,7 @@ import type {ThreadRecord, ThreadSimilar} from '../record.ts'
 // 2015/07/14", "Dr. Lan Shengxing reply Neurology"): every file format carries the same strings.
 // Matching tolerates the full-width forms that Chinese pages use (，：～) but keeps names as printed.
 
-export type Asker = NonNullable<ThreadRecord['asker']>
+type Asker = NonNullable<ThreadRecord['asker']>
 
 /** The dates page text and HTML print: `YYYY/MM/DD` (also with "-" or "."). */
 export const PRINTED_DATE = 'YYYY/MM/DD'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {Dataset, type Perspective} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
-import {type PlanStats} from '../planner.ts'
+import type {PlanStats} from '../planner.ts'
 import {runQuery} from '../query.ts'
 import {mulberry32} from '../../bench/random.ts'
 

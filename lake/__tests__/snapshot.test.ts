@@ -78,7 +78,7 @@ describe('snapshots', () => {
     const reader = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     // Opened without parsing: the indexes answer from the snapshot's index part.
     expect(reader.dataset.raw.unparsedCount).toBe(
-      expected.raw instanceof Array ? expected.raw.length : -1,
+      Array.isArray(expected.raw) ? expected.raw.length : -1,
     )
     expect(await runQuery(reader.dataset, '*[references("s1")]._id', {perspective: 'raw'})).toEqual(
       expected.referencing,

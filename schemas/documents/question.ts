@@ -16,7 +16,7 @@ const GROUPS = [
   {name: 'source', title: 'Source'},
 ]
 
-export const LANGUAGES = [
+const LANGUAGES = [
   {title: 'English', value: 'en'},
   {title: 'Chinese (Traditional)', value: 'zh-Hant'},
   {title: 'Chinese (Simplified)', value: 'zh-Hans'},

@@ -14,7 +14,7 @@ export const AGE_RANGES = [
   '90+',
 ] as const
 
-export const GENDERS = [
+const GENDERS = [
   {title: 'Female', value: 'female'},
   {title: 'Male', value: 'male'},
   {title: 'Other', value: 'other'},

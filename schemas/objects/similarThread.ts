@@ -1,7 +1,7 @@
 import {LinkIcon} from '@sanity/icons/Link'
 import {defineField, defineType} from '@sanity/types'
 
-export const SIMILAR_PROVENANCES = [
+const SIMILAR_PROVENANCES = [
   {title: 'Pinned by an editor', value: 'curated'},
   {title: 'From the source page', value: 'imported'},
   {title: 'Computed', value: 'computed'},

@@ -1,8 +1,3 @@
 // Studio's privacy warnings use the archive's one set of privacy rules, domain/privacy.
 
-export {
-  findContactDetails,
-  initialOnly,
-  looksLikeFullName,
-  type ContactDetails,
-} from '../../domain/privacy/index.ts'
+export {findContactDetails, initialOnly, looksLikeFullName} from '../../domain/privacy/index.ts'

@@ -4,14 +4,8 @@ import {generateLabelledSet} from '../../bench/similar/labelled.ts'
 import {startTestLake, type TestLake} from '../../test/support/lake.ts'
 import {similarThreadsFor} from '../../queries/similar.ts'
 import {computeSimilar} from '../compute.ts'
-import {
-  excludePatches,
-  pinPatches,
-  type SimilarExclusionEntry,
-  unexcludePatches,
-  unpinPatches,
-} from '../editorial.ts'
-import type {SimilarEntry} from '../entries.ts'
+import {excludePatches, pinPatches, unexcludePatches, unpinPatches} from '../editorial.ts'
+import type {SimilarEntry, SimilarExclusionEntry} from '../entries.ts'
 import {watchSimilar} from '../watch.ts'
 import {loadSimilarIndex} from '../load.ts'
 import type {SimilarIndex} from '../ranker.ts'

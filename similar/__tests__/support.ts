@@ -51,7 +51,7 @@ export async function importThreads(
 }
 
 /** Question id of each imported thread, by its url. */
-export function questionIdsByUrl(report: ImportReport): Map<string, string> {
+function questionIdsByUrl(report: ImportReport): Map<string, string> {
   return new Map(
     report.threads.flatMap((thread) => (thread.ids[0] ? [[thread.source, thread.ids[0]]] : [])),
   )

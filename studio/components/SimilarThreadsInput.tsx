@@ -19,11 +19,10 @@ import {
 import {
   excludePatches,
   pinPatches,
-  type SimilarExclusionEntry,
   unexcludePatches,
   unpinPatches,
 } from '../../similar/editorial.ts'
-import {isCurated, type SimilarEntry} from '../../similar/entries.ts'
+import {isCurated, type SimilarEntry, type SimilarExclusionEntry} from '../../similar/entries.ts'
 
 // A question's similar threads as editors triage them: each entry with where it comes from and
 // its score, and Pin / Unpin and Exclude buttons; below, the excluded threads with Un-exclude.

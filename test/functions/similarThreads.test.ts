@@ -67,19 +67,6 @@ describe('sanity.blueprint.ts: the similar-threads function', () => {
 })
 
 describe('functions/similar-threads handler', () => {
-  it('refuses event data its projection did not make', async () => {
-    const context = functionContext({
-      apiHost: 'http://127.0.0.1:9',
-      projectId: 'local',
-      dataset: 'none',
-      token: TEST_TOKEN,
-      functionName: 'similar-threads',
-    })
-    await expect(handler({context, event: {data: {operation: 'update'}}})).rejects.toThrow(
-      /no "before" and "after"/,
-    )
-  })
-
   const SEED = 31
   const set = generateLabelledSet({seed: SEED})
   let lake: TestLake
@@ -106,6 +93,19 @@ describe('functions/similar-threads handler', () => {
   afterAll(async () => {
     await watcher.stop()
     await lake.close()
+  })
+
+  it('refuses event data its projection did not make', async () => {
+    const context = functionContext({
+      apiHost: 'http://127.0.0.1:9',
+      projectId: 'local',
+      dataset: 'none',
+      token: TEST_TOKEN,
+      functionName: 'similar-threads',
+    })
+    await expect(handler({context, event: {data: {operation: 'update'}}})).rejects.toThrow(
+      /no "before" and "after"/,
+    )
   })
 
   /** Invokes the handler as the platform would for the change `commit` makes to `id`. */

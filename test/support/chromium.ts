@@ -3,7 +3,7 @@ import {type Browser, chromium} from 'playwright-core'
 
 // Browser tests drive Debian's Chromium (apt package `chromium`), never a downloaded browser, with
 // the flags that keep it off the network this machine does not have.
-export const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = '/usr/bin/chromium'
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {

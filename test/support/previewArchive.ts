@@ -77,7 +77,7 @@ export const dermatologyThreadsWithTiedDates: ThreadLine[] = [
 export const HOSTILE_TITLE = 'Rash <script>alert("title")</script> & more'
 
 /** Markup in every text field: pages must show it as text. */
-export const threadWithMarkupInText: ThreadLine = {
+const threadWithMarkupInText: ThreadLine = {
   url: 'https://qa.example.org/hostile',
   title: HOSTILE_TITLE,
   specialty: PAGING_SPECIALTY,

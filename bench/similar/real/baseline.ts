@@ -95,9 +95,9 @@ export function bm25Ranking(corpus: readonly RealQuestion[], k1 = 1.2, b = 0.75)
       counts.set(term, (counts.get(term) ?? 0) + 1)
     }
     for (const [term, tf] of counts) {
-      const list = postings[term]!
-      list.docs.push(n)
-      list.tfs.push(tf)
+      const list = postings[term]
+      list?.docs.push(n)
+      list?.tfs.push(tf)
     }
     docTerms.push([...counts.keys()])
   })
@@ -112,11 +112,10 @@ export function bm25Ranking(corpus: readonly RealQuestion[], k1 = 1.2, b = 0.75)
     if (q === undefined) return []
     touched.length = 0
     for (const term of docTerms[q] ?? []) {
-      const {docs, tfs} = postings[term]!
+      const {docs, tfs} = postings[term] ?? {docs: [], tfs: []}
       const weight = idf[term] ?? 0
-      for (let i = 0; i < docs.length; i++) {
-        const n = docs[i]!
-        const tf = tfs[i]!
+      for (const [i, n] of docs.entries()) {
+        const tf = tfs[i] ?? 0
         const norm = k1 * (1 - b + (b * (lengths[n] ?? 0)) / average)
         if (scores[n] === 0) touched.push(n)
         scores[n] = (scores[n] ?? 0) + (weight * tf * (k1 + 1)) / (tf + norm)
@@ -127,19 +126,19 @@ export function bm25Ranking(corpus: readonly RealQuestion[], k1 = 1.2, b = 0.75)
     const best: number[] = []
     for (const n of touched) {
       if (n === q) continue
-      const score = scores[n]!
+      const score = scores[n] ?? 0
       const worst = best[best.length - 1]
       if (best.length === limit && worst !== undefined && !better(n, score, worst)) continue
       let at = best.length
-      while (at > 0 && better(n, score, best[at - 1]!)) at--
+      while (at > 0 && better(n, score, best[at - 1] ?? n)) at--
       best.splice(at, 0, n)
       if (best.length > limit) best.pop()
     }
     for (const n of touched) scores[n] = 0
-    return best.map((n) => corpus[n]!.id)
+    return best.flatMap((n) => corpus[n]?.id ?? [])
   }
   function better(n: number, score: number, other: number): boolean {
-    const otherScore = scores[other]!
+    const otherScore = scores[other] ?? 0
     return score > otherScore || (score === otherScore && n < other)
   }
 }
