@@ -4,7 +4,6 @@ import type {
   PortableTextMarkDefinition,
   PortableTextSpan,
 } from '@portabletext/types'
-import {JSDOM, VirtualConsole} from 'jsdom'
 import {Schema} from '@sanity/schema'
 import {isArraySchemaType, type ArraySchemaType} from '@sanity/types'
 import {blockContentType} from '../../schemas/objects/blockContent.ts'
@@ -30,61 +29,15 @@ import {
   splitTitle,
 } from './fields.ts'
 import {errorMessage, notADate, quote} from '../messages.ts'
+import {domWindow, isElement, isText} from './html/dom.ts'
+import {markupProblem} from './html/limits.ts'
+import {pageUrl, safeUrl, sanitize} from './html/sanitize.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
 // elements in reading order) and the sections are found by the same visible markers as the page
 // text format ("Share to:", "Ask Date:", "Dr. X reply Y", "More Info", ...). Rich text (question,
 // replies, More Info) goes through @portabletext/block-tools with the Studio's blockContent type.
-
-const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
-
-// Elements whose content is never thread text and may be active content.
-const REMOVED_ELEMENTS = [
-  'script',
-  'style',
-  'noscript',
-  'iframe',
-  'frame',
-  'frameset',
-  'object',
-  'embed',
-  'applet',
-  'form',
-  'template',
-  'svg',
-  'math',
-  'canvas',
-  'link',
-  'meta',
-  'base',
-  'button',
-  'input',
-  'select',
-  'textarea',
-  '[hidden]',
-  '[aria-hidden="true"]',
-].join(',')
-
-// Attributes that hold a URL a browser would follow or load.
-const URL_ATTRIBUTES = new Set([
-  'href',
-  'src',
-  'action',
-  'formaction',
-  'xlink:href',
-  'poster',
-  'background',
-  'cite',
-  'longdesc',
-  'ping',
-  'data',
-  'lowsrc',
-  'dynsrc',
-])
-// Never needed for text, and each can smuggle active content or several URLs past the checks.
-const DROPPED_ATTRIBUTES = new Set(['style', 'srcset', 'srcdoc'])
-const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i
 
 const BLOCK_TAGS = new Set([
   'ADDRESS',
@@ -163,20 +116,7 @@ interface ReplyDraft {
   /** The "Reply Date: …" line ends the last body unit and must be cut from the text. */
   dateInBody?: boolean
 }
-
-type Window = JSDOM['window']
-
-let sharedWindow: Window | undefined
 let blockContentSchema: ArraySchemaType | undefined
-
-/**
- * One script-less window for every page: creating a jsdom window costs far more than parsing a
- * page with its DOMParser, and DOMParser documents never run scripts or load anything.
- */
-function domWindow(): Window {
-  sharedWindow ??= new JSDOM('', {virtualConsole: new VirtualConsole()}).window
-  return sharedWindow
-}
 
 /** The Studio's blockContent type, compiled once: it decides which styles and marks survive. */
 function blockContent(): ArraySchemaType {
@@ -200,53 +140,6 @@ export function parseHtmlPage(html: string, origin: RecordOrigin): ParseResult {
     const reason = `Could not read the HTML page: ${errorMessage(error)}`
     return {ok: false, failure: {origin, reason}}
   }
-}
-
-// jsdom's parser takes time per element that grows with its depth (10,000 nested elements take
-// ~8 s, deeper ones overflow the stack), and every element costs later steps too. A thread page
-// has a few thousand elements, a few dozen deep; browsers stop nesting at 512.
-const MAX_ELEMENTS = 30_000
-const MAX_DEPTH = 512
-// Elements that hold nothing or that the parser closes by itself: they never deepen the tree.
-const FLAT_ELEMENTS = new Set(
-  'area base br col embed hr img input link meta source track wbr p li dt dd option optgroup tr td th thead tbody tfoot'.split(
-    ' ',
-  ),
-)
-// Elements whose content is text, not markup, up to their end tag.
-const RAW_TEXT = new Set('script style textarea title xmp iframe noembed noframes'.split(' '))
-const TAG = /<(\/?)([a-z][a-z0-9-]*)/y
-
-/**
- * Why the page's markup is too much to parse (too many elements, nested too deep), from a
- * linear scan of its tags before any parsing; undefined when it is fine.
- */
-function markupProblem(html: string): string | undefined {
-  const lower = html.toLowerCase()
-  let elements = 0
-  let depth = 0
-  for (let at = lower.indexOf('<'); at !== -1; at = lower.indexOf('<', at + 1)) {
-    if (lower.startsWith('<!--', at)) {
-      at = lower.indexOf('-->', at + 4)
-      if (at === -1) break
-      continue
-    }
-    TAG.lastIndex = at
-    const [, close, name = ''] = TAG.exec(lower) ?? []
-    if (!name) continue
-    if (!close) elements++
-    if (!close && RAW_TEXT.has(name)) {
-      at = lower.indexOf(`</${name}`, at + 1)
-      if (at === -1) break
-    } else if (!FLAT_ELEMENTS.has(name)) {
-      depth = close ? Math.max(0, depth - 1) : depth + 1
-    }
-    if (elements > MAX_ELEMENTS)
-      return `The page has more than ${MAX_ELEMENTS} elements: it is not a saved thread page.`
-    if (depth > MAX_DEPTH)
-      return `The page nests elements more than ${MAX_DEPTH} deep: it is not a saved thread page.`
-  }
-  return undefined
 }
 
 function parseDocument(html: string, origin: RecordOrigin): ParseResult {
@@ -404,84 +297,6 @@ function readParts(units: readonly Unit[], printedTitle: string | undefined): Th
   }
 
   return {question, asked, replies, sections, cutShort: state === 'question'}
-}
-
-// --- Sanitising -----------------------------------------------------------------------------
-
-/** The page's own address, from the canonical link, og:url or the browser's "saved from" note. */
-function pageUrl(document: Document, html: string): string | undefined {
-  const candidates = [
-    document.querySelector('link[rel~="canonical" i]')?.getAttribute('href'),
-    document.querySelector('meta[property="og:url" i]')?.getAttribute('content'),
-    /<!--\s*saved from url=\(\d+\)(\S+?)\s*-->/i.exec(html)?.[1],
-  ]
-  for (const candidate of candidates) {
-    const url = candidate ? safeUrl(candidate) : undefined
-    if (url?.startsWith('http')) return url
-  }
-  return undefined
-}
-
-/**
- * An absolute http(s)/mailto URL, or undefined. The WHATWG parser decides the scheme the way a
- * browser would ("java\nscript:", " JAVASCRIPT:", entities already decoded by the HTML parser).
- * Relative URLs resolve against the page's address; without one they cannot be kept.
- */
-function safeUrl(raw: string, base?: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(raw, base)
-  } catch {
-    return undefined
-  }
-  return SAFE_PROTOCOLS.has(url.protocol) ? url.href : undefined
-}
-
-/**
- * Removes everything that could run, load or hide: active and embedded elements, forms, hidden
- * elements, comments, every on* handler, and links/images whose URL is not http(s)/mailto
- * (a link keeps its text). Safe relative links are made absolute.
- */
-function sanitize(document: Document, base: string | undefined): void {
-  for (const element of document.querySelectorAll(REMOVED_ELEMENTS)) element.remove()
-  const comments: Node[] = []
-  const walker = document.createTreeWalker(document, domWindow().NodeFilter.SHOW_COMMENT)
-  while (walker.nextNode()) comments.push(walker.currentNode)
-  for (const comment of comments) comment.parentNode?.removeChild(comment)
-
-  for (const element of document.querySelectorAll('*')) {
-    if (!element.isConnected) continue
-    if (HIDDEN_STYLE.test(element.getAttribute('style') ?? '')) {
-      element.remove()
-      continue
-    }
-    for (const name of element.getAttributeNames()) {
-      const lower = name.toLowerCase()
-      const value = element.getAttribute(name) ?? ''
-      if (lower.startsWith('on') || DROPPED_ATTRIBUTES.has(lower)) element.removeAttribute(name)
-      else if (URL_ATTRIBUTES.has(lower) && !safeUrl(value, base)) element.removeAttribute(name)
-    }
-    const href = element.getAttribute('href')
-    const absolute = href === null ? undefined : safeUrl(href, base)
-    // A link without a safe href is plain text; an image without a safe src goes, alt and all.
-    if (element.tagName === 'A' && absolute) element.setAttribute('href', absolute)
-    else if (element.tagName === 'A') unwrap(element)
-    else if (element.tagName === 'IMG' && !element.hasAttribute('src')) element.remove()
-  }
-}
-
-function unwrap(element: Element): void {
-  element.replaceWith(...element.childNodes)
-}
-
-// --- Finding the blocks ---------------------------------------------------------------------
-
-function isElement(node: Node): node is Element {
-  return node.nodeType === node.ELEMENT_NODE
-}
-
-function isText(node: Node): node is Text {
-  return node.nodeType === node.TEXT_NODE
 }
 
 /** Site chrome around the thread; a footer holding a thread section is not chrome. */
