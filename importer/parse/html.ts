@@ -24,69 +24,29 @@ import {
   type PrintedDate,
   PRINTED_DATE,
   readSimilarEntries,
-  SECTIONS,
   type Section,
   splitTitle,
 } from './fields.ts'
 import {errorMessage, notADate, quote} from '../messages.ts'
-import {domWindow, isElement, isText} from './html/dom.ts'
+import {domWindow} from './html/dom.ts'
 import {markupProblem} from './html/limits.ts'
+
 import {pageUrl, safeUrl, sanitize} from './html/sanitize.ts'
+import {
+  type Unit,
+  collectUnits,
+  documentTitle,
+  findTitleHeading,
+  headingText,
+  sectionOf,
+  visibleLines,
+} from './html/units.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
 // elements in reading order) and the sections are found by the same visible markers as the page
 // text format ("Share to:", "Ask Date:", "Dr. X reply Y", "More Info", ...). Rich text (question,
 // replies, More Info) goes through @portabletext/block-tools with the Studio's blockContent type.
-
-const BLOCK_TAGS = new Set([
-  'ADDRESS',
-  'ARTICLE',
-  'ASIDE',
-  'BLOCKQUOTE',
-  'BODY',
-  'CENTER',
-  'DD',
-  'DETAILS',
-  'DIALOG',
-  'DIV',
-  'DL',
-  'DT',
-  'FIELDSET',
-  'FIGCAPTION',
-  'FIGURE',
-  'FOOTER',
-  'H1',
-  'H2',
-  'H3',
-  'H4',
-  'H5',
-  'H6',
-  'HEADER',
-  'HGROUP',
-  'HR',
-  'LI',
-  'MAIN',
-  'NAV',
-  'OL',
-  'P',
-  'PRE',
-  'SECTION',
-  'SUMMARY',
-  'TABLE',
-  'TBODY',
-  'TD',
-  'TFOOT',
-  'TH',
-  'THEAD',
-  'TR',
-  'UL',
-])
-const HEADINGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6'])
-// Blocks that block-tools converts as they are; other leaf blocks are passed on as a <p>.
-const NATIVE_BLOCKS = new Set([...HEADINGS, 'P', 'UL', 'OL', 'DL', 'BLOCKQUOTE', 'TABLE', 'PRE'])
-// Kept whole so lists and quotes keep their structure, unless the thread's markers are inside.
-const RICH_CONTAINERS = new Set(['UL', 'OL', 'DL', 'BLOCKQUOTE', 'TABLE', 'PRE'])
 
 const SHORT_TITLE_MAX_LENGTH = 120
 const TERMINAL_PUNCTUATION = /[.,:;!?…。，、：；！？]$/u
@@ -95,18 +55,6 @@ const REPLY_HEADER_MAX_LENGTH = 120
 const TAG_MAX_LENGTH = 80
 const SHARE_BOX_MAX_LINES = 12
 const SHARE_BUTTON_MAX_LENGTH = 40
-
-/** A block of the page in reading order: the HTML to convert and its visible text lines. */
-interface Unit {
-  nodes: Node[]
-  /** Set when the unit is one element (not a run of inline content). */
-  element?: Element
-  html: string
-  lines: string[]
-  /** The lines joined by spaces, for matching markers. */
-  text: string
-  heading: boolean
-}
 
 interface ReplyDraft {
   doctor: string
@@ -297,129 +245,6 @@ function readParts(units: readonly Unit[], printedTitle: string | undefined): Th
   }
 
   return {question, asked, replies, sections, cutShort: state === 'question'}
-}
-
-/** Site chrome around the thread; a footer holding a thread section is not chrome. */
-function isChrome(element: Element): boolean {
-  if (element.tagName === 'NAV' || element.getAttribute('role') === 'navigation') return true
-  if (element.tagName !== 'FOOTER' && element.getAttribute('role') !== 'contentinfo') return false
-  return !visibleLines([element]).some((line) => sectionOf(line))
-}
-
-function findTitleHeading(document: Document): Element | undefined {
-  const headings = [...document.querySelectorAll('h1')].filter(
-    (heading) => !heading.closest('nav, footer, [role="navigation"]'),
-  )
-  // A logo is often an <h1> too; the thread's title is the one naming a specialty.
-  return (
-    headings.find((heading) => splitTitle(headingText(heading)).specialty) ??
-    headings.find((heading) => headingText(heading))
-  )
-}
-
-/** A heading's text; an unclosed <h1> holds the rest of the page, so then only its first line. */
-function headingText(heading: Element): string {
-  const lines = visibleLines([heading])
-  return (hasBlockChild(heading) ? lines[0] : lines.join(' ')) ?? ''
-}
-
-/** <title> without a trailing " | Site name". */
-function documentTitle(document: Document): string {
-  return document.title
-    .replace(/\s+/g, ' ')
-    .replace(/\s+[|｜]\s+[^|｜]*$/, '')
-    .trim()
-}
-
-/** Whether the thread's structure (title, markers, reply headers, dates) is inside an element. */
-function holdsMarkers(element: Element): boolean {
-  if (element.querySelector('h1')) return true
-  return visibleLines([element]).some(
-    (line) =>
-      sectionOf(line) !== undefined ||
-      parseReplyHeader(line) !== undefined ||
-      parseReplyDateLine(line) !== undefined ||
-      parseAskLine(line) !== undefined,
-  )
-}
-
-function hasBlockChild(element: Element): boolean {
-  // Walked by sibling: spreading jsdom's live `children` costs a name lookup per index.
-  for (let child = element.firstElementChild; child; child = child.nextElementSibling)
-    if (BLOCK_TAGS.has(child.tagName)) return true
-  return false
-}
-
-/**
- * Flattens `element` into units: leaf blocks, whole lists/quotes/tables, and runs of inline
- * content between blocks (what a browser would lay out as an anonymous block).
- */
-function collectUnits(element: Element, units: Unit[]): void {
-  if (isChrome(element)) return
-  const whole = RICH_CONTAINERS.has(element.tagName) && !holdsMarkers(element)
-  if (whole || !hasBlockChild(element)) {
-    pushUnit(units, [element], element)
-    return
-  }
-  let inline: Node[] = []
-  const flush = () => {
-    pushUnit(units, inline)
-    inline = []
-  }
-  for (const child of element.childNodes) {
-    if (isElement(child) && BLOCK_TAGS.has(child.tagName)) {
-      flush()
-      collectUnits(child, units)
-    } else if (isElement(child) || isText(child)) {
-      inline.push(child)
-    }
-  }
-  flush()
-}
-
-function pushUnit(units: Unit[], nodes: Node[], element?: Element): void {
-  const lines = visibleLines(nodes)
-  if (lines.length === 0) return
-  // Block-tools runs adjacent <div>s together; any other leaf block is one paragraph.
-  const html =
-    element && NATIVE_BLOCKS.has(element.tagName)
-      ? element.outerHTML
-      : `<p>${(element ? [...element.childNodes] : nodes).map(outerHtml).join('')}</p>`
-  const heading = element !== undefined && HEADINGS.has(element.tagName)
-  const unit: Unit = {nodes, html, lines, text: lines.join(' '), heading}
-  if (element) unit.element = element
-  units.push(unit)
-}
-
-function outerHtml(node: Node): string {
-  if (isElement(node)) return node.outerHTML
-  const text = node.textContent ?? ''
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
-}
-
-/** The text a reader sees, one entry per line: blocks and <br> break lines, spaces collapse. */
-function visibleLines(nodes: readonly Node[]): string[] {
-  let text = ''
-  const walk = (node: Node) => {
-    if (isText(node)) {
-      text += node.data
-    } else if (isElement(node)) {
-      const block = BLOCK_TAGS.has(node.tagName)
-      if (node.tagName === 'BR' || block) text += '\n'
-      node.childNodes.forEach(walk)
-      if (block) text += '\n'
-    }
-  }
-  nodes.forEach(walk)
-  return text
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
-    .filter(Boolean)
-}
-
-function sectionOf(text: string): Section | undefined {
-  const key = text.normalize('NFKC').replace(/\s+/g, ' ').replace(/:$/, '').trim().toLowerCase()
-  return SECTIONS[key]
 }
 
 /**

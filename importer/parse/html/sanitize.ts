@@ -53,8 +53,6 @@ const DROPPED_ATTRIBUTES = new Set(['style', 'srcset', 'srcdoc'])
 
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i
 
-// --- Sanitising -----------------------------------------------------------------------------
-
 /** The page's own address, from the canonical link, og:url or the browser's "saved from" note. */
 export function pageUrl(document: Document, html: string): string | undefined {
   const candidates = [
