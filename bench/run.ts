@@ -390,6 +390,117 @@ async function measureQuery(
   }
 }
 
+/**
+ * A serving lake has answered its queries, so it has built the value indexes they use (and keeps
+ * them in its snapshot): run each once before closing, as a site would.
+ */
+async function warmQueries(client: SanityClient, seed: number, sample: ArchiveSample) {
+  log('Running each query once (builds the indexes a serving lake has)…')
+  const random = createRandom(seed)
+  for (const bench of BENCH_QUERIES) {
+    await client.fetch(bench.query, bench.params(random, sample))
+  }
+}
+
+/** Closes the lake (it compacts its log into a snapshot) and measures what it left on disk. */
+async function closeLake(server: LakeServer, dataDir: string): Promise<BenchResults['close']> {
+  log('Closing the lake (compacts the log into a snapshot)…')
+  const started = performance.now()
+  await server.close()
+  const close = {ms: elapsed(started), diskBytes: await diskUsage(join(dataDir, DATASET))}
+  const diskTotal = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
+  log(`  closed in ${Math.round(close.ms)} ms; ${(diskTotal / 1e6).toFixed(1)} MB on disk`)
+  return close
+}
+
+/** Reopens the dataset in a fresh process: time to the first answers, memory, document counts. */
+async function measureColdStartChild(
+  dataDir: string,
+  token: string,
+  sample: ArchiveSample,
+  queryTimeoutMs: number,
+) {
+  log('Cold start: reopening the dataset from disk in a fresh process…')
+  const {result, ...child} = await measureColdStart({
+    dataDir,
+    dataset: DATASET,
+    token,
+    probes: [
+      {name: 'document by id', query: BY_ID_QUERY, params: {id: sample.questionIds[0] ?? ''}},
+      {name: 'thread page by slug', query: THREAD_QUERY, params: {slug: sample.slugs[1] ?? ''}},
+    ],
+    query: COUNTS_QUERY,
+    queryTimeoutMs,
+  })
+  const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
+    string,
+    number
+  >
+  log(
+    `  ${child.probes.map((probe) => `${probe.name} answered after ${Math.round(probe.ms)} ms`).join(', ')} (RSS ${Math.round(child.rssBytes / 2 ** 20)} MiB); every document parsed after ${Math.round(child.parsedMs)} ms (RSS ${Math.round(child.rssParsedBytes / 2 ** 20)} MiB, heap after GC ${Math.round(child.heapUsedAfterGcBytes / 2 ** 20)} MiB)`,
+  )
+  return {child, counts}
+}
+
+async function measureQueries(
+  options: BenchOptions,
+  client: SanityClient,
+  server: LakeServer,
+  sample: ArchiveSample,
+  mismatches: Mismatch[],
+): Promise<QueryResult[]> {
+  log(
+    `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
+  )
+  const queries: QueryResult[] = []
+  for (const [index, bench] of BENCH_QUERIES.entries()) {
+    const seed = options.seed * 1000 + index + 1
+    queries.push(await measureQuery(bench, options, client, server, sample, seed, mismatches))
+  }
+  return queries
+}
+
+async function measureEditorHistory(
+  options: BenchOptions,
+  server: LakeServer,
+  client: SanityClient,
+  token: string,
+  sample: ArchiveSample,
+) {
+  log("History: editors edit and publish questions, then Studio's history requests…")
+  const history = await measureHistory({
+    url: server.url,
+    version: client.config().apiVersion ?? '',
+    dataset: DATASET,
+    token,
+    questionIds: sample.questionIds,
+    seed: options.seed,
+    edited: Math.min(100, Math.floor(sample.questionIds.length / 2)),
+    editsPerDocument: 5,
+    iterations: Math.min(options.iterations, 100),
+  })
+  log(
+    `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
+  )
+  return history
+}
+
+function machine(loadAtStart: number): BenchResults['machine'] {
+  const cpuList = cpus()
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: process.platform,
+    release: release(),
+    arch: process.arch,
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cpus: cpuList.length,
+    availableParallelism: availableParallelism(),
+    totalMemoryBytes: totalmem(),
+    loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
@@ -411,52 +522,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     server = await startLakeServer(serverOptions)
     const prepared = await generateAndWrite(options, clientFor(server, token))
+    await warmQueries(clientFor(server, token), options.seed, prepared.sample)
 
-    // A serving lake has answered its queries, so it has built the value indexes they use (and
-    // keeps them in its snapshot): run each once before closing, as a site would.
-    log('Running each query once (builds the indexes a serving lake has)…')
-    const warming = clientFor(server, token)
-    const random = createRandom(options.seed)
-    for (const bench of BENCH_QUERIES) {
-      await warming.fetch(bench.query, bench.params(random, prepared.sample))
-    }
-
-    log('Closing the lake (compacts the log into a snapshot)…')
-    let started = performance.now()
-    await server.close()
+    const close = await closeLake(server, dataDir)
     server = undefined
-    const close = {ms: elapsed(started), diskBytes: await diskUsage(join(dataDir, DATASET))}
-    const diskTotal = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
-    log(`  closed in ${Math.round(close.ms)} ms; ${(diskTotal / 1e6).toFixed(1)} MB on disk`)
 
-    log('Cold start: reopening the dataset from disk in a fresh process…')
-    const {result, ...child} = await measureColdStart({
+    const {child, counts} = await measureColdStartChild(
       dataDir,
-      dataset: DATASET,
       token,
-      probes: [
-        {
-          name: 'document by id',
-          query: BY_ID_QUERY,
-          params: {id: prepared.sample.questionIds[0] ?? ''},
-        },
-        {
-          name: 'thread page by slug',
-          query: THREAD_QUERY,
-          params: {slug: prepared.sample.slugs[1] ?? ''},
-        },
-      ],
-      query: COUNTS_QUERY,
+      prepared.sample,
       queryTimeoutMs,
-    })
-    const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
-      string,
-      number
-    >
-    log(
-      `  ${child.probes.map((probe) => `${probe.name} answered after ${Math.round(probe.ms)} ms`).join(', ')} (RSS ${Math.round(child.rssBytes / 2 ** 20)} MiB); every document parsed after ${Math.round(child.parsedMs)} ms (RSS ${Math.round(child.rssParsedBytes / 2 ** 20)} MiB, heap after GC ${Math.round(child.heapUsedAfterGcBytes / 2 ** 20)} MiB)`,
     )
-    started = performance.now()
+    const started = performance.now()
     server = await startLakeServer(serverOptions)
     const client = clientFor(server, token)
     await client.fetch(COUNTS_QUERY) // reads every document: latencies below are for a warm lake
@@ -477,23 +554,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       })
     }
 
-    log(
-      `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
-    )
-    const queries: QueryResult[] = []
-    for (const [index, bench] of BENCH_QUERIES.entries()) {
-      queries.push(
-        await measureQuery(
-          bench,
-          options,
-          client,
-          server,
-          prepared.sample,
-          options.seed * 1000 + index + 1,
-          mismatches,
-        ),
-      )
-    }
+    const queries = await measureQueries(options, client, server, prepared.sample, mismatches)
 
     log('Other requests while a pathological query runs (until the lake stops it)…')
     const underLoad = await measureUnderLoad({
@@ -502,38 +563,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       version: client.config().apiVersion ?? '',
       documentId: prepared.sample.questionIds[0] ?? '',
     })
-
-    log("History: editors edit and publish questions, then Studio's history requests…")
-    const history = await measureHistory({
-      url: server.url,
-      version: client.config().apiVersion ?? '',
-      dataset: DATASET,
-      token,
-      questionIds: prepared.sample.questionIds,
-      seed: options.seed,
-      edited: Math.min(100, Math.floor(prepared.sample.questionIds.length / 2)),
-      editsPerDocument: 5,
-      iterations: Math.min(options.iterations, 100),
-    })
-    log(
-      `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
-    )
-
-    const cpuList = cpus()
+    const history = await measureEditorHistory(options, server, client, token, prepared.sample)
     return {
       date,
-      machine: {
-        node: process.version,
-        v8: process.versions.v8,
-        platform: process.platform,
-        release: release(),
-        arch: process.arch,
-        cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-        cpus: cpuList.length,
-        availableParallelism: availableParallelism(),
-        totalMemoryBytes: totalmem(),
-        loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
-      },
+      machine: machine(loadAtStart),
       source,
       options,
       archive: prepared.archive,
