@@ -288,6 +288,108 @@ function jsonCopy(value: unknown): unknown {
   return value === undefined ? null : JSON.parse(JSON.stringify(value))
 }
 
+type Params = Record<string, unknown>
+
+/** Warm-up stops early for slow queries too (a tenth of the budget, at least one run). */
+async function warmUp(
+  client: SanityClient,
+  query: string,
+  params: readonly Params[],
+  budgetMs: number,
+  tick: () => void,
+) {
+  const warmupEnds = performance.now() + budgetMs / 10
+  for (const warm of params) {
+    await client.fetch(query, warm)
+    tick()
+    if (performance.now() > warmupEnds) break
+  }
+}
+
+/** Runs over HTTP until the budget is spent (at least `minRuns`); keeps the first `keep` results. */
+async function lakeRuns(
+  client: SanityClient,
+  query: string,
+  measured: readonly Params[],
+  {minRuns, keep, budgetMs}: {minRuns: number; keep: number; budgetMs: number},
+  tick: () => void,
+) {
+  const lakeMs: number[] = []
+  const results: unknown[] = []
+  let rowCount = 0
+  const budgetEnds = performance.now() + budgetMs
+  for (const [index, values] of measured.entries()) {
+    if (index >= Math.max(minRuns, keep) && performance.now() > budgetEnds) break
+    const started = performance.now()
+    const result: unknown = await client.fetch(query, values)
+    lakeMs.push(performance.now() - started)
+    rowCount += rows(result)
+    if (index < keep) results.push(result)
+    tick()
+  }
+  return {lakeMs, results, rowCount}
+}
+
+/** The same query through runQuery in this process, without HTTP. */
+async function inProcessRuns(
+  dataset: Parameters<typeof runQuery>[0],
+  query: string,
+  params: readonly Params[],
+  options: BenchOptions,
+  tick: () => void,
+) {
+  const inProcessMs: number[] = []
+  const inProcessEnds = performance.now() + options.budgetMs
+  for (const values of params) {
+    if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
+    const started = performance.now()
+    await runQuery(dataset, query, {
+      params: values,
+      perspective: 'published',
+      timeoutMs: options.queryTimeoutMs,
+    })
+    inProcessMs.push(performance.now() - started)
+    tick()
+  }
+  return inProcessMs
+}
+
+/** Plain groq-js: one warm-up, then the first measured parameter sets, each checked. */
+async function plainRuns(
+  dataset: Parameters<typeof runQuery>[0],
+  bench: BenchQuery,
+  measured: readonly Params[],
+  lakeResults: readonly unknown[],
+  options: BenchOptions,
+  mismatches: Mismatch[],
+  tick: () => void,
+) {
+  const plainOptions = (values: Params) => ({
+    params: values,
+    perspective: 'published' as const,
+    timeoutMs: options.queryTimeoutMs,
+    plain: true,
+  })
+  await runQuery(dataset, bench.query, plainOptions(measured[0] ?? {}))
+  tick()
+  const plainMs: number[] = []
+  let mismatchCount = 0
+  for (let index = 0; index < lakeResults.length; index++) {
+    const values = measured[index] ?? {}
+    const started = performance.now()
+    const plain = await runQuery(dataset, bench.query, plainOptions(values))
+    plainMs.push(performance.now() - started)
+    const lake = lakeResults[index]
+    const expected = jsonCopy(plain)
+    if (!isDeepStrictEqual(lake, expected)) {
+      mismatchCount++
+      mismatches.push({query: bench.name, params: values, lake, plain: expected})
+    }
+    tick()
+  }
+  return {plainMs, mismatchCount}
+}
+
 async function measureQuery(
   bench: BenchQuery,
   options: BenchOptions,
@@ -303,75 +405,28 @@ async function measureQuery(
   )
   const measured = params.slice(options.warmup)
   const plainCount = Math.min(options.plainIterations, measured.length)
-  const storage = await server.lake.storage(DATASET)
+  const {dataset} = await server.lake.storage(DATASET)
   const inProcess = measured.slice(0, options.inProcessIterations)
   const total = params.length + inProcess.length + plainCount + 1
   const step = progress(bench.name, total, 'runs')
   let done = 0
+  const tick = () => step.update(++done)
 
-  // Warm-up stops early for slow queries too (a tenth of the budget, at least one run).
-  const warmupEnds = performance.now() + options.budgetMs / 10
-  for (const warm of params.slice(0, options.warmup)) {
-    await client.fetch(bench.query, warm)
-    step.update(++done)
-    if (performance.now() > warmupEnds) break
-  }
-  const lakeMs: number[] = []
-  const lakeResults: unknown[] = []
-  let rowCount = 0
-  const budgetEnds = performance.now() + options.budgetMs
-  for (const [index, values] of measured.entries()) {
-    if (index >= Math.max(options.minIterations, plainCount) && performance.now() > budgetEnds) {
-      break
-    }
-    const started = performance.now()
-    const result: unknown = await client.fetch(bench.query, values)
-    lakeMs.push(performance.now() - started)
-    rowCount += rows(result)
-    if (index < plainCount) lakeResults.push(result)
-    step.update(++done)
-  }
+  await warmUp(client, bench.query, params.slice(0, options.warmup), options.budgetMs, tick)
+  const limits = {minRuns: options.minIterations, keep: plainCount, budgetMs: options.budgetMs}
+  const lakeRun = await lakeRuns(client, bench.query, measured, limits, tick)
+  const inProcessMs = await inProcessRuns(dataset, bench.query, inProcess, options, tick)
+  const {plainMs, mismatchCount} = await plainRuns(
+    dataset,
+    bench,
+    measured,
+    lakeRun.results,
+    options,
+    mismatches,
+    tick,
+  )
 
-  const inProcessMs: number[] = []
-  const inProcessEnds = performance.now() + options.budgetMs
-  for (const values of inProcess) {
-    if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
-    const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {
-      params: values,
-      perspective: 'published',
-      timeoutMs: options.queryTimeoutMs,
-    })
-    inProcessMs.push(performance.now() - started)
-    step.update(++done)
-  }
-
-  // Plain groq-js: one warm-up, then the first measured parameter sets, each checked.
-  const plainOptions = (values: Record<string, unknown>) => ({
-    params: values,
-    perspective: 'published' as const,
-    timeoutMs: options.queryTimeoutMs,
-    plain: true,
-  })
-  await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
-  step.update(++done)
-  const plainMs: number[] = []
-  let mismatchCount = 0
-  for (let index = 0; index < plainCount; index++) {
-    const values = measured[index] ?? {}
-    const started = performance.now()
-    const plain = await runQuery(storage.dataset, bench.query, plainOptions(values))
-    plainMs.push(performance.now() - started)
-    const lake = lakeResults[index]
-    const expected = jsonCopy(plain)
-    if (!isDeepStrictEqual(lake, expected)) {
-      mismatchCount++
-      mismatches.push({query: bench.name, params: values, lake, plain: expected})
-    }
-    step.update(++done)
-  }
-
-  const lake = summarize(lakeMs)
+  const lake = summarize(lakeRun.lakeMs)
   const plain = summarize(plainMs)
   step.finish(
     `lake p50 ${lake.p50.toFixed(2)} ms, p95 ${lake.p95.toFixed(2)} ms; plain p50 ${plain.p50.toFixed(2)} ms${mismatchCount > 0 ? `; ${mismatchCount} MISMATCHES` : ''}`,
@@ -383,8 +438,8 @@ async function measureQuery(
     lakeInProcess: summarize(inProcessMs),
     plain,
     ratio: Math.round((plain.p50 / lake.p50) * 10) / 10,
-    runs: lakeMs.length,
-    avgRows: Math.round((rowCount / Math.max(1, lakeMs.length)) * 10) / 10,
+    runs: lakeRun.lakeMs.length,
+    avgRows: Math.round((lakeRun.rowCount / Math.max(1, lakeRun.lakeMs.length)) * 10) / 10,
     checked: plainCount,
     mismatches: mismatchCount,
   }
