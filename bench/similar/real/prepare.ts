@@ -486,6 +486,40 @@ function jsonl(records: unknown[]): string {
   return records.map((record) => JSON.stringify(record)).join('\n') + '\n'
 }
 
+/** The set's pinned files' texts, or why some cannot be read (their repos go to `missing`). */
+function readSetFiles(mirrors: string, spec: SetSpec, missingRepos: Set<string>) {
+  const texts: string[] = []
+  const problems = new Set<string>()
+  for (const file of spec.files) {
+    const result = readPinned(mirrors, file)
+    if ('text' in result) texts.push(result.text)
+    else {
+      problems.add(result.missing)
+      missingRepos.add(file.repo)
+    }
+  }
+  return {texts, problems}
+}
+
+/** Writes the corpus, the splits and the set's description into `dir`. */
+async function writeSet(dir: string, spec: SetSpec, prepared: Prepared, maxQueries: number) {
+  const meta: RealSetMeta = {
+    name: spec.name,
+    description: spec.description,
+    licence: spec.licence,
+    sources: spec.files.map(({repo, commit, path}) => ({repo, commit, path})),
+    hasBody: prepared.corpus.some((q) => q.body !== undefined),
+    maxQueriesPerSplit: maxQueries,
+    stats: prepared.stats,
+  }
+  await mkdir(dir, {recursive: true})
+  await writeFile(join(dir, 'corpus.jsonl'), jsonl(prepared.corpus))
+  await writeFile(join(dir, 'dev.jsonl'), jsonl(prepared.dev))
+  await writeFile(join(dir, 'test.jsonl'), jsonl(prepared.test))
+  await writeFile(join(dir, 'train.jsonl'), jsonl(prepared.train))
+  await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n')
+}
+
 async function main() {
   const {values} = parseArgs({
     options: {
@@ -518,38 +552,14 @@ async function main() {
   for (const spec of SETS) {
     if (only && !only.includes(spec.name)) continue
     const t0 = performance.now()
-    const texts: string[] = []
-    const problems = new Set<string>()
-    for (const file of spec.files) {
-      const result = readPinned(values.mirrors, file)
-      if ('text' in result) texts.push(result.text)
-      else {
-        problems.add(result.missing)
-        missingRepos.add(file.repo)
-      }
-    }
+    const {texts, problems} = readSetFiles(values.mirrors, spec, missingRepos)
     if (problems.size > 0) {
       console.error(`${spec.name}: skipped (${[...problems].join('; ')})`)
       skipped++
       continue
     }
     const prepared = finish(spec.read(texts), maxQueries, spec.trainShare)
-    const meta: RealSetMeta = {
-      name: spec.name,
-      description: spec.description,
-      licence: spec.licence,
-      sources: spec.files.map(({repo, commit, path}) => ({repo, commit, path})),
-      hasBody: prepared.corpus.some((q) => q.body !== undefined),
-      maxQueriesPerSplit: maxQueries,
-      stats: prepared.stats,
-    }
-    const dir = join(out, spec.name)
-    await mkdir(dir, {recursive: true})
-    await writeFile(join(dir, 'corpus.jsonl'), jsonl(prepared.corpus))
-    await writeFile(join(dir, 'dev.jsonl'), jsonl(prepared.dev))
-    await writeFile(join(dir, 'test.jsonl'), jsonl(prepared.test))
-    await writeFile(join(dir, 'train.jsonl'), jsonl(prepared.train))
-    await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n')
+    await writeSet(join(out, spec.name), spec, prepared, maxQueries)
     written++
     const s = prepared.stats
     console.log(
