@@ -497,6 +497,20 @@ async function measureColdStartChild(
   return {child, counts}
 }
 
+/** The reopened lake must hold every document written: a mismatch when the counts differ. */
+function countMismatches(counts: Record<string, number>, written: Record<string, number>) {
+  const mismatches: Mismatch[] = []
+  if (!isDeepStrictEqual(counts, written)) {
+    mismatches.push({
+      query: 'document counts after reopening',
+      params: {},
+      lake: counts,
+      plain: written,
+    })
+  }
+  return mismatches
+}
+
 async function measureQueries(
   options: BenchOptions,
   client: SanityClient,
@@ -599,15 +613,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       benchProcessMs: elapsed(started),
     }
     log(`  reopened in the benchmark process in ${Math.round(coldStart.benchProcessMs)} ms`)
-    const mismatches: Mismatch[] = []
-    if (!isDeepStrictEqual(counts, prepared.archive.byType)) {
-      mismatches.push({
-        query: 'document counts after reopening',
-        params: {},
-        lake: counts,
-        plain: prepared.archive.byType,
-      })
-    }
+    const mismatches = countMismatches(counts, prepared.archive.byType)
 
     const queries = await measureQueries(options, client, server, prepared.sample, mismatches)
 
