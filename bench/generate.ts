@@ -452,30 +452,25 @@ function title(random: Random, symptom: string): string {
   }
 }
 
-/** Generates the archive for `threads` questions; deterministic for a given seed. */
-export function generateArchive(options: GenerateOptions): Archive {
-  const random = createRandom(options.seed)
-  const doctorCount = options.doctors ?? 2000
-  const tagCount = options.tags ?? 500
+type SpecialtyReference = (index: number) => {_type: 'reference'; _ref: string}
 
-  const specialties: Unstamped<Specialty>[] = SPECIALTIES.map((name) => ({
+function generateSpecialties(): Unstamped<Specialty>[] {
+  return SPECIALTIES.map((name) => ({
     _id: `specialty-${slugify(name)}`,
     _type: 'specialty',
     name,
     slug: {_type: 'slug', current: slugify(name)},
     description: `Questions about ${name.toLowerCase()}, answered by specialists.`,
   }))
-  const specialtyRef = (index: number) => ({
-    _type: 'reference' as const,
-    _ref: specialties[index]?._id ?? '',
-  })
+}
 
-  // Tags: round-robin over specialties, names unique within the archive.
+/** Tags: round-robin over specialties, names unique within the archive. */
+function generateTags(random: Random, tagCount: number, specialtyRef: SpecialtyReference) {
   const tags: Unstamped<FaqTag>[] = []
-  const tagsBySpecialty: string[][] = specialties.map(() => [])
+  const tagsBySpecialty: string[][] = SPECIALTIES.map(() => [])
   const tagNames = new Set<string>()
   for (let i = 0; i < tagCount; i++) {
-    const specialty = i % specialties.length
+    const specialty = i % SPECIALTIES.length
     let name = ''
     do {
       name = `${random.pick(TAG_QUALIFIERS)} ${random.pick(SYMPTOMS)} (${SPECIALTIES[specialty]})`
@@ -491,16 +486,19 @@ export function generateArchive(options: GenerateOptions): Archive {
     })
     tagsBySpecialty[specialty]?.push(id)
   }
+  return {tags, tagsBySpecialty}
+}
 
-  // Doctors: one primary specialty (round-robin), sometimes a second one.
+/** Doctors: one primary specialty (round-robin), sometimes a second one. */
+function generateDoctors(random: Random, doctorCount: number, specialtyRef: SpecialtyReference) {
   const doctors: Unstamped<Doctor>[] = []
-  const doctorsBySpecialty: string[][] = specialties.map(() => [])
+  const doctorsBySpecialty: string[][] = SPECIALTIES.map(() => [])
   for (let i = 0; i < doctorCount; i++) {
-    const primary = i % specialties.length
+    const primary = i % SPECIALTIES.length
     const name = doctorName(random)
     const specialtyIndexes = [primary]
     if (random.chance(0.25)) {
-      const second = random.int(0, specialties.length - 1)
+      const second = random.int(0, SPECIALTIES.length - 1)
       if (second !== primary) specialtyIndexes.push(second)
     }
     const id = `doctor-${i}`
@@ -532,6 +530,111 @@ export function generateArchive(options: GenerateOptions): Archive {
     })
     for (const index of specialtyIndexes) doctorsBySpecialty[index]?.push(id)
   }
+  return {doctors, doctorsBySpecialty}
+}
+
+/**
+ * Similar threads of question `i`, as the importer leaves them: titles from the source page
+ * (resolved to a reference when that question is in the archive), plus computed and curated
+ * entries.
+ */
+function generateSimilar(
+  random: Random,
+  i: number,
+  threads: number,
+  questions: readonly Unstamped<Question>[],
+): NonNullable<Question['similar']> {
+  const similar: NonNullable<Question['similar']> = []
+  for (let s = random.int(0, 5); s > 0; s--) {
+    const kind = random.next()
+    if (kind < 0.15 || i === 0) {
+      const sourceTitle = title(random, random.pick(SYMPTOMS))
+      similar.push({
+        _key: random.key(),
+        _type: 'similarThread',
+        sourceTitle,
+        titleKey: titleKey(sourceTitle),
+        provenance: 'imported',
+      })
+    } else if (kind < 0.6) {
+      const target = random.int(0, i - 1)
+      const sourceTitle = questions[target]?.title ?? ''
+      similar.push({
+        _key: random.key(),
+        _type: 'similarThread',
+        question: {_type: 'reference', _ref: `question-${target}`, _weak: true},
+        sourceTitle,
+        titleKey: titleKey(sourceTitle),
+        provenance: 'imported',
+      })
+    } else {
+      const target = random.int(0, threads - 1)
+      if (target === i) continue
+      const curated = kind > 0.9
+      similar.push({
+        _key: random.key(),
+        _type: 'similarThread',
+        question: {_type: 'reference', _ref: `question-${target}`, _weak: true},
+        provenance: curated ? 'curated' : 'computed',
+        ...(curated ? {} : {score: Math.round((0.5 + random.next() * 0.5) * 1000) / 1000}),
+      })
+    }
+  }
+  return similar
+}
+
+/** Question `i`'s replies, each after the one before, by doctors of its specialty. */
+function generateReplies(
+  random: Random,
+  thread: {i: number; asked: number; lower: string; status: Question['status']},
+  replyCount: number,
+  candidates: readonly string[],
+  doctorCount: number,
+): Unstamped<Reply>[] {
+  const {i, lower, status} = thread
+  const replies: Unstamped<Reply>[] = []
+  let replied = thread.asked
+  for (let r = 0; r < replyCount; r++) {
+    replied += random.int(r === 0 ? 0 : 1, 10) * DAY
+    const body: BlockContent = []
+    for (let p = random.int(1, 4); p > 0; p--)
+      body.push(
+        block(
+          random,
+          paragraph(random, () => replySentence(random, lower), 2, 4),
+        ),
+      )
+    replies.push({
+      _id: `reply-${i}-${r}`,
+      _type: 'reply',
+      question: {_type: 'reference', _ref: `question-${i}`},
+      doctor: {
+        _type: 'reference',
+        _ref:
+          candidates.length > 0
+            ? random.pick(candidates)
+            : `doctor-${random.int(0, doctorCount - 1)}`,
+      },
+      body,
+      repliedAt: isoDay(replied),
+      status,
+      source: {_type: 'source', site: SITE, url: `https://${SITE}/threads/${i}#reply-${r}`},
+    })
+  }
+  return replies
+}
+
+/** Generates the archive for `threads` questions; deterministic for a given seed. */
+export function generateArchive(options: GenerateOptions): Archive {
+  const random = createRandom(options.seed)
+  const doctorCount = options.doctors ?? 2000
+  const specialties = generateSpecialties()
+  const specialtyRef = (index: number) => ({
+    _type: 'reference' as const,
+    _ref: specialties[index]?._id ?? '',
+  })
+  const {tags, tagsBySpecialty} = generateTags(random, options.tags ?? 500, specialtyRef)
+  const {doctors, doctorsBySpecialty} = generateDoctors(random, doctorCount, specialtyRef)
 
   // Questions: specialties follow a Zipf-like distribution (a few large ones, a long tail).
   const specialtyWeights = cumulativeWeights(specialties.map((_, i) => 1 / (i + 1) ** 0.8))
@@ -543,7 +646,6 @@ export function generateArchive(options: GenerateOptions): Archive {
     const symptom = random.pick(SYMPTOMS)
     const lower = symptom.toLowerCase()
     const questionTitle = title(random, symptom)
-    const id = `question-${i}`
     const asked = FIRST_DAY + random.int(0, (LAST_DAY - FIRST_DAY) / DAY - 30) * DAY
     const body: BlockContent = []
     for (let p = random.int(2, 6); p > 0; p--)
@@ -554,50 +656,11 @@ export function generateArchive(options: GenerateOptions): Archive {
         ),
       )
     const tagIds = random.sample(tagsBySpecialty[specialty] ?? [], random.int(0, 3))
-
-    // Similar threads, as the importer leaves them: titles from the source page (resolved to a
-    // reference when that question is in the archive), plus computed and curated entries.
-    const similar: NonNullable<Question['similar']> = []
-    for (let s = random.int(0, 5); s > 0; s--) {
-      const kind = random.next()
-      if (kind < 0.15 || i === 0) {
-        const sourceTitle = title(random, random.pick(SYMPTOMS))
-        similar.push({
-          _key: random.key(),
-          _type: 'similarThread',
-          sourceTitle,
-          titleKey: titleKey(sourceTitle),
-          provenance: 'imported',
-        })
-      } else if (kind < 0.6) {
-        const target = random.int(0, i - 1)
-        const sourceTitle = questions[target]?.title ?? ''
-        similar.push({
-          _key: random.key(),
-          _type: 'similarThread',
-          question: {_type: 'reference', _ref: `question-${target}`, _weak: true},
-          sourceTitle,
-          titleKey: titleKey(sourceTitle),
-          provenance: 'imported',
-        })
-      } else {
-        const target = random.int(0, options.threads - 1)
-        if (target === i) continue
-        const curated = kind > 0.9
-        similar.push({
-          _key: random.key(),
-          _type: 'similarThread',
-          question: {_type: 'reference', _ref: `question-${target}`, _weak: true},
-          provenance: curated ? 'curated' : 'computed',
-          ...(curated ? {} : {score: Math.round((0.5 + random.next() * 0.5) * 1000) / 1000}),
-        })
-      }
-    }
-
+    const similar = generateSimilar(random, i, options.threads, questions)
     const replyCount = random.weighted(REPLY_COUNT_WEIGHTS)
     const status = STATUSES[random.weighted(STATUS_WEIGHTS)] ?? 'needsReview'
     questions.push({
-      _id: id,
+      _id: `question-${i}`,
       _type: 'question',
       title: questionTitle,
       titleKey: titleKey(questionTitle),
@@ -634,36 +697,9 @@ export function generateArchive(options: GenerateOptions): Archive {
         scrapedAt: new Date(LAST_DAY + DAY).toISOString(),
       },
     })
-
+    const thread = {i, asked, lower, status}
     const candidates = doctorsBySpecialty[specialty] ?? []
-    let replied = asked
-    for (let r = 0; r < replyCount; r++) {
-      replied += random.int(r === 0 ? 0 : 1, 10) * DAY
-      const body: BlockContent = []
-      for (let p = random.int(1, 4); p > 0; p--)
-        body.push(
-          block(
-            random,
-            paragraph(random, () => replySentence(random, lower), 2, 4),
-          ),
-        )
-      replies.push({
-        _id: `reply-${i}-${r}`,
-        _type: 'reply',
-        question: {_type: 'reference', _ref: id},
-        doctor: {
-          _type: 'reference',
-          _ref:
-            candidates.length > 0
-              ? random.pick(candidates)
-              : `doctor-${random.int(0, doctorCount - 1)}`,
-        },
-        body,
-        repliedAt: isoDay(replied),
-        status,
-        source: {_type: 'source', site: SITE, url: `https://${SITE}/threads/${i}#reply-${r}`},
-      })
-    }
+    replies.push(...generateReplies(random, thread, replyCount, candidates, doctorCount))
   }
   return {specialties, tags, doctors, questions, replies}
 }

@@ -1,4 +1,4 @@
-import {createRandom} from './random.ts'
+import {createRandom, type Random} from './random.ts'
 import {type LatencyStats, summarize} from './stats.ts'
 
 // History at archive size: after the bulk import, editors edit and publish a sample of questions
@@ -34,10 +34,13 @@ interface Edited {
   lastEdit: string
 }
 
-export async function measureHistory(input: HistoryInput): Promise<HistoryBench> {
+type Request = (path: string, body?: unknown) => Promise<string>
+
+/** GET (or POST with a body) on the dataset API with the token; the text of the answer. */
+function dataRequester(input: HistoryInput): Request {
   const base = `${input.url}/v${input.version}/data`
   const headers = {authorization: `Bearer ${input.token}`, 'content-type': 'application/json'}
-  const request = async (path: string, body?: unknown) => {
+  return async (path, body) => {
     const response = await fetch(`${base}/${path}`, {
       method: body ? 'POST' : 'GET',
       headers,
@@ -46,14 +49,16 @@ export async function measureHistory(input: HistoryInput): Promise<HistoryBench>
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`)
     return response.text()
   }
-  const random = createRandom(input.seed)
-  const sample = random.sample(input.questionIds, input.edited * 2)
-  const editedIds = sample.slice(0, input.edited)
-  const importedOnly = sample.slice(input.edited)
+}
 
+/** Edits each question `editsPerDocument` times as a draft, one transaction each, then publishes. */
+async function editAndPublish(
+  request: Request,
+  input: HistoryInput,
+  ids: readonly string[],
+): Promise<Edited[]> {
   const edited: Edited[] = []
-  let started = performance.now()
-  for (const [index, id] of editedIds.entries()) {
+  for (const [index, id] of ids.entries()) {
     const document = JSON.parse(await request(`doc/${input.dataset}/${id}`)) as {
       documents: {_rev: string}[]
     }
@@ -80,10 +85,17 @@ export async function measureHistory(input: HistoryInput): Promise<HistoryBench>
     })
     edited.push({id, importRevision, lastEdit})
   }
-  const editMs = performance.now() - started
+  return edited
+}
 
-  const history = `history/${input.dataset}`
-  const timed: {name: string; path: () => string}[] = [
+/** The history requests Studio makes, each picking its document at random. */
+function studioRequests(
+  history: string,
+  random: Random,
+  importedOnly: readonly string[],
+  edited: readonly Edited[],
+): {name: string; path: () => string}[] {
+  return [
     {
       name: 'events of an imported document',
       path: () => `${history}/events/documents/${random.pick(importedOnly)}?limit=100`,
@@ -118,13 +130,25 @@ export async function measureHistory(input: HistoryInput): Promise<HistoryBench>
       },
     },
   ]
+}
+
+export async function measureHistory(input: HistoryInput): Promise<HistoryBench> {
+  const request = dataRequester(input)
+  const random = createRandom(input.seed)
+  const sample = random.sample(input.questionIds, input.edited * 2)
+  const importedOnly = sample.slice(input.edited)
+  const editStarted = performance.now()
+  const edited = await editAndPublish(request, input, sample.slice(0, input.edited))
+  const editMs = performance.now() - editStarted
+
+  const timed = studioRequests(`history/${input.dataset}`, random, importedOnly, edited)
   const requests: HistoryBench['requests'] = []
   for (const {name, path} of timed) {
     for (let warm = 0; warm < 5; warm++) await request(path())
     const samples: number[] = []
     for (let run = 0; run < input.iterations; run++) {
       const target = path()
-      started = performance.now()
+      const started = performance.now()
       await request(target)
       samples.push(performance.now() - started)
     }

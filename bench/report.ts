@@ -24,11 +24,10 @@ function table(header: string[], rows: string[][], left: number[] = [0]): string
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)]
 }
 
-export function formatReport(results: BenchResults): string {
-  const {archive, write, close, coldStart, machine, options} = results
-  const disk = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
-  const lines = [
-    '',
+/** What was measured, on what machine, and whether it was busy. */
+function headerLines(results: BenchResults): string[] {
+  const {archive, machine, options} = results
+  return [
     `Lake benchmark: ${number(options.threads)} threads, seed ${options.seed}, ${number(archive.documents)} documents (${Object.entries(
       archive.byType,
     )
@@ -46,44 +45,54 @@ export function formatReport(results: BenchResults): string {
           `  Note: the machine was busy with other work (load average vs ${machine.cpus} CPUs); latencies are noisy.`,
         ]
       : []),
-    '',
-    ...table(
-      ['Step', 'Time', 'Result'],
+  ]
+}
+
+/** Writing, closing, reopening. */
+function stepLines(results: BenchResults): string[] {
+  const {write, close, coldStart, options} = results
+  const disk = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
+  return table(
+    ['Step', 'Time', 'Result'],
+    [
       [
-        [
-          `Write (HTTP, ${options.batchSize}/txn, ${options.concurrency} in flight)`,
-          `${number(write.ms / 1000, 2)} s`,
-          `${number(write.documentsPerSecond)} docs/s · ${number(write.threadsPerSecond)} threads/s · ${number(write.megabytesPerSecond, 1)} MB/s · txn p50 ${ms(write.transactionLatency.p50)} ms, p95 ${ms(write.transactionLatency.p95)} ms`,
-        ],
-        [
-          'Close (compaction to snapshot)',
-          `${number(close.ms)} ms`,
-          `${number(disk / 1e6, 1)} MB on disk`,
-        ],
-        [
-          'Cold start (open + first page lookup by id)',
-          `${number(coldStart.ms)} ms`,
-          `fresh process: ${coldStart.probes
-            .slice(1)
-            .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
-            .join(
-              '',
-            )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
-        ],
-        [
-          'History index read on opening',
-          `${ms(coldStart.history.openMs)} ms`,
-          `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((close.diskBytes.history ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
-        ],
-        [
-          'All documents parsed (background)',
-          `${number(coldStart.parsedMs)} ms`,
-          `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
-        ],
+        `Write (HTTP, ${options.batchSize}/txn, ${options.concurrency} in flight)`,
+        `${number(write.ms / 1000, 2)} s`,
+        `${number(write.documentsPerSecond)} docs/s · ${number(write.threadsPerSecond)} threads/s · ${number(write.megabytesPerSecond, 1)} MB/s · txn p50 ${ms(write.transactionLatency.p50)} ms, p95 ${ms(write.transactionLatency.p95)} ms`,
       ],
-      [0, 2],
-    ),
-    '',
+      [
+        'Close (compaction to snapshot)',
+        `${number(close.ms)} ms`,
+        `${number(disk / 1e6, 1)} MB on disk`,
+      ],
+      [
+        'Cold start (open + first page lookup by id)',
+        `${number(coldStart.ms)} ms`,
+        `fresh process: ${coldStart.probes
+          .slice(1)
+          .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
+          .join(
+            '',
+          )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+      ],
+      [
+        'History index read on opening',
+        `${ms(coldStart.history.openMs)} ms`,
+        `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((close.diskBytes.history ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
+      ],
+      [
+        'All documents parsed (background)',
+        `${number(coldStart.parsedMs)} ms`,
+        `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
+      ],
+    ],
+    [0, 2],
+  )
+}
+
+function queryLines(results: BenchResults): string[] {
+  const {options} = results
+  return [
     `Query latency in ms: lake over HTTP through @sanity/client (up to ${options.iterations} runs after ${options.warmup} warm-up, at most ${number(options.budgetMs / 1000)} s per query), lake in-process (runQuery, up to ${Math.min(options.inProcessIterations, options.iterations)} runs), plain groq-js (${options.plainIterations} runs)`,
     ...table(
       [
@@ -113,7 +122,11 @@ export function formatReport(results: BenchResults): string {
           : `${query.checked}/${query.checked}`,
       ]),
     ),
-    '',
+  ]
+}
+
+function underLoadLines(results: BenchResults): string[] {
+  return [
     'While a pathological query runs (sent without a token; the lake stops it at its time limit), in ms:',
     ...table(
       [
@@ -139,31 +152,50 @@ export function formatReport(results: BenchResults): string {
         number(row.ping.iterations),
       ]),
     ),
-    '',
-    `History (Studio's requests over HTTP, ${results.history.requests[0]?.latency.iterations ?? 0} runs each) after ${results.history.editedDocuments} questions were edited ${results.history.editsPerDocument} times and published (${number(results.history.editMs)} ms, one transaction each), in ms:`,
+  ]
+}
+
+function historyLines({history}: BenchResults): string[] {
+  return [
+    `History (Studio's requests over HTTP, ${history.requests[0]?.latency.iterations ?? 0} runs each) after ${history.editedDocuments} questions were edited ${history.editsPerDocument} times and published (${number(history.editMs)} ms, one transaction each), in ms:`,
     ...table(
       ['Request', 'p50', 'p95', 'max'],
-      results.history.requests.map((row) => [
+      history.requests.map((row) => [
         row.name,
         ms(row.latency.p50),
         ms(row.latency.p95),
         ms(row.latency.max),
       ]),
     ),
-    '',
   ]
-  for (const mismatch of results.mismatches) {
-    const show = (value: unknown) => {
-      const text = JSON.stringify(value) ?? 'undefined'
-      return text.length > 300 ? `${text.slice(0, 300)}…` : text
-    }
-    lines.push(
-      `MISMATCH ${mismatch.query} params=${JSON.stringify(mismatch.params)}`,
-      `  lake:  ${show(mismatch.lake)}`,
-      `  plain: ${show(mismatch.plain)}`,
-    )
+}
+
+function mismatchLines(results: BenchResults): string[] {
+  if (results.mismatches.length === 0) return ['All lake results equal plain groq-js results.', '']
+  const show = (value: unknown) => {
+    const text = JSON.stringify(value) ?? 'undefined'
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text
   }
-  if (results.mismatches.length === 0)
-    lines.push('All lake results equal plain groq-js results.', '')
-  return lines.join('\n')
+  return results.mismatches.flatMap((mismatch) => [
+    `MISMATCH ${mismatch.query} params=${JSON.stringify(mismatch.params)}`,
+    `  lake:  ${show(mismatch.lake)}`,
+    `  plain: ${show(mismatch.plain)}`,
+  ])
+}
+
+export function formatReport(results: BenchResults): string {
+  return [
+    '',
+    ...headerLines(results),
+    '',
+    ...stepLines(results),
+    '',
+    ...queryLines(results),
+    '',
+    ...underLoadLines(results),
+    '',
+    ...historyLines(results),
+    '',
+    ...mismatchLines(results),
+  ].join('\n')
 }

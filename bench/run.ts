@@ -288,6 +288,108 @@ function jsonCopy(value: unknown): unknown {
   return value === undefined ? null : JSON.parse(JSON.stringify(value))
 }
 
+type Params = Record<string, unknown>
+
+/** Warm-up stops early for slow queries too (a tenth of the budget, at least one run). */
+async function warmUp(
+  client: SanityClient,
+  query: string,
+  params: readonly Params[],
+  budgetMs: number,
+  tick: () => void,
+) {
+  const warmupEnds = performance.now() + budgetMs / 10
+  for (const warm of params) {
+    await client.fetch(query, warm)
+    tick()
+    if (performance.now() > warmupEnds) break
+  }
+}
+
+/** Runs over HTTP until the budget is spent (at least `minRuns`); keeps the first `keep` results. */
+async function lakeRuns(
+  client: SanityClient,
+  query: string,
+  measured: readonly Params[],
+  {minRuns, keep, budgetMs}: {minRuns: number; keep: number; budgetMs: number},
+  tick: () => void,
+) {
+  const lakeMs: number[] = []
+  const results: unknown[] = []
+  let rowCount = 0
+  const budgetEnds = performance.now() + budgetMs
+  for (const [index, values] of measured.entries()) {
+    if (index >= Math.max(minRuns, keep) && performance.now() > budgetEnds) break
+    const started = performance.now()
+    const result: unknown = await client.fetch(query, values)
+    lakeMs.push(performance.now() - started)
+    rowCount += rows(result)
+    if (index < keep) results.push(result)
+    tick()
+  }
+  return {lakeMs, results, rowCount}
+}
+
+/** The same query through runQuery in this process, without HTTP. */
+async function inProcessRuns(
+  dataset: Parameters<typeof runQuery>[0],
+  query: string,
+  params: readonly Params[],
+  options: BenchOptions,
+  tick: () => void,
+) {
+  const inProcessMs: number[] = []
+  const inProcessEnds = performance.now() + options.budgetMs
+  for (const values of params) {
+    if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
+    const started = performance.now()
+    await runQuery(dataset, query, {
+      params: values,
+      perspective: 'published',
+      timeoutMs: options.queryTimeoutMs,
+    })
+    inProcessMs.push(performance.now() - started)
+    tick()
+  }
+  return inProcessMs
+}
+
+/** Plain groq-js: one warm-up, then the first measured parameter sets, each checked. */
+async function plainRuns(
+  dataset: Parameters<typeof runQuery>[0],
+  bench: BenchQuery,
+  measured: readonly Params[],
+  lakeResults: readonly unknown[],
+  options: BenchOptions,
+  mismatches: Mismatch[],
+  tick: () => void,
+) {
+  const plainOptions = (values: Params) => ({
+    params: values,
+    perspective: 'published' as const,
+    timeoutMs: options.queryTimeoutMs,
+    plain: true,
+  })
+  await runQuery(dataset, bench.query, plainOptions(measured[0] ?? {}))
+  tick()
+  const plainMs: number[] = []
+  let mismatchCount = 0
+  for (let index = 0; index < lakeResults.length; index++) {
+    const values = measured[index] ?? {}
+    const started = performance.now()
+    const plain = await runQuery(dataset, bench.query, plainOptions(values))
+    plainMs.push(performance.now() - started)
+    const lake = lakeResults[index]
+    const expected = jsonCopy(plain)
+    if (!isDeepStrictEqual(lake, expected)) {
+      mismatchCount++
+      mismatches.push({query: bench.name, params: values, lake, plain: expected})
+    }
+    tick()
+  }
+  return {plainMs, mismatchCount}
+}
+
 async function measureQuery(
   bench: BenchQuery,
   options: BenchOptions,
@@ -303,75 +405,28 @@ async function measureQuery(
   )
   const measured = params.slice(options.warmup)
   const plainCount = Math.min(options.plainIterations, measured.length)
-  const storage = await server.lake.storage(DATASET)
+  const {dataset} = await server.lake.storage(DATASET)
   const inProcess = measured.slice(0, options.inProcessIterations)
   const total = params.length + inProcess.length + plainCount + 1
   const step = progress(bench.name, total, 'runs')
   let done = 0
+  const tick = () => step.update(++done)
 
-  // Warm-up stops early for slow queries too (a tenth of the budget, at least one run).
-  const warmupEnds = performance.now() + options.budgetMs / 10
-  for (const warm of params.slice(0, options.warmup)) {
-    await client.fetch(bench.query, warm)
-    step.update(++done)
-    if (performance.now() > warmupEnds) break
-  }
-  const lakeMs: number[] = []
-  const lakeResults: unknown[] = []
-  let rowCount = 0
-  const budgetEnds = performance.now() + options.budgetMs
-  for (const [index, values] of measured.entries()) {
-    if (index >= Math.max(options.minIterations, plainCount) && performance.now() > budgetEnds) {
-      break
-    }
-    const started = performance.now()
-    const result: unknown = await client.fetch(bench.query, values)
-    lakeMs.push(performance.now() - started)
-    rowCount += rows(result)
-    if (index < plainCount) lakeResults.push(result)
-    step.update(++done)
-  }
+  await warmUp(client, bench.query, params.slice(0, options.warmup), options.budgetMs, tick)
+  const limits = {minRuns: options.minIterations, keep: plainCount, budgetMs: options.budgetMs}
+  const lakeRun = await lakeRuns(client, bench.query, measured, limits, tick)
+  const inProcessMs = await inProcessRuns(dataset, bench.query, inProcess, options, tick)
+  const {plainMs, mismatchCount} = await plainRuns(
+    dataset,
+    bench,
+    measured,
+    lakeRun.results,
+    options,
+    mismatches,
+    tick,
+  )
 
-  const inProcessMs: number[] = []
-  const inProcessEnds = performance.now() + options.budgetMs
-  for (const values of inProcess) {
-    if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
-    const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {
-      params: values,
-      perspective: 'published',
-      timeoutMs: options.queryTimeoutMs,
-    })
-    inProcessMs.push(performance.now() - started)
-    step.update(++done)
-  }
-
-  // Plain groq-js: one warm-up, then the first measured parameter sets, each checked.
-  const plainOptions = (values: Record<string, unknown>) => ({
-    params: values,
-    perspective: 'published' as const,
-    timeoutMs: options.queryTimeoutMs,
-    plain: true,
-  })
-  await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
-  step.update(++done)
-  const plainMs: number[] = []
-  let mismatchCount = 0
-  for (let index = 0; index < plainCount; index++) {
-    const values = measured[index] ?? {}
-    const started = performance.now()
-    const plain = await runQuery(storage.dataset, bench.query, plainOptions(values))
-    plainMs.push(performance.now() - started)
-    const lake = lakeResults[index]
-    const expected = jsonCopy(plain)
-    if (!isDeepStrictEqual(lake, expected)) {
-      mismatchCount++
-      mismatches.push({query: bench.name, params: values, lake, plain: expected})
-    }
-    step.update(++done)
-  }
-
-  const lake = summarize(lakeMs)
+  const lake = summarize(lakeRun.lakeMs)
   const plain = summarize(plainMs)
   step.finish(
     `lake p50 ${lake.p50.toFixed(2)} ms, p95 ${lake.p95.toFixed(2)} ms; plain p50 ${plain.p50.toFixed(2)} ms${mismatchCount > 0 ? `; ${mismatchCount} MISMATCHES` : ''}`,
@@ -383,10 +438,135 @@ async function measureQuery(
     lakeInProcess: summarize(inProcessMs),
     plain,
     ratio: Math.round((plain.p50 / lake.p50) * 10) / 10,
-    runs: lakeMs.length,
-    avgRows: Math.round((rowCount / Math.max(1, lakeMs.length)) * 10) / 10,
+    runs: lakeRun.lakeMs.length,
+    avgRows: Math.round((lakeRun.rowCount / Math.max(1, lakeRun.lakeMs.length)) * 10) / 10,
     checked: plainCount,
     mismatches: mismatchCount,
+  }
+}
+
+/**
+ * A serving lake has answered its queries, so it has built the value indexes they use (and keeps
+ * them in its snapshot): run each once before closing, as a site would.
+ */
+async function warmQueries(client: SanityClient, seed: number, sample: ArchiveSample) {
+  log('Running each query once (builds the indexes a serving lake has)…')
+  const random = createRandom(seed)
+  for (const bench of BENCH_QUERIES) {
+    await client.fetch(bench.query, bench.params(random, sample))
+  }
+}
+
+/** Closes the lake (it compacts its log into a snapshot) and measures what it left on disk. */
+async function closeLake(server: LakeServer, dataDir: string): Promise<BenchResults['close']> {
+  log('Closing the lake (compacts the log into a snapshot)…')
+  const started = performance.now()
+  await server.close()
+  const close = {ms: elapsed(started), diskBytes: await diskUsage(join(dataDir, DATASET))}
+  const diskTotal = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
+  log(`  closed in ${Math.round(close.ms)} ms; ${(diskTotal / 1e6).toFixed(1)} MB on disk`)
+  return close
+}
+
+/** Reopens the dataset in a fresh process: time to the first answers, memory, document counts. */
+async function measureColdStartChild(
+  dataDir: string,
+  token: string,
+  sample: ArchiveSample,
+  queryTimeoutMs: number,
+) {
+  log('Cold start: reopening the dataset from disk in a fresh process…')
+  const {result, ...child} = await measureColdStart({
+    dataDir,
+    dataset: DATASET,
+    token,
+    probes: [
+      {name: 'document by id', query: BY_ID_QUERY, params: {id: sample.questionIds[0] ?? ''}},
+      {name: 'thread page by slug', query: THREAD_QUERY, params: {slug: sample.slugs[1] ?? ''}},
+    ],
+    query: COUNTS_QUERY,
+    queryTimeoutMs,
+  })
+  const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
+    string,
+    number
+  >
+  log(
+    `  ${child.probes.map((probe) => `${probe.name} answered after ${Math.round(probe.ms)} ms`).join(', ')} (RSS ${Math.round(child.rssBytes / 2 ** 20)} MiB); every document parsed after ${Math.round(child.parsedMs)} ms (RSS ${Math.round(child.rssParsedBytes / 2 ** 20)} MiB, heap after GC ${Math.round(child.heapUsedAfterGcBytes / 2 ** 20)} MiB)`,
+  )
+  return {child, counts}
+}
+
+/** The reopened lake must hold every document written: a mismatch when the counts differ. */
+function countMismatches(counts: Record<string, number>, written: Record<string, number>) {
+  const mismatches: Mismatch[] = []
+  if (!isDeepStrictEqual(counts, written)) {
+    mismatches.push({
+      query: 'document counts after reopening',
+      params: {},
+      lake: counts,
+      plain: written,
+    })
+  }
+  return mismatches
+}
+
+async function measureQueries(
+  options: BenchOptions,
+  client: SanityClient,
+  server: LakeServer,
+  sample: ArchiveSample,
+  mismatches: Mismatch[],
+): Promise<QueryResult[]> {
+  log(
+    `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
+  )
+  const queries: QueryResult[] = []
+  for (const [index, bench] of BENCH_QUERIES.entries()) {
+    const seed = options.seed * 1000 + index + 1
+    queries.push(await measureQuery(bench, options, client, server, sample, seed, mismatches))
+  }
+  return queries
+}
+
+async function measureEditorHistory(
+  options: BenchOptions,
+  server: LakeServer,
+  client: SanityClient,
+  token: string,
+  sample: ArchiveSample,
+) {
+  log("History: editors edit and publish questions, then Studio's history requests…")
+  const history = await measureHistory({
+    url: server.url,
+    version: client.config().apiVersion ?? '',
+    dataset: DATASET,
+    token,
+    questionIds: sample.questionIds,
+    seed: options.seed,
+    edited: Math.min(100, Math.floor(sample.questionIds.length / 2)),
+    editsPerDocument: 5,
+    iterations: Math.min(options.iterations, 100),
+  })
+  log(
+    `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
+  )
+  return history
+}
+
+function machine(loadAtStart: number): BenchResults['machine'] {
+  const cpuList = cpus()
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: process.platform,
+    release: release(),
+    arch: process.arch,
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cpus: cpuList.length,
+    availableParallelism: availableParallelism(),
+    totalMemoryBytes: totalmem(),
+    loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
   }
 }
 
@@ -411,52 +591,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     server = await startLakeServer(serverOptions)
     const prepared = await generateAndWrite(options, clientFor(server, token))
+    await warmQueries(clientFor(server, token), options.seed, prepared.sample)
 
-    // A serving lake has answered its queries, so it has built the value indexes they use (and
-    // keeps them in its snapshot): run each once before closing, as a site would.
-    log('Running each query once (builds the indexes a serving lake has)…')
-    const warming = clientFor(server, token)
-    const random = createRandom(options.seed)
-    for (const bench of BENCH_QUERIES) {
-      await warming.fetch(bench.query, bench.params(random, prepared.sample))
-    }
-
-    log('Closing the lake (compacts the log into a snapshot)…')
-    let started = performance.now()
-    await server.close()
+    const close = await closeLake(server, dataDir)
     server = undefined
-    const close = {ms: elapsed(started), diskBytes: await diskUsage(join(dataDir, DATASET))}
-    const diskTotal = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
-    log(`  closed in ${Math.round(close.ms)} ms; ${(diskTotal / 1e6).toFixed(1)} MB on disk`)
 
-    log('Cold start: reopening the dataset from disk in a fresh process…')
-    const {result, ...child} = await measureColdStart({
+    const {child, counts} = await measureColdStartChild(
       dataDir,
-      dataset: DATASET,
       token,
-      probes: [
-        {
-          name: 'document by id',
-          query: BY_ID_QUERY,
-          params: {id: prepared.sample.questionIds[0] ?? ''},
-        },
-        {
-          name: 'thread page by slug',
-          query: THREAD_QUERY,
-          params: {slug: prepared.sample.slugs[1] ?? ''},
-        },
-      ],
-      query: COUNTS_QUERY,
+      prepared.sample,
       queryTimeoutMs,
-    })
-    const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
-      string,
-      number
-    >
-    log(
-      `  ${child.probes.map((probe) => `${probe.name} answered after ${Math.round(probe.ms)} ms`).join(', ')} (RSS ${Math.round(child.rssBytes / 2 ** 20)} MiB); every document parsed after ${Math.round(child.parsedMs)} ms (RSS ${Math.round(child.rssParsedBytes / 2 ** 20)} MiB, heap after GC ${Math.round(child.heapUsedAfterGcBytes / 2 ** 20)} MiB)`,
     )
-    started = performance.now()
+    const started = performance.now()
     server = await startLakeServer(serverOptions)
     const client = clientFor(server, token)
     await client.fetch(COUNTS_QUERY) // reads every document: latencies below are for a warm lake
@@ -467,33 +613,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       benchProcessMs: elapsed(started),
     }
     log(`  reopened in the benchmark process in ${Math.round(coldStart.benchProcessMs)} ms`)
-    const mismatches: Mismatch[] = []
-    if (!isDeepStrictEqual(counts, prepared.archive.byType)) {
-      mismatches.push({
-        query: 'document counts after reopening',
-        params: {},
-        lake: counts,
-        plain: prepared.archive.byType,
-      })
-    }
+    const mismatches = countMismatches(counts, prepared.archive.byType)
 
-    log(
-      `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
-    )
-    const queries: QueryResult[] = []
-    for (const [index, bench] of BENCH_QUERIES.entries()) {
-      queries.push(
-        await measureQuery(
-          bench,
-          options,
-          client,
-          server,
-          prepared.sample,
-          options.seed * 1000 + index + 1,
-          mismatches,
-        ),
-      )
-    }
+    const queries = await measureQueries(options, client, server, prepared.sample, mismatches)
 
     log('Other requests while a pathological query runs (until the lake stops it)…')
     const underLoad = await measureUnderLoad({
@@ -502,38 +624,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       version: client.config().apiVersion ?? '',
       documentId: prepared.sample.questionIds[0] ?? '',
     })
-
-    log("History: editors edit and publish questions, then Studio's history requests…")
-    const history = await measureHistory({
-      url: server.url,
-      version: client.config().apiVersion ?? '',
-      dataset: DATASET,
-      token,
-      questionIds: prepared.sample.questionIds,
-      seed: options.seed,
-      edited: Math.min(100, Math.floor(prepared.sample.questionIds.length / 2)),
-      editsPerDocument: 5,
-      iterations: Math.min(options.iterations, 100),
-    })
-    log(
-      `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
-    )
-
-    const cpuList = cpus()
+    const history = await measureEditorHistory(options, server, client, token, prepared.sample)
     return {
       date,
-      machine: {
-        node: process.version,
-        v8: process.versions.v8,
-        platform: process.platform,
-        release: release(),
-        arch: process.arch,
-        cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-        cpus: cpuList.length,
-        availableParallelism: availableParallelism(),
-        totalMemoryBytes: totalmem(),
-        loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
-      },
+      machine: machine(loadAtStart),
       source,
       options,
       archive: prepared.archive,

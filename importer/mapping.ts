@@ -200,31 +200,30 @@ function sourceOf(record: ThreadRecord, importedAt: string, contentHash: string)
   }
 }
 
-export function mapThread(record: ThreadRecord, options: MapOptions): MappedThread {
-  const parsed = options.parsed ?? record
-  const identity = threadIdentity(parsed)
-  const id = questionId(identity)
+/** Specialties a thread names, by id, in the order the thread first names them. */
+type SpecialtyDocuments = Map<string, SpecialtyDocument>
 
-  const specialties = new Map<string, SpecialtyDocument>()
-  const addSpecialty = (name: string | undefined) => {
-    const clean = name?.trim()
-    if (!clean) return undefined
-    const specialty: SpecialtyDocument = {
-      _id: specialtyId(clean),
-      _type: 'specialty',
-      name: clean,
-      slug: {_type: 'slug', current: slugify(clean, 60) || specialtyId(clean)},
-    }
-    specialties.set(specialty._id, specialty)
-    return specialty._id
+/** Adds the specialty called `name` (if it is not blank) and returns its id. */
+function addSpecialty(specialties: SpecialtyDocuments, name: string | undefined) {
+  const clean = name?.trim()
+  if (!clean) return undefined
+  const specialty: SpecialtyDocument = {
+    _id: specialtyId(clean),
+    _type: 'specialty',
+    name: clean,
+    slug: {_type: 'slug', current: slugify(clean, 60) || specialtyId(clean)},
   }
-  const questionSpecialty = addSpecialty(record.specialty)
+  specialties.set(specialty._id, specialty)
+  return specialty._id
+}
 
+/** The thread's "Related FAQ" tags, by id; a tag without a specialty takes the thread's. */
+function mapTags(record: ThreadRecord, specialties: SpecialtyDocuments) {
   const tags = new Map<string, FaqTagDocument>()
   for (const tag of record.tags) {
     const name = tag.name.trim()
     if (!name) continue
-    const tagSpecialty = addSpecialty(tag.specialty ?? record.specialty)
+    const tagSpecialty = addSpecialty(specialties, tag.specialty ?? record.specialty)
     const tagDocument: FaqTagDocument = {
       _id: tagId(name, tag.specialty ?? record.specialty),
       _type: 'faqTag',
@@ -239,7 +238,48 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     }
     tags.set(tagDocument._id, tagDocument)
   }
+  return tags
+}
 
+/**
+ * The doctor document for a reply signed `name`, merged into the one an earlier reply of the
+ * thread made: another specialty is added, another spelling of the same name kept as an alias.
+ */
+function addDoctor(
+  doctors: Map<string, DoctorDocument>,
+  name: string,
+  specialty: string | undefined,
+): DoctorDocument {
+  const doctor: DoctorDocument = doctors.get(doctorId(name)) ?? {
+    _id: doctorId(name),
+    _type: 'doctor',
+    name,
+    honorific: DOCTOR_HONORIFIC,
+    slug: {_type: 'slug', current: slugify(name, 60) || doctorId(name)},
+    specialties: [],
+    aliases: [],
+  }
+  if (specialty && !doctor.specialties?.some((s) => s._ref === specialty)) {
+    doctor.specialties = [...(doctor.specialties ?? []), {...reference(specialty), _key: specialty}]
+  }
+  if (name !== doctor.name && !doctor.aliases?.includes(name))
+    doctor.aliases = [...(doctor.aliases ?? []), name]
+  doctors.set(doctor._id, doctor)
+  return doctor
+}
+
+/** Where a thread's documents are collected while it is mapped. */
+interface ThreadContext {
+  record: ThreadRecord
+  identity: string
+  questionId: string
+  importedAt: string
+  specialties: SpecialtyDocuments
+}
+
+/** The thread's replies and the doctors who signed them. */
+function mapReplies(thread: ThreadContext) {
+  const {record, identity} = thread
   const doctors = new Map<string, DoctorDocument>()
   const replies: ReplyDocument[] = []
   const seen = new Map<string, number>()
@@ -247,35 +287,17 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     // A bare "Dr." is still somebody's reply: keep it under the name as printed.
     const name = doctorDisplayName(reply.doctor) || reply.doctor.trim()
     if (!name) continue
-    const doctorSpecialty = addSpecialty(reply.specialty ?? record.specialty)
-    const existing = doctors.get(doctorId(name))
-    const doctor: DoctorDocument = existing ?? {
-      _id: doctorId(name),
-      _type: 'doctor',
-      name,
-      honorific: DOCTOR_HONORIFIC,
-      slug: {_type: 'slug', current: slugify(name, 60) || doctorId(name)},
-      specialties: [],
-      aliases: [],
-    }
-    if (doctorSpecialty && !doctor.specialties?.some((s) => s._ref === doctorSpecialty)) {
-      doctor.specialties = [
-        ...(doctor.specialties ?? []),
-        {...reference(doctorSpecialty), _key: doctorSpecialty},
-      ]
-    }
-    if (name !== doctor.name && !doctor.aliases?.includes(name))
-      doctor.aliases = [...(doctor.aliases ?? []), name]
-    doctors.set(doctor._id, doctor)
+    const specialty = addSpecialty(thread.specialties, reply.specialty ?? record.specialty)
+    const doctor = addDoctor(doctors, name, specialty)
 
+    // Ids count the same doctor's replies of the same day, so each keeps its own.
     const base = `${identity}#${doctorKey(name)}#${reply.repliedAt ?? ''}`
     const occurrence = seen.get(base) ?? 0
     seen.set(base, occurrence + 1)
-    const replyId = `reply-${stableHash(`${base}#${occurrence}`, 20)}`
     const content: ReplyDocument = {
-      _id: replyId,
+      _id: `reply-${stableHash(`${base}#${occurrence}`, 20)}`,
       _type: 'reply',
-      question: reference(id),
+      question: reference(thread.questionId),
       doctor: reference(doctor._id),
       body: portableText(reply.body),
       ...(reply.repliedAt ? {repliedAt: reply.repliedAt} : {}),
@@ -283,15 +305,33 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     }
     replies.push({
       ...content,
-      source: sourceOf(record, options.importedAt, stableHash(importedReplyContent(content))),
+      source: sourceOf(record, thread.importedAt, stableHash(importedReplyContent(content))),
     })
   }
+  return {replies, doctors: [...doctors.values()]}
+}
 
+/** The asker as the schema holds it, or undefined when the page tells nothing about them. */
+function mapAsker(record: ThreadRecord): QuestionDocument['asker'] {
   const displayName = record.asker?.name?.trim()
   const age = ageRange(record.asker?.age)
   const gender = record.asker?.gender?.toLowerCase()
+  if (!displayName && !age && !gender) return undefined
+  return {
+    _type: 'asker' as const,
+    ...(displayName ? {displayName} : {}),
+    ...(age ? {ageRange: age} : {}),
+    ...(gender
+      ? {gender: GENDERS.has(gender) ? (gender as 'female' | 'male' | 'other') : 'unknown'}
+      : {}),
+  }
+}
 
-  // Entries pair with the parsed record's: the privacy step keeps them in order.
+/**
+ * The source page's "Similar Q&A" entries, once each, without the thread itself. Keys and title
+ * keys come from the parsed titles, whose entries the privacy step keeps in order.
+ */
+function mapSimilar(record: ThreadRecord, parsed: ThreadRecord) {
   const similar = record.similar
     .map((entry, index) => ({entry, title: parsed.similar[index]?.title ?? entry.title}))
     .filter(({title}) => title.trim() && titleKey(title) !== titleKey(parsed.title))
@@ -302,7 +342,24 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       titleKey: titleDigest(title),
       provenance: 'imported' as const,
     }))
-  const uniqueSimilar = [...new Map(similar.map((entry) => [entry._key, entry])).values()]
+  return [...new Map(similar.map((entry) => [entry._key, entry])).values()]
+}
+
+export function mapThread(record: ThreadRecord, options: MapOptions): MappedThread {
+  const parsed = options.parsed ?? record
+  const identity = threadIdentity(parsed)
+  const id = questionId(identity)
+  const specialties: SpecialtyDocuments = new Map()
+  const questionSpecialty = addSpecialty(specialties, record.specialty)
+  const tags = mapTags(record, specialties)
+  const {replies, doctors} = mapReplies({
+    record,
+    identity,
+    questionId: id,
+    importedAt: options.importedAt,
+    specialties,
+  })
+  const asker = mapAsker(record)
 
   const question: QuestionDocument = {
     _id: id,
@@ -315,28 +372,17 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     },
     ...(record.shortTitle ? {shortTitle: record.shortTitle.trim()} : {}),
     body: portableText(record.question),
-    ...(displayName || age || gender
-      ? {
-          asker: {
-            _type: 'asker' as const,
-            ...(displayName ? {displayName} : {}),
-            ...(age ? {ageRange: age} : {}),
-            ...(gender
-              ? {gender: GENDERS.has(gender) ? (gender as 'female' | 'male' | 'other') : 'unknown'}
-              : {}),
-          },
-        }
-      : {}),
+    ...(asker ? {asker} : {}),
     ...(record.askedAt ? {askedAt: record.askedAt} : {}),
     language: languageOf(record),
     ...(questionSpecialty ? {specialty: reference(questionSpecialty)} : {}),
     tags: [...tags.keys()].map((tag) => ({...reference(tag), _key: tag})),
     ...(record.moreInfo?.length ? {moreInfo: portableText(record.moreInfo)} : {}),
-    similar: uniqueSimilar,
+    similar: mapSimilar(record, parsed),
     status: INITIAL_STATUS,
     replyCount: replies.length,
   }
-  flagThread({question, replies, doctors: [...doctors.values()]}, options.importedAt)
+  flagThread({question, replies, doctors}, options.importedAt)
   question.source = sourceOf(
     record,
     options.importedAt,
@@ -347,7 +393,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
     identity,
     question,
     replies,
-    doctors: [...doctors.values()],
+    doctors,
     specialties: [...specialties.values()],
     tags: [...tags.values()],
   }

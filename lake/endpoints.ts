@@ -271,7 +271,8 @@ const DATA_ENDPOINTS: Record<string, Endpoint> = {
 
 /** Runs the endpoint for `name`, after checking its method and token. */
 export async function handleDataRequest(name: string, context: DataRequest) {
-  const endpoint = DATA_ENDPOINTS[name]
+  // Own entries only: `data/constructor/…` must not find Object's constructor.
+  const endpoint = Object.hasOwn(DATA_ENDPOINTS, name) ? DATA_ENDPOINTS[name] : undefined
   if (!endpoint) throw notFound(`No such endpoint: data/${name}`)
   const method = context.request.method ?? 'GET'
   if (!endpoint.methods.includes(method)) throw methodNotAllowed(endpoint.methods)

@@ -106,6 +106,210 @@ async function idsMatchingQuery(dataset: Dataset, query: unknown, params: unknow
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : []
 }
 
+/** One transaction being planned: the documents it has touched so far and what it reports. */
+class TransactionState {
+  /** Documents touched so far in this transaction (null = deleted). */
+  readonly working = new Map<string, LakeDocument | null>()
+  readonly results: MutationResult[] = []
+  readonly dataset: Dataset
+  readonly id: string
+  readonly timestamp: string
+  readonly autoGenerateArrayKeys: boolean
+
+  constructor(dataset: Dataset, id: string, timestamp: string, autoGenerateArrayKeys: boolean) {
+    this.dataset = dataset
+    this.id = id
+    this.timestamp = timestamp
+    this.autoGenerateArrayKeys = autoGenerateArrayKeys
+  }
+
+  /** The document as this transaction has left it so far. */
+  current(id: string) {
+    return this.working.has(id) ? (this.working.get(id) ?? null) : (this.dataset.get(id) ?? null)
+  }
+
+  /** The document as stored: keys added if asked, timestamps and the transaction's revision. */
+  stamp(document: Json, createdAt: string | undefined): LakeDocument {
+    const keyed = this.autoGenerateArrayKeys ? addMissingKeys(document) : document
+    const body = isObject(keyed) ? keyed : document
+    // One copy per document: a bulk import stamps hundreds of thousands.
+    const stamped: Json = {
+      ...body,
+      _createdAt: createdAt ?? this.timestamp,
+      _updatedAt: this.timestamp,
+      _rev: this.id,
+    }
+    if (!isDocument(stamped)) throw new Error('not a document')
+    return stamped
+  }
+
+  write(id: string, document: LakeDocument | null, operation: MutationResult['operation']) {
+    this.working.set(id, document)
+    this.results.push({id, operation})
+  }
+
+  changes(): DocumentChange[] {
+    const changes: DocumentChange[] = []
+    for (const [id, after] of this.working) {
+      const before = this.dataset.get(id) ?? null
+      if (before === null && after === null) continue
+      changes.push({id, before, after})
+    }
+    return changes
+  }
+}
+
+function documentBody(value: unknown, kind: string, index: number, requireId: boolean): Json {
+  if (!isObject(value)) throw badRequest(`Mutation ${index}: "${kind}" must be a document object`)
+  if (typeof value._type !== 'string' || value._type === '') {
+    throw badRequest(`Mutation ${index}: the document has no "_type"`)
+  }
+  if (requireId && value._id === undefined)
+    throw badRequest(`Mutation ${index}: "${kind}" requires an "_id"`)
+  if (nestingDepth(value) > MAX_DOCUMENT_DEPTH)
+    throw badRequest(
+      `Mutation ${index}: the document nests objects and arrays deeper than ${MAX_DOCUMENT_DEPTH} levels`,
+    )
+  // Only `create` takes an id ending in "." (a prefix for a generated id); it checks the result.
+  const prefix = kind === 'create' && typeof value._id === 'string' && value._id.endsWith('.')
+  if (value._id !== undefined && !prefix && !isValidId(value._id)) {
+    throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(value._id)}`)
+  }
+  return value
+}
+
+/** A `_createdAt` given with a new document (imports keep theirs); otherwise the commit time. */
+function givenCreatedAt(document: Json) {
+  return typeof document._createdAt === 'string' ? document._createdAt : undefined
+}
+
+function checkedId(id: unknown, index: number): string {
+  if (!isValidId(id))
+    throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(id)}`)
+  return id
+}
+
+type MutationKind = (state: TransactionState, body: unknown, index: number) => void | Promise<void>
+
+function create(state: TransactionState, body: unknown, index: number) {
+  const document = documentBody(body, 'create', index, false)
+  const given = typeof document._id === 'string' ? document._id : ''
+  const id = given === '' || given.endsWith('.') ? generateId(given) : given
+  if (!isValidId(id)) {
+    throw badRequest(`Mutation ${index}: invalid document id prefix ${JSON.stringify(given)}`)
+  }
+  if (state.current(id)) {
+    throw mutationError([
+      {
+        index,
+        id,
+        type: 'documentAlreadyExistsError',
+        description: `Document by ID "${id}" already exists`,
+      },
+    ])
+  }
+  state.write(id, state.stamp({...document, _id: id}, givenCreatedAt(document)), 'create')
+}
+
+function createIfNotExists(state: TransactionState, body: unknown, index: number) {
+  const document = documentBody(body, 'createIfNotExists', index, true)
+  const id = String(document._id)
+  if (state.current(id)) return
+  state.write(id, state.stamp(document, givenCreatedAt(document)), 'create')
+}
+
+function createOrReplace(state: TransactionState, body: unknown, index: number) {
+  const document = documentBody(body, 'createOrReplace', index, true)
+  const id = String(document._id)
+  const existing = state.current(id)
+  const createdAt = existing ? existing._createdAt : givenCreatedAt(document)
+  state.write(id, state.stamp(document, createdAt), existing ? 'update' : 'create')
+}
+
+async function deleteDocuments(state: TransactionState, body: unknown, index: number) {
+  if (!isObject(body))
+    throw badRequest(`Mutation ${index}: "delete" must be an object with "id" or "query"`)
+  const ids =
+    body.id !== undefined
+      ? [body.id]
+      : await idsMatchingQuery(state.dataset, body.query, body.params, index)
+  for (const given of ids) {
+    const id = checkedId(given, index)
+    if (state.current(id)) state.write(id, null, 'delete')
+  }
+}
+
+async function patch(state: TransactionState, body: unknown, index: number) {
+  if (!isObject(body)) throw badRequest(`Mutation ${index}: "patch" must be an object`)
+  const {id, query, params, ifRevisionID, ...operations} = body
+  for (const operation of Object.keys(operations)) {
+    if (!PATCH_OPERATIONS.has(operation))
+      throw badRequest(`Mutation ${index}: unknown patch operation "${operation}"`)
+  }
+  const ids = id !== undefined ? [id] : await idsMatchingQuery(state.dataset, query, params, index)
+  for (const target of ids) {
+    patchDocument(state, checkedId(target, index), {operations, ifRevisionID}, index)
+  }
+}
+
+/** One document's patch: it must exist, be at the expected revision and stay a document. */
+function patchDocument(
+  state: TransactionState,
+  target: string,
+  {operations, ifRevisionID}: {operations: Json; ifRevisionID: unknown},
+  index: number,
+) {
+  const existing = state.current(target)
+  if (!existing) {
+    throw mutationError([
+      {
+        index,
+        id: target,
+        type: 'documentNotFoundError',
+        description: `Document by ID "${target}" not found`,
+      },
+    ])
+  }
+  // Checked against the revision the document had before this transaction, as Sanity does:
+  // a patch split into several raw patches (one per operation) carries one ifRevisionID.
+  const revision = state.dataset.get(target)?._rev ?? existing._rev
+  if (ifRevisionID !== undefined && revision !== ifRevisionID) {
+    throw mutationError([
+      {
+        index,
+        id: target,
+        type: 'conflictError',
+        description: `Document by ID "${target}" has unexpected revision ID ("${revision}"), expected ("${String(ifRevisionID)}")`,
+      },
+    ])
+  }
+  let patched: unknown
+  try {
+    patched = new Mutation({mutations: [{patch: {...operations, id: target}}]}).apply(
+      structuredClone(existing),
+    )
+  } catch (error) {
+    throw badRequest(`Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (!isObject(patched) || patched._id !== target || patched._type !== existing._type) {
+    throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)
+  }
+  if (nestingDepth(patched) > MAX_DOCUMENT_DEPTH)
+    throw badRequest(
+      `Mutation ${index}: the patched document would nest deeper than ${MAX_DOCUMENT_DEPTH} levels`,
+    )
+  state.write(target, state.stamp(patched, existing._createdAt), 'update')
+}
+
+/** The mutation kinds of Sanity's API, one entry each. */
+const MUTATION_KINDS = new Map<string, MutationKind>([
+  ['create', create],
+  ['createIfNotExists', createIfNotExists],
+  ['createOrReplace', createOrReplace],
+  ['delete', deleteDocuments],
+  ['patch', patch],
+])
+
 export async function planTransaction(
   dataset: Dataset,
   mutations: unknown,
@@ -115,51 +319,12 @@ export async function planTransaction(
   if (options.transactionId !== undefined && !isValidId(options.transactionId)) {
     throw badRequest(`Invalid transaction id "${options.transactionId}"`)
   }
-  const transactionId = options.transactionId ?? generateRevision()
-  const timestamp = options.timestamp ?? new Date().toISOString()
-  // Working state: documents touched so far in this transaction (null = deleted).
-  const working = new Map<string, LakeDocument | null>()
-  const current = (id: string) =>
-    working.has(id) ? (working.get(id) ?? null) : (dataset.get(id) ?? null)
-  const results: MutationResult[] = []
-
-  const stamp = (document: Json, createdAt: string | undefined): LakeDocument => {
-    const keyed = options.autoGenerateArrayKeys ? addMissingKeys(document) : document
-    const body = isObject(keyed) ? keyed : document
-    // One copy per document: a bulk import stamps hundreds of thousands.
-    const stamped: Json = {
-      ...body,
-      _createdAt: createdAt ?? timestamp,
-      _updatedAt: timestamp,
-      _rev: transactionId,
-    }
-    if (!isDocument(stamped)) throw new Error('not a document')
-    return stamped
-  }
-
-  const documentBody = (value: unknown, kind: string, index: number, requireId: boolean): Json => {
-    if (!isObject(value)) throw badRequest(`Mutation ${index}: "${kind}" must be a document object`)
-    if (typeof value._type !== 'string' || value._type === '') {
-      throw badRequest(`Mutation ${index}: the document has no "_type"`)
-    }
-    if (requireId && value._id === undefined)
-      throw badRequest(`Mutation ${index}: "${kind}" requires an "_id"`)
-    if (nestingDepth(value) > MAX_DOCUMENT_DEPTH)
-      throw badRequest(
-        `Mutation ${index}: the document nests objects and arrays deeper than ${MAX_DOCUMENT_DEPTH} levels`,
-      )
-    // Only `create` takes an id ending in "." (a prefix for a generated id); it checks the result.
-    const prefix = kind === 'create' && typeof value._id === 'string' && value._id.endsWith('.')
-    if (value._id !== undefined && !prefix && !isValidId(value._id)) {
-      throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(value._id)}`)
-    }
-    return value
-  }
-
-  /** A `_createdAt` given with a new document (imports keep theirs); otherwise the commit time. */
-  const givenCreatedAt = (document: Json) =>
-    typeof document._createdAt === 'string' ? document._createdAt : undefined
-
+  const state = new TransactionState(
+    dataset,
+    options.transactionId ?? generateRevision(),
+    options.timestamp ?? new Date().toISOString(),
+    options.autoGenerateArrayKeys ?? false,
+  )
   for (const [index, mutation] of mutations.entries()) {
     if (!isObject(mutation)) throw badRequest(`Mutation ${index} must be an object`)
     const kinds = Object.keys(mutation)
@@ -169,128 +334,14 @@ export async function planTransaction(
         `Mutation ${index} must have exactly one of create, createOrReplace, createIfNotExists, delete, patch`,
       )
     }
-    const body = mutation[kind]
-    switch (kind) {
-      case 'create': {
-        const document = documentBody(body, kind, index, false)
-        const given = typeof document._id === 'string' ? document._id : ''
-        const id = given === '' || given.endsWith('.') ? generateId(given) : given
-        if (!isValidId(id)) {
-          throw badRequest(`Mutation ${index}: invalid document id prefix ${JSON.stringify(given)}`)
-        }
-        if (current(id)) {
-          throw mutationError([
-            {
-              index,
-              id,
-              type: 'documentAlreadyExistsError',
-              description: `Document by ID "${id}" already exists`,
-            },
-          ])
-        }
-        working.set(id, stamp({...document, _id: id}, givenCreatedAt(document)))
-        results.push({id, operation: 'create'})
-        break
-      }
-      case 'createIfNotExists': {
-        const document = documentBody(body, kind, index, true)
-        const id = String(document._id)
-        if (current(id)) break
-        working.set(id, stamp(document, givenCreatedAt(document)))
-        results.push({id, operation: 'create'})
-        break
-      }
-      case 'createOrReplace': {
-        const document = documentBody(body, kind, index, true)
-        const id = String(document._id)
-        const existing = current(id)
-        working.set(id, stamp(document, existing ? existing._createdAt : givenCreatedAt(document)))
-        results.push({id, operation: existing ? 'update' : 'create'})
-        break
-      }
-      case 'delete': {
-        if (!isObject(body))
-          throw badRequest(`Mutation ${index}: "delete" must be an object with "id" or "query"`)
-        const ids =
-          body.id !== undefined
-            ? [body.id]
-            : await idsMatchingQuery(dataset, body.query, body.params, index)
-        for (const id of ids) {
-          if (!isValidId(id))
-            throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(id)}`)
-          if (!current(id)) continue
-          working.set(id, null)
-          results.push({id, operation: 'delete'})
-        }
-        break
-      }
-      case 'patch': {
-        if (!isObject(body)) throw badRequest(`Mutation ${index}: "patch" must be an object`)
-        const {id, query, params, ifRevisionID, ...operations} = body
-        for (const operation of Object.keys(operations)) {
-          if (!PATCH_OPERATIONS.has(operation))
-            throw badRequest(`Mutation ${index}: unknown patch operation "${operation}"`)
-        }
-        const ids = id !== undefined ? [id] : await idsMatchingQuery(dataset, query, params, index)
-        for (const target of ids) {
-          if (!isValidId(target))
-            throw badRequest(`Mutation ${index}: invalid document id ${JSON.stringify(target)}`)
-          const existing = current(target)
-          if (!existing) {
-            throw mutationError([
-              {
-                index,
-                id: target,
-                type: 'documentNotFoundError',
-                description: `Document by ID "${target}" not found`,
-              },
-            ])
-          }
-          // Checked against the revision the document had before this transaction, as Sanity does:
-          // a patch split into several raw patches (one per operation) carries one ifRevisionID.
-          const revision = dataset.get(target)?._rev ?? existing._rev
-          if (ifRevisionID !== undefined && revision !== ifRevisionID) {
-            throw mutationError([
-              {
-                index,
-                id: target,
-                type: 'conflictError',
-                description: `Document by ID "${target}" has unexpected revision ID ("${revision}"), expected ("${String(ifRevisionID)}")`,
-              },
-            ])
-          }
-          let patched: unknown
-          try {
-            patched = new Mutation({mutations: [{patch: {...operations, id: target}}]}).apply(
-              structuredClone(existing),
-            )
-          } catch (error) {
-            throw badRequest(
-              `Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`,
-            )
-          }
-          if (!isObject(patched) || patched._id !== target || patched._type !== existing._type) {
-            throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)
-          }
-          if (nestingDepth(patched) > MAX_DOCUMENT_DEPTH)
-            throw badRequest(
-              `Mutation ${index}: the patched document would nest deeper than ${MAX_DOCUMENT_DEPTH} levels`,
-            )
-          working.set(target, stamp(patched, existing._createdAt))
-          results.push({id: target, operation: 'update'})
-        }
-        break
-      }
-      default:
-        throw badRequest(`Mutation ${index}: unknown mutation type "${kind}"`)
-    }
+    const apply = MUTATION_KINDS.get(kind)
+    if (!apply) throw badRequest(`Mutation ${index}: unknown mutation type "${kind}"`)
+    await apply(state, mutation[kind], index)
   }
-
-  const changes: DocumentChange[] = []
-  for (const [id, after] of working) {
-    const before = dataset.get(id) ?? null
-    if (before === null && after === null) continue
-    changes.push({id, before, after})
+  return {
+    id: state.id,
+    timestamp: state.timestamp,
+    changes: state.changes(),
+    results: state.results,
   }
-  return {id: transactionId, timestamp, changes, results}
 }

@@ -138,180 +138,229 @@ export class MigrationRunError extends Error {
   }
 }
 
-export async function runMigration(
-  client: SanityClient,
-  migration: Migration,
-  options: MigrationRunOptions,
-): Promise<MigrationReport> {
-  const started = performance.now()
-  const maxMutations = options.maxMutations ?? DEFAULT_MAX_MUTATIONS
-  const raw = client.withConfig({perspective: 'raw', useCdn: false})
+/** One run's state: what it has read, what it is about to commit, and the counts so far. */
+class MigrationRun {
+  readonly report: MigrationReport
   /** `_type` of the documents read so far (and looked up), for the per-type counts. */
-  const typeOf = new Map<string, string>()
-  const read = new Set<string>()
-  const recent = new Map<string, SanityDocument>()
-  const touched = new Map<string, Set<string>>()
-  const outcomes = {create: new Set<string>(), update: new Set<string>(), delete: new Set<string>()}
-  const byType = new Map<string, TypeCounts>()
-  const counts = (type: string) => {
-    const known = byType.get(type)
+  private readonly typeOf = new Map<string, string>()
+  private readonly read = new Set<string>()
+  private readonly recent = new Map<string, SanityDocument>()
+  private readonly touched = new Map<string, Set<string>>()
+  private readonly outcomes = {
+    create: new Set<string>(),
+    update: new Set<string>(),
+    delete: new Set<string>(),
+  }
+  private readonly byType = new Map<string, TypeCounts>()
+  // Mutations waiting to be committed together, and their encoded size.
+  private pending: RawMutation[] = []
+  private pendingBytes = 0
+  private readonly started = performance.now()
+  private readonly raw: SanityClient
+  private readonly options: MigrationRunOptions
+  private readonly maxMutations: number
+
+  constructor(raw: SanityClient, options: MigrationRunOptions) {
+    this.raw = raw
+    this.options = options
+    this.maxMutations = options.maxMutations ?? DEFAULT_MAX_MUTATIONS
+    this.report = {
+      dryRun: options.dryRun,
+      documents: 0,
+      transactions: 0,
+      mutations: 0,
+      byType: {},
+      interrupted: false,
+      seconds: 0,
+    }
+  }
+
+  stopped() {
+    return this.options.signal?.aborted === true
+  }
+
+  /** Notes a document handed to the migration: its type, and it as recently read. */
+  documentRead(document: SanityDocument) {
+    // A migration may read the documents more than once (two passes); count each once.
+    if (!this.read.has(document._id)) this.report.documents++
+    this.read.add(document._id)
+    this.typeOf.set(document._id, document._type)
+    this.recent.delete(document._id)
+    this.recent.set(document._id, document)
+    if (this.recent.size > RECENT_DOCUMENTS)
+      this.recent.delete(this.recent.keys().next().value ?? '')
+  }
+
+  private counts(type: string) {
+    const known = this.byType.get(type)
     if (known) return known
     const created = emptyCounts()
-    byType.set(type, created)
+    this.byType.set(type, created)
     return created
   }
-  const report: MigrationReport = {
-    dryRun: options.dryRun,
-    documents: 0,
-    transactions: 0,
-    mutations: 0,
-    byType: {},
-    interrupted: false,
-    seconds: 0,
-  }
 
-  const documents = migrationDocuments(raw, migration, {
-    ...(options.pageSize ? {pageSize: options.pageSize} : {}),
-    onDocument: (document) => {
-      // A migration may read the documents more than once (two passes); count each once.
-      if (!read.has(document._id)) report.documents++
-      read.add(document._id)
-      typeOf.set(document._id, document._type)
-      recent.delete(document._id)
-      recent.set(document._id, document)
-      if (recent.size > RECENT_DOCUMENTS) recent.delete(recent.keys().next().value ?? '')
-    },
-  })
-  const context = migrationContext(raw, migration, {dryRun: options.dryRun})
-
-  async function typesFor(mutations: RawMutation[]): Promise<Map<string, string>> {
+  /** The `_type` of every document the mutations touch; those not read yet are looked up. */
+  private async typesFor(mutations: RawMutation[]): Promise<Map<string, string>> {
     const types = new Map<string, string>()
     const unknown: string[] = []
     for (const mutation of mutations) {
       const {id, type} = mutationTarget(mutation)
       if (!id) continue
-      const known = type ?? typeOf.get(id)
+      const known = type ?? this.typeOf.get(id)
       if (known) types.set(id, known)
       else unknown.push(id)
     }
     if (unknown.length > 0) {
-      const found = await withRetry(() => raw.fetch(migratorDocumentTypesQuery, {ids: unknown}))
+      const found = await withRetry(() =>
+        this.raw.fetch(migratorDocumentTypesQuery, {ids: unknown}),
+      )
       for (const {_id, _type} of found) {
         types.set(_id, _type)
-        typeOf.set(_id, _type)
+        this.typeOf.set(_id, _type)
       }
     }
     return types
   }
 
-  const stopped = () => options.signal?.aborted === true
-
-  async function send(mutations: RawMutation[], atomic: boolean, transactionId?: string) {
-    if (mutations.length === 0 || stopped()) return
-    const transaction: PlannedTransaction = {
-      index: report.transactions + 1,
+  private async plan(
+    mutations: RawMutation[],
+    atomic: boolean,
+    transactionId: string | undefined,
+  ): Promise<PlannedTransaction> {
+    return {
+      index: this.report.transactions + 1,
       ...(transactionId ? {transactionId} : {}),
       mutations,
       atomic,
-      types: await typesFor(mutations),
+      types: await this.typesFor(mutations),
       before: new Map(
         mutations.flatMap((mutation) => {
-          const document = recent.get(mutationTarget(mutation).id ?? '')
+          const document = this.recent.get(mutationTarget(mutation).id ?? '')
           return document ? [[document._id, document] as const] : []
         }),
       ),
     }
-    await options.onEvent?.({kind: 'transaction', transaction, dryRun: options.dryRun})
-    if (!options.dryRun) {
-      const result = await withRetry(() =>
-        raw.mutate(mutations, {
-          ...(transactionId ? {transactionId} : {}),
-          visibility: 'sync',
-          autoGenerateArrayKeys: true,
-          returnDocuments: false,
-          returnFirst: false,
-          tag: 'migration',
-        }),
-      )
-      for (const {id, operation} of result.results) {
-        if (operation !== 'none') outcomes[operation].add(id)
-      }
-      await options.onEvent?.({kind: 'committed', transaction, result})
+  }
+
+  private async commit(transaction: PlannedTransaction) {
+    const {mutations, transactionId} = transaction
+    const result = await withRetry(() =>
+      this.raw.mutate(mutations, {
+        ...(transactionId ? {transactionId} : {}),
+        visibility: 'sync',
+        autoGenerateArrayKeys: true,
+        returnDocuments: false,
+        returnFirst: false,
+        tag: 'migration',
+      }),
+    )
+    for (const {id, operation} of result.results) {
+      if (operation !== 'none') this.outcomes[operation].add(id)
     }
-    report.transactions++
-    report.mutations += mutations.length
-    for (const mutation of mutations) {
+    await this.options.onEvent?.({kind: 'committed', transaction, result})
+  }
+
+  private countMutations(transaction: PlannedTransaction) {
+    this.report.transactions++
+    this.report.mutations += transaction.mutations.length
+    for (const mutation of transaction.mutations) {
       const {id} = mutationTarget(mutation)
       const type = (id && transaction.types.get(id)) || 'unknown'
-      counts(type).mutations++
+      this.counts(type).mutations++
       if (!id) continue
-      const ids = touched.get(type) ?? new Set()
+      const ids = this.touched.get(type) ?? new Set()
       ids.add(id)
-      touched.set(type, ids)
+      this.touched.set(type, ids)
     }
   }
 
-  // Mutations waiting to be committed together, and their encoded size.
-  let pending: RawMutation[] = []
-  let pendingBytes = 0
-  const flush = async () => {
-    const mutations = pending
-    pending = []
-    pendingBytes = 0
-    await send(mutations, false)
+  /** One transaction: told to `onEvent`, committed unless this is a dry run, counted. */
+  async send(mutations: RawMutation[], atomic: boolean, transactionId?: string) {
+    if (mutations.length === 0 || this.stopped()) return
+    const transaction = await this.plan(mutations, atomic, transactionId)
+    await this.options.onEvent?.({kind: 'transaction', transaction, dryRun: this.options.dryRun})
+    if (!this.options.dryRun) await this.commit(transaction)
+    this.countMutations(transaction)
   }
+
+  async flush() {
+    const mutations = this.pending
+    this.pending = []
+    this.pendingBytes = 0
+    await this.send(mutations, false)
+  }
+
   /**
    * Adds one yield's mutations (one document's, for a document migration). They are never split:
    * a patch's operations share one ifRevisionID, which a second transaction would no longer match.
    * A group over the limits alone is committed alone.
    */
-  const add = async (group: RawMutation[]) => {
+  async add(group: RawMutation[]) {
     const bytes = JSON.stringify(group).length
     const full =
-      pending.length + group.length > maxMutations || pendingBytes + bytes > MAX_BODY_BYTES
-    if (full) await flush()
-    pending.push(...group)
-    pendingBytes += bytes
+      this.pending.length + group.length > this.maxMutations ||
+      this.pendingBytes + bytes > MAX_BODY_BYTES
+    if (full) await this.flush()
+    this.pending.push(...group)
+    this.pendingBytes += bytes
   }
 
-  function finish(): MigrationReport {
-    for (const [type, ids] of touched) counts(type).documents = ids.size
-    for (const [operation, ids] of Object.entries(outcomes)) {
+  /** Commits what one yield gave, keeping the migration's transactions whole and in order. */
+  async take(yielded: Mutation | Transaction | (Mutation | Transaction)[]) {
+    const items: (Mutation | Transaction)[] = [yielded].flat()
+    let group: Mutation[] = []
+    for (const item of items) {
+      if (item.type !== 'transaction') {
+        group.push(item)
+        continue
+      }
+      // Keep the migration's order: what came before the transaction is committed before it.
+      await this.add(encodeMutations(group))
+      group = []
+      await this.flush()
+      await this.send(encodeMutations(item.mutations), true, item.id)
+    }
+    await this.add(encodeMutations(group))
+  }
+
+  finish(): MigrationReport {
+    for (const [type, ids] of this.touched) this.counts(type).documents = ids.size
+    for (const [operation, ids] of Object.entries(this.outcomes)) {
       for (const id of ids) {
-        const typeCounts = counts(typeOf.get(id) ?? 'unknown')
+        const typeCounts = this.counts(this.typeOf.get(id) ?? 'unknown')
         if (operation === 'create') typeCounts.created++
         if (operation === 'update') typeCounts.updated++
         if (operation === 'delete') typeCounts.deleted++
       }
     }
-    report.byType = Object.fromEntries([...byType].sort(([a], [b]) => a.localeCompare(b)))
-    report.interrupted = stopped()
-    report.seconds = Math.round((performance.now() - started) / 10) / 100
-    return report
+    this.report.byType = Object.fromEntries([...this.byType].sort(([a], [b]) => a.localeCompare(b)))
+    this.report.interrupted = this.stopped()
+    this.report.seconds = Math.round((performance.now() - this.started) / 10) / 100
+    return this.report
   }
+}
 
+export async function runMigration(
+  client: SanityClient,
+  migration: Migration,
+  options: MigrationRunOptions,
+): Promise<MigrationReport> {
+  const raw = client.withConfig({perspective: 'raw', useCdn: false})
+  const run = new MigrationRun(raw, options)
+  const documents = migrationDocuments(raw, migration, {
+    ...(options.pageSize ? {pageSize: options.pageSize} : {}),
+    onDocument: (document) => run.documentRead(document),
+  })
+  const context = migrationContext(raw, migration, {dryRun: options.dryRun})
   try {
     for await (const yielded of collectMigrationMutations(migration, documents, context)) {
-      const items: (Mutation | Transaction)[] = [yielded].flat()
-      let group: Mutation[] = []
-      for (const item of items) {
-        if (item.type !== 'transaction') {
-          group.push(item)
-          continue
-        }
-        // Keep the migration's order: what came before the transaction is committed before it.
-        await add(encodeMutations(group))
-        group = []
-        await flush()
-        await send(encodeMutations(item.mutations), true, item.id)
-      }
-      await add(encodeMutations(group))
-      if (stopped()) break
+      await run.take(yielded)
+      if (run.stopped()) break
     }
-    await flush()
+    await run.flush()
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    throw new MigrationRunError(message, finish(), error)
+    throw new MigrationRunError(message, run.finish(), error)
   }
-  return finish()
+  return run.finish()
 }

@@ -12,6 +12,7 @@ import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './loa
 import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
+import type {SimilarStateQueryResult} from '../sanity.types.ts'
 
 // Precomputing similar-thread lists and keeping them fresh.
 //
@@ -91,6 +92,81 @@ async function refresh(
   return missing
 }
 
+type QuestionState = SimilarStateQueryResult[number]
+
+/** The patch that brings a question's list and fingerprint up to date; undefined if they are. */
+function listPatch(
+  question: QuestionState,
+  ranker: SimilarIndex,
+  limit: number,
+  computedAt: string,
+): Mutation | undefined {
+  const stored: SimilarEntry[] = question.similar ?? []
+  const ranked = ranker.rank(question._id, limit, listedTargets(stored, question.excluded))
+  const next = withComputed(stored, ranked)
+  const fingerprint = ranker.inputHash(question._id)
+  const sameEntries = sameList(stored, next)
+  if (sameEntries && question.similarInputHash === fingerprint) return undefined
+  return {
+    patch: {
+      id: question._id,
+      ifRevisionID: question._rev,
+      set: {
+        ...(sameEntries ? {} : {similar: next}),
+        similarInputHash: fingerprint,
+        similarComputedAt: computedAt,
+      },
+    },
+  }
+}
+
+/**
+ * Commits the patches in transactions of `size`, telling `written` each one's ids and revision.
+ * Returns the ids of the transactions that hit a revision conflict (and how many there were).
+ */
+async function writePatches(
+  client: SanityClient,
+  writes: {id: string; mutation: Mutation}[],
+  size: number,
+  written: (ids: string[], transactionId: string) => void,
+): Promise<{conflicted: string[]; conflicts: number}> {
+  const conflicted: string[] = []
+  let conflicts = 0
+  for (let i = 0; i < writes.length; i += size) {
+    const chunk = writes.slice(i, i + size)
+    try {
+      const result = await withRetry(() =>
+        client.mutate(
+          chunk.map(({mutation}) => mutation),
+          {returnDocuments: false, visibility: 'async'},
+        ),
+      )
+      written(
+        chunk.map(({id}) => id),
+        result.transactionId,
+      )
+    } catch (error) {
+      // Someone edited a question of this transaction since it was read: read them again.
+      if (!isConflict(error)) throw error
+      conflicts++
+      conflicted.push(...chunk.map(({id}) => id))
+    }
+  }
+  return {conflicted, conflicts}
+}
+
+/** The index to rank against, built when none is given; and the seconds building it took. */
+async function rankingIndex(client: SanityClient, options: ComputeOptions, config: RankerConfig) {
+  const started = performance.now()
+  if (!options.index) {
+    const index = await loadSimilarIndex(client, {config})
+    return {index, indexSeconds: (performance.now() - started) / 1000}
+  }
+  // A whole-archive run on an index built earlier: rank against the archive as it is now.
+  if (!options.ids) await syncIndex(client, options.index)
+  return {index: options.index, indexSeconds: 0}
+}
+
 /** Writes lists for `options.ids` (default: all questions). */
 export async function computeSimilar(
   client: SanityClient,
@@ -100,16 +176,7 @@ export async function computeSimilar(
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const now = options.now ?? (() => new Date())
-  let indexSeconds = 0
-  let index = options.index
-  if (!index) {
-    index = await loadSimilarIndex(client, {config})
-    indexSeconds = (performance.now() - started) / 1000
-  } else if (!options.ids) {
-    // A whole-archive run on an index built earlier: rank against the archive as it is now.
-    await syncIndex(client, index)
-  }
-  const ranker = index
+  const {index: ranker, indexSeconds} = await rankingIndex(client, options, config)
   const ids = [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort()
   const transactionSize = options.transactionSize ?? 50
   const readSize = Math.max(transactionSize, options.readSize ?? 250)
@@ -131,52 +198,16 @@ export async function computeSimilar(
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
     for (const question of state) {
-      const stored: SimilarEntry[] = question.similar ?? []
-      const ranked = ranker.rank(question._id, limit, listedTargets(stored, question.excluded))
-      const next = withComputed(stored, ranked)
-      const fingerprint = ranker.inputHash(question._id)
-      const sameEntries = sameList(stored, next)
-      if (sameEntries && question.similarInputHash === fingerprint) {
-        unchanged++
-        continue
-      }
-      writes.push({
-        id: question._id,
-        mutation: {
-          patch: {
-            id: question._id,
-            ifRevisionID: question._rev,
-            set: {
-              ...(sameEntries ? {} : {similar: next}),
-              similarInputHash: fingerprint,
-              similarComputedAt: computedAt,
-            },
-          },
-        },
-      })
+      const mutation = listPatch(question, ranker, limit, computedAt)
+      if (mutation) writes.push({id: question._id, mutation})
+      else unchanged++
     }
-    const conflicted: string[] = []
-    for (let i = 0; i < writes.length; i += transactionSize) {
-      const chunk = writes.slice(i, i + transactionSize)
-      try {
-        const result = await withRetry(() =>
-          client.mutate(
-            chunk.map(({mutation}) => mutation),
-            {returnDocuments: false, visibility: 'async'},
-          ),
-        )
-        for (const {id} of chunk) {
-          ranker.setRevision(id, result.transactionId)
-          patched.push(id)
-        }
-      } catch (error) {
-        // Someone edited a question of this transaction since it was read: read them again.
-        if (!isConflict(error)) throw error
-        conflicts++
-        conflicted.push(...chunk.map(({id}) => id))
-      }
-    }
-    return conflicted
+    const written = await writePatches(client, writes, transactionSize, (ids, revision) => {
+      for (const id of ids) ranker.setRevision(id, revision)
+      patched.push(...ids)
+    })
+    conflicts += written.conflicts
+    return written.conflicted
   }
 
   async function runBatch(batch: string[]) {

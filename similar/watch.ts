@@ -125,163 +125,224 @@ async function findChanged(
   }
 }
 
-export function watchSimilar(options: WatchOptions): SimilarWatcher {
-  const {client, checkpoint} = options
-  const config = options.config ?? DEFAULT_RANKER
-  const debounceMs = options.debounceMs ?? 500
-  const maxWaitMs = options.maxWaitMs ?? 10_000
-  const retryDelay = (failures: number) =>
-    Math.min(options.maxRetryMs ?? 60_000, (options.retryMs ?? 1000) * 2 ** (failures - 1))
+/** Transactions whose event has arrived (the recent ones), and who waits for one. */
+class Arrivals {
+  private readonly received = new Set<string>()
+  private readonly waiting = new Map<string, (() => void)[]>()
 
-  const inputs = new Set<string>()
-  const entries = new Set<string>()
-  let catchUpDue = false
-  /** Newest Content Lake time whose changes are pending or done, and its transaction. */
-  let seen: string | undefined
-  let seenTransaction: string | undefined
-  let saved: string | undefined
-  let index: SimilarIndex | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let firstPending: number | undefined
-  let backingOff = false
-  let running: Promise<void> | undefined
-  let failures = 0
-  let stopped = false
-  // Once stopped, failures of work cut short (the lake closing) are nobody's concern.
-  const report = (error: unknown) => {
-    if (!stopped) options.onError?.(error)
+  has(transactionId: string) {
+    return this.received.has(transactionId)
   }
-  const received = new Set<string>()
-  const arrivals = new Map<string, (() => void)[]>()
-  let idle: (() => void)[] = []
-  let resolveReady: () => void = () => {}
-  const ready = new Promise<void>((resolve) => (resolveReady = resolve))
+
+  arrived(transactionId: string) {
+    this.received.add(transactionId)
+    if (this.received.size > RECENT_TRANSACTIONS) {
+      const oldest = this.received.values().next().value
+      if (oldest !== undefined) this.received.delete(oldest)
+    }
+    const waiting = this.waiting.get(transactionId)
+    this.waiting.delete(transactionId)
+    for (const resolve of waiting ?? []) resolve()
+  }
+
+  wait(transactionId: string) {
+    return new Promise<void>((resolve) => {
+      const waiting = this.waiting.get(transactionId) ?? []
+      waiting.push(resolve)
+      this.waiting.set(transactionId, waiting)
+    })
+  }
+
+  releaseAll() {
+    for (const waiting of this.waiting.values()) for (const resolve of waiting) resolve()
+    this.waiting.clear()
+  }
+}
+
+/** One watcher's state: pending changes, the timer that runs them, the listener. */
+class Watch {
+  private readonly options: WatchOptions
+  private readonly client: SanityClient
+  private readonly checkpoint: CheckpointStore | undefined
+  private readonly config: RankerConfig
+  private readonly debounceMs: number
+  private readonly maxWaitMs: number
+
+  private readonly inputs = new Set<string>()
+  private readonly entries = new Set<string>()
+  private catchUpDue = false
+  /** Newest Content Lake time whose changes are pending or done, and its transaction. */
+  private seen: string | undefined
+  private seenTransaction: string | undefined
+  private saved: string | undefined
+  private index: SimilarIndex | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private firstPending: number | undefined
+  private backingOff = false
+  private running: Promise<void> | undefined
+  private failures = 0
+  private stopped = false
+  private readonly arrivals = new Arrivals()
+  private idle: (() => void)[] = []
+  private resolveReady: () => void = () => {}
+  readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve))
+
+  private subscription: {unsubscribe(): void} | undefined
+  private listenFailures = 0
+  private relisten: ReturnType<typeof setTimeout> | undefined
+
+  constructor(options: WatchOptions) {
+    this.options = options
+    this.client = options.client
+    this.checkpoint = options.checkpoint
+    this.config = options.config ?? DEFAULT_RANKER
+    this.debounceMs = options.debounceMs ?? 500
+    this.maxWaitMs = options.maxWaitMs ?? 10_000
+  }
+
+  private retryDelay(failures: number) {
+    const {maxRetryMs = 60_000, retryMs = 1000} = this.options
+    return Math.min(maxRetryMs, retryMs * 2 ** (failures - 1))
+  }
+
+  // Once stopped, failures of work cut short (the lake closing) are nobody's concern.
+  private report(error: unknown) {
+    if (!this.stopped) this.options.onError?.(error)
+  }
 
   /** Changes were seen since the checkpoint was last written. */
-  const unsaved = () => checkpoint !== undefined && later(saved, seen) !== saved
-  const hasWork = () => catchUpDue || inputs.size > 0 || entries.size > 0 || unsaved()
-
-  const schedule = (delay: number, exact = false) => {
-    if (stopped) return
-    if (timer) clearTimeout(timer)
-    backingOff = exact
-    firstPending ??= Date.now()
-    const wait = exact ? delay : Math.min(delay, Math.max(0, firstPending + maxWaitMs - Date.now()))
-    timer = setTimeout(start, wait)
+  private unsaved() {
+    return this.checkpoint !== undefined && later(this.saved, this.seen) !== this.saved
   }
 
-  const start = () => {
-    timer = undefined
-    firstPending = undefined
-    backingOff = false
-    running ??= run().finally(() => {
-      running = undefined
-      if (!timer && hasWork()) schedule(debounceMs)
-      const waiting = idle
-      idle = []
+  private hasWork() {
+    return this.catchUpDue || this.inputs.size > 0 || this.entries.size > 0 || this.unsaved()
+  }
+
+  private schedule(delay: number, exact = false) {
+    if (this.stopped) return
+    if (this.timer) clearTimeout(this.timer)
+    this.backingOff = exact
+    this.firstPending ??= Date.now()
+    const wait = exact
+      ? delay
+      : Math.min(delay, Math.max(0, this.firstPending + this.maxWaitMs - Date.now()))
+    this.timer = setTimeout(() => this.start(), wait)
+  }
+
+  private start() {
+    this.timer = undefined
+    this.firstPending = undefined
+    this.backingOff = false
+    this.running ??= this.run().finally(() => {
+      this.running = undefined
+      if (!this.timer && this.hasWork()) this.schedule(this.debounceMs)
+      const waiting = this.idle
+      this.idle = []
       for (const resolve of waiting) resolve()
     })
   }
 
-  async function sinceForCatchUp(): Promise<string | undefined> {
-    if (saved !== undefined || !checkpoint) return saved
+  private async sinceForCatchUp(): Promise<string | undefined> {
+    if (this.saved !== undefined || !this.checkpoint) return this.saved
     try {
-      return (await checkpoint.read())?.since
+      return (await this.checkpoint.read())?.since
     } catch (error) {
       if (!(error instanceof CheckpointError)) throw error
       // A checkpoint that cannot be trusted: recompute whatever changed at any time.
-      report(error)
+      this.report(error)
       return EPOCH
     }
   }
 
-  async function catchUp(): Promise<{changed: string[]; now: string}> {
+  private async catchUp(): Promise<{changed: string[]; now: string}> {
+    const {client, config} = this
     const started = performance.now()
     const now = await withRetry(() => client.fetch(serverNowQuery, {}, PUBLISHED_ONLY))
-    const since = await sinceForCatchUp()
-    if (index) await syncIndex(client, index)
-    else index = await loadSimilarIndex(client, {config})
-    const found = await findChanged(client, index, since)
+    const since = await this.sinceForCatchUp()
+    if (this.index) await syncIndex(client, this.index)
+    else this.index = await loadSimilarIndex(client, {config})
+    const found = await findChanged(client, this.index, since)
     const seconds = Math.round(((performance.now() - started) / 1000) * 100) / 100
-    options.onCatchUp?.({...found.report, seconds})
+    this.options.onCatchUp?.({...found.report, seconds})
     return {changed: found.changed, now}
   }
 
-  async function run(): Promise<void> {
-    while (!stopped && hasWork()) {
-      const catchingUp = catchUpDue
-      catchUpDue = false
-      const taken = {inputs: [...inputs], entries: [...entries]}
-      inputs.clear()
-      entries.clear()
-      // Every change up to `mark` reached the listener before this point: it is taken now, or was
-      // recomputed before.
-      let mark = later(saved, seen)
-      const transactionId = seenTransaction
-      try {
-        if (catchingUp) {
-          const {changed, now} = await catchUp()
-          taken.inputs.push(...changed)
-          mark = later(mark, now)
-        }
-        if (taken.inputs.length > 0 || taken.entries.length > 0) {
-          index ??= await loadSimilarIndex(client, {config})
-          const common = {index, config, ...(options.limit ? {limit: options.limit} : {})}
-          const recomputed = await recomputeChanges(client, taken, common)
-          options.onRecompute?.(recomputed)
-        }
-        if (checkpoint && mark !== undefined && mark !== saved) {
-          await checkpoint.write({since: mark, ...(transactionId ? {transactionId} : {})})
-        }
-        saved = mark ?? saved
-        failures = 0
-        if (catchingUp) resolveReady()
-      } catch (error) {
-        // Put the work back and try again later, on an index rebuilt from the dataset.
-        for (const id of taken.inputs) inputs.add(id)
-        for (const id of taken.entries) entries.add(id)
-        if (catchingUp) catchUpDue = true
-        index = undefined
-        failures++
-        report(error)
-        schedule(retryDelay(failures), true)
-        return
+  private async run(): Promise<void> {
+    while (!this.stopped && this.hasWork()) {
+      if (!(await this.recomputePending())) return
+    }
+  }
+
+  /** Recomputes what is pending (catching up first when due); false after a failure. */
+  private async recomputePending(): Promise<boolean> {
+    const {client, config, checkpoint} = this
+    const catchingUp = this.catchUpDue
+    this.catchUpDue = false
+    const taken = {inputs: [...this.inputs], entries: [...this.entries]}
+    this.inputs.clear()
+    this.entries.clear()
+    // Every change up to `mark` reached the listener before this point: it is taken now, or was
+    // recomputed before.
+    let mark = later(this.saved, this.seen)
+    const transactionId = this.seenTransaction
+    try {
+      if (catchingUp) {
+        const {changed, now} = await this.catchUp()
+        taken.inputs.push(...changed)
+        mark = later(mark, now)
       }
+      if (taken.inputs.length > 0 || taken.entries.length > 0) {
+        this.index ??= await loadSimilarIndex(client, {config})
+        const limit = this.options.limit
+        const common = {index: this.index, config, ...(limit ? {limit} : {})}
+        const recomputed = await recomputeChanges(client, taken, common)
+        this.options.onRecompute?.(recomputed)
+      }
+      if (checkpoint && mark !== undefined && mark !== this.saved) {
+        await checkpoint.write({since: mark, ...(transactionId ? {transactionId} : {})})
+      }
+      this.saved = mark ?? this.saved
+      this.failures = 0
+      if (catchingUp) this.resolveReady()
+      return true
+    } catch (error) {
+      // Put the work back and try again later, on an index rebuilt from the dataset.
+      for (const id of taken.inputs) this.inputs.add(id)
+      for (const id of taken.entries) this.entries.add(id)
+      if (catchingUp) this.catchUpDue = true
+      this.index = undefined
+      this.failures++
+      this.report(error)
+      this.schedule(this.retryDelay(this.failures), true)
+      return false
     }
   }
 
-  function noteTransaction(transactionId: string) {
-    received.add(transactionId)
-    if (received.size > RECENT_TRANSACTIONS) {
-      const oldest = received.values().next().value
-      if (oldest !== undefined) received.delete(oldest)
-    }
-    const waiting = arrivals.get(transactionId)
-    arrivals.delete(transactionId)
-    for (const resolve of waiting ?? []) resolve()
-  }
-
-  function onMutation(event: MutationEvent) {
+  private onMutation(event: MutationEvent) {
     const kind = classifyChange(event.previous, event.result)
-    if (kind === 'inputs') inputs.add(event.documentId)
-    else if (kind === 'entries') entries.add(event.documentId)
-    if (later(seen, event.timestamp) !== seen) {
-      seen = event.timestamp
-      seenTransaction = event.transactionId
+    if (kind === 'inputs') this.inputs.add(event.documentId)
+    else if (kind === 'entries') this.entries.add(event.documentId)
+    if (later(this.seen, event.timestamp) !== this.seen) {
+      this.seen = event.timestamp
+      this.seenTransaction = event.transactionId
     }
-    noteTransaction(event.transactionId)
+    this.arrivals.arrived(event.transactionId)
     // The engine's own writes (kind 'none') still move the checkpoint.
-    if (!backingOff && (kind !== 'none' || checkpoint)) schedule(debounceMs)
+    if (!this.backingOff && (kind !== 'none' || this.checkpoint)) this.schedule(this.debounceMs)
   }
 
-  let subscription: {unsubscribe(): void} | undefined
-  let listenFailures = 0
-  let relisten: ReturnType<typeof setTimeout> | undefined
+  /** Opened (or opened again): what happened while no listener was open is found by catching up. */
+  private onWelcome() {
+    this.listenFailures = 0
+    this.catchUpDue = true
+    if (!this.backingOff) this.schedule(0)
+  }
 
-  function listen() {
-    relisten = undefined
-    if (stopped) return
-    subscription = client
+  listen() {
+    this.relisten = undefined
+    if (this.stopped) return
+    this.subscription = this.client
       .listen(
         SIMILAR_LISTEN_FILTER,
         {},
@@ -296,59 +357,54 @@ export function watchSimilar(options: WatchOptions): SimilarWatcher {
       )
       .subscribe({
         next: (event) => {
-          if (stopped) return
-          if (event.type === 'welcome') {
-            // Opened (or opened again): what happened while no listener was open is found by
-            // catching up.
-            listenFailures = 0
-            catchUpDue = true
-            if (!backingOff) schedule(0)
-          } else if (event.type === 'mutation') {
-            onMutation(event)
-          }
+          if (this.stopped) return
+          if (event.type === 'welcome') this.onWelcome()
+          else if (event.type === 'mutation') this.onMutation(event)
         },
         error: (error: unknown) => {
           // The client reconnects by itself after network failures; this is a channel error or
           // a refused request: report it and open a new listener after a pause.
-          subscription = undefined
-          report(error)
-          if (!stopped) relisten = setTimeout(listen, retryDelay(++listenFailures))
+          this.subscription = undefined
+          this.report(error)
+          if (!this.stopped)
+            this.relisten = setTimeout(() => this.listen(), this.retryDelay(++this.listenFailures))
         },
       })
   }
 
-  listen()
+  async settled(transactionId?: string) {
+    if (transactionId !== undefined && !this.arrivals.has(transactionId) && !this.stopped) {
+      await this.arrivals.wait(transactionId)
+    }
+    while (!this.stopped && (this.timer || this.running || this.hasWork())) {
+      if (!this.running && !this.backingOff) {
+        if (this.timer) clearTimeout(this.timer)
+        this.start()
+      }
+      await new Promise<void>((resolve) => this.idle.push(resolve))
+    }
+  }
 
+  async stop() {
+    this.stopped = true
+    this.subscription?.unsubscribe()
+    if (this.relisten) clearTimeout(this.relisten)
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.running) await this.running
+    this.resolveReady()
+    this.arrivals.releaseAll()
+    for (const resolve of this.idle) resolve()
+    this.idle = []
+  }
+}
+
+export function watchSimilar(options: WatchOptions): SimilarWatcher {
+  const watch = new Watch(options)
+  watch.listen()
   return {
-    ready,
-    async settled(transactionId) {
-      if (transactionId !== undefined && !received.has(transactionId) && !stopped) {
-        await new Promise<void>((resolve) => {
-          const waiting = arrivals.get(transactionId) ?? []
-          waiting.push(resolve)
-          arrivals.set(transactionId, waiting)
-        })
-      }
-      while (!stopped && (timer || running || hasWork())) {
-        if (!running && !backingOff) {
-          if (timer) clearTimeout(timer)
-          start()
-        }
-        await new Promise<void>((resolve) => idle.push(resolve))
-      }
-    },
-    async stop() {
-      stopped = true
-      subscription?.unsubscribe()
-      if (relisten) clearTimeout(relisten)
-      if (timer) clearTimeout(timer)
-      timer = undefined
-      if (running) await running
-      resolveReady()
-      for (const waiting of arrivals.values()) for (const resolve of waiting) resolve()
-      arrivals.clear()
-      for (const resolve of idle) resolve()
-      idle = []
-    },
+    ready: watch.ready,
+    settled: (transactionId) => watch.settled(transactionId),
+    stop: () => watch.stop(),
   }
 }

@@ -147,102 +147,149 @@ function notFound(what: string, slug: string): HttpError {
   return new HttpError(404, `No ${what} "${slug}" in the archive.`)
 }
 
+/** The document a route asked for, or a 404 naming it. */
+function found<T>(value: T | null | undefined, what: string, slug: string): T {
+  if (value === null || value === undefined) throw notFound(what, slug)
+  return value
+}
+
+function listOptions(search: URLSearchParams) {
+  return {limit: parseLimit(search, LIST_LIMIT), after: parseCursor(search)}
+}
+
+type ApiRoute = (client: SanityClient, slug: string, search: URLSearchParams) => Promise<unknown>
+
+/** `/api/<resource>/<slug>`: the value to send, or throws HttpError. */
+const API_ROUTES = new Map<string, ApiRoute>([
+  ['threads', async (client, slug) => found(await fetchThread(client, slug), 'thread', slug)],
+  [
+    'specialties',
+    async (client, slug, search) =>
+      found(await fetchSpecialtyPage(client, slug, listOptions(search)), 'specialty', slug),
+  ],
+  [
+    'tags',
+    async (client, slug, search) =>
+      found(await fetchTagPage(client, slug, listOptions(search)), 'FAQ tag', slug),
+  ],
+  [
+    'doctors',
+    async (client, slug, search) =>
+      found(await fetchDoctorPage(client, slug, listOptions(search)), 'doctor', slug),
+  ],
+])
+
+async function searchApi(client: SanityClient, search: URLSearchParams) {
+  const text = single(search, 'q') ?? ''
+  const limit = parseLimit(search, SEARCH_LIMIT)
+  if (searchTerms(text).length === 0) {
+    throw new HttpError(400, '"q" must contain at least one word.')
+  }
+  return {query: text, results: await searchQuestions(client, text, limit)}
+}
+
+async function similarApi(client: SanityClient, slug: string, search: URLSearchParams) {
+  const limit = parseLimit(search, SIMILAR_LIMIT)
+  return {similar: found(await fetchSimilarThreads(client, slug, limit), 'thread', slug)}
+}
+
+/** JSON API routes under /api; the value to send, or throws HttpError. */
+async function api(
+  client: SanityClient,
+  segments: string[],
+  search: URLSearchParams,
+): Promise<unknown> {
+  const [resource, slug, sub, ...rest] = segments
+  if (rest.length > 0 || resource === undefined) throw new HttpError(404, 'No such API route.')
+  if (resource === 'specialties' && slug === undefined) {
+    return {specialties: await fetchSpecialties(client)}
+  }
+  if (resource === 'search' && slug === undefined) return searchApi(client, search)
+  if (slug === undefined || slug === '') throw new HttpError(404, 'No such API route.')
+  if (resource === 'threads' && sub === 'similar') return similarApi(client, slug, search)
+  const route = sub === undefined ? API_ROUTES.get(resource) : undefined
+  if (!route) throw new HttpError(404, 'No such API route.')
+  return route(client, slug, search)
+}
+
+type PageRoute = (client: SanityClient, slug: string, url: URL) => Promise<Html>
+
+/** `/<section>/<slug>`: the page to send, or throws HttpError. */
+const PAGE_ROUTES = new Map<string, PageRoute>([
+  [
+    'threads',
+    async (client, slug) => threadPage(found(await fetchThread(client, slug), 'thread', slug)),
+  ],
+  [
+    'specialties',
+    async (client, slug, url) => {
+      const list = await fetchSpecialtyPage(client, slug, listOptions(url.searchParams))
+      const result = found(list, 'specialty', slug)
+      return specialtyPage(result, pageLinks(url, result.nextCursor))
+    },
+  ],
+  [
+    'tags',
+    async (client, slug, url) => {
+      const list = await fetchTagPage(client, slug, listOptions(url.searchParams))
+      const result = found(list, 'FAQ tag', slug)
+      return tagPage(result, pageLinks(url, result.nextCursor))
+    },
+  ],
+  [
+    'doctors',
+    async (client, slug, url) => {
+      const list = await fetchDoctorPage(client, slug, listOptions(url.searchParams))
+      const result = found(list, 'doctor', slug)
+      return doctorPage(result, pageLinks(url, result.nextCursor))
+    },
+  ],
+])
+
+async function searchPageFor(client: SanityClient, search: URLSearchParams): Promise<Html> {
+  const text = (single(search, 'q') ?? '').trim()
+  const limit = parseLimit(search, SEARCH_LIMIT)
+  const results = searchTerms(text).length > 0 ? await searchQuestions(client, text, limit) : null
+  return searchPage(text, results)
+}
+
+/** Preview pages; the page to send, or throws HttpError. */
+async function page(client: SanityClient, segments: string[], url: URL): Promise<Html> {
+  const [section, slug, ...rest] = segments
+  if (section === '' && slug === undefined)
+    return specialtyIndexPage(await fetchSpecialties(client))
+  if (section === 'search' && slug === undefined) return searchPageFor(client, url.searchParams)
+  const route = section === undefined ? undefined : PAGE_ROUTES.get(section)
+  if (slug === undefined || slug === '' || rest.length > 0 || !route) {
+    throw new HttpError(404, 'There is no page at this address.')
+  }
+  return route(client, slug, url)
+}
+
+/** The error as a JSON body or a page; a failure past the headers can only cut the response. */
+function sendError(
+  request: IncomingMessage,
+  response: ServerResponse,
+  isApi: boolean,
+  error: HttpError,
+) {
+  if (response.headersSent) {
+    response.destroy()
+    return
+  }
+  const {status, message} = error
+  if (isApi) {
+    sendJson(request, response, status, {
+      statusCode: status,
+      error: STATUS_TEXT[status] ?? 'Error',
+      message,
+    })
+  } else {
+    sendHtml(request, response, status, errorPage(status, message))
+  }
+}
+
 export function createWebHandler(client: SanityClient, options: WebHandlerOptions = {}): Handler {
-  /** JSON API routes under /api; the value to send, or throws HttpError. */
-  async function api(segments: string[], search: URLSearchParams): Promise<unknown> {
-    const [resource, slug, sub, ...rest] = segments
-    if (rest.length > 0 || resource === undefined) throw new HttpError(404, 'No such API route.')
-    if (resource === 'specialties' && slug === undefined) {
-      return {specialties: await fetchSpecialties(client)}
-    }
-    if (resource === 'search' && slug === undefined) {
-      const text = single(search, 'q') ?? ''
-      const limit = parseLimit(search, SEARCH_LIMIT)
-      if (searchTerms(text).length === 0) {
-        throw new HttpError(400, '"q" must contain at least one word.')
-      }
-      return {query: text, results: await searchQuestions(client, text, limit)}
-    }
-    if (slug === undefined || slug === '') throw new HttpError(404, 'No such API route.')
-    if (resource === 'threads' && sub === 'similar') {
-      const limit = parseLimit(search, SIMILAR_LIMIT)
-      const similar = await fetchSimilarThreads(client, slug, limit)
-      if (!similar) throw notFound('thread', slug)
-      return {similar}
-    }
-    if (sub !== undefined) throw new HttpError(404, 'No such API route.')
-    switch (resource) {
-      case 'threads': {
-        const thread = await fetchThread(client, slug)
-        if (!thread) throw notFound('thread', slug)
-        return thread
-      }
-      case 'specialties': {
-        const page = await fetchSpecialtyPage(client, slug, listOptions(search))
-        if (!page) throw notFound('specialty', slug)
-        return page
-      }
-      case 'tags': {
-        const page = await fetchTagPage(client, slug, listOptions(search))
-        if (!page) throw notFound('FAQ tag', slug)
-        return page
-      }
-      case 'doctors': {
-        const page = await fetchDoctorPage(client, slug, listOptions(search))
-        if (!page) throw notFound('doctor', slug)
-        return page
-      }
-      default:
-        throw new HttpError(404, 'No such API route.')
-    }
-  }
-
-  /** Preview pages; the page to send, or throws HttpError. */
-  async function page(segments: string[], url: URL): Promise<Html> {
-    const search = url.searchParams
-    const [section, slug, ...rest] = segments
-    if (section === '' && slug === undefined)
-      return specialtyIndexPage(await fetchSpecialties(client))
-    if (section === 'search' && slug === undefined) {
-      const text = (single(search, 'q') ?? '').trim()
-      const limit = parseLimit(search, SEARCH_LIMIT)
-      const results =
-        searchTerms(text).length > 0 ? await searchQuestions(client, text, limit) : null
-      return searchPage(text, results)
-    }
-    if (slug === undefined || slug === '' || rest.length > 0) {
-      throw new HttpError(404, 'There is no page at this address.')
-    }
-    switch (section) {
-      case 'threads': {
-        const thread = await fetchThread(client, slug)
-        if (!thread) throw notFound('thread', slug)
-        return threadPage(thread)
-      }
-      case 'specialties': {
-        const result = await fetchSpecialtyPage(client, slug, listOptions(search))
-        if (!result) throw notFound('specialty', slug)
-        return specialtyPage(result, pageLinks(url, result.nextCursor))
-      }
-      case 'tags': {
-        const result = await fetchTagPage(client, slug, listOptions(search))
-        if (!result) throw notFound('FAQ tag', slug)
-        return tagPage(result, pageLinks(url, result.nextCursor))
-      }
-      case 'doctors': {
-        const result = await fetchDoctorPage(client, slug, listOptions(search))
-        if (!result) throw notFound('doctor', slug)
-        return doctorPage(result, pageLinks(url, result.nextCursor))
-      }
-      default:
-        throw new HttpError(404, 'There is no page at this address.')
-    }
-  }
-
-  function listOptions(search: URLSearchParams) {
-    return {limit: parseLimit(search, LIST_LIMIT), after: parseCursor(search)}
-  }
-
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://preview.invalid')
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/')
@@ -252,30 +299,20 @@ export function createWebHandler(client: SanityClient, options: WebHandlerOption
         throw new HttpError(405, 'Only GET and HEAD are supported.')
       }
       const segments = pathSegments(url.pathname)
-      if (isApi) sendJson(request, response, 200, await api(segments.slice(1), url.searchParams))
-      else sendHtml(request, response, 200, await page(segments, url))
+      if (isApi)
+        sendJson(request, response, 200, await api(client, segments.slice(1), url.searchParams))
+      else sendHtml(request, response, 200, await page(client, segments, url))
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500
-      const message =
-        error instanceof HttpError ? error.message : 'The archive could not be read. Try again.'
       if (!(error instanceof HttpError)) {
         options.log?.(
           `${request.method} ${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
         )
       }
-      if (response.headersSent) {
-        response.destroy()
-        return
-      }
-      if (isApi) {
-        sendJson(request, response, status, {
-          statusCode: status,
-          error: STATUS_TEXT[status] ?? 'Error',
-          message,
-        })
-      } else {
-        sendHtml(request, response, status, errorPage(status, message))
-      }
+      const sent =
+        error instanceof HttpError
+          ? error
+          : new HttpError(500, 'The archive could not be read. Try again.')
+      sendError(request, response, isApi, sent)
     }
   }
 }

@@ -68,37 +68,10 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
   const shortTitle = fields.optional(value, 'shortTitle')
   const asker = readAsker(value, fields)
   const askedAt = fields.date(value, 'askedAt')
-  const replies = fields.array(value, 'replies').flatMap((item, index) => {
-    const path = `replies[${index}]`
-    if (!fields.object(item, path)) return []
-    const doctor = fields.required(item, 'doctor', path)
-    const body = fields.required(item, 'body', path)
-    const reply = {
-      specialty: fields.optional(item, 'specialty', path),
-      repliedAt: fields.date(item, 'repliedAt', path),
-    }
-    return doctor !== undefined && body !== undefined ? [{...reply, doctor, body}] : []
-  })
+  const replies = readReplies(value, fields)
   const moreInfoText = fields.optional(value, 'moreInfo')
-  const similar = fields.array(value, 'similar').flatMap((item, index): ThreadSimilar[] => {
-    const path = `similar[${index}]`
-    if (!fields.object(item, path)) return []
-    const entryTitle = fields.required(item, 'title', path)
-    const entry: Partial<ThreadSimilar> = {}
-    for (const key of ['excerpt', 'doctor', 'specialty', 'replyExcerpt'] as const) {
-      const text = fields.optional(item, key, path)
-      if (text !== undefined) entry[key] = text
-    }
-    return entryTitle === undefined ? [] : [{title: entryTitle, ...entry}]
-  })
-  const tags = fields.array(value, 'tags').flatMap((item, index): ThreadTag[] => {
-    const path = `tags[${index}]`
-    if (!fields.object(item, path)) return []
-    const name = fields.required(item, 'name', path)
-    const tagSpecialty = fields.optional(item, 'specialty', path)
-    if (name === undefined) return []
-    return [tagSpecialty === undefined ? {name} : {name, specialty: tagSpecialty}]
-  })
+  const similar = readSimilar(value, fields)
+  const tags = readTags(value, fields)
   const language = fields.optional(value, 'language')
 
   if (fields.errors.length > 0) return fail(`${fields.errors.join('; ')}.`)
@@ -136,6 +109,46 @@ function parseLine(line: string, origin: RecordOrigin): ParseResult {
     language ?? detectLanguage([title, questionText, ...replies.map((r) => r.body)].join('\n'))
   if (detected) record.language = detected
   return {ok: true, record}
+}
+
+/** The replies whose doctor and body are there (the others are reported to `fields`). */
+function readReplies(value: JsonObject, fields: Fields) {
+  return fields.array(value, 'replies').flatMap((item, index) => {
+    const path = `replies[${index}]`
+    if (!fields.object(item, path)) return []
+    const doctor = fields.required(item, 'doctor', path)
+    const body = fields.required(item, 'body', path)
+    const reply = {
+      specialty: fields.optional(item, 'specialty', path),
+      repliedAt: fields.date(item, 'repliedAt', path),
+    }
+    return doctor !== undefined && body !== undefined ? [{...reply, doctor, body}] : []
+  })
+}
+
+function readSimilar(value: JsonObject, fields: Fields): ThreadSimilar[] {
+  return fields.array(value, 'similar').flatMap((item, index): ThreadSimilar[] => {
+    const path = `similar[${index}]`
+    if (!fields.object(item, path)) return []
+    const entryTitle = fields.required(item, 'title', path)
+    const entry: Partial<ThreadSimilar> = {}
+    for (const key of ['excerpt', 'doctor', 'specialty', 'replyExcerpt'] as const) {
+      const text = fields.optional(item, key, path)
+      if (text !== undefined) entry[key] = text
+    }
+    return entryTitle === undefined ? [] : [{title: entryTitle, ...entry}]
+  })
+}
+
+function readTags(value: JsonObject, fields: Fields): ThreadTag[] {
+  return fields.array(value, 'tags').flatMap((item, index): ThreadTag[] => {
+    const path = `tags[${index}]`
+    if (!fields.object(item, path)) return []
+    const name = fields.required(item, 'name', path)
+    const tagSpecialty = fields.optional(item, 'specialty', path)
+    if (name === undefined) return []
+    return [tagSpecialty === undefined ? {name} : {name, specialty: tagSpecialty}]
+  })
 }
 
 function readAsker(value: JsonObject, fields: Fields): ThreadRecord['asker'] {

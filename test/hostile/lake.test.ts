@@ -274,6 +274,17 @@ describe('8. requests that reach past what they may', () => {
     expect(await readdir(lake.dataDir)).toEqual(before)
   })
 
+  it('answers endpoint names that are also object keys as unknown, and a wrong method with 405', async () => {
+    for (const path of ['data/constructor/test', 'auth/constructor', 'data/tostring/test']) {
+      const answer = await send(lake, `/${VERSION}/${path}`, {headers: AUTH})
+      expect(answer.status, path).toBe(404)
+    }
+    const codes = await send(lake, `/${VERSION}/auth/codes`, {headers: AUTH})
+    expect(codes.status).toBe(405)
+    expect(codes.body).toMatchObject({error: {type: 'methodNotAllowed'}})
+    expect(await stillServing(lake)).toBe(true)
+  })
+
   it('caps anonymous listeners', async () => {
     const open = []
     for (let index = 0; index < 5; index++) open.push(await listen(lake, '*', {token: false}))

@@ -310,14 +310,8 @@ class Groups {
   }
 }
 
-/**
- * Merges exact duplicates (keeping the first id), closes "same question" labels over linked
- * questions, drops queries left without a relevant question (none labelled, or the only match
- * was a copy of their own text), and splits queries into dev and test by a hash of their group
- * (linked queries stay in one split, so a pair never shows up as A→B in dev and B→A in test). At
- * most `maxQueries` per split (0: all), taken in hash order so the choice is stable.
- */
-function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
+/** Exact duplicates merged into the first of them: the corpus, and every id's canonical id. */
+function mergeDuplicates(raw: RawSet) {
   const canonical = new Map<string, string>()
   const byKey = new Map<string, string>()
   const corpus: RealQuestion[] = []
@@ -339,7 +333,11 @@ function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
     canonical.set(question.id, question.id)
     corpus.push(cleaned)
   }
+  return {corpus, canonical, duplicates}
+}
 
+/** Each query's labelled questions (canonical ids), and the groups the labels link. */
+function labelQueries(raw: RawSet, canonical: ReadonlyMap<string, string>) {
   const labelled = new Map<string, Set<string>>()
   const groups = new Groups()
   for (const [query, ids] of raw.relevant) {
@@ -354,6 +352,18 @@ function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
     }
     labelled.set(q, merged)
   }
+  return {labelled, groups}
+}
+
+/**
+ * The queries with their relevant questions (closed over linked questions when the labels are
+ * transitive); queries with none labelled, or only themselves, are counted and dropped.
+ */
+function relevantQuestions(
+  raw: RawSet,
+  labelled: ReadonlyMap<string, Set<string>>,
+  groups: Groups,
+) {
   const members = new Map<string, string[]>()
   if (raw.transitive) {
     for (const [query, ids] of labelled) {
@@ -378,7 +388,16 @@ function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
     if (relevant.length === 0) trivial++
     else queries.push({query, relevant})
   }
+  return {queries, noneLabelled, trivial}
+}
 
+/** Dev, test and train by a hash of each query's group, capped and sorted as `finish` says. */
+function splitQueries(
+  queries: readonly RealQuery[],
+  groups: Groups,
+  maxQueries: number,
+  trainShare: number,
+) {
   const dev: RealQuery[] = []
   const test: RealQuery[] = []
   const train: RealQuery[] = []
@@ -399,6 +418,21 @@ function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
   dev.sort(byQuery)
   test.sort(byQuery)
   train.sort(byQuery)
+  return {dev, test, train}
+}
+
+/**
+ * Merges exact duplicates (keeping the first id), closes "same question" labels over linked
+ * questions, drops queries left without a relevant question (none labelled, or the only match
+ * was a copy of their own text), and splits queries into dev and test by a hash of their group
+ * (linked queries stay in one split, so a pair never shows up as A→B in dev and B→A in test). At
+ * most `maxQueries` per split (0: all), taken in hash order so the choice is stable.
+ */
+function finish(raw: RawSet, maxQueries: number, trainShare: number): Prepared {
+  const {corpus, canonical, duplicates} = mergeDuplicates(raw)
+  const {labelled, groups} = labelQueries(raw, canonical)
+  const {queries, noneLabelled, trivial} = relevantQuestions(raw, labelled, groups)
+  const {dev, test, train} = splitQueries(queries, groups, maxQueries, trainShare)
   const meanRelevant = (split: RealQuery[]) =>
     split.reduce((sum, q) => sum + q.relevant.length, 0) / Math.max(split.length, 1)
   return {
@@ -452,6 +486,40 @@ function jsonl(records: unknown[]): string {
   return records.map((record) => JSON.stringify(record)).join('\n') + '\n'
 }
 
+/** The set's pinned files' texts, or why some cannot be read (their repos go to `missing`). */
+function readSetFiles(mirrors: string, spec: SetSpec, missingRepos: Set<string>) {
+  const texts: string[] = []
+  const problems = new Set<string>()
+  for (const file of spec.files) {
+    const result = readPinned(mirrors, file)
+    if ('text' in result) texts.push(result.text)
+    else {
+      problems.add(result.missing)
+      missingRepos.add(file.repo)
+    }
+  }
+  return {texts, problems}
+}
+
+/** Writes the corpus, the splits and the set's description into `dir`. */
+async function writeSet(dir: string, spec: SetSpec, prepared: Prepared, maxQueries: number) {
+  const meta: RealSetMeta = {
+    name: spec.name,
+    description: spec.description,
+    licence: spec.licence,
+    sources: spec.files.map(({repo, commit, path}) => ({repo, commit, path})),
+    hasBody: prepared.corpus.some((q) => q.body !== undefined),
+    maxQueriesPerSplit: maxQueries,
+    stats: prepared.stats,
+  }
+  await mkdir(dir, {recursive: true})
+  await writeFile(join(dir, 'corpus.jsonl'), jsonl(prepared.corpus))
+  await writeFile(join(dir, 'dev.jsonl'), jsonl(prepared.dev))
+  await writeFile(join(dir, 'test.jsonl'), jsonl(prepared.test))
+  await writeFile(join(dir, 'train.jsonl'), jsonl(prepared.train))
+  await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n')
+}
+
 async function main() {
   const {values} = parseArgs({
     options: {
@@ -484,38 +552,14 @@ async function main() {
   for (const spec of SETS) {
     if (only && !only.includes(spec.name)) continue
     const t0 = performance.now()
-    const texts: string[] = []
-    const problems = new Set<string>()
-    for (const file of spec.files) {
-      const result = readPinned(values.mirrors, file)
-      if ('text' in result) texts.push(result.text)
-      else {
-        problems.add(result.missing)
-        missingRepos.add(file.repo)
-      }
-    }
+    const {texts, problems} = readSetFiles(values.mirrors, spec, missingRepos)
     if (problems.size > 0) {
       console.error(`${spec.name}: skipped (${[...problems].join('; ')})`)
       skipped++
       continue
     }
     const prepared = finish(spec.read(texts), maxQueries, spec.trainShare)
-    const meta: RealSetMeta = {
-      name: spec.name,
-      description: spec.description,
-      licence: spec.licence,
-      sources: spec.files.map(({repo, commit, path}) => ({repo, commit, path})),
-      hasBody: prepared.corpus.some((q) => q.body !== undefined),
-      maxQueriesPerSplit: maxQueries,
-      stats: prepared.stats,
-    }
-    const dir = join(out, spec.name)
-    await mkdir(dir, {recursive: true})
-    await writeFile(join(dir, 'corpus.jsonl'), jsonl(prepared.corpus))
-    await writeFile(join(dir, 'dev.jsonl'), jsonl(prepared.dev))
-    await writeFile(join(dir, 'test.jsonl'), jsonl(prepared.test))
-    await writeFile(join(dir, 'train.jsonl'), jsonl(prepared.train))
-    await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n')
+    await writeSet(join(out, spec.name), spec, prepared, maxQueries)
     written++
     const s = prepared.stats
     console.log(
