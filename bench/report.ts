@@ -103,9 +103,11 @@ export function formatReport(results: BenchResults): string {
         ms(query.plain.p95),
         `${number(query.ratio, 1)}×`,
         number(query.avgRows, 1),
-        query.mismatches > 0
-          ? `${query.mismatches}/${query.checked} MISMATCH`
-          : `${query.checked}/${query.checked}`,
+        `${
+          query.mismatches > 0
+            ? `${query.mismatches}/${query.checked} MISMATCH`
+            : `${query.checked}/${query.checked}`
+        }${query.failures > 0 ? `, ${query.failures} failed` : ''}`,
       ]),
     ),
     '',
@@ -142,7 +144,7 @@ export function formatReport(results: BenchResults): string {
       return text.length > 300 ? `${text.slice(0, 300)}…` : text
     }
     lines.push(
-      `MISMATCH ${mismatch.query} params=${JSON.stringify(mismatch.params)}`,
+      `MISMATCH ${mismatch.query} params=${show(mismatch.params)}`,
       `  lake:  ${show(mismatch.lake)}`,
       `  plain: ${show(mismatch.plain)}`,
     )

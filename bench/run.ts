@@ -1,7 +1,7 @@
 import type {SanityClient} from '@sanity/client'
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -43,6 +43,13 @@ export interface BenchOptions {
   batchSize: number
   /** Transactions in flight at once. */
   concurrency: number
+  /**
+   * Data folder to use and keep (instead of a temporary one); when it already holds the archive
+   * for these threads and seed, the archive is not written again.
+   */
+  dataDir?: string
+  /** Run only the queries whose names contain one of these (case-insensitive). */
+  only?: string[]
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -76,6 +83,8 @@ export interface QueryResult {
   avgRows: number
   checked: number
   mismatches: number
+  /** Measured requests over HTTP that failed (timed all the same; their answers count as wrong). */
+  failures: number
 }
 
 export interface Mismatch {
@@ -185,6 +194,36 @@ interface Prepared {
   write: BenchResults['write']
 }
 
+/** What a kept data folder records of the archive written into it (`--data-dir`). */
+const WRITTEN_FILE = 'bench-archive.json'
+
+interface Written {
+  threads: number
+  seed: number
+  archive: BenchResults['archive']
+  write: BenchResults['write']
+}
+
+/**
+ * The archive already written into `dataDir` for these options (its sample drawn again from the
+ * same seed), or undefined when the folder holds another or none.
+ */
+async function alreadyWritten(
+  options: BenchOptions,
+  dataDir: string,
+): Promise<Prepared | undefined> {
+  let written: Written
+  try {
+    written = JSON.parse(await readFile(join(dataDir, WRITTEN_FILE), 'utf8')) as Written
+  } catch {
+    return undefined
+  }
+  if (written.threads !== options.threads || written.seed !== options.seed) return undefined
+  log(`Reusing the archive written into ${dataDir} (${written.archive.documents} documents)…`)
+  const archive = generateArchive({threads: options.threads, seed: options.seed})
+  return {sample: sampleArchive(archive), archive: written.archive, write: written.write}
+}
+
 /** Generates the archive and writes it; the archive itself is dropped when this returns. */
 async function generateAndWrite(options: BenchOptions, client: SanityClient): Promise<Prepared> {
   log(`Generating ${options.threads.toLocaleString('en-US')} threads (seed ${options.seed})…`)
@@ -291,6 +330,9 @@ async function measureQuery(
   const measured = params.slice(options.warmup)
   const plainCount = Math.min(options.plainIterations, measured.length)
   const storage = await server.lake.storage(DATASET)
+  const perspective = bench.perspective ?? 'published'
+  const fetch = (values: Record<string, unknown>): Promise<unknown> =>
+    client.fetch(bench.query, values, {perspective})
   const inProcess = measured.slice(0, options.inProcessIterations)
   const total = params.length + inProcess.length + plainCount + 1
   const step = progress(bench.name, total, 'runs')
@@ -298,11 +340,22 @@ async function measureQuery(
 
   // Warm-up stops early for slow queries too (a tenth of the budget, at least one run).
   const warmupEnds = performance.now() + options.budgetMs / 10
+  // A request that fails (a 504 past the lake's time limit) is counted and timed, not fatal.
+  let failures = 0
+  const attempt = async (values: Record<string, unknown>): Promise<unknown> => {
+    try {
+      return await fetch(values)
+    } catch (error) {
+      failures++
+      return {failed: error instanceof Error ? error.message : String(error)}
+    }
+  }
   for (const warm of params.slice(0, options.warmup)) {
-    await client.fetch(bench.query, warm)
+    await attempt(warm)
     step.update(++done)
     if (performance.now() > warmupEnds) break
   }
+  failures = 0
   const lakeMs: number[] = []
   const lakeResults: unknown[] = []
   let rowCount = 0
@@ -312,7 +365,7 @@ async function measureQuery(
       break
     }
     const started = performance.now()
-    const result: unknown = await client.fetch(bench.query, values)
+    const result: unknown = await attempt(values)
     lakeMs.push(performance.now() - started)
     rowCount += rows(result)
     if (index < plainCount) lakeResults.push(result)
@@ -324,7 +377,9 @@ async function measureQuery(
   for (const values of inProcess) {
     if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {params: values, perspective: 'published'})
+    await runQuery(storage.dataset, bench.query, {params: values, perspective}).catch(
+      () => failures++,
+    )
     inProcessMs.push(performance.now() - started)
     step.update(++done)
   }
@@ -332,7 +387,7 @@ async function measureQuery(
   // Plain groq-js: one warm-up, then the first measured parameter sets, each checked.
   const plainOptions = (values: Record<string, unknown>) => ({
     params: values,
-    perspective: 'published' as const,
+    perspective,
     plain: true,
   })
   await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
@@ -369,6 +424,7 @@ async function measureQuery(
     avgRows: Math.round((rowCount / Math.max(1, lakeMs.length)) * 10) / 10,
     checked: plainCount,
     mismatches: mismatchCount,
+    failures,
   }
 }
 
@@ -376,7 +432,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
   const source = sourceState()
-  const dataDir = await mkdtemp(join(tmpdir(), 'lake-bench-'))
+  const keep = options.keep || options.dataDir !== undefined
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lake-bench-')))
+  if (options.dataDir !== undefined) await mkdir(dataDir, {recursive: true, mode: 0o700})
+  const queries = BENCH_QUERIES.filter(
+    (bench) =>
+      !options.only ||
+      options.only.some((part) => bench.name.toLowerCase().includes(part.toLowerCase())),
+  )
   const token = `bench${randomBytes(18).toString('base64url')}`
   const serverOptions = {
     dataDir,
@@ -388,7 +451,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   let server: LakeServer | undefined
   try {
     server = await startLakeServer(serverOptions)
-    const prepared = await generateAndWrite(options, clientFor(server, token))
+    let prepared = await alreadyWritten(options, dataDir)
+    if (!prepared) {
+      prepared = await generateAndWrite(options, clientFor(server, token))
+      if (options.dataDir !== undefined) {
+        const written: Written = {
+          threads: options.threads,
+          seed: options.seed,
+          archive: prepared.archive,
+          write: prepared.write,
+        }
+        await writeFile(join(dataDir, WRITTEN_FILE), `${JSON.stringify(written)}\n`)
+      }
+    }
 
     // A serving lake has answered its queries, so it has built the value indexes they use (and
     // keeps them in its snapshot): run each once before closing, as a site would.
@@ -396,7 +471,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const warming = clientFor(server, token)
     const random = createRandom(options.seed)
     for (const bench of BENCH_QUERIES) {
-      await warming.fetch(bench.query, bench.params(random, prepared.sample))
+      await warming
+        .fetch(bench.query, bench.params(random, prepared.sample), {
+          perspective: bench.perspective ?? 'published',
+        })
+        .catch((error: unknown) => log(`  ${bench.name}: ${String(error)}`))
     }
 
     log('Closing the lake (compacts the log into a snapshot)…')
@@ -457,9 +536,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log(
       `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
     )
-    const queries: QueryResult[] = []
-    for (const [index, bench] of BENCH_QUERIES.entries()) {
-      queries.push(
+    const results: QueryResult[] = []
+    for (const bench of queries) {
+      const index = BENCH_QUERIES.indexOf(bench)
+      results.push(
         await measureQuery(
           bench,
           options,
@@ -472,13 +552,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       )
     }
 
-    log('Other requests while a pathological query runs (until the lake stops it)…')
-    const underLoad = await measureUnderLoad({
-      url: server.url,
-      dataset: DATASET,
-      version: client.config().apiVersion ?? '',
-      documentId: prepared.sample.questionIds[0] ?? '',
-    })
+    if (!options.only)
+      log('Other requests while a pathological query runs (until the lake stops it)…')
+    // A run of some queries only (`--queries`) leaves this table out.
+    const underLoad = options.only
+      ? []
+      : await measureUnderLoad({
+          url: server.url,
+          dataset: DATASET,
+          version: client.config().apiVersion ?? '',
+          documentId: prepared.sample.questionIds[0] ?? '',
+        })
 
     const cpuList = cpus()
     return {
@@ -501,13 +585,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       write: prepared.write,
       close,
       coldStart,
-      queries,
+      queries: results,
       underLoad,
       mismatches,
     }
   } finally {
     await server?.close()
-    if (options.keep) log(`Kept the data directory: ${dataDir}`)
+    if (keep) log(`Kept the data directory: ${dataDir}`)
     else await rm(dataDir, {recursive: true, force: true})
   }
 }
