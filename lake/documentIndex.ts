@@ -1,5 +1,5 @@
 import {isDraftId, isPrivateId, isVersionId} from './ids.ts'
-import {matchWords} from './matchWords.ts'
+import {sourceKey, TextIndex, type TextIndexSize, type TextSource} from './textIndex.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
 // `_type`, references reversed (which documents reference X) and equality indexes on attribute
@@ -36,11 +36,21 @@ export interface DocumentIndex {
     value: unknown,
     type?: string,
   ): ReadonlySet<string> | undefined
+  /** The built text index of `source` (lake/textIndex.ts), or undefined until `prepareText`. */
+  textIndex(source: TextSource): TextIndex | undefined
+  /** Builds the text indexes of `sources` not built yet, a slice per event-loop turn. */
+  prepareText(sources: readonly TextSource[]): Promise<void>
+  /** The id this view shows the document at a scan position as (undefined: hidden, or none). */
+  idAtPosition(position: number): string | undefined
+  /** The scan position of a document of this view (of the raw document it shows). */
+  positionOfDocument(document: LakeDocument): number
+  /** Ids of documents with a `_score` of their own (score() adds to it). */
+  idsWithOwnScore(): ReadonlySet<string>
   /**
-   * Ids of documents whose text at `path` has `word` (lowercase) among its `match` tokens;
-   * undefined when the view cannot tell.
+   * Documents this view shows with another `_id` than the raw document at their position has
+   * (the drafts view's drafts), with that position.
    */
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined
+  overlays(): {position: number; document: LakeDocument}[]
 }
 
 /** Every `_ref` in a document, at any depth. */
@@ -134,6 +144,10 @@ function isPrimitive(value: unknown): value is Primitive {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+/** Unused scan positions tolerated beyond one per document before they are renumbered. */
+const RENUMBER_SLACK = 1 << 16
+/** Longest a text index build holds the event loop at a time, in milliseconds. */
+const BUILD_SLICE_MS = 5
 
 /**
  * A buffer read from a snapshot, released as soon as its last unparsed document is parsed rather
@@ -225,11 +239,22 @@ export class RawIndex implements DocumentIndex {
     string,
     {path: string[]; ids: Map<Primitive, ValueEntry>}
   >()
-  /** `match` word indexes on attribute paths ("title"), built on first use, then maintained. */
-  private readonly wordIndexes = new Map<string, {path: string[]; ids: Map<string, string[]>}>()
+  /**
+   * Text indexes by source (lake/textIndex.ts), built on first use, then maintained. One being
+   * built has indexed the documents before `progress` (scan positions).
+   */
+  private readonly textIndexes = new Map<
+    string,
+    {index: TextIndex; progress: number; building?: Promise<void>}
+  >()
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
+  /** The id at each scan position; undefined once its document is removed or replaced. */
+  private idAt: (string | undefined)[] = []
   private counter = 0
+  /** Documents with a `_score` of their own. */
+  private readonly scored = new Set<string>()
+  private readonly drafts = new Set<string>()
   /** Drafts and versions held: while there are none, the other views are this one. */
   private unpublished = 0
   /** Ids with a `.` (drafts, versions and other private paths): anonymous callers see none. */
@@ -312,7 +337,8 @@ export class RawIndex implements DocumentIndex {
     this.remove(id)
     this.byId.set(id, entry)
     this.unparsed++
-    this.position.set(id, this.counter++)
+    this.place(id)
+    if (isDraftId(id)) this.drafts.add(id)
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
@@ -322,7 +348,16 @@ export class RawIndex implements DocumentIndex {
       const value = values[at++]
       if (isPrimitive(value)) addValue(index.ids, value, type, id)
     }
+    // Text indexes are made by queries, after loading; one made meanwhile reads the document.
+    if (this.textIndexes.size > 0) this.indexText(id, this.get(id))
     this.changed()
+  }
+
+  /** Gives `id` the next scan position. */
+  private place(id: string) {
+    const position = this.counter++
+    this.position.set(id, position)
+    this.idAt[position] = id
   }
 
   /** Paths with a value index, oldest first (snapshots store each document's values for them). */
@@ -356,8 +391,11 @@ export class RawIndex implements DocumentIndex {
   put(document: LakeDocument) {
     const id = document._id
     this.remove(id)
+    if (this.idAt.length > 2 * this.byId.size + RENUMBER_SLACK) this.renumber()
     this.byId.set(id, document)
-    this.position.set(id, this.counter++)
+    this.place(id)
+    if (Object.hasOwn(document, '_score')) this.scored.add(id)
+    if (isDraftId(id)) this.drafts.add(id)
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
@@ -366,17 +404,29 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
     }
-    for (const index of this.wordIndexes.values()) {
-      for (const word of matchWords(valueAt(document, index.path))) pushTo(index.ids, word, id)
-    }
+    this.indexText(id, document)
     this.changed()
+  }
+
+  /** Adds a new document to the text indexes that have read every document before it. */
+  private indexText(id: string, document: LakeDocument | undefined) {
+    const position = this.position.get(id)
+    if (document === undefined || position === undefined) return
+    for (const entry of this.textIndexes.values()) {
+      // An index being built reads it later: new documents come last in the scan order.
+      if (!entry.building) entry.index.add(position, document)
+    }
   }
 
   remove(id: string) {
     const existing = this.get(id)
     if (!existing) return
+    const position = this.position.get(id) ?? -1
     this.byId.delete(id)
     this.position.delete(id)
+    this.idAt[position] = undefined
+    this.scored.delete(id)
+    this.drafts.delete(id)
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
@@ -386,10 +436,31 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)
     }
-    for (const index of this.wordIndexes.values()) {
-      for (const word of matchWords(valueAt(existing, index.path))) pullFrom(index.ids, word, id)
+    for (const entry of this.textIndexes.values()) {
+      if (position < entry.progress) entry.index.remove(position, existing)
     }
     this.changed()
+  }
+
+  /**
+   * Gives the documents consecutive scan positions again, once removed and replaced documents have
+   * left more unused positions than there are documents (each write takes a new one).
+   */
+  private renumber() {
+    if ([...this.textIndexes.values()].some((entry) => entry.building)) return
+    const renumbered = new Int32Array(this.idAt.length).fill(-1)
+    const idAt: string[] = []
+    for (const id of this.byId.keys()) {
+      const old = this.position.get(id) ?? -1
+      renumbered[old] = idAt.length
+      this.position.set(id, idAt.length)
+      idAt.push(id)
+    }
+    for (const entry of this.textIndexes.values()) {
+      entry.index.renumber((position) => renumbered[position] ?? -1)
+    }
+    this.idAt = idAt
+    this.counter = idAt.length
   }
 
   private changed() {
@@ -429,20 +500,82 @@ export class RawIndex implements DocumentIndex {
     )
   }
 
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> {
-    const key = path.join('.')
-    let index = this.wordIndexes.get(key)
-    if (!index) {
-      index = {path: [...path], ids: new Map()}
-      for (const document of this.documents()) {
-        for (const found of matchWords(valueAt(document, path))) {
-          pushTo(index.ids, found, document._id)
+  textIndex(source: TextSource): TextIndex | undefined {
+    const entry = this.textIndexes.get(sourceKey(source))
+    return entry && !entry.building ? entry.index : undefined
+  }
+
+  async prepareText(sources: readonly TextSource[]): Promise<void> {
+    for (const source of sources) {
+      const key = sourceKey(source)
+      let entry = this.textIndexes.get(key)
+      if (!entry) {
+        const index = new TextIndex(source, (position) => this.idAt[position] !== undefined)
+        const created: {index: TextIndex; progress: number; building?: Promise<void>} = {
+          index,
+          progress: 0,
         }
+        this.textIndexes.set(key, created)
+        created.building = this.build(created).then(
+          () => void delete created.building,
+          (error: unknown) => {
+            // Half built is not built: the next query that needs it starts over.
+            this.textIndexes.delete(key)
+            throw error
+          },
+        )
+        entry = created
       }
-      this.wordIndexes.set(key, index)
+      if (entry.building) await entry.building
     }
-    const ids = index.ids.get(word)
-    return ids ? new Set(ids) : EMPTY
+  }
+
+  /** Reads every document into a new text index, yielding to other work between slices. */
+  private async build(entry: {index: TextIndex; progress: number}) {
+    // A Map iterator survives changes: documents written meanwhile come last and are read too.
+    const documents = this.byId.keys()
+    let sliceEnds = performance.now() + BUILD_SLICE_MS
+    for (let next = documents.next(); !next.done; next = documents.next()) {
+      const id = next.value
+      const position = this.position.get(id)
+      const document = this.get(id)
+      if (position === undefined || document === undefined) continue
+      entry.index.add(position, document)
+      entry.progress = position + 1
+      if ((position & 63) === 0 && performance.now() > sliceEnds) {
+        await new Promise((resolve) => setImmediate(resolve))
+        sliceEnds = performance.now() + BUILD_SLICE_MS
+      }
+    }
+    entry.progress = Number.POSITIVE_INFINITY
+  }
+
+  /** Every text index's size, by source key. */
+  textIndexSizes(): Record<string, TextIndexSize> {
+    const sizes: Record<string, TextIndexSize> = {}
+    for (const [key, entry] of this.textIndexes) sizes[key] = entry.index.size()
+    return sizes
+  }
+
+  idAtPosition(position: number): string | undefined {
+    return this.idAt[position]
+  }
+
+  positionOfDocument(document: LakeDocument): number {
+    return this.positionOf(document._id)
+  }
+
+  idsWithOwnScore(): ReadonlySet<string> {
+    return this.scored
+  }
+
+  overlays(): {position: number; document: LakeDocument}[] {
+    return []
+  }
+
+  /** Ids of drafts, in no particular order. */
+  draftIds(): ReadonlySet<string> {
+    return this.drafts
   }
 
   documents(): LakeDocument[] {

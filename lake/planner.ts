@@ -1,8 +1,19 @@
 import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
-import {requiredWords} from './matchWords.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
+import {rankedMatches} from './rankedSlice.ts'
+import {
+  attributePath,
+  idsAtPositions,
+  type KeyFunction,
+  keyFunction,
+  matchCandidates,
+  type ScoreModel,
+  scoreModel,
+  TermReader,
+  textSourcesIn,
+} from './textPlan.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
 // conjuncts with constant operands (`_id == $id`, `_type == "question"`, `references($id)`,
@@ -29,14 +40,6 @@ function constant(node: ExprNode, params: Params): {value: unknown} | undefined 
   if (node.type === 'Value') return {value: node.value}
   if (node.type === 'Parameter') return {value: params[node.name]}
   return undefined
-}
-
-/** `a.b.c` read from the current document, as a path; undefined for anything else. */
-function attributePath(node: ExprNode): string[] | undefined {
-  if (node.type !== 'AccessAttribute') return undefined
-  if (node.base === undefined || node.base.type === 'This') return [node.name]
-  const parent = attributePath(node.base)
-  return parent ? [...parent, node.name] : undefined
 }
 
 function isThisAttribute(node: ExprNode, name: string): boolean {
@@ -130,29 +133,57 @@ function typedCandidates(
   return undefined
 }
 
-/** `attr match $words` from the word index: documents with every plain word of the pattern. */
-function wordCandidates(
-  attribute: ExprNode,
-  pattern: ExprNode,
-  index: DocumentIndex,
-  params: Params,
-): Candidates {
-  const path = attributePath(attribute)
-  const value = constant(pattern, params)
-  const words = path && value ? requiredWords(value.value) : undefined
-  if (!path || !words) return undefined
-  // A pattern without terms matches nothing.
-  if (words.length === 0) return new Set()
-  let ids: Candidates
-  for (const word of words) {
-    const found = index.idsWithWord(path, word)
-    if (!found) return undefined
-    ids = intersect(ids, found)
+/**
+ * `_type in C`: documents of any of the types, as a set that unites the type sets only when
+ * iterated (membership is what intersections ask of a large side).
+ */
+class TypesSet implements ReadonlySet<string> {
+  private readonly sets: ReadonlySet<string>[]
+
+  constructor(sets: ReadonlySet<string>[]) {
+    this.sets = sets
+    unordered.add(this)
   }
-  return ids
+
+  get size(): number {
+    return this.sets.reduce((total, set) => total + set.size, 0)
+  }
+
+  has(id: string): boolean {
+    return this.sets.some((set) => set.has(id))
+  }
+
+  *keys(): SetIterator<string> {
+    for (const set of this.sets) yield* set
+  }
+
+  values(): SetIterator<string> {
+    return this.keys()
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys()
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const id of this) yield [id, id]
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
+    for (const id of this) callback(id, id, this)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'TypesSet'
+  }
 }
 
-function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Candidates {
+function candidatesFor(
+  node: ExprNode,
+  index: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): Candidates {
   switch (node.type) {
     case 'And': {
       // With `_type == T` among the conditions, equality conditions read the value index's
@@ -165,17 +196,17 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
         if (type !== undefined && typeCondition(part, params) !== undefined) continue
         const narrowed = type === undefined ? undefined : typedCandidates(part, type, index, params)
         if (narrowed) typed = true
-        ids = intersect(ids, narrowed ?? candidatesFor(part, index, params))
+        ids = intersect(ids, narrowed ?? candidatesFor(part, index, params, reader))
       }
       return type === undefined || typed ? ids : intersect(ids, index.idsOfType(type))
     }
     case 'Or':
       return union(
-        candidatesFor(node.left, index, params),
-        candidatesFor(node.right, index, params),
+        candidatesFor(node.left, index, params, reader),
+        candidatesFor(node.right, index, params, reader),
       )
     case 'Group':
-      return candidatesFor(node.base, index, params)
+      return candidatesFor(node.base, index, params, reader)
     case 'OpCall':
       if (node.op === '==') {
         return (
@@ -183,10 +214,16 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
           equalityCandidates(node.right, node.left, index, params)
         )
       }
-      if (node.op === 'match') return wordCandidates(node.left, node.right, index, params)
+      if (node.op === 'match') return matchCandidates(node, index, params, reader)
       if (node.op === 'in' && isThisAttribute(node.left, '_id')) {
         const values = constantArray(node.right, params)
         return values ? strings(values) : undefined
+      }
+      if (node.op === 'in' && isThisAttribute(node.left, '_type')) {
+        const values = constantArray(node.right, params)
+        if (!values) return undefined
+        const types = [...new Set(values.filter((value) => typeof value === 'string'))]
+        return new TypesSet(types.map((type) => index.idsOfType(type)))
       }
       if (node.op === 'in') {
         const path = attributePath(node.left)
@@ -266,6 +303,10 @@ export interface PlanStats {
   orderedPrefix: number
   /** Unordered slices filtered only until they had their rows (see `firstMatches`). */
   firstMatches: number
+  /** Ordered slices over computed keys or score() filtered from their best keys on (rankedSlice.ts). */
+  ranked?: number
+  /** score() totals the text indexes predicted wrongly (then every candidate is scored instead). */
+  scoreMismatches?: number
 }
 
 /** Evaluates a tree with the query's own options (dataset, parameters, clock, dereference). */
@@ -492,6 +533,121 @@ export function dereferenceFrom(index: DocumentIndex, ref: string): LakeDocument
   return index.get(ref) ?? null
 }
 
+/** An order key of a ranked slice: how to compute it from a row's document and score. */
+interface RankedKey {
+  descending: boolean
+  compute: KeyFunction | undefined
+  /** The field it reads, when it is one. */
+  path: string[] | undefined
+}
+
+interface RankedPipeline {
+  /** `*[filter]` at the bottom. */
+  filter: Extract<ExprNode, {type: 'Filter'}>
+  /** score(…) over it, if any. */
+  score: PipeFuncCallNode | undefined
+  /** Row-preserving steps between it and order(), bottom first: projections and `[_score > 0]`. */
+  steps: (Extract<ExprNode, {type: 'Map'}> | Extract<ExprNode, {type: 'Filter'}>)[]
+  /** Whether a step keeps only rows with `_score > 0`. */
+  positiveOnly: boolean
+  keys: RankedKey[]
+}
+
+/** `{a: x, "b": y}` of a projection of the row: its attributes (undefined with splats). */
+function projectionAttributes(node: ExprNode): Map<string, ExprNode> | undefined {
+  if (node.type !== 'Projection' || node.base.type !== 'This' || node.expr.type !== 'Object')
+    return undefined
+  const attributes = new Map<string, ExprNode>()
+  for (const attribute of node.expr.attributes) {
+    if (attribute.type !== 'ObjectAttributeValue') return undefined
+    attributes.set(attribute.name, attribute.value)
+  }
+  return attributes
+}
+
+/** `_score > 0` (or `0 < _score`). */
+function isPositiveScore(node: ExprNode): boolean {
+  if (node.type !== 'OpCall') return false
+  const zero = (side: ExprNode) => side.type === 'Value' && side.value === 0
+  const score = (side: ExprNode) => attributePath(side)?.join('.') === '_score'
+  return (
+    (node.op === '>' && score(node.left) && zero(node.right)) ||
+    (node.op === '<' && zero(node.left) && score(node.right))
+  )
+}
+
+/** A key read from a projected row, as an expression over the row before the projection. */
+function throughProjection(key: ExprNode, attributes: Map<string, ExprNode>): ExprNode | undefined {
+  const none: ExprNode = {type: 'Value', value: null}
+  if (key.type === 'Value') return key
+  const path = attributePath(key)
+  if (path?.length === 1) return attributes.get(path[0] as string) ?? none
+  if (key.type === 'AccessElement') {
+    const base = attributePath(key.base)
+    if (base?.length !== 1) return undefined
+    const value = attributes.get(base[0] as string)
+    if (!value) return none
+    if (value.type !== 'Array' || value.elements.some((element) => element.isSplat))
+      return undefined
+    const at = key.index < 0 ? key.index + value.elements.length : key.index
+    return value.elements[at]?.value ?? none
+  }
+  return undefined
+}
+
+/** The parts of `*[…] | score(…) [_score > 0] {…} | order(…)`, when it has that shape. */
+function rankedPipeline(order: PipeFuncCallNode, params: Params): RankedPipeline | undefined {
+  const steps: RankedPipeline['steps'] = []
+  const projections: Map<string, ExprNode>[] = []
+  let positiveOnly = false
+  let current = order.base
+  for (;;) {
+    if (current.type === 'Map') {
+      const attributes = projectionAttributes(current.expr)
+      if (!attributes) return undefined
+      projections.push(attributes)
+      steps.push(current)
+      current = current.base
+    } else if (current.type === 'Filter' && current.base.type !== 'Everything') {
+      if (!isPositiveScore(current.expr)) return undefined
+      positiveOnly = true
+      steps.push(current)
+      current = current.base
+    } else break
+  }
+  let score: PipeFuncCallNode | undefined
+  if (current.type === 'PipeFuncCall' && current.name === 'score') {
+    score = current
+    current = current.base
+  }
+  if (current.type !== 'Filter' || current.base.type !== 'Everything') return undefined
+  if (positiveOnly && !score) return undefined
+  const keys: RankedKey[] = []
+  for (const arg of order.args) {
+    const descending = arg.type === 'Desc'
+    let key: ExprNode | undefined = arg.type === 'Desc' || arg.type === 'Asc' ? arg.base : arg
+    for (const attributes of projections) key = key && throughProjection(key, attributes)
+    keys.push({
+      descending,
+      compute: key && keyFunction(key, params, score !== undefined),
+      path: projections.length === 0 && key ? attributePath(key) : undefined,
+    })
+  }
+  steps.reverse()
+  return {filter: current, score, steps, positiveOnly, keys}
+}
+
+/** Whether groq-js scored every row as the model predicted. */
+function predicted(rows: unknown[], matches: LakeDocument[], model: ScoreModel | undefined) {
+  if (!model || rows.length !== matches.length) return false
+  const scores = model.scores(matches)
+  const expected = new Map(matches.map((document, i) => [document._id, scores[i]]))
+  return rows.every((row) => {
+    const {_id, _score} = row as {_id?: unknown; _score?: unknown}
+    return typeof _id === 'string' && expected.get(_id) === _score
+  })
+}
+
 /**
  * A copy of `tree` with indexable `*[…]` scans replaced by their candidate documents. With
  * `evaluate`, an ordered slice of an indexable scan evaluated in the root scope (so its filter
@@ -505,6 +661,85 @@ export async function planQuery(
   stats?: PlanStats,
   evaluate?: Evaluator,
 ): Promise<ExprNode> {
+  // Text indexes the query's `match`es read are built first (a slice at a time).
+  await index.prepareText(textSourcesIn(tree))
+  const reader = new TermReader(index)
+
+  /**
+   * `*[filter] | score(…) [_score > 0] {…} | order(…)[a...b]` and `*[filter] | order(…)[a...b]`
+   * with keys other than a field: the filter runs over the candidates with the best keys (the
+   * score predicted from the text indexes), and groq-js evaluates the rest over its matches.
+   */
+  const narrowRankedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
+    const slice = orderedSlice(node)
+    const pipeline = slice && evaluate ? rankedPipeline(slice.order, params) : undefined
+    if (!slice || !evaluate || !pipeline || perRowLookup(pipeline.filter.expr)) return undefined
+    const {filter, score, steps, keys, positiveOnly} = pipeline
+    // Without score() or projections, a field as the first key is orderedSlice.ts's job.
+    if (!score && steps.length === 0 && keys[0]?.path) return undefined
+    const model = score && scoreModel(score.args, index, params, reader)
+    if (score && !model) return undefined
+    let candidates = candidatesFor(filter.expr, index, params, reader)
+    const nonzero = positiveOnly ? model?.nonzero() : undefined
+    if (nonzero) candidates = intersect(candidates, idsAtPositions(nonzero, index))
+    if (!candidates) return undefined
+    const all = documentsOf(candidates, index)
+    let documents = all
+    let scores = model ? model.scores(documents) : new Float64Array(documents.length)
+    if (positiveOnly) {
+      documents = documents.filter((_document, i) => (scores[i] ?? 0) > 0)
+      scores = scores.filter((score) => score > 0)
+    }
+    const columns: unknown[][] = []
+    const descending: boolean[] = []
+    for (const key of keys) {
+      if (!key.compute) break
+      const compute = key.compute
+      columns.push(documents.map((document, i) => compute(document, scores[i] ?? 0)))
+      descending.push(key.descending)
+    }
+    // With every key known, rows tied on all of them keep score()'s order (best score first),
+    // then the filter's (scan order).
+    const complete = columns.length === keys.length
+    if (complete && model) {
+      columns.push([...scores])
+      descending.push(true)
+    }
+    const expr = await visit(filter.expr, false)
+    const filterOver = (batch: LakeDocument[]) =>
+      evaluate({...filter, base: {type: 'Value', value: batch}, expr})
+    const matches =
+      columns.length > 0
+        ? await rankedMatches(
+            documents,
+            {columns, descending, stable: complete},
+            slice.end,
+            filterOver,
+          )
+        : undefined
+    if (stats) stats.indexed++
+    let base: ExprNode = {type: 'Value', value: matches ?? all}
+    if (!matches) base = {...filter, base, expr}
+    if (score) {
+      const args = (await mapChildren(score.args, (child) => visit(child, false))) as ExprNode[]
+      const scored: ExprNode = {...score, base, args}
+      const rows = matches ? await evaluate(scored) : undefined
+      if (matches && Array.isArray(rows) && predicted(rows, matches, model)) {
+        base = {type: 'Value', value: rows}
+      } else {
+        // A prediction went wrong (or no rows came back): every candidate is scored instead.
+        if (matches && stats) stats.scoreMismatches = (stats.scoreMismatches ?? 0) + 1
+        base = {...score, base: {...filter, base: {type: 'Value', value: all}, expr}, args}
+      }
+    }
+    if (matches && stats) stats.ranked = (stats.ranked ?? 0) + 1
+    for (const step of steps) {
+      base = {...step, base, expr: await visit(step.expr, false)} as ExprNode
+    }
+    const args = (await mapChildren(slice.order.args, (child) => visit(child, false))) as ExprNode[]
+    return {...node, base: {...slice.order, base, args}} as ExprNode
+  }
+
   const narrowOrderedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
     const slice = orderedSlice(node)
     const filter = slice?.order.base
@@ -515,7 +750,9 @@ export async function planQuery(
     const key = first?.type === 'Desc' || first?.type === 'Asc' ? first.base : first
     const path = key && attributePath(key)
     const candidates =
-      path && !perRowLookup(filter.expr) ? candidatesFor(filter.expr, index, params) : undefined
+      path && !perRowLookup(filter.expr)
+        ? candidatesFor(filter.expr, index, params, reader)
+        : undefined
     if (!path || !candidates) return undefined
     const {documents, prepared} = orderCandidates(candidates, index, path)
     const expr = await visit(filter.expr, false)
@@ -547,7 +784,7 @@ export async function planQuery(
     if (filter.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
     const candidates = perRowLookup(filter.expr)
       ? undefined
-      : candidatesFor(filter.expr, index, params)
+      : candidatesFor(filter.expr, index, params, reader)
     if (!candidates || candidates.size <= firstBatch(end)) return undefined
     const expr = await visit(filter.expr, false)
     const matches = await firstMatches(candidates, index, end, (batch) =>
@@ -564,11 +801,13 @@ export async function planQuery(
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
     const narrowed = rootScope
-      ? ((await narrowOrderedSlice(node)) ?? (await narrowFirstMatches(node)))
+      ? ((await narrowRankedSlice(node)) ??
+        (await narrowOrderedSlice(node)) ??
+        (await narrowFirstMatches(node)))
       : undefined
     if (narrowed) return narrowed
     if (node.type === 'Filter' && node.base.type === 'Everything') {
-      const candidates = candidatesFor(node.expr, index, params)
+      const candidates = candidatesFor(node.expr, index, params, reader)
       const expr = await visit(node.expr, false)
       const perRow = perRowLookup(node.expr)
       if (perRow) {

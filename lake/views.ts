@@ -1,5 +1,6 @@
 import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
 import {DRAFTS_PREFIX, isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import type {TextIndex, TextSource} from './textIndex.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
@@ -140,8 +141,29 @@ abstract class View implements DocumentIndex {
     return set && this.through(set)
   }
 
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined {
-    return ownIdPath(path) ? undefined : this.through(this.raw.idsWithWord(path, word))
+  textIndex(source: TextSource): TextIndex | undefined {
+    return ownIdPath(source.path) ? undefined : this.raw.textIndex(source)
+  }
+
+  prepareText(sources: readonly TextSource[]): Promise<void> {
+    return this.raw.prepareText(sources.filter((source) => !ownIdPath(source.path)))
+  }
+
+  idAtPosition(position: number): string | undefined {
+    const id = this.raw.idAtPosition(position)
+    return id === undefined ? undefined : this.accepts(id)
+  }
+
+  positionOfDocument(document: LakeDocument): number {
+    return this.raw.positionOf(this.rawIdOf(document))
+  }
+
+  idsWithOwnScore(): ReadonlySet<string> {
+    return this.through(this.raw.idsWithOwnScore())
+  }
+
+  overlays(): {position: number; document: LakeDocument}[] {
+    return []
   }
 }
 
@@ -196,13 +218,13 @@ export class PublicView extends View {
  * overlay takes its draft's place in a full scan.
  */
 export class DraftsView extends View {
-  private readonly overlays = new WeakMap<LakeDocument, LakeDocument>()
+  private readonly overlaid = new WeakMap<LakeDocument, LakeDocument>()
 
   private overlay(draft: LakeDocument): LakeDocument {
-    let overlay = this.overlays.get(draft)
+    let overlay = this.overlaid.get(draft)
     if (!overlay) {
       overlay = {...draft, _id: publishedId(draft._id), _originalId: draft._id}
-      this.overlays.set(draft, overlay)
+      this.overlaid.set(draft, overlay)
     }
     return overlay
   }
@@ -227,5 +249,14 @@ export class DraftsView extends View {
 
   protected rawIdOf(document: LakeDocument): string {
     return typeof document._originalId === 'string' ? document._originalId : document._id
+  }
+
+  override overlays(): {position: number; document: LakeDocument}[] {
+    const overlays: {position: number; document: LakeDocument}[] = []
+    for (const id of this.raw.draftIds()) {
+      const draft = this.raw.get(id)
+      if (draft) overlays.push({position: this.raw.positionOf(id), document: this.overlay(draft)})
+    }
+    return overlays
   }
 }

@@ -1,0 +1,736 @@
+import type {ExprNode} from 'groq-js'
+import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
+import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
+import {attributeValue, type TextIndex, type TextSource} from './textIndex.ts'
+
+// What the text indexes tell the planner about `match` and score(): the documents a `match`
+// filter can hold for (every term matches a token of the text), and each document's score() as
+// groq-js will compute it, so that the planner can pick the best rows before groq-js evaluates
+// them. Everything here answers exactly or not at all (undefined): the planner then leaves the
+// expression to groq-js over more documents.
+
+type Params = Record<string, unknown>
+
+/** A constant's value: a literal, a parameter, or an array literal of those. */
+function constant(node: ExprNode, params: Params): {value: unknown} | undefined {
+  if (node.type === 'Value') return {value: node.value}
+  if (node.type === 'Parameter') return {value: params[node.name]}
+  if (node.type === 'Array') {
+    const values: unknown[] = []
+    for (const element of node.elements) {
+      const value = element.isSplat ? undefined : constant(element.value, params)
+      if (!value) return undefined
+      values.push(value.value)
+    }
+    return {value: values}
+  }
+  return undefined
+}
+
+/** `a.b.c` read from the current document, as a path; undefined for anything else. */
+export function attributePath(node: ExprNode): string[] | undefined {
+  if (node.type !== 'AccessAttribute') return undefined
+  if (node.base === undefined || node.base.type === 'This') return [node.name]
+  const parent = attributePath(node.base)
+  return parent ? [...parent, node.name] : undefined
+}
+
+function isThisAttribute(node: ExprNode, name: string): boolean {
+  return (
+    node.type === 'AccessAttribute' &&
+    node.name === name &&
+    (node.base === undefined || node.base.type === 'This')
+  )
+}
+
+/** The drafts view gives documents ids of its own: text under `_id` is left to groq-js. */
+function ownId(path: readonly string[]): boolean {
+  return path[0] === '_id' || path[0] === '_originalId'
+}
+
+/** One text a `match` reads: a field (only when it is a string, inside an array literal). */
+interface SourceRef {
+  source: TextSource
+  stringsOnly: boolean
+}
+
+function ptPath(node: ExprNode): string[] | undefined {
+  if (node.type !== 'FuncCall' || node.namespace !== 'pt' || node.name !== 'text') return undefined
+  const [arg, ...more] = node.args
+  const path = arg && more.length === 0 ? attributePath(arg) : undefined
+  return path && !ownId(path) ? path : undefined
+}
+
+/**
+ * The texts the left side of `match` reads: `field` (a string, or the strings of an array),
+ * `pt::text(field)`, or an array literal of those (whose fields count only when strings).
+ */
+function matchSources(left: ExprNode): SourceRef[] | undefined {
+  const path = attributePath(left)
+  if (path) return ownId(path) ? undefined : [{source: {kind: 'field', path}, stringsOnly: false}]
+  const pt = ptPath(left)
+  if (pt) return [{source: {kind: 'pt', path: pt}, stringsOnly: false}]
+  if (left.type !== 'Array') return undefined
+  const sources: SourceRef[] = []
+  for (const element of left.elements) {
+    if (element.isSplat) return undefined
+    const field = attributePath(element.value)
+    const ptField = ptPath(element.value)
+    if (field && !ownId(field))
+      sources.push({source: {kind: 'field', path: field}, stringsOnly: true})
+    else if (ptField) sources.push({source: {kind: 'pt', path: ptField}, stringsOnly: false})
+    else return undefined
+  }
+  return sources
+}
+
+/** Text sources of the `match` expressions in `tree` (outside Value nodes), to build first. */
+export function textSourcesIn(tree: unknown, into: TextSource[] = []): TextSource[] {
+  if (Array.isArray(tree)) {
+    for (const item of tree) textSourcesIn(item, into)
+    return into
+  }
+  if (typeof tree !== 'object' || tree === null) return into
+  const node = tree as {type?: unknown}
+  if (node.type === 'Value') return into
+  if (node.type === 'OpCall' && (tree as {op: unknown}).op === 'match') {
+    for (const {source} of matchSources((tree as {left: ExprNode}).left) ?? []) {
+      if (
+        !into.some(
+          (known) => known.kind === source.kind && known.path.join('.') === source.path.join('.'),
+        )
+      )
+        into.push(source)
+    }
+  }
+  for (const child of Object.values(tree)) textSourcesIn(child, into)
+  return into
+}
+
+/** A term's documents in one text: ascending scan positions and matching tokens in each. */
+interface TermPostings {
+  positions: Int32Array
+  counts: Int32Array
+}
+
+const NO_POSTINGS: TermPostings = {positions: new Int32Array(0), counts: new Int32Array(0)}
+
+/** Positions in both, ascending; counts summed where both have one (a union). */
+function unionPostings(a: TermPostings, b: TermPostings): TermPostings {
+  if (a.positions.length === 0) return b
+  if (b.positions.length === 0) return a
+  const positions = new Int32Array(a.positions.length + b.positions.length)
+  const counts = new Int32Array(positions.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.positions.length || j < b.positions.length) {
+    const p = i < a.positions.length ? (a.positions[i] as number) : Number.POSITIVE_INFINITY
+    const q = j < b.positions.length ? (b.positions[j] as number) : Number.POSITIVE_INFINITY
+    if (p <= q) {
+      positions[n] = p
+      counts[n] = (a.counts[i++] ?? 0) + (p === q ? (b.counts[j++] ?? 0) : 0)
+    } else {
+      positions[n] = q
+      counts[n] = b.counts[j++] ?? 0
+    }
+    n++
+  }
+  return {positions: positions.subarray(0, n), counts: counts.subarray(0, n)}
+}
+
+/** Ascending positions present in both. */
+function intersectPositions(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(Math.min(a.length, b.length))
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length && j < b.length) {
+    const p = a[i] as number
+    const q = b[j] as number
+    if (p === q) {
+      out[n++] = p
+      i++
+      j++
+    } else if (p < q) i++
+    else j++
+  }
+  return out.subarray(0, n)
+}
+
+/**
+ * Reads terms' postings from the text indexes of one view, once per query: a filter and a score
+ * often ask for the same terms.
+ */
+export class TermReader {
+  private readonly view: DocumentIndex
+  private readonly cache = new Map<string, TermPostings>()
+  private scratch = new Int32Array(0)
+
+  constructor(view: DocumentIndex) {
+    this.view = view
+  }
+
+  /** The index of a source, when built (the planner builds them before planning). */
+  index(source: TextSource): TextIndex | undefined {
+    return this.view.textIndex(source)
+  }
+
+  /** Live postings of the tokens `term` matches in one text; undefined without its index. */
+  postings(ref: SourceRef, term: TermLookup): TermPostings | undefined {
+    const index = this.index(ref.source)
+    if (!index) return undefined
+    const key = `${ref.source.kind}:${ref.source.path.join('.')}:${ref.stringsOnly}:${'exact' in term ? `=${term.exact}` : `^${term.prefix}`}`
+    let found = this.cache.get(key)
+    if (!found) {
+      found = this.read(index, term, ref.stringsOnly)
+      this.cache.set(key, found)
+    }
+    return found
+  }
+
+  private read(index: TextIndex, term: TermLookup, stringsOnly: boolean): TermPostings {
+    // Several lists (a prefix's tokens) may hold one position: counts are summed per position.
+    const touched: number[] = []
+    let scratch = this.scratch
+    index.lookup(term, (position, count) => {
+      if (stringsOnly && index.isArray(position)) return
+      if (position >= scratch.length) {
+        const grown = new Int32Array(Math.max(position + 1, scratch.length * 2, 1024))
+        grown.set(scratch)
+        scratch = grown
+      }
+      if (scratch[position] === 0) touched.push(position)
+      scratch[position] = (scratch[position] ?? 0) + count
+    })
+    this.scratch = scratch
+    if (touched.length === 0) return NO_POSTINGS
+    const positions = Int32Array.from(touched).sort()
+    const counts = new Int32Array(positions.length)
+    for (let i = 0; i < positions.length; i++) {
+      const position = positions[i] as number
+      counts[i] = scratch[position] ?? 0
+      scratch[position] = 0
+    }
+    return {positions, counts}
+  }
+
+  /** A term's postings over every text of a `match` (token counts added up). */
+  termPostings(sources: readonly SourceRef[], term: TermLookup): TermPostings | undefined {
+    let all = NO_POSTINGS
+    for (const ref of sources) {
+      const found = this.postings(ref, term)
+      if (!found) return undefined
+      all = unionPostings(all, found)
+    }
+    return all
+  }
+}
+
+/** A `match` taken apart: its texts and terms, when the indexes can answer it. */
+interface IndexedMatch {
+  sources: SourceRef[]
+  /** Lookups per term, in the pattern's order; empty when the pattern has no terms. */
+  terms: TermLookup[]
+}
+
+function indexedMatch(node: ExprNode, params: Params): IndexedMatch | undefined {
+  if (node.type !== 'OpCall' || node.op !== 'match') return undefined
+  const sources = matchSources(node.left)
+  const pattern = constant(node.right, params)
+  if (!sources || !pattern) return undefined
+  const terms: TermLookup[] = []
+  for (const term of patternTerms(pattern.value)) {
+    const lookup = termLookup(term)
+    if (!lookup) return undefined
+    terms.push(lookup)
+  }
+  return {sources, terms}
+}
+
+/** Positions of the documents a `match` holds for: each term matches one of their tokens. */
+function matchPositions(match: IndexedMatch, reader: TermReader): Int32Array | undefined {
+  if (match.terms.length === 0) return new Int32Array(0)
+  const perTerm: Int32Array[] = []
+  for (const term of match.terms) {
+    const postings = reader.termPostings(match.sources, term)
+    if (!postings) return undefined
+    perTerm.push(postings.positions)
+  }
+  perTerm.sort((a, b) => a.length - b.length)
+  let positions = perTerm[0] as Int32Array
+  for (const next of perTerm.slice(1)) positions = intersectPositions(positions, next)
+  return positions
+}
+
+/** The view's ids at ascending positions: a set in the view's scan order. */
+function idsAt(positions: Int32Array, view: DocumentIndex): Set<string> {
+  const ids = new Set<string>()
+  for (const position of positions) {
+    const id = view.idAtPosition(position)
+    if (id !== undefined) ids.add(id)
+  }
+  return ids
+}
+
+/**
+ * Ids (in scan order) of the documents `left match pattern` can hold for, from the text indexes;
+ * undefined when they cannot tell (a term with `.` or an inner `*`, an index not built).
+ */
+export function matchCandidates(
+  node: ExprNode,
+  view: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): ReadonlySet<string> | undefined {
+  const match = indexedMatch(node, params)
+  const positions = match && matchPositions(match, reader)
+  return positions && idsAt(positions, view)
+}
+
+// score(): groq-js adds, per document, its own `_score` (when a number) and each argument's score:
+// a `match` scores Σ f(tokens matching each term), boost(x, n) is x + n when x > 0 (else 0), `||`
+// adds both sides, `&&` adds both when neither is 0, anything else is 1 when true. A scorer does
+// the same from the indexes for candidates given by ascending scan position (with their
+// documents), and can tell which documents may score other than 0. Positions are kept in sorted
+// Int32Arrays, so combining them is merging.
+
+/** Candidates of a score: ascending scan positions and the documents there. */
+interface Rows {
+  positions: Int32Array
+  documents: readonly LakeDocument[]
+}
+
+/** A score() argument, exactly as groq-js computes it, and where it may not be 0. */
+interface Scorer {
+  values(rows: Rows): Float64Array
+  /** Ascending positions of the documents whose value may not be 0; undefined when any may. */
+  nonzero(): Int32Array | undefined
+}
+
+/** A condition groq-js evaluates to true or not, decided exactly per row. */
+interface Condition {
+  tests(rows: Rows): Uint8Array
+  /** Ascending positions of the documents it may hold for; undefined when any may. */
+  holds(): Int32Array | undefined
+}
+
+/** Ascending positions in either (a union). */
+function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length && j < b.length) {
+    const p = a[i] as number
+    const q = b[j] as number
+    out[n++] = p <= q ? p : q
+    if (p <= q) i++
+    if (q <= p) j++
+  }
+  while (i < a.length) out[n++] = a[i++] as number
+  while (j < b.length) out[n++] = b[j++] as number
+  return out.subarray(0, n)
+}
+
+/** For each row, whether its position is in ascending `positions`. */
+function membership(rows: Rows, positions: Int32Array): Uint8Array {
+  const out = new Uint8Array(rows.positions.length)
+  let j = 0
+  for (let i = 0; i < rows.positions.length; i++) {
+    const position = rows.positions[i] as number
+    while (j < positions.length && (positions[j] as number) < position) j++
+    if (j < positions.length && positions[j] === position) out[i] = 1
+  }
+  return out
+}
+
+function sortedPositions(positions: Iterable<number>): Int32Array {
+  const sorted = Int32Array.from(positions).sort()
+  let n = 0
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
+  }
+  return sorted.subarray(0, n)
+}
+
+function positionsOfIds(ids: Iterable<string>, view: DocumentIndex): Int32Array {
+  const positions: number[] = []
+  for (const id of ids) {
+    const document = view.get(id)
+    if (document) positions.push(view.positionOfDocument(document))
+  }
+  return sortedPositions(positions)
+}
+
+/** Computes once, when first asked. */
+function lazy<T>(compute: () => T): () => T {
+  let done = false
+  let value: T | undefined
+  return () => {
+    if (!done) {
+      value = compute()
+      done = true
+    }
+    return value as T
+  }
+}
+
+/** groq-js's isEqual for the JSON values a document and a parameter hold. */
+function groqEquals(a: unknown, b: unknown): boolean {
+  if (a === null || b === null) return a === b
+  const type = typeof a
+  return (
+    (type === 'string' || type === 'number' || type === 'boolean') && typeof b === type && a === b
+  )
+}
+
+/** Whether a value references one of `targets`, as groq-js's references() walks it. */
+function hasReference(value: unknown, targets: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasReference(item, targets))
+  if (typeof value !== 'object' || value === null) return false
+  const record = value as Record<string, unknown>
+  // A truthy `_ref` decides alone, as in groq-js (whatever else the object holds).
+  if (record._ref) return typeof record._ref === 'string' && targets.has(record._ref)
+  return Object.values(record).some((field) => hasReference(field, targets))
+}
+
+/** A condition tested on each row's document. */
+function documentCondition(
+  test: (document: LakeDocument) => boolean,
+  holds: () => Int32Array | undefined,
+): Condition {
+  return {
+    tests: ({documents}) => {
+      const out = new Uint8Array(documents.length)
+      for (let i = 0; i < documents.length; i++) out[i] = test(documents[i] as LakeDocument) ? 1 : 0
+      return out
+    },
+    holds,
+  }
+}
+
+/** `attr == C` and `attr in C` on `_type` or `_id`, exactly. */
+function comparisonCondition(node: ExprNode, view: DocumentIndex, params: Params) {
+  if (node.type !== 'OpCall' || (node.op !== '==' && node.op !== 'in')) return undefined
+  const sides: [ExprNode, ExprNode][] =
+    node.op === '=='
+      ? [
+          [node.left, node.right],
+          [node.right, node.left],
+        ]
+      : [[node.left, node.right]]
+  for (const [attribute, other] of sides) {
+    const found = constant(other, params)
+    if (!found) continue
+    const values =
+      node.op === '==' ? [found.value] : Array.isArray(found.value) ? found.value : undefined
+    // `x in y` with y not an array is null, which no filter or score counts as true.
+    const strings = new Set((values ?? []).filter((value) => typeof value === 'string'))
+    // Types hold for many documents: other conditions beside them narrow better.
+    if (isThisAttribute(attribute, '_type'))
+      return documentCondition(
+        (document) => strings.has(document._type),
+        () => undefined,
+      )
+    // The view's own `_id` (drafts carry the published one in the drafts view).
+    if (isThisAttribute(attribute, '_id'))
+      return documentCondition(
+        (document) => strings.has(document._id),
+        lazy(() => positionsOfIds(strings, view)),
+      )
+  }
+  return undefined
+}
+
+function referencesCondition(node: ExprNode, view: DocumentIndex, params: Params) {
+  if (node.type !== 'FuncCall' || node.name !== 'references' || node.namespace !== 'global')
+    return undefined
+  const targets = new Set<string>()
+  for (const arg of node.args) {
+    const found = constant(arg, params)
+    if (!found) return undefined
+    const values = Array.isArray(found.value) ? found.value : [found.value]
+    for (const value of values) if (typeof value === 'string') targets.add(value)
+  }
+  return documentCondition(
+    (document) => targets.size > 0 && hasReference(document, targets),
+    lazy(() => {
+      // The reverse-reference index holds every `_ref`, a superset of what references() finds.
+      const ids: string[] = []
+      for (const target of targets) for (const id of view.idsReferencing(target)) ids.push(id)
+      return positionsOfIds(ids, view)
+    }),
+  )
+}
+
+function matchCondition(node: ExprNode, params: Params, reader: TermReader) {
+  const match = indexedMatch(node, params)
+  const positions = match && matchPositions(match, reader)
+  if (!positions) return undefined
+  return {tests: (rows: Rows) => membership(rows, positions), holds: () => positions}
+}
+
+function combine(a: Uint8Array, b: Uint8Array, and: boolean): Uint8Array {
+  const out = new Uint8Array(a.length)
+  for (let i = 0; i < a.length; i++)
+    out[i] = and ? (a[i] as number) & (b[i] as number) : (a[i] as number) | (b[i] as number)
+  return out
+}
+
+/** An expression groq-js evaluates as a boolean, decided from the indexes; undefined if it cannot. */
+function condition(
+  node: ExprNode,
+  view: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): Condition | undefined {
+  switch (node.type) {
+    case 'Group':
+      return condition(node.base, view, params, reader)
+    case 'And':
+    case 'Or': {
+      const left = condition(node.left, view, params, reader)
+      const right = left && condition(node.right, view, params, reader)
+      if (!left || !right) return undefined
+      const and = node.type === 'And'
+      return {
+        tests: (rows) => combine(left.tests(rows), right.tests(rows), and),
+        holds: lazy(() => {
+          const a = left.holds()
+          const b = right.holds()
+          if (and) return a && b ? intersectPositions(a, b) : (a ?? b)
+          return a && b ? unionPositions(a, b) : undefined
+        }),
+      }
+    }
+    case 'Not': {
+      const inner = condition(node.base, view, params, reader)
+      if (!inner) return undefined
+      return {
+        tests: (rows) => inner.tests(rows).map((value) => 1 - value),
+        holds: () => undefined,
+      }
+    }
+    case 'Value':
+      return typeof node.value === 'boolean'
+        ? {
+            tests: (rows) => new Uint8Array(rows.positions.length).fill(node.value ? 1 : 0),
+            holds: () => (node.value ? undefined : new Int32Array(0)),
+          }
+        : undefined
+    case 'OpCall':
+      if (node.op === 'match') return matchCondition(node, params, reader)
+      return comparisonCondition(node, view, params)
+    case 'FuncCall':
+      return referencesCondition(node, view, params)
+    default:
+      return undefined
+  }
+}
+
+/** A `match` argument's score per row, added up term by term in order as groq-js does. */
+function matchScorer(node: ExprNode, params: Params, reader: TermReader): Scorer | undefined {
+  const match = indexedMatch(node, params)
+  if (!match) return undefined
+  const perTerm: TermPostings[] = []
+  for (const term of match.terms) {
+    const postings = reader.termPostings(match.sources, term)
+    if (!postings) return undefined
+    perTerm.push(postings)
+  }
+  return {
+    values: ({positions}) => {
+      const out = new Float64Array(positions.length)
+      for (const postings of perTerm) {
+        let j = 0
+        for (let i = 0; i < positions.length; i++) {
+          const position = positions[i] as number
+          while (j < postings.positions.length && (postings.positions[j] as number) < position) j++
+          if (j < postings.positions.length && postings.positions[j] === position)
+            out[i] = (out[i] as number) + termScore(postings.counts[j] as number)
+        }
+      }
+      return out
+    },
+    nonzero: lazy(() =>
+      perTerm.reduce<Int32Array>(
+        (all, postings) => unionPositions(all, postings.positions),
+        new Int32Array(0),
+      ),
+    ),
+  }
+}
+
+function scorer(
+  node: ExprNode,
+  view: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): Scorer | undefined {
+  if (node.type === 'OpCall' && node.op === 'match') return matchScorer(node, params, reader)
+  if (node.type === 'FuncCall' && node.name === 'boost') {
+    const [inner, amount] = node.args
+    const score = inner && scorer(inner, view, params, reader)
+    const boost = amount && constant(amount, params)
+    if (!score || !boost) return undefined
+    const add = boost.value
+    if (typeof add !== 'number') {
+      return {
+        values: (rows) => new Float64Array(rows.positions.length),
+        nonzero: () => new Int32Array(0),
+      }
+    }
+    return {
+      values: (rows) => score.values(rows).map((value) => (value > 0 ? value + add : 0)),
+      nonzero: () => score.nonzero(),
+    }
+  }
+  if (node.type === 'Or' || node.type === 'And') {
+    const left = scorer(node.left, view, params, reader)
+    const right = left && scorer(node.right, view, params, reader)
+    if (!left || !right) return undefined
+    const or = node.type === 'Or'
+    return {
+      values: (rows) => {
+        const a = left.values(rows)
+        const b = right.values(rows)
+        for (let i = 0; i < a.length; i++) {
+          const x = a[i] as number
+          const y = b[i] as number
+          a[i] = or ? x + y : x === 0 || y === 0 ? 0 : x + y
+        }
+        return a
+      },
+      nonzero: lazy(() => {
+        const a = left.nonzero()
+        const b = right.nonzero()
+        if (or) return a && b ? unionPositions(a, b) : undefined
+        return a && b ? intersectPositions(a, b) : (a ?? b)
+      }),
+    }
+  }
+  const decided = condition(node, view, params, reader)
+  if (!decided) return undefined
+  return {values: (rows) => Float64Array.from(decided.tests(rows)), nonzero: () => decided.holds()}
+}
+
+/** Documents' score() totals, as groq-js will compute them. */
+export interface ScoreModel {
+  /** Totals of documents given in scan order. */
+  scores(documents: readonly LakeDocument[]): Float64Array
+  /** Ascending positions of the documents that may score other than 0; undefined when any may. */
+  nonzero(): Int32Array | undefined
+}
+
+/** The model of `score(args…)` over a view, or undefined when some argument is beyond it. */
+export function scoreModel(
+  args: readonly ExprNode[],
+  view: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): ScoreModel | undefined {
+  const scorers: Scorer[] = []
+  for (const arg of args) {
+    const made = scorer(arg, view, params, reader)
+    if (!made) return undefined
+    scorers.push(made)
+  }
+  return {
+    scores: (documents) => {
+      const positions = Int32Array.from(documents, (document) => view.positionOfDocument(document))
+      const rows = {positions, documents}
+      const totals = Float64Array.from(documents, (document) =>
+        typeof document._score === 'number' ? document._score : 0,
+      )
+      for (const made of scorers) {
+        const values = made.values(rows)
+        for (let i = 0; i < totals.length; i++)
+          totals[i] = (totals[i] as number) + (values[i] as number)
+      }
+      return totals
+    },
+    nonzero: lazy(() => {
+      let nonzero: Int32Array | undefined = positionsOfIds(view.idsWithOwnScore(), view)
+      for (const made of scorers) {
+        const more = made.nonzero()
+        nonzero = nonzero && more ? unionPositions(nonzero, more) : undefined
+      }
+      return nonzero
+    }),
+  }
+}
+
+/** Ids (in scan order) at ascending positions that this view shows. */
+export function idsAtPositions(positions: Int32Array, view: DocumentIndex): Set<string> {
+  return idsAt(positions, view)
+}
+
+// Order keys computed without groq-js, for the ranked slices of lake/rankedSlice.ts: a document's
+// own fields, its score, `count(field[attr in C])` and `select(field == C => a, …, b)`.
+
+/** A key of a row: the document, and its score when the rows come from score(). */
+export type KeyFunction = (document: LakeDocument, score: number) => unknown
+
+function countKey(node: ExprNode, params: Params): KeyFunction | undefined {
+  if (node.type !== 'FuncCall' || node.name !== 'count' || node.namespace !== 'global')
+    return undefined
+  const [filter, ...more] = node.args
+  if (!filter || more.length > 0 || filter.type !== 'Filter') return undefined
+  const path = attributePath(filter.base)
+  const test = filter.expr
+  if (!path || test.type !== 'OpCall' || test.op !== 'in') return undefined
+  const field = attributePath(test.left)
+  const values = constant(test.right, params)
+  if (!field || field.length !== 1 || !values) return undefined
+  const name = field[0] as string
+  const within = Array.isArray(values.value) ? values.value : undefined
+  return (document) => {
+    const items = attributeValue(document, path)
+    if (!Array.isArray(items)) return null
+    if (!within) return 0
+    let count = 0
+    for (const item of items) {
+      const value = attributeValue(item, [name])
+      if (within.some((candidate) => groqEquals(value, candidate))) count++
+    }
+    return count
+  }
+}
+
+function selectKey(node: ExprNode, params: Params): KeyFunction | undefined {
+  if (node.type !== 'Select') return undefined
+  const alternatives: {path: string[]; value: unknown; result: unknown}[] = []
+  for (const alternative of node.alternatives) {
+    const test = alternative.condition
+    const result = constant(alternative.value, params)
+    if (test.type !== 'OpCall' || test.op !== '==' || !result) return undefined
+    const path = attributePath(test.left)
+    const value = constant(test.right, params)
+    if (!path || !value) return undefined
+    alternatives.push({path, value: value.value, result: result.value})
+  }
+  const fallback = node.fallback ? constant(node.fallback, params) : {value: null}
+  if (!fallback) return undefined
+  return (document) => {
+    for (const {path, value, result} of alternatives) {
+      if (groqEquals(attributeValue(document, path), value)) return result
+    }
+    return fallback.value
+  }
+}
+
+/** A computed order key over rows of documents (and `_score` when `scored`); undefined if not. */
+export function keyFunction(
+  node: ExprNode,
+  params: Params,
+  scored: boolean,
+): KeyFunction | undefined {
+  const path = attributePath(node)
+  // score() sets `_score` on its rows, a number: nothing lies below it.
+  if (scored && path?.[0] === '_score') {
+    return path.length === 1 ? (_document, score) => score : () => null
+  }
+  if (path) return (document) => attributeValue(document, path)
+  return countKey(node, params) ?? selectKey(node, params)
+}
