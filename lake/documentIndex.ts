@@ -444,9 +444,10 @@ export class RawIndex implements DocumentIndex {
 
   /**
    * Gives the documents consecutive scan positions again, once removed and replaced documents have
-   * left more unused positions than there are documents (each write takes a new one).
+   * left more unused positions than there are documents (each write takes a new one). Not while a
+   * text index is being built.
    */
-  private renumber() {
+  renumber() {
     if ([...this.textIndexes.values()].some((entry) => entry.building)) return
     const renumbered = new Int32Array(this.idAt.length).fill(-1)
     const idAt: string[] = []
