@@ -1,4 +1,4 @@
-import {isDraftId, isPrivateId, isVersionId} from './ids.ts'
+import {isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
 import {sourceKey, TextIndex, type TextIndexSize, type TextSource} from './textIndex.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
@@ -42,10 +42,18 @@ export interface DocumentIndex {
   prepareText(sources: readonly TextSource[]): Promise<void>
   /** The id this view shows the document at a scan position as (undefined: hidden, or none). */
   idAtPosition(position: number): string | undefined
+  /** The document this view shows at a scan position (undefined: hidden, or none). */
+  documentAtPosition(position: number): LakeDocument | undefined
   /** The scan position of a document of this view (of the raw document it shows). */
   positionOfDocument(document: LakeDocument): number
   /** Ids of documents with a `_score` of their own (score() adds to it). */
   idsWithOwnScore(): ReadonlySet<string>
+  /**
+   * Ascending scan positions of the documents of a type, and of those referencing one of `ids`
+   * (any `_ref`): supersets, as the view may hide documents at some of them.
+   */
+  positionsOfType(type: string): Int32Array
+  positionsReferencing(ids: Iterable<string>): Int32Array
   /**
    * Documents this view shows with another `_id` than the raw document at their position has
    * (the drafts view's drafts), with that position.
@@ -252,9 +260,13 @@ export class RawIndex implements DocumentIndex {
   /** The id at each scan position; undefined once its document is removed or replaced. */
   private idAt: (string | undefined)[] = []
   private counter = 0
+  /** Scan positions of each type's documents, as of a version. */
+  private readonly typePositions = new Map<string, {version: number; positions: Int32Array}>()
   /** Documents with a `_score` of their own. */
   private readonly scored = new Set<string>()
   private readonly drafts = new Set<string>()
+  /** Published ids of the drafts. */
+  private readonly withDraft = new Set<string>()
   /** Drafts and versions held: while there are none, the other views are this one. */
   private unpublished = 0
   /** Ids with a `.` (drafts, versions and other private paths): anonymous callers see none. */
@@ -338,7 +350,10 @@ export class RawIndex implements DocumentIndex {
     this.byId.set(id, entry)
     this.unparsed++
     this.place(id)
-    if (isDraftId(id)) this.drafts.add(id)
+    if (isDraftId(id)) {
+      this.drafts.add(id)
+      this.withDraft.add(publishedId(id))
+    }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
@@ -395,7 +410,10 @@ export class RawIndex implements DocumentIndex {
     this.byId.set(id, document)
     this.place(id)
     if (Object.hasOwn(document, '_score')) this.scored.add(id)
-    if (isDraftId(id)) this.drafts.add(id)
+    if (isDraftId(id)) {
+      this.drafts.add(id)
+      this.withDraft.add(publishedId(id))
+    }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
@@ -426,7 +444,7 @@ export class RawIndex implements DocumentIndex {
     this.position.delete(id)
     this.idAt[position] = undefined
     this.scored.delete(id)
-    this.drafts.delete(id)
+    if (this.drafts.delete(id)) this.withDraft.delete(publishedId(id))
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
@@ -462,6 +480,8 @@ export class RawIndex implements DocumentIndex {
     }
     this.idAt = idAt
     this.counter = idAt.length
+    // What was read by position (type positions, id lists with positions) is out of date.
+    this.changed()
   }
 
   private changed() {
@@ -562,12 +582,52 @@ export class RawIndex implements DocumentIndex {
     return this.idAt[position]
   }
 
+  documentAtPosition(position: number): LakeDocument | undefined {
+    const id = this.idAt[position]
+    return id === undefined ? undefined : this.get(id)
+  }
+
+  /** Whether the published document `id` has a draft. */
+  hasDraft(id: string): boolean {
+    return this.withDraft.has(id)
+  }
+
   positionOfDocument(document: LakeDocument): number {
     return this.positionOf(document._id)
   }
 
   idsWithOwnScore(): ReadonlySet<string> {
     return this.scored
+  }
+
+  positionsOfType(type: string): Int32Array {
+    let cached = this.typePositions.get(type)
+    if (cached?.version !== this.version) {
+      const ids = this.idsOfType(type)
+      const positions = new Int32Array(ids.size)
+      let n = 0
+      // Type sets iterate in scan order: their positions come out ascending.
+      for (const id of ids) positions[n++] = this.position.get(id) ?? 0
+      cached = {version: this.version, positions}
+      this.typePositions.set(type, cached)
+    }
+    return cached.positions
+  }
+
+  positionsReferencing(ids: Iterable<string>): Int32Array {
+    const positions: number[] = []
+    for (const id of ids) {
+      for (const referrer of this.referencedBy.get(id) ?? []) {
+        const position = this.position.get(referrer)
+        if (position !== undefined) positions.push(position)
+      }
+    }
+    const sorted = Int32Array.from(positions).sort()
+    let n = 0
+    for (let i = 0; i < sorted.length; i++) {
+      if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
+    }
+    return sorted.subarray(0, n)
   }
 
   overlays(): {position: number; document: LakeDocument}[] {

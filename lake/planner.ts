@@ -2,17 +2,20 @@ import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
-import {rankedMatches} from './rankedSlice.ts'
+import {type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
 import {
   attributePath,
-  idsAtPositions,
   type KeyFunction,
   keyFunction,
   matchCandidates,
   type ScoreModel,
   scoreModel,
+  intersectPositions,
+  someRows,
   TermReader,
   textSourcesIn,
+  unionPositions,
+  viewRows,
 } from './textPlan.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
@@ -69,17 +72,122 @@ function strings(values: unknown[]): Set<string> {
   return computed(new Set(values.filter((value): value is string => typeof value === 'string')))
 }
 
+/**
+ * Candidates known by scan position (from the text indexes): ascending positions, read as the
+ * view's ids. Intersections that iterate one keep positions, so ranked slices need not look the
+ * positions up again.
+ */
+class PositionSet implements ReadonlySet<string> {
+  readonly positions: Int32Array
+  readonly view: DocumentIndex
+
+  constructor(positions: Int32Array, view: DocumentIndex) {
+    this.positions = positions
+    this.view = view
+  }
+
+  /** An upper bound: the view may hide documents at some of the positions. */
+  get size(): number {
+    return this.positions.length
+  }
+
+  has(id: string): boolean {
+    const document = this.view.get(id)
+    if (!document) return false
+    const position = this.view.positionOfDocument(document)
+    let low = 0
+    let high = this.positions.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if ((this.positions[middle] as number) < position) low = middle + 1
+      else high = middle
+    }
+    return this.positions[low] === position
+  }
+
+  /** Positions whose id `keep` accepts. */
+  filter(keep: (id: string) => boolean): PositionSet {
+    const kept = new Int32Array(this.positions.length)
+    let n = 0
+    for (const position of this.positions) {
+      const id = this.view.idAtPosition(position)
+      if (id !== undefined && keep(id)) kept[n++] = position
+    }
+    return new PositionSet(kept.subarray(0, n), this.view)
+  }
+
+  /** The view's documents at the positions, with their positions. */
+  rows(): {positions: Int32Array; documents: LakeDocument[]} {
+    const positions = new Int32Array(this.positions.length)
+    const documents: LakeDocument[] = []
+    for (const position of this.positions) {
+      const document = this.view.documentAtPosition(position)
+      if (document) {
+        positions[documents.length] = position
+        documents.push(document)
+      }
+    }
+    return {positions: positions.subarray(0, documents.length), documents}
+  }
+
+  *keys(): SetIterator<string> {
+    for (const position of this.positions) {
+      const id = this.view.idAtPosition(position)
+      if (id !== undefined) yield id
+    }
+  }
+
+  values(): SetIterator<string> {
+    return this.keys()
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys()
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const id of this) yield [id, id]
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
+    for (const id of this) callback(id, id, this)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'PositionSet'
+  }
+}
+
 function intersect(a: Candidates, b: Candidates): Candidates {
   if (!a) return b
   if (!b) return a
+  if (a instanceof PositionSet && b instanceof PositionSet)
+    return new PositionSet(intersectPositions(a.positions, b.positions), a.view)
   const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+  if (small instanceof PositionSet) return small.filter((id) => large.has(id))
   const result = new Set<string>()
   for (const id of small) if (large.has(id)) result.add(id)
   return unordered.has(small) ? computed(result) : result
 }
 
+/** Ascending positions of candidates (looked up, unless they are a PositionSet). */
+function positionsOf(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
+  if (ids instanceof PositionSet) return ids.positions
+  const positions: number[] = []
+  for (const id of ids) {
+    const document = index.get(id)
+    if (document) positions.push(index.positionOfDocument(document))
+  }
+  return Int32Array.from(positions).sort()
+}
+
 function union(a: Candidates, b: Candidates): Candidates {
   if (!a || !b) return undefined
+  // With positions on one side, the other's few ids are looked up: positions merge cheaply.
+  if (a instanceof PositionSet || b instanceof PositionSet) {
+    const view = a instanceof PositionSet ? a.view : (b as PositionSet).view
+    return new PositionSet(unionPositions(positionsOf(a, view), positionsOf(b, view)), view)
+  }
   return computed(new Set([...a, ...b]))
 }
 
@@ -198,7 +306,14 @@ function candidatesFor(
         if (narrowed) typed = true
         ids = intersect(ids, narrowed ?? candidatesFor(part, index, params, reader))
       }
-      return type === undefined || typed ? ids : intersect(ids, index.idsOfType(type))
+      if (type === undefined || typed) return ids
+      // Text candidates come by position: the type's positions narrow them without lookups.
+      if (ids instanceof PositionSet)
+        return new PositionSet(
+          intersectPositions(ids.positions, index.positionsOfType(type)),
+          index,
+        )
+      return intersect(ids, index.idsOfType(type))
     }
     case 'Or':
       return union(
@@ -214,7 +329,10 @@ function candidatesFor(
           equalityCandidates(node.right, node.left, index, params)
         )
       }
-      if (node.op === 'match') return matchCandidates(node, index, params, reader)
+      if (node.op === 'match') {
+        const positions = matchCandidates(node, params, reader)
+        return positions && new PositionSet(positions, index)
+      }
       if (node.op === 'in' && isThisAttribute(node.left, '_id')) {
         const values = constantArray(node.right, params)
         return values ? strings(values) : undefined
@@ -266,6 +384,7 @@ function documentsOf(
   index: DocumentIndex,
   sort = unordered.has(ids),
 ): LakeDocument[] {
+  if (ids instanceof PositionSet) return ids.rows().documents
   const documents: LakeDocument[] = []
   for (const id of ids) {
     const document = index.get(id)
@@ -537,6 +656,8 @@ export function dereferenceFrom(index: DocumentIndex, ref: string): LakeDocument
 interface RankedKey {
   descending: boolean
   compute: KeyFunction | undefined
+  /** Whether it is the row's score. */
+  score: boolean
   /** The field it reads, when it is one. */
   path: string[] | undefined
 }
@@ -630,6 +751,7 @@ function rankedPipeline(order: PipeFuncCallNode, params: Params): RankedPipeline
     keys.push({
       descending,
       compute: key && keyFunction(key, params, score !== undefined),
+      score: score !== undefined && key !== undefined && attributePath(key)?.join('.') === '_score',
       path: projections.length === 0 && key ? attributePath(key) : undefined,
     })
   }
@@ -637,10 +759,61 @@ function rankedPipeline(order: PipeFuncCallNode, params: Params): RankedPipeline
   return {filter: current, score, steps, positiveOnly, keys}
 }
 
+/** Ascending scan positions of candidates. */
+function candidatePositions(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
+  if (ids instanceof PositionSet) return ids.positions
+  const documents = documentsOf(ids, index)
+  const positions = new Int32Array(documents.length)
+  for (let i = 0; i < documents.length; i++)
+    positions[i] = index.positionOfDocument(documents[i] as LakeDocument)
+  return positions
+}
+
+/**
+ * `expr` as evaluated for `rows` only: id lists it tests `_id` against in the rows' own scope
+ * (`_id in [thousands of ids]`, as text::query leaves them) keep only the rows' ids, so groq-js
+ * does not read the whole list for every row. The answer for those rows does not change.
+ */
+function forRows(expr: ExprNode, rows: readonly LakeDocument[]): ExprNode {
+  let ids: Set<string> | undefined
+  const visit = (node: ExprNode): ExprNode => {
+    switch (node.type) {
+      case 'And':
+      case 'Or':
+        return {...node, left: visit(node.left), right: visit(node.right)}
+      case 'Not':
+      case 'Group':
+        return {...node, base: visit(node.base)}
+      case 'FuncCall':
+        return node.name === 'boost' ? {...node, args: node.args.map(visit)} : node
+      case 'OpCall': {
+        const list = node.right
+        if (node.op !== 'in' || !isThisAttribute(node.left, '_id')) return node
+        if (list.type !== 'Value' || !Array.isArray(list.value) || list.value.length <= 64)
+          return node
+        ids ??= new Set(rows.map((row) => row._id))
+        const kept = ids
+        return {...node, right: {type: 'Value', value: list.value.filter((id) => kept.has(id))}}
+      }
+      default:
+        return node
+    }
+  }
+  return visit(expr)
+}
+
 /** Whether groq-js scored every row as the model predicted. */
-function predicted(rows: unknown[], matches: LakeDocument[], model: ScoreModel | undefined) {
+function predicted(
+  rows: unknown[],
+  matches: LakeDocument[],
+  model: ScoreModel | undefined,
+  index: DocumentIndex,
+) {
   if (!model || rows.length !== matches.length) return false
-  const scores = model.scores(matches)
+  const scores = model.scores({
+    positions: Int32Array.from(matches, (document) => index.positionOfDocument(document)),
+    document: (i) => matches[i],
+  })
   const expected = new Map(matches.map((document, i) => [document._id, scores[i]]))
   return rows.every((row) => {
     const {_id, _score} = row as {_id?: unknown; _score?: unknown}
@@ -675,61 +848,103 @@ export async function planQuery(
     const pipeline = slice && evaluate ? rankedPipeline(slice.order, params) : undefined
     if (!slice || !evaluate || !pipeline || perRowLookup(pipeline.filter.expr)) return undefined
     const {filter, score, steps, keys, positiveOnly} = pipeline
-    // Without score() or projections, a field as the first key is orderedSlice.ts's job.
+    // Without score() or projections, a field as the first key is orderedSlice.ts's job, and
+    // keys this cannot compute are left to groq-js.
     if (!score && steps.length === 0 && keys[0]?.path) return undefined
+    if (!score && !keys[0]?.compute) return undefined
     const model = score && scoreModel(score.args, index, params, reader)
     if (score && !model) return undefined
-    let candidates = candidatesFor(filter.expr, index, params, reader)
+    const candidates = candidatesFor(filter.expr, index, params, reader)
+    // Where only rows scoring above 0 count, the documents that may score are the rows; the
+    // filter's own candidates are then checked a round at a time.
     const nonzero = positiveOnly ? model?.nonzero() : undefined
-    if (nonzero) candidates = intersect(candidates, idsAtPositions(nonzero, index))
-    if (!candidates) return undefined
-    const all = documentsOf(candidates, index)
-    let documents = all
-    let scores = model ? model.scores(documents) : new Float64Array(documents.length)
+    const positions = nonzero ?? (candidates && candidatePositions(candidates, index))
+    if (!positions) return undefined
+    const checked = nonzero ? candidates : undefined
+    let rows = viewRows(positions, index)
+    let scores = model ? model.scores(rows) : new Float64Array(positions.length)
     if (positiveOnly) {
-      documents = documents.filter((_document, i) => (scores[i] ?? 0) > 0)
-      scores = scores.filter((score) => score > 0)
+      const positive = new Int32Array(scores.length)
+      let n = 0
+      for (let i = 0; i < scores.length; i++) if ((scores[i] as number) > 0) positive[n++] = i
+      rows = someRows(rows, positive.subarray(0, n))
+      scores = scores.filter((value) => value > 0)
     }
-    const columns: unknown[][] = []
+    const count = rows.positions.length
+    const candidate = (i: number): LakeDocument | undefined => {
+      const document = rows.document(i)
+      return document && (!checked || checked.has(document._id)) ? document : undefined
+    }
+    const columns: KeyColumn[] = []
     const descending: boolean[] = []
+    const scoreColumn: KeyColumn = {value: (i) => scores[i], numbers: scores}
     for (const key of keys) {
       if (!key.compute) break
       const compute = key.compute
-      columns.push(documents.map((document, i) => compute(document, scores[i] ?? 0)))
+      columns.push(
+        key.score
+          ? scoreColumn
+          : lazyColumn(count, (i) => {
+              const document = rows.document(i)
+              return document ? compute(document, scores[i] ?? 0) : null
+            }),
+      )
       descending.push(key.descending)
     }
     // With every key known, rows tied on all of them keep score()'s order (best score first),
     // then the filter's (scan order).
     const complete = columns.length === keys.length
     if (complete && model) {
-      columns.push([...scores])
+      columns.push(scoreColumn)
       descending.push(true)
     }
     const expr = await visit(filter.expr, false)
     const filterOver = (batch: LakeDocument[]) =>
-      evaluate({...filter, base: {type: 'Value', value: batch}, expr})
-    const matches =
-      columns.length > 0
+      evaluate({...filter, base: {type: 'Value', value: batch}, expr: forRows(expr, batch)})
+    const every = () => {
+      const documents: LakeDocument[] = []
+      for (let i = 0; i < count; i++) {
+        const document = candidate(i)
+        if (document) documents.push(document)
+      }
+      return documents
+    }
+    // Scores that overflowed compare as groq-js compares NaN: not worth predicting. Without keys
+    // to rank by, the filter runs over every candidate.
+    let matches =
+      columns.length > 0 && scores.every(Number.isFinite)
         ? await rankedMatches(
-            documents,
+            count,
+            candidate,
             {columns, descending, stable: complete},
             slice.end,
             filterOver,
           )
         : undefined
+    if (!matches) {
+      const passed = await filterOver(every())
+      if (Array.isArray(passed)) matches = passed as LakeDocument[]
+    }
     if (stats) stats.indexed++
-    let base: ExprNode = {type: 'Value', value: matches ?? all}
-    if (!matches) base = {...filter, base, expr}
+    let base: ExprNode = matches
+      ? {type: 'Value', value: matches}
+      : {...filter, base: {type: 'Value', value: fallbackRows()}, expr}
     if (score) {
       const args = (await mapChildren(score.args, (child) => visit(child, false))) as ExprNode[]
-      const scored: ExprNode = {...score, base, args}
-      const rows = matches ? await evaluate(scored) : undefined
-      if (matches && Array.isArray(rows) && predicted(rows, matches, model)) {
-        base = {type: 'Value', value: rows}
+      const rowsOf = matches ?? []
+      const scored = matches
+        ? await evaluate({...score, base, args: args.map((arg) => forRows(arg, rowsOf))})
+        : undefined
+      if (matches && Array.isArray(scored) && predicted(scored, matches, model, index)) {
+        base = {type: 'Value', value: scored}
       } else {
         // A prediction went wrong (or no rows came back): every candidate is scored instead.
         if (matches && stats) stats.scoreMismatches = (stats.scoreMismatches ?? 0) + 1
-        base = {...score, base: {...filter, base: {type: 'Value', value: all}, expr}, args}
+        base = {
+          ...score,
+          base: {...filter, base: {type: 'Value', value: fallbackRows()}, expr},
+          args,
+        }
       }
     }
     if (matches && stats) stats.ranked = (stats.ranked ?? 0) + 1
@@ -738,6 +953,11 @@ export async function planQuery(
     }
     const args = (await mapChildren(slice.order.args, (child) => visit(child, false))) as ExprNode[]
     return {...node, base: {...slice.order, base, args}} as ExprNode
+
+    /** Every document the filter may hold for, when predictions cannot be trusted. */
+    function fallbackRows(): LakeDocument[] {
+      return candidates ? documentsOf(candidates, index) : index.documents()
+    }
   }
 
   const narrowOrderedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {

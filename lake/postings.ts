@@ -168,6 +168,71 @@ export class PostingLists {
     this.read(this.chunks, list, visit)
   }
 
+  /**
+   * The postings of a list whose slot `keep` accepts, in slot order: what `forEach` visits,
+   * decoded in one loop (this is what queries read).
+   */
+  decode(list: number, keep: (slot: number) => boolean): {slots: Int32Array; counts: Int32Array} {
+    const size = this.length[list] ?? 0
+    const slots = new Int32Array(size)
+    const counts = new Int32Array(size)
+    const end = this.writeAt[list] ?? -1
+    let at = this.head[list] ?? -1
+    let n = 0
+    if (at >= 0 && end >= 0) {
+      const chunks = this.chunks
+      let level = 0
+      let sliceEnd = at + sliceSize(0) - POINTER
+      let chunk = chunks[at >>> CHUNK_BITS] as Uint8Array
+      let offset = at & CHUNK_MASK
+      let slot = -1
+      let value = 0
+      let shift = 0
+      let gap = true
+      const withCounts = this.counts
+      while (at !== end) {
+        if (at === sliceEnd) {
+          at =
+            ((chunk[offset] as number) |
+              ((chunk[offset + 1] as number) << 8) |
+              ((chunk[offset + 2] as number) << 16) |
+              ((chunk[offset + 3] as number) << 24)) >>>
+            0
+          level++
+          sliceEnd = at + sliceSize(level) - POINTER
+          chunk = chunks[at >>> CHUNK_BITS] as Uint8Array
+          offset = at & CHUNK_MASK
+          continue
+        }
+        const byte = chunk[offset] as number
+        at++
+        offset++
+        value += (byte & 0x7f) * 2 ** shift
+        if (byte >= 0x80) {
+          shift += 7
+          continue
+        }
+        if (gap) {
+          slot += value
+          if (withCounts) gap = false
+          else if (keep(slot)) {
+            slots[n] = slot
+            counts[n++] = 1
+          }
+        } else {
+          if (keep(slot)) {
+            slots[n] = slot
+            counts[n++] = value
+          }
+          gap = true
+        }
+        value = 0
+        shift = 0
+      }
+    }
+    return {slots: slots.subarray(0, n), counts: counts.subarray(0, n)}
+  }
+
   private read(chunks: readonly Uint8Array[], list: number, visit: PostingVisitor) {
     const end = this.writeAt[list] ?? -1
     let at = this.head[list] ?? -1

@@ -38,9 +38,30 @@ export function compareValues(a: unknown, b: unknown): number {
   return 0
 }
 
+/** One order key over the candidates: its value for the i-th, computed when first asked. */
+export interface KeyColumn {
+  value(i: number): unknown
+  /** Every candidate's value, when all are finite numbers (picked from faster). */
+  numbers?: Float64Array
+}
+
+/** A key column from a function, each value computed once. */
+export function lazyColumn(count: number, compute: (i: number) => unknown): KeyColumn {
+  const values: unknown[] = new Array<unknown>(count)
+  const known = new Uint8Array(count)
+  return {
+    value: (i) => {
+      if (known[i] === 0) {
+        values[i] = compute(i)
+        known[i] = 1
+      }
+      return values[i]
+    },
+  }
+}
+
 export interface RankedKeys {
-  /** One column per order key: each candidate's value, in candidate order. */
-  columns: readonly (readonly unknown[])[]
+  columns: readonly KeyColumn[]
   descending: readonly boolean[]
   /** Whether rows tied on every key come in candidate (scan) order, as then groq-js keeps them. */
   stable: boolean
@@ -76,59 +97,121 @@ function select(
   return items[rank] as number
 }
 
+/** The `rank`-th smallest number (0-based), by quickselect; reorders `numbers`. */
+function selectNumber(numbers: Float64Array, rank: number): number {
+  let low = 0
+  let high = numbers.length - 1
+  while (low < high) {
+    const pivot = numbers[(low + high) >> 1] as number
+    let i = low
+    let j = high
+    while (i <= j) {
+      while ((numbers[i] as number) < pivot) i++
+      while (pivot < (numbers[j] as number)) j--
+      if (i <= j) {
+        const swap = numbers[i] as number
+        numbers[i] = numbers[j] as number
+        numbers[j] = swap
+        i++
+        j--
+      }
+    }
+    if (rank <= j) high = j
+    else if (rank >= i) low = i
+    else break
+  }
+  return numbers[rank] as number
+}
+
+/**
+ * The candidates that can be first `size` under `compare`, found from a first key of numbers:
+ * only candidates at least as good as the `size`-th best first key can be among them.
+ */
+function bestByNumbers(
+  numbers: Float64Array,
+  descending: boolean,
+  size: number,
+  compare: (a: number, b: number) => number,
+): {round: number[]; bound: number} {
+  const threshold = selectNumber(numbers.slice(), descending ? numbers.length - size : size - 1)
+  const near: number[] = []
+  for (let i = 0; i < numbers.length; i++) {
+    const value = numbers[i] as number
+    if (descending ? value >= threshold : value <= threshold) near.push(i)
+  }
+  const bound = select(Int32Array.from(near), size - 1, compare)
+  return {round: near.filter((i) => compare(i, bound) <= 0), bound}
+}
+
 /**
  * The candidates passing the filter that can be among the first `end` rows, in candidate order;
- * undefined when there are too few candidates to gain anything or the filter returns something
- * that is not one of its candidates. `documents` are the candidates in scan order; `filter` runs
- * the query's filter over some of them with groq-js and returns those passing.
+ * undefined when the filter returns something that is not one of its candidates. Candidates are numbered in scan order; `document` gives
+ * one's document (undefined: not a candidate after all); `filter` runs the query's filter over
+ * some of them with groq-js and returns those passing.
  */
 export async function rankedMatches(
-  documents: readonly LakeDocument[],
+  count: number,
+  document: (i: number) => LakeDocument | undefined,
   keys: RankedKeys,
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
 ): Promise<LakeDocument[] | undefined> {
   const size = Math.max(end * 2, MIN_ROUND)
-  if (end < 1 || documents.length <= size) return undefined
+  if (end < 1) return undefined
   const {columns, descending, stable} = keys
   /** Candidate `a` before `b` in the order (negative), after (positive) or tied (0). */
   const compare = (a: number, b: number): number => {
     for (let k = 0; k < columns.length; k++) {
-      const column = columns[k] as readonly unknown[]
-      const order = compareValues(column[a], column[b])
+      const column = columns[k] as KeyColumn
+      const order = compareValues(column.value(a), column.value(b))
       if (order !== 0) return descending[k] ? -order : order
     }
     return stable ? a - b : 0
   }
-  const all = new Int32Array(documents.length)
-  for (let i = 0; i < all.length; i++) all[i] = i
-
   const matched: number[] = []
+  const filterRound = async (round: number[]): Promise<boolean> => {
+    const indexes = new Map<LakeDocument, number>()
+    for (const i of round) {
+      const found = document(i)
+      if (found) indexes.set(found, i)
+    }
+    if (indexes.size === 0) return true
+    const result = await filter([...indexes.keys()])
+    if (!Array.isArray(result)) return false
+    for (const passed of result) {
+      const index = indexes.get(passed as LakeDocument)
+      if (index === undefined) return false
+      matched.push(index)
+    }
+    return true
+  }
+
   // The last candidate of the rounds so far; -1 before the first, null once all were taken.
   let previous: number | null = -1
-  for (let count = size; matched.length < end && previous !== null; count *= 2) {
-    const bound = count >= all.length ? null : select(all.slice(), count - 1, compare)
+  let taken = size
+  const numbers = count > size ? columns[0]?.numbers : undefined
+  if (numbers) {
+    const {round, bound} = bestByNumbers(numbers, descending[0] === true, size, compare)
+    if (!(await filterRound(round))) return undefined
+    previous = bound
+    taken *= 2
+  }
+  const all = new Int32Array(count)
+  for (let i = 0; i < count; i++) all[i] = i
+  for (; matched.length < end && previous !== null; taken *= 2) {
+    const bound = taken >= count ? null : select(all.slice(), taken - 1, compare)
     const round: number[] = []
-    for (let i = 0; i < all.length; i++) {
+    for (let i = 0; i < count; i++) {
       if (bound !== null && compare(i, bound) > 0) continue
       if (previous === -1 || compare(i, previous) > 0) round.push(i)
     }
     previous = bound
-    if (round.length === 0) continue
-    const batch = round.map((i) => documents[i] as LakeDocument)
-    const result = await filter(batch)
-    if (!Array.isArray(result)) return undefined
-    const indexes = new Map(batch.map((document, i) => [document, round[i] as number]))
-    for (const document of result) {
-      const index = indexes.get(document as LakeDocument)
-      if (index === undefined) return undefined
-      matched.push(index)
-    }
+    if (round.length > 0 && !(await filterRound(round))) return undefined
   }
   let kept = matched
   if (matched.length > end) {
     const bound = select(Int32Array.from(matched), end - 1, compare)
     kept = matched.filter((index) => compare(index, bound) <= 0)
   }
-  return kept.sort((a, b) => a - b).map((index) => documents[index] as LakeDocument)
+  return kept.sort((a, b) => a - b).map((index) => document(index) as LakeDocument)
 }

@@ -118,6 +118,43 @@ function keysOf(
   return {keys, array: Array.isArray(value) && keys.size > 0}
 }
 
+/** Positions in both, ascending; counts added where both have one. */
+export function mergePostings(
+  a: {positions: Int32Array; counts: Int32Array},
+  b: {positions: Int32Array; counts: Int32Array},
+): {positions: Int32Array; counts: Int32Array} {
+  if (a.positions.length === 0) return b
+  if (b.positions.length === 0) return a
+  const positions = new Int32Array(a.positions.length + b.positions.length)
+  const counts = new Int32Array(positions.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.positions.length && j < b.positions.length) {
+    const p = a.positions[i] as number
+    const q = b.positions[j] as number
+    if (p < q) {
+      positions[n] = p
+      counts[n++] = a.counts[i++] as number
+    } else if (q < p) {
+      positions[n] = q
+      counts[n++] = b.counts[j++] as number
+    } else {
+      positions[n] = p
+      counts[n++] = (a.counts[i++] as number) + (b.counts[j++] as number)
+    }
+  }
+  while (i < a.positions.length) {
+    positions[n] = a.positions[i] as number
+    counts[n++] = a.counts[i++] as number
+  }
+  while (j < b.positions.length) {
+    positions[n] = b.positions[j] as number
+    counts[n++] = b.counts[j++] as number
+  }
+  return {positions: positions.subarray(0, n), counts: counts.subarray(0, n)}
+}
+
 /** Below this many postings a list with dead postings is left as it is. */
 const REWRITE_MIN = 32
 /** New keys looked through one by one before they are merged into the sorted vocabulary. */
@@ -214,6 +251,40 @@ export class TextIndex {
       return
     }
     for (const list of this.listsWithPrefix(term.prefix)) this.lists.forEach(list, live)
+  }
+
+  /**
+   * The live postings of the tokens a term matches: ascending positions, and how many of the
+   * document's tokens it matches at each; positions of arrays left out when `stringsOnly`.
+   */
+  termPostings(
+    term: TermLookup,
+    stringsOnly: boolean,
+  ): {positions: Int32Array; counts: Int32Array} {
+    const lists =
+      'exact' in term
+        ? [this.vocabulary.get(term.exact)].filter((list) => list !== undefined)
+        : this.listsWithPrefix(term.prefix)
+    const keep =
+      stringsOnly && this.arrays.size > 0
+        ? (position: number) => this.isLive(position) && !this.arrays.has(position)
+        : this.isLive
+    let parts = lists.map((list) => {
+      const {slots, counts} = this.lists.decode(list, keep)
+      return {positions: slots, counts}
+    })
+    if (parts.length === 0) return {positions: new Int32Array(0), counts: new Int32Array(0)}
+    // A prefix reads several tokens' lists: merged pairwise, counts added where they meet.
+    while (parts.length > 1) {
+      const merged: typeof parts = []
+      for (let i = 0; i < parts.length; i += 2) {
+        const a = parts[i] as (typeof parts)[number]
+        const b = parts[i + 1]
+        merged.push(b ? mergePostings(a, b) : a)
+      }
+      parts = merged
+    }
+    return parts[0] as (typeof parts)[number]
   }
 
   /** How many postings a term's lists hold: what reading it costs. */

@@ -1,7 +1,8 @@
 import type {ExprNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
-import {attributeValue, type TextIndex, type TextSource} from './textIndex.ts'
+import {attributeValue, mergePostings, type TextIndex, type TextSource} from './textIndex.ts'
+import {positionsOfIdList} from './textQuery.ts'
 
 // What the text indexes tell the planner about `match` and score(): the documents a `match`
 // filter can hold for (every term matches a token of the text), and each document's score() as
@@ -115,32 +116,8 @@ interface TermPostings {
 
 const NO_POSTINGS: TermPostings = {positions: new Int32Array(0), counts: new Int32Array(0)}
 
-/** Positions in both, ascending; counts summed where both have one (a union). */
-function unionPostings(a: TermPostings, b: TermPostings): TermPostings {
-  if (a.positions.length === 0) return b
-  if (b.positions.length === 0) return a
-  const positions = new Int32Array(a.positions.length + b.positions.length)
-  const counts = new Int32Array(positions.length)
-  let i = 0
-  let j = 0
-  let n = 0
-  while (i < a.positions.length || j < b.positions.length) {
-    const p = i < a.positions.length ? (a.positions[i] as number) : Number.POSITIVE_INFINITY
-    const q = j < b.positions.length ? (b.positions[j] as number) : Number.POSITIVE_INFINITY
-    if (p <= q) {
-      positions[n] = p
-      counts[n] = (a.counts[i++] ?? 0) + (p === q ? (b.counts[j++] ?? 0) : 0)
-    } else {
-      positions[n] = q
-      counts[n] = b.counts[j++] ?? 0
-    }
-    n++
-  }
-  return {positions: positions.subarray(0, n), counts: counts.subarray(0, n)}
-}
-
 /** Ascending positions present in both. */
-function intersectPositions(a: Int32Array, b: Int32Array): Int32Array {
+export function intersectPositions(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(Math.min(a.length, b.length))
   let i = 0
   let j = 0
@@ -165,7 +142,6 @@ function intersectPositions(a: Int32Array, b: Int32Array): Int32Array {
 export class TermReader {
   private readonly view: DocumentIndex
   private readonly cache = new Map<string, TermPostings>()
-  private scratch = new Int32Array(0)
 
   constructor(view: DocumentIndex) {
     this.view = view
@@ -183,36 +159,10 @@ export class TermReader {
     const key = `${ref.source.kind}:${ref.source.path.join('.')}:${ref.stringsOnly}:${'exact' in term ? `=${term.exact}` : `^${term.prefix}`}`
     let found = this.cache.get(key)
     if (!found) {
-      found = this.read(index, term, ref.stringsOnly)
+      found = index.termPostings(term, ref.stringsOnly)
       this.cache.set(key, found)
     }
     return found
-  }
-
-  private read(index: TextIndex, term: TermLookup, stringsOnly: boolean): TermPostings {
-    // Several lists (a prefix's tokens) may hold one position: counts are summed per position.
-    const touched: number[] = []
-    let scratch = this.scratch
-    index.lookup(term, (position, count) => {
-      if (stringsOnly && index.isArray(position)) return
-      if (position >= scratch.length) {
-        const grown = new Int32Array(Math.max(position + 1, scratch.length * 2, 1024))
-        grown.set(scratch)
-        scratch = grown
-      }
-      if (scratch[position] === 0) touched.push(position)
-      scratch[position] = (scratch[position] ?? 0) + count
-    })
-    this.scratch = scratch
-    if (touched.length === 0) return NO_POSTINGS
-    const positions = Int32Array.from(touched).sort()
-    const counts = new Int32Array(positions.length)
-    for (let i = 0; i < positions.length; i++) {
-      const position = positions[i] as number
-      counts[i] = scratch[position] ?? 0
-      scratch[position] = 0
-    }
-    return {positions, counts}
   }
 
   /** A term's postings over every text of a `match` (token counts added up). */
@@ -221,7 +171,7 @@ export class TermReader {
     for (const ref of sources) {
       const found = this.postings(ref, term)
       if (!found) return undefined
-      all = unionPostings(all, found)
+      all = mergePostings(all, found)
     }
     return all
   }
@@ -263,42 +213,66 @@ function matchPositions(match: IndexedMatch, reader: TermReader): Int32Array | u
   return positions
 }
 
-/** The view's ids at ascending positions: a set in the view's scan order. */
-function idsAt(positions: Int32Array, view: DocumentIndex): Set<string> {
-  const ids = new Set<string>()
-  for (const position of positions) {
-    const id = view.idAtPosition(position)
-    if (id !== undefined) ids.add(id)
-  }
-  return ids
-}
-
 /**
- * Ids (in scan order) of the documents `left match pattern` can hold for, from the text indexes;
+ * Ascending positions of the documents `left match pattern` can hold for, from the text indexes;
  * undefined when they cannot tell (a term with `.` or an inner `*`, an index not built).
  */
 export function matchCandidates(
   node: ExprNode,
-  view: DocumentIndex,
   params: Params,
   reader: TermReader,
-): ReadonlySet<string> | undefined {
+): Int32Array | undefined {
   const match = indexedMatch(node, params)
-  const positions = match && matchPositions(match, reader)
-  return positions && idsAt(positions, view)
+  return match && matchPositions(match, reader)
 }
 
 // score(): groq-js adds, per document, its own `_score` (when a number) and each argument's score:
 // a `match` scores Σ f(tokens matching each term), boost(x, n) is x + n when x > 0 (else 0), `||`
 // adds both sides, `&&` adds both when neither is 0, anything else is 1 when true. A scorer does
-// the same from the indexes for candidates given by ascending scan position (with their
-// documents), and can tell which documents may score other than 0. Positions are kept in sorted
-// Int32Arrays, so combining them is merging.
+// the same from the indexes for rows given by ascending scan position, and can tell which
+// documents may score other than 0. Scores of `match` come from posting lists alone; documents
+// are read only where a condition needs them, and `&&` reads its second side only where the first
+// is not 0. Positions are kept in sorted Int32Arrays, so combining them is merging.
 
-/** Candidates of a score: ascending scan positions and the documents there. */
-interface Rows {
+/**
+ * Candidates of a score: ascending scan positions, and the documents there, fetched when first
+ * needed. Undefined: the view shows none there.
+ */
+export interface Rows {
   positions: Int32Array
-  documents: readonly LakeDocument[]
+  document(i: number): LakeDocument | undefined
+}
+
+/** Rows at ascending positions of a view, each document fetched once. */
+export function viewRows(positions: Int32Array, view: DocumentIndex): Rows {
+  const documents: (LakeDocument | null | undefined)[] = new Array(positions.length)
+  return {
+    positions,
+    document: (i) => {
+      let document = documents[i]
+      if (document === undefined) {
+        document = view.documentAtPosition(positions[i] as number) ?? null
+        documents[i] = document
+      }
+      return document ?? undefined
+    },
+  }
+}
+
+/** The rows at some (ascending) indexes of other rows. */
+export function someRows(rows: Rows, indexes: Int32Array): Rows {
+  const positions = new Int32Array(indexes.length)
+  for (let i = 0; i < indexes.length; i++)
+    positions[i] = rows.positions[indexes[i] as number] as number
+  return {positions, document: (i) => rows.document(indexes[i] as number)}
+}
+
+/** Indexes (ascending) where `values` is not 0. */
+function nonzeroIndexes(values: ArrayLike<number>): Int32Array {
+  const indexes = new Int32Array(values.length)
+  let n = 0
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) indexes[n++] = i
+  return indexes.subarray(0, n)
 }
 
 /** A score() argument, exactly as groq-js computes it, and where it may not be 0. */
@@ -316,7 +290,7 @@ interface Condition {
 }
 
 /** Ascending positions in either (a union). */
-function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
+export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length)
   let i = 0
   let j = 0
@@ -401,9 +375,12 @@ function documentCondition(
   holds: () => Int32Array | undefined,
 ): Condition {
   return {
-    tests: ({documents}) => {
-      const out = new Uint8Array(documents.length)
-      for (let i = 0; i < documents.length; i++) out[i] = test(documents[i] as LakeDocument) ? 1 : 0
+    tests: (rows) => {
+      const out = new Uint8Array(rows.positions.length)
+      for (let i = 0; i < out.length; i++) {
+        const document = rows.document(i)
+        out[i] = document && test(document) ? 1 : 0
+      }
       return out
     },
     holds,
@@ -426,24 +403,34 @@ function comparisonCondition(node: ExprNode, view: DocumentIndex, params: Params
     const values =
       node.op === '==' ? [found.value] : Array.isArray(found.value) ? found.value : undefined
     // `x in y` with y not an array is null, which no filter or score counts as true.
-    const strings = new Set((values ?? []).filter((value) => typeof value === 'string'))
+    const stringsOf = lazy(
+      () => new Set((values ?? []).filter((value) => typeof value === 'string')),
+    )
     // Types hold for many documents: other conditions beside them narrow better.
     if (isThisAttribute(attribute, '_type'))
       return documentCondition(
-        (document) => strings.has(document._type),
+        (document) => stringsOf().has(document._type),
         () => undefined,
       )
     // The view's own `_id` (drafts carry the published one in the drafts view).
-    if (isThisAttribute(attribute, '_id'))
+    if (isThisAttribute(attribute, '_id')) {
+      // A list text::query made from the index comes with its documents' positions.
+      const known = Array.isArray(values) ? positionsOfIdList(values, view) : undefined
+      if (known) return {tests: (rows: Rows) => membership(rows, known), holds: () => known}
       return documentCondition(
-        (document) => strings.has(document._id),
-        lazy(() => positionsOfIds(strings, view)),
+        (document) => stringsOf().has(document._id),
+        lazy(() => positionsOfIds(stringsOf(), view)),
       )
+    }
   }
   return undefined
 }
 
-function referencesCondition(node: ExprNode, view: DocumentIndex, params: Params) {
+function referencesCondition(
+  node: ExprNode,
+  view: DocumentIndex,
+  params: Params,
+): Condition | undefined {
   if (node.type !== 'FuncCall' || node.name !== 'references' || node.namespace !== 'global')
     return undefined
   const targets = new Set<string>()
@@ -453,29 +440,57 @@ function referencesCondition(node: ExprNode, view: DocumentIndex, params: Params
     const values = Array.isArray(found.value) ? found.value : [found.value]
     for (const value of values) if (typeof value === 'string') targets.add(value)
   }
-  return documentCondition(
-    (document) => targets.size > 0 && hasReference(document, targets),
-    lazy(() => {
-      // The reverse-reference index holds every `_ref`, a superset of what references() finds.
-      const ids: string[] = []
-      for (const target of targets) for (const id of view.idsReferencing(target)) ids.push(id)
-      return positionsOfIds(ids, view)
-    }),
-  )
+  // The reverse-reference index holds every `_ref`, a superset of what references() finds: only
+  // documents in it are walked.
+  const holds = lazy(() => view.positionsReferencing(targets))
+  return {
+    tests: (rows) => {
+      const out = membership(rows, holds())
+      for (let i = 0; i < out.length; i++) {
+        if (out[i]) out[i] = hasReference(rows.document(i), targets) ? 1 : 0
+      }
+      return out
+    },
+    holds,
+  }
 }
 
-function matchCondition(node: ExprNode, params: Params, reader: TermReader) {
+function matchCondition(node: ExprNode, params: Params, reader: TermReader): Condition | undefined {
   const match = indexedMatch(node, params)
   const positions = match && matchPositions(match, reader)
   if (!positions) return undefined
-  return {tests: (rows: Rows) => membership(rows, positions), holds: () => positions}
+  return {tests: (rows) => membership(rows, positions), holds: () => positions}
 }
 
-function combine(a: Uint8Array, b: Uint8Array, and: boolean): Uint8Array {
-  const out = new Uint8Array(a.length)
-  for (let i = 0; i < a.length; i++)
-    out[i] = and ? (a[i] as number) & (b[i] as number) : (a[i] as number) | (b[i] as number)
-  return out
+/** How many documents a side may hold for: what going first saves (Infinity: any). */
+function extent(positions: Int32Array | undefined): number {
+  return positions ? positions.length : Number.POSITIVE_INFINITY
+}
+
+/**
+ * `a && b` or `a || b` per row: the second side is tested only on the rows the first leaves
+ * undecided. The side that may hold for fewer documents goes first (neither has side effects).
+ */
+function combined(left: Condition, right: Condition, and: boolean): Condition {
+  const [first, second] =
+    extent(right.holds()) < extent(left.holds()) ? [right, left] : [left, right]
+  return {
+    tests: (rows) => {
+      const out = first.tests(rows)
+      const undecided = nonzeroIndexes(and ? out : out.map((value) => 1 - value))
+      if (undecided.length > 0) {
+        const more = second.tests(someRows(rows, undecided))
+        for (let k = 0; k < undecided.length; k++) out[undecided[k] as number] = more[k] as number
+      }
+      return out
+    },
+    holds: lazy(() => {
+      const a = left.holds()
+      const b = right.holds()
+      if (and) return a && b ? intersectPositions(a, b) : (a ?? b)
+      return a && b ? unionPositions(a, b) : undefined
+    }),
+  }
 }
 
 /** An expression groq-js evaluates as a boolean, decided from the indexes; undefined if it cannot. */
@@ -492,25 +507,12 @@ function condition(
     case 'Or': {
       const left = condition(node.left, view, params, reader)
       const right = left && condition(node.right, view, params, reader)
-      if (!left || !right) return undefined
-      const and = node.type === 'And'
-      return {
-        tests: (rows) => combine(left.tests(rows), right.tests(rows), and),
-        holds: lazy(() => {
-          const a = left.holds()
-          const b = right.holds()
-          if (and) return a && b ? intersectPositions(a, b) : (a ?? b)
-          return a && b ? unionPositions(a, b) : undefined
-        }),
-      }
+      return left && right ? combined(left, right, node.type === 'And') : undefined
     }
     case 'Not': {
       const inner = condition(node.base, view, params, reader)
       if (!inner) return undefined
-      return {
-        tests: (rows) => inner.tests(rows).map((value) => 1 - value),
-        holds: () => undefined,
-      }
+      return {tests: (rows) => inner.tests(rows).map((value) => 1 - value), holds: () => undefined}
     }
     case 'Value':
       return typeof node.value === 'boolean'
@@ -590,35 +592,61 @@ function scorer(
     const left = scorer(node.left, view, params, reader)
     const right = left && scorer(node.right, view, params, reader)
     if (!left || !right) return undefined
-    const or = node.type === 'Or'
-    return {
-      values: (rows) => {
-        const a = left.values(rows)
-        const b = right.values(rows)
-        for (let i = 0; i < a.length; i++) {
-          const x = a[i] as number
-          const y = b[i] as number
-          a[i] = or ? x + y : x === 0 || y === 0 ? 0 : x + y
-        }
-        return a
-      },
-      nonzero: lazy(() => {
-        const a = left.nonzero()
-        const b = right.nonzero()
-        if (or) return a && b ? unionPositions(a, b) : undefined
-        return a && b ? intersectPositions(a, b) : (a ?? b)
-      }),
-    }
+    return node.type === 'Or' ? orScorer(left, right) : andScorer(left, right)
   }
   const decided = condition(node, view, params, reader)
   if (!decided) return undefined
   return {values: (rows) => Float64Array.from(decided.tests(rows)), nonzero: () => decided.holds()}
 }
 
+function orScorer(left: Scorer, right: Scorer): Scorer {
+  return {
+    values: (rows) => {
+      const a = left.values(rows)
+      const b = right.values(rows)
+      for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number)
+      return a
+    },
+    nonzero: lazy(() => {
+      const a = left.nonzero()
+      const b = right.nonzero()
+      return a && b ? unionPositions(a, b) : undefined
+    }),
+  }
+}
+
+/** `a && b` scores a + b where neither is 0: the sparser side first, the other where it is not 0. */
+function andScorer(left: Scorer, right: Scorer): Scorer {
+  const leftFirst = extent(left.nonzero()) <= extent(right.nonzero())
+  const [first, second] = leftFirst ? [left, right] : [right, left]
+  return {
+    values: (rows) => {
+      const a = first.values(rows)
+      const out = new Float64Array(a.length)
+      const both = nonzeroIndexes(a)
+      if (both.length === 0) return out
+      const b = second.values(someRows(rows, both))
+      for (let k = 0; k < both.length; k++) {
+        const i = both[k] as number
+        const x = a[i] as number
+        const y = b[k] as number
+        // Added in the query's order: left + right.
+        out[i] = y === 0 ? 0 : leftFirst ? x + y : y + x
+      }
+      return out
+    },
+    nonzero: lazy(() => {
+      const a = left.nonzero()
+      const b = right.nonzero()
+      return a && b ? intersectPositions(a, b) : (a ?? b)
+    }),
+  }
+}
+
 /** Documents' score() totals, as groq-js will compute them. */
 export interface ScoreModel {
-  /** Totals of documents given in scan order. */
-  scores(documents: readonly LakeDocument[]): Float64Array
+  /** Totals of the rows' documents (of those the view shows: 0 elsewhere). */
+  scores(rows: Rows): Float64Array
   /** Ascending positions of the documents that may score other than 0; undefined when any may. */
   nonzero(): Int32Array | undefined
 }
@@ -636,13 +664,16 @@ export function scoreModel(
     if (!made) return undefined
     scorers.push(made)
   }
+  const owned = lazy(() => positionsOfIds(view.idsWithOwnScore(), view))
   return {
-    scores: (documents) => {
-      const positions = Int32Array.from(documents, (document) => view.positionOfDocument(document))
-      const rows = {positions, documents}
-      const totals = Float64Array.from(documents, (document) =>
-        typeof document._score === 'number' ? document._score : 0,
-      )
+    scores: (rows) => {
+      const totals = new Float64Array(rows.positions.length)
+      // Documents with a `_score` of their own start from it (read only for those).
+      const own = membership(rows, owned())
+      for (let i = 0; i < own.length; i++) {
+        const value = own[i] ? rows.document(i)?._score : undefined
+        if (typeof value === 'number') totals[i] = value
+      }
       for (const made of scorers) {
         const values = made.values(rows)
         for (let i = 0; i < totals.length; i++)
@@ -651,7 +682,7 @@ export function scoreModel(
       return totals
     },
     nonzero: lazy(() => {
-      let nonzero: Int32Array | undefined = positionsOfIds(view.idsWithOwnScore(), view)
+      let nonzero: Int32Array | undefined = owned()
       for (const made of scorers) {
         const more = made.nonzero()
         nonzero = nonzero && more ? unionPositions(nonzero, more) : undefined
@@ -659,11 +690,6 @@ export function scoreModel(
       return nonzero
     }),
   }
-}
-
-/** Ids (in scan order) at ascending positions that this view shows. */
-export function idsAtPositions(positions: Int32Array, view: DocumentIndex): Set<string> {
-  return idsAt(positions, view)
 }
 
 // Order keys computed without groq-js, for the ranked slices of lake/rankedSlice.ts: a document's

@@ -57,16 +57,39 @@ const DOCUMENTS: TextSource = {kind: 'document', path: []}
 
 /** Ascending positions of the documents with a word a term matches. */
 function termPositions(text: TextIndex, term: string): Int32Array {
-  const positions: number[] = []
   const lookup = term.endsWith('*') ? {prefix: term.slice(0, -1)} : {exact: term}
-  text.lookup(lookup, (position) => positions.push(position))
-  // A prefix reads several words' lists: a position may come more than once, out of order.
-  const sorted = Int32Array.from(positions).sort()
+  return text.termPostings(lookup, false).positions
+}
+
+/**
+ * The scan positions of id lists made from the index, with the view and version they hold for:
+ * the planner reads `_id in [ids]` from them instead of looking every id up again.
+ */
+const listPositions = new WeakMap<
+  readonly unknown[],
+  {index: DocumentIndex; version: number; positions: Int32Array}
+>()
+
+/** Ascending positions of the documents of an id list this module made, while still current. */
+export function positionsOfIdList(
+  list: readonly unknown[],
+  index: DocumentIndex,
+): Int32Array | undefined {
+  const known = listPositions.get(list)
+  return known?.index === index && known.version === index.version ? known.positions : undefined
+}
+
+/** Ascending positions in `a` and not in `b` (or in both, with `both`). */
+function mergeSorted(a: Int32Array, b: Int32Array, both: boolean): Int32Array {
+  const out = new Int32Array(a.length)
   let n = 0
-  for (let i = 0; i < sorted.length; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
+  let j = 0
+  for (let i = 0; i < a.length; i++) {
+    const position = a[i] as number
+    while (j < b.length && (b[j] as number) < position) j++
+    if ((j < b.length && b[j] === position) === both) out[n++] = position
   }
-  return sorted.subarray(0, n)
+  return out.subarray(0, n)
 }
 
 /**
@@ -77,26 +100,34 @@ function indexedIds(terms: Terms, index: DocumentIndex, text: TextIndex): string
   if (terms.include.length === 0) return undefined
   const included = terms.include.map((term) => termPositions(text, term))
   included.sort((a, b) => a.length - b.length)
-  let positions = new Set(included[0])
-  for (const next of included.slice(1)) {
-    const within = new Set<number>()
-    for (const position of next) if (positions.has(position)) within.add(position)
-    positions = within
-  }
-  for (const term of terms.exclude) {
-    for (const position of termPositions(text, term)) positions.delete(position)
-  }
+  let positions = included[0] as Int32Array
+  for (const next of included.slice(1)) positions = mergeSorted(positions, next, true)
+  for (const term of terms.exclude)
+    positions = mergeSorted(positions, termPositions(text, term), false)
   const overlays = index.overlays()
-  for (const {position} of overlays) positions.delete(position)
-  const found: {position: number; id: string}[] = []
+  if (overlays.length > 0) {
+    positions = mergeSorted(
+      positions,
+      Int32Array.from(overlays, ({position}) => position).sort(),
+      false,
+    )
+    const matching = overlays.filter(({document}) => matches(terms, textQueryWords(document)))
+    const extra = Int32Array.from(matching, ({position}) => position).sort()
+    const merged = new Int32Array(positions.length + extra.length)
+    merged.set(positions)
+    merged.set(extra, positions.length)
+    positions = merged.sort()
+  }
+  const ids: string[] = []
+  const kept = new Int32Array(positions.length)
   for (const position of positions) {
     const id = index.idAtPosition(position)
-    if (id !== undefined) found.push({position, id})
+    if (id === undefined) continue
+    kept[ids.length] = position
+    ids.push(id)
   }
-  for (const {position, document} of overlays) {
-    if (matches(terms, textQueryWords(document))) found.push({position, id: document._id})
-  }
-  return found.sort((a, b) => a.position - b.position).map(({id}) => id)
+  listPositions.set(ids, {index, version: index.version, positions: kept.subarray(0, ids.length)})
+  return ids
 }
 
 /** Ids of the documents with every included term and none excluded, in scan order. */

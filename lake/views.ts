@@ -154,12 +154,26 @@ abstract class View implements DocumentIndex {
     return id === undefined ? undefined : this.accepts(id)
   }
 
+  documentAtPosition(position: number): LakeDocument | undefined {
+    const id = this.raw.idAtPosition(position)
+    const viewId = id === undefined ? undefined : this.accepts(id)
+    return viewId === undefined ? undefined : this.get(viewId)
+  }
+
   positionOfDocument(document: LakeDocument): number {
     return this.raw.positionOf(this.rawIdOf(document))
   }
 
   idsWithOwnScore(): ReadonlySet<string> {
     return this.through(this.raw.idsWithOwnScore())
+  }
+
+  positionsOfType(type: string): Int32Array {
+    return this.raw.positionsOfType(type)
+  }
+
+  positionsReferencing(ids: Iterable<string>): Int32Array {
+    return this.raw.positionsReferencing(ids)
   }
 
   overlays(): {position: number; document: LakeDocument}[] {
@@ -231,20 +245,29 @@ export class DraftsView extends View {
 
   get(id: string): LakeDocument | undefined {
     if (!isPublishedId(id)) return undefined
-    const draft = this.raw.get(`${DRAFTS_PREFIX}${id}`)
+    const draft = this.raw.hasDraft(id) ? this.raw.get(`${DRAFTS_PREFIX}${id}`) : undefined
     return draft ? this.overlay(draft) : this.raw.get(id)
+  }
+
+  override documentAtPosition(position: number): LakeDocument | undefined {
+    const id = this.raw.idAtPosition(position)
+    if (id === undefined || isVersionId(id)) return undefined
+    if (isDraftId(id)) {
+      const draft = this.raw.get(id)
+      return draft && this.overlay(draft)
+    }
+    return this.raw.hasDraft(id) ? undefined : this.raw.get(id)
   }
 
   protected accepts(id: string): string | undefined {
     if (isDraftId(id)) return publishedId(id)
-    if (isVersionId(id) || this.raw.has(`${DRAFTS_PREFIX}${id}`)) return undefined
+    if (isVersionId(id) || this.raw.hasDraft(id)) return undefined
     return id
   }
 
   protected contains(set: ReadonlySet<string>, id: string): boolean {
     if (!isPublishedId(id)) return false
-    const draft = `${DRAFTS_PREFIX}${id}`
-    return this.raw.has(draft) ? set.has(draft) : set.has(id)
+    return this.raw.hasDraft(id) ? set.has(`${DRAFTS_PREFIX}${id}`) : set.has(id)
   }
 
   protected rawIdOf(document: LakeDocument): string {

@@ -135,14 +135,20 @@ function searchDocuments(seed: number): LakeDocument[] {
 const PERSPECTIVES: Perspective[] = ['raw', 'published', 'drafts']
 
 /** Planned and plain answers of one query, and the planner's statistics. */
-async function compare(dataset: Dataset, query: string, params: Record<string, unknown>) {
+async function compare(
+  dataset: Dataset,
+  query: string,
+  params: Record<string, unknown>,
+  step = '',
+) {
   for (const perspective of PERSPECTIVES) {
     const stats: PlanStats = {indexed: 0, scans: 0, orderedPrefix: 0, firstMatches: 0}
     const planned = await runQuery(dataset, query, {params, perspective, stats})
     const plain = await runQuery(dataset, query, {params, perspective, plain: true})
-    expect(JSON.stringify(planned), `${perspective} ${query} ${JSON.stringify(params)}`).toBe(
-      JSON.stringify(plain),
-    )
+    expect(
+      JSON.stringify(planned),
+      `${step} ${perspective} ${query} ${JSON.stringify(params)}`,
+    ).toBe(JSON.stringify(plain))
     expect(stats.scoreMismatches ?? 0).toBe(0)
   }
 }
@@ -365,8 +371,8 @@ describe('text indexes kept current', () => {
     ['*[[@, _id] match text::query($q)]._id', {q: 'pain calf*'}],
     ['*[[@, _id] match text::query($q)]._id', {q: 'fresh*'}],
   ]
-  const check = async (dataset: Dataset) => {
-    for (const [query, params] of QUERIES) await compare(dataset, query, params)
+  const check = async (dataset: Dataset, step: string) => {
+    for (const [query, params] of QUERIES) await compare(dataset, query, params, step)
   }
 
   function write(
@@ -386,7 +392,7 @@ describe('text indexes kept current', () => {
   it('follows writes, deletes, drafts and renumbered positions', async () => {
     const dataset = new Dataset('search-writes')
     dataset.load(searchDocuments(4))
-    await check(dataset)
+    await check(dataset, 'step 1')
     const questions = dataset.raw.documents().filter((doc) => doc._type === 'question')
     let seq = 1
     // Text changed, documents deleted and created, a draft made and one discarded.
@@ -400,7 +406,7 @@ describe('text indexes kept current', () => {
       {id: 'drafts.q60', after: {_id: 'drafts.q60', _type: 'question', title: 'fresh draft pain'}},
       {id: 'drafts.q1', after: null},
     ])
-    await check(dataset)
+    await check(dataset, 'step 2')
     // The same documents rewritten again and again leave most postings of their lists dead.
     for (let round = 0; round < 5; round++) {
       write(
@@ -416,13 +422,13 @@ describe('text indexes kept current', () => {
         })),
       )
     }
-    await check(dataset)
+    await check(dataset, 'step 3')
     dataset.raw.renumber()
-    await check(dataset)
+    await check(dataset, 'step 4')
     write(dataset, seq++, [
       {id: 'q-last', after: {_id: 'q-last', _type: 'question', title: 'pain'}},
     ])
-    await check(dataset)
+    await check(dataset, 'step 5')
   })
 
   it('keeps documents written while an index is being built', async () => {
