@@ -55,6 +55,13 @@ export interface DocumentIndex {
   positionsOfType(type: string): Int32Array
   positionsReferencing(ids: Iterable<string>): Int32Array
   /**
+   * By scan position, each document's value at `path` as an order key (strings, numbers,
+   * booleans, null, and COMPOUND for objects and arrays), or with `refs` the `_ref` of
+   * each item of the array there (null: not an array; an item's null: no `_ref`; undefined: not
+   * comparable). Built on first use, then kept current; undefined for a view's own `_id`.
+   */
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined
+  /**
    * Documents this view shows with another `_id` than the raw document at their position has
    * (the drafts view's drafts), with that position.
    */
@@ -152,6 +159,52 @@ function isPrimitive(value: unknown): value is Primitive {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+/** Ascending positions in either of two ascending lists, once each. */
+function mergeAscending(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length && j < b.length) {
+    const p = a[i] as number
+    const q = b[j] as number
+    out[n++] = p <= q ? p : q
+    if (p <= q) i++
+    if (q <= p) j++
+  }
+  while (i < a.length) out[n++] = a[i++] as number
+  while (j < b.length) out[n++] = b[j++] as number
+  return out.subarray(0, n)
+}
+
+/** A path's value as groq-js reads `a.b.c`: null unless each step is an object's own key. */
+function groqValueAt(document: unknown, path: readonly string[]): unknown {
+  let value = document
+  for (const name of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+    if (!Object.hasOwn(value, name)) return null
+    value = (value as Record<string, unknown>)[name]
+  }
+  return value
+}
+
+/**
+ * What a key column holds for an object or array: order() ranks it with null, but `==` tells
+ * it apart from null.
+ */
+export const COMPOUND: unknown = Object.freeze({})
+
+/** A document's entry in a key column (see `DocumentIndex.keyColumn`). */
+function keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
+  const value = groqValueAt(document, path)
+  if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
+  if (!Array.isArray(value)) return null
+  return value.map((item) => {
+    const ref = groqValueAt(item, ['_ref'])
+    return ref === null || isPrimitive(ref) ? ref : undefined
+  })
+}
+
 /** Unused scan positions tolerated beyond one per document before they are renumbered. */
 const RENUMBER_SLACK = 1 << 16
 /** Longest a text index build holds the event loop at a time, in milliseconds. */
@@ -259,7 +312,16 @@ export class RawIndex implements DocumentIndex {
   private readonly position = new Map<string, number>()
   /** The id at each scan position; undefined once its document is removed or replaced. */
   private idAt: (string | undefined)[] = []
+  /** The document at each scan position (found without hashing its id: queries read many). */
+  private entryAt: (LakeDocument | Unparsed | undefined)[] = []
   private counter = 0
+  /** Order-key columns by path (see `keyColumn`), values by scan position. */
+  private readonly keyColumns = new Map<
+    string,
+    {path: readonly string[]; refs: boolean; values: unknown[]}
+  >()
+  /** Each target's referrers' positions, as of a version. */
+  private readonly referrerPositions = new Map<string, {version: number; positions: Int32Array}>()
   /** Scan positions of each type's documents, as of a version. */
   private readonly typePositions = new Map<string, {version: number; positions: Int32Array}>()
   /** Documents with a `_score` of their own. */
@@ -296,6 +358,8 @@ export class RawIndex implements DocumentIndex {
   private parsed(id: string, entry: Unparsed): LakeDocument {
     const document = entry.parse()
     this.byId.set(id, document) // keeps the entry's place in the scan order
+    const position = this.position.get(id)
+    if (position !== undefined) this.entryAt[position] = document
     this.unparsed--
     entry.release()
     return document
@@ -349,7 +413,7 @@ export class RawIndex implements DocumentIndex {
     this.remove(id)
     this.byId.set(id, entry)
     this.unparsed++
-    this.place(id)
+    this.place(id, entry)
     if (isDraftId(id)) {
       this.drafts.add(id)
       this.withDraft.add(publishedId(id))
@@ -363,16 +427,22 @@ export class RawIndex implements DocumentIndex {
       const value = values[at++]
       if (isPrimitive(value)) addValue(index.ids, value, type, id)
     }
-    // Text indexes are made by queries, after loading; one made meanwhile reads the document.
-    if (this.textIndexes.size > 0) this.indexText(id, this.get(id))
+    // Text indexes and key columns are made by queries, after loading; one made meanwhile reads
+    // the document.
+    if (this.textIndexes.size > 0 || this.keyColumns.size > 0) {
+      const document = this.get(id)
+      this.indexText(id, document)
+      this.keyValues(id, document)
+    }
     this.changed()
   }
 
   /** Gives `id` the next scan position. */
-  private place(id: string) {
+  private place(id: string, entry: LakeDocument | Unparsed) {
     const position = this.counter++
     this.position.set(id, position)
     this.idAt[position] = id
+    this.entryAt[position] = entry
   }
 
   /** Paths with a value index, oldest first (snapshots store each document's values for them). */
@@ -408,7 +478,7 @@ export class RawIndex implements DocumentIndex {
     this.remove(id)
     if (this.idAt.length > 2 * this.byId.size + RENUMBER_SLACK) this.renumber()
     this.byId.set(id, document)
-    this.place(id)
+    this.place(id, document)
     if (Object.hasOwn(document, '_score')) this.scored.add(id)
     if (isDraftId(id)) {
       this.drafts.add(id)
@@ -423,7 +493,16 @@ export class RawIndex implements DocumentIndex {
       if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
     }
     this.indexText(id, document)
+    this.keyValues(id, document)
     this.changed()
+  }
+
+  /** Sets a new document's entries in the key columns. */
+  private keyValues(id: string, document: LakeDocument | undefined) {
+    const position = this.position.get(id)
+    if (document === undefined || position === undefined) return
+    for (const column of this.keyColumns.values())
+      column.values[position] = keyValue(document, column.path, column.refs)
   }
 
   /** Adds a new document to the text indexes that have read every document before it. */
@@ -443,6 +522,8 @@ export class RawIndex implements DocumentIndex {
     this.byId.delete(id)
     this.position.delete(id)
     this.idAt[position] = undefined
+    this.entryAt[position] = undefined
+    for (const column of this.keyColumns.values()) column.values[position] = undefined
     this.scored.delete(id)
     if (this.drafts.delete(id)) this.withDraft.delete(publishedId(id))
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
@@ -469,16 +550,27 @@ export class RawIndex implements DocumentIndex {
     if ([...this.textIndexes.values()].some((entry) => entry.building)) return
     const renumbered = new Int32Array(this.idAt.length).fill(-1)
     const idAt: string[] = []
-    for (const id of this.byId.keys()) {
+    const entryAt: (LakeDocument | Unparsed)[] = []
+    for (const [id, entry] of this.byId) {
       const old = this.position.get(id) ?? -1
       renumbered[old] = idAt.length
       this.position.set(id, idAt.length)
       idAt.push(id)
+      entryAt.push(entry)
     }
     for (const entry of this.textIndexes.values()) {
       entry.index.renumber((position) => renumbered[position] ?? -1)
     }
+    for (const column of this.keyColumns.values()) {
+      const values: unknown[] = new Array<unknown>(idAt.length)
+      column.values.forEach((value, old) => {
+        const position = renumbered[old] ?? -1
+        if (position >= 0) values[position] = value
+      })
+      column.values = values
+    }
     this.idAt = idAt
+    this.entryAt = entryAt
     this.counter = idAt.length
     // What was read by position (type positions, id lists with positions) is out of date.
     this.changed()
@@ -583,8 +675,9 @@ export class RawIndex implements DocumentIndex {
   }
 
   documentAtPosition(position: number): LakeDocument | undefined {
-    const id = this.idAt[position]
-    return id === undefined ? undefined : this.get(id)
+    const entry = this.entryAt[position]
+    if (entry instanceof Unparsed) return this.parsed(this.idAt[position] ?? '', entry)
+    return entry
   }
 
   /** Whether the published document `id` has a draft. */
@@ -615,19 +708,36 @@ export class RawIndex implements DocumentIndex {
   }
 
   positionsReferencing(ids: Iterable<string>): Int32Array {
-    const positions: number[] = []
-    for (const id of ids) {
-      for (const referrer of this.referencedBy.get(id) ?? []) {
-        const position = this.position.get(referrer)
-        if (position !== undefined) positions.push(position)
+    let all: Int32Array | undefined
+    for (const id of new Set(ids)) {
+      let cached = this.referrerPositions.get(id)
+      if (cached?.version !== this.version) {
+        // Referrers are kept in scan order: their positions come out ascending.
+        const referrers = this.referencedBy.get(id) ?? []
+        const positions = new Int32Array(referrers.length)
+        for (let i = 0; i < referrers.length; i++)
+          positions[i] = this.position.get(referrers[i] as string) ?? 0
+        cached = {version: this.version, positions}
+        this.referrerPositions.set(id, cached)
       }
+      all = all ? mergeAscending(all, cached.positions) : cached.positions
     }
-    const sorted = Int32Array.from(positions).sort()
-    let n = 0
-    for (let i = 0; i < sorted.length; i++) {
-      if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
+    return all ?? new Int32Array(0)
+  }
+
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] {
+    const key = `${refs ? 'refs' : 'value'}:${path.join('.')}`
+    let column = this.keyColumns.get(key)
+    if (!column) {
+      const values: unknown[] = new Array<unknown>(this.idAt.length)
+      for (let position = 0; position < this.idAt.length; position++) {
+        const document = this.documentAtPosition(position)
+        if (document) values[position] = keyValue(document, path, refs)
+      }
+      column = {path, refs, values}
+      this.keyColumns.set(key, column)
     }
-    return sorted.subarray(0, n)
+    return column.values
   }
 
   overlays(): {position: number; document: LakeDocument}[] {

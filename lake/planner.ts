@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
-import {type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
+import {eagerColumn, type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
 import {
   attributePath,
   type KeyFunction,
@@ -358,16 +358,15 @@ function candidatesFor(
       return undefined
     case 'FuncCall': {
       if (node.name !== 'references' || node.namespace !== 'global') return undefined
-      const ids = computed(new Set<string>())
+      const targets: string[] = []
       for (const arg of node.args) {
         const value = constant(arg, params)
         if (!value) return undefined
-        const targets = Array.isArray(value.value) ? value.value : [value.value]
-        for (const target of targets) {
-          if (typeof target === 'string') for (const id of index.idsReferencing(target)) ids.add(id)
-        }
+        for (const target of Array.isArray(value.value) ? value.value : [value.value])
+          if (typeof target === 'string') targets.push(target)
       }
-      return ids
+      // By position: several targets' referrers merge without building sets of ids.
+      return new PositionSet(index.positionsReferencing(targets), index)
     }
     default:
       return undefined
@@ -717,7 +716,11 @@ function throughProjection(key: ExprNode, attributes: Map<string, ExprNode>): Ex
 }
 
 /** The parts of `*[…] | score(…) [_score > 0] {…} | order(…)`, when it has that shape. */
-function rankedPipeline(order: PipeFuncCallNode, params: Params): RankedPipeline | undefined {
+function rankedPipeline(
+  order: PipeFuncCallNode,
+  params: Params,
+  index: DocumentIndex,
+): RankedPipeline | undefined {
   const steps: RankedPipeline['steps'] = []
   const projections: Map<string, ExprNode>[] = []
   let positiveOnly = false
@@ -750,7 +753,7 @@ function rankedPipeline(order: PipeFuncCallNode, params: Params): RankedPipeline
     for (const attributes of projections) key = key && throughProjection(key, attributes)
     keys.push({
       descending,
-      compute: key && keyFunction(key, params, score !== undefined),
+      compute: key && keyFunction(key, params, score !== undefined, index),
       score: score !== undefined && key !== undefined && attributePath(key)?.join('.') === '_score',
       path: projections.length === 0 && key ? attributePath(key) : undefined,
     })
@@ -845,7 +848,7 @@ export async function planQuery(
    */
   const narrowRankedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
     const slice = orderedSlice(node)
-    const pipeline = slice && evaluate ? rankedPipeline(slice.order, params) : undefined
+    const pipeline = slice && evaluate ? rankedPipeline(slice.order, params, index) : undefined
     if (!slice || !evaluate || !pipeline || perRowLookup(pipeline.filter.expr)) return undefined
     const {filter, score, steps, keys, positiveOnly} = pipeline
     // Without score() or projections, a field as the first key is orderedSlice.ts's job, and
@@ -881,13 +884,16 @@ export async function planQuery(
     for (const key of keys) {
       if (!key.compute) break
       const compute = key.compute
+      const value = (i: number) =>
+        compute(rows.positions[i] as number, () => rows.document(i), scores[i] ?? 0)
+      // The first key is read for every candidate (as numbers, when it can be): later ones only
+      // where the first ties.
       columns.push(
         key.score
           ? scoreColumn
-          : lazyColumn(count, (i) => {
-              const document = rows.document(i)
-              return document ? compute(document, scores[i] ?? 0) : null
-            }),
+          : columns.length === 0
+            ? eagerColumn(count, value)
+            : lazyColumn(value),
       )
       descending.push(key.descending)
     }

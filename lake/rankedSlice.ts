@@ -45,17 +45,34 @@ export interface KeyColumn {
   numbers?: Float64Array
 }
 
-/** A key column from a function, each value computed once. */
-export function lazyColumn(count: number, compute: (i: number) => unknown): KeyColumn {
+/**
+ * Every candidate's value computed now, as numbers when groq-js's order would compare them as
+ * such: numbers, and values of the kind it ranks after all others (null, objects), which compare
+ * equal to one another (as +Infinity here, after every finite number).
+ */
+export function eagerColumn(count: number, compute: (i: number) => unknown): KeyColumn {
   const values: unknown[] = new Array<unknown>(count)
-  const known = new Uint8Array(count)
+  const numbers = new Float64Array(count)
+  let numeric = true
+  for (let i = 0; i < count; i++) {
+    const value = compute(i)
+    values[i] = value
+    if (typeof value === 'number' && Number.isFinite(value)) numbers[i] = value
+    else if (typeRank(value) === 100) numbers[i] = Number.POSITIVE_INFINITY
+    else numeric = false
+  }
+  return numeric ? {value: (i) => values[i], numbers} : {value: (i) => values[i]}
+}
+
+/** A key column from a function, each value computed once (few are: those that tie before it). */
+export function lazyColumn(compute: (i: number) => unknown): KeyColumn {
+  const values = new Map<number, unknown>()
   return {
     value: (i) => {
-      if (known[i] === 0) {
-        values[i] = compute(i)
-        known[i] = 1
-      }
-      return values[i]
+      if (values.has(i)) return values.get(i)
+      const value = compute(i)
+      values.set(i, value)
+      return value
     },
   }
 }
@@ -123,24 +140,57 @@ function selectNumber(numbers: Float64Array, rank: number): number {
   return numbers[rank] as number
 }
 
-/**
- * The candidates that can be first `size` under `compare`, found from a first key of numbers:
- * only candidates at least as good as the `size`-th best first key can be among them.
- */
-function bestByNumbers(
-  numbers: Float64Array,
-  descending: boolean,
-  size: number,
-  compare: (a: number, b: number) => number,
-): {round: number[]; bound: number} {
-  const threshold = selectNumber(numbers.slice(), descending ? numbers.length - size : size - 1)
-  const near: number[] = []
-  for (let i = 0; i < numbers.length; i++) {
-    const value = numbers[i] as number
-    if (descending ? value >= threshold : value <= threshold) near.push(i)
+/** A key's values as numbers ordered as groq-js orders them, or undefined (strings, booleans). */
+function asNumbers(values: readonly unknown[]): Float64Array | undefined {
+  const numbers = new Float64Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (typeof value === 'number' && Number.isFinite(value)) numbers[i] = value
+    else if (typeRank(value) === 100) numbers[i] = Number.POSITIVE_INFINITY
+    else return undefined
   }
-  const bound = select(Int32Array.from(near), size - 1, compare)
-  return {round: near.filter((i) => compare(i, bound) <= 0), bound}
+  return numbers
+}
+
+/**
+ * The first `k` of `candidates` (ascending indexes) in key order from column `from` on, ties
+ * after the last column kept in candidate order when `stable` (else all kept). Column by column
+ * while keys are numbers: those strictly better than the `k`-th best value are in, those tied
+ * with it are decided by the next column; the rest is decided by comparing whole keys.
+ */
+function firstOf(
+  candidates: Int32Array,
+  k: number,
+  keys: RankedKeys,
+  from: number,
+  compare: (a: number, b: number) => number,
+): Int32Array {
+  if (candidates.length <= k) return candidates
+  if (from === keys.columns.length) return keys.stable ? candidates.subarray(0, k) : candidates
+  const column = keys.columns[from] as KeyColumn
+  const numbers =
+    column.numbers && candidates.length === column.numbers.length
+      ? column.numbers
+      : asNumbers(Array.from(candidates, (i) => column.value(i)))
+  if (!numbers) {
+    const bound = select(candidates.slice(), k - 1, compare)
+    return candidates.filter((i) => compare(i, bound) <= 0)
+  }
+  const descending = keys.descending[from] === true
+  const threshold = selectNumber(numbers.slice(), descending ? numbers.length - k : k - 1)
+  const better: number[] = []
+  const tied: number[] = []
+  for (let c = 0; c < candidates.length; c++) {
+    const value = numbers[c] as number
+    if (value === threshold) tied.push(candidates[c] as number)
+    else if (descending ? value > threshold : value < threshold)
+      better.push(candidates[c] as number)
+  }
+  const rest = firstOf(Int32Array.from(tied), k - better.length, keys, from + 1, compare)
+  const first = new Int32Array(better.length + rest.length)
+  first.set(better)
+  first.set(rest, better.length)
+  return first.sort()
 }
 
 /**
@@ -189,15 +239,17 @@ export async function rankedMatches(
   // The last candidate of the rounds so far; -1 before the first, null once all were taken.
   let previous: number | null = -1
   let taken = size
-  const numbers = count > size ? columns[0]?.numbers : undefined
-  if (numbers) {
-    const {round, bound} = bestByNumbers(numbers, descending[0] === true, size, compare)
-    if (!(await filterRound(round))) return undefined
-    previous = bound
-    taken *= 2
-  }
   const all = new Int32Array(count)
   for (let i = 0; i < count; i++) all[i] = i
+  if (count > size) {
+    // The first round picked key by key (most candidates never have their later keys read).
+    const round = firstOf(all, size, keys, 0, compare)
+    let worst = round[0] as number
+    for (const i of round) if (compare(i, worst) > 0) worst = i
+    if (!(await filterRound([...round]))) return undefined
+    previous = worst
+    taken *= 2
+  }
   for (; matched.length < end && previous !== null; taken *= 2) {
     const bound = taken >= count ? null : select(all.slice(), taken - 1, compare)
     const round: number[] = []

@@ -1,5 +1,5 @@
 import type {ExprNode} from 'groq-js'
-import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
+import {COMPOUND, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
 import {attributeValue, mergePostings, type TextIndex, type TextSource} from './textIndex.ts'
 import {positionsOfIdList} from './textQuery.ts'
@@ -359,14 +359,33 @@ function groqEquals(a: unknown, b: unknown): boolean {
   )
 }
 
-/** Whether a value references one of `targets`, as groq-js's references() walks it. */
-function hasReference(value: unknown, targets: ReadonlySet<string>): boolean {
-  if (Array.isArray(value)) return value.some((item) => hasReference(item, targets))
-  if (typeof value !== 'object' || value === null) return false
+/** The references groq-js's references() finds in a value (`_ref`s it walks to). */
+function groqReferences(value: unknown, into: string[]): string[] {
+  if (typeof value !== 'object' || value === null) return into
+  if (Array.isArray(value)) {
+    for (const item of value) groqReferences(item, into)
+    return into
+  }
   const record = value as Record<string, unknown>
-  // A truthy `_ref` decides alone, as in groq-js (whatever else the object holds).
-  if (record._ref) return typeof record._ref === 'string' && targets.has(record._ref)
-  return Object.values(record).some((field) => hasReference(field, targets))
+  // A truthy `_ref` decides alone, as in groq-js: nothing else in the object is looked at.
+  const ref = record._ref
+  if (ref) {
+    if (typeof ref === 'string') into.push(ref)
+    return into
+  }
+  for (const key of Object.keys(record)) groqReferences(record[key], into)
+  return into
+}
+
+/** Each document's references as references() sees them (stored documents never change). */
+const referencesOf = new WeakMap<LakeDocument, readonly string[]>()
+
+/** Whether a document references one of `targets`, as groq-js's references() decides. */
+function hasReference(document: LakeDocument | undefined, targets: ReadonlySet<string>): boolean {
+  if (!document) return false
+  let refs = referencesOf.get(document)
+  if (!refs) referencesOf.set(document, (refs = groqReferences(document, [])))
+  return refs.some((ref) => targets.has(ref))
 }
 
 /** A condition tested on each row's document. */
@@ -406,12 +425,16 @@ function comparisonCondition(node: ExprNode, view: DocumentIndex, params: Params
     const stringsOf = lazy(
       () => new Set((values ?? []).filter((value) => typeof value === 'string')),
     )
-    // Types hold for many documents: other conditions beside them narrow better.
-    if (isThisAttribute(attribute, '_type'))
-      return documentCondition(
-        (document) => stringsOf().has(document._type),
-        () => undefined,
+    // Decided by position: where the view shows a document, it has the raw document's type.
+    if (isThisAttribute(attribute, '_type')) {
+      const holds = lazy(() =>
+        [...stringsOf()].reduce<Int32Array>(
+          (all, type) => unionPositions(all, view.positionsOfType(type as string)),
+          new Int32Array(0),
+        ),
       )
+      return {tests: (rows: Rows) => membership(rows, holds()), holds}
+    }
     // The view's own `_id` (drafts carry the published one in the drafts view).
     if (isThisAttribute(attribute, '_id')) {
       // A list text::query made from the index comes with its documents' positions.
@@ -695,52 +718,82 @@ export function scoreModel(
 // Order keys computed without groq-js, for the ranked slices of lake/rankedSlice.ts: a document's
 // own fields, its score, `count(field[attr in C])` and `select(field == C => a, …, b)`.
 
-/** A key of a row: the document, and its score when the rows come from score(). */
-export type KeyFunction = (document: LakeDocument, score: number) => unknown
+/**
+ * A key of a row: from its scan position (key columns), its document (fetched when needed) and
+ * its score when the rows come from score().
+ */
+export type KeyFunction = (
+  position: number,
+  document: () => LakeDocument | undefined,
+  score: number,
+) => unknown
 
-function countKey(node: ExprNode, params: Params): KeyFunction | undefined {
+/** `path == C` decided from a key column (COMPOUND equals nothing, as objects equal no constant). */
+function equalsAt(column: readonly unknown[], position: number, value: unknown): boolean {
+  const found = column[position]
+  return found !== COMPOUND && groqEquals(found ?? null, value)
+}
+
+/** A view's key column, built when first read (a query may end up not ranking at all). */
+function lazyKeyColumn(view: DocumentIndex, path: readonly string[], refs: boolean) {
+  let column: readonly unknown[] | undefined
+  return () => (column ??= view.keyColumn(path, refs) ?? [])
+}
+
+/** Whether a view has key columns for a path (not for its own ids). */
+function hasKeyColumn(path: readonly string[]): boolean {
+  return !ownId(path)
+}
+
+function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
   if (node.type !== 'FuncCall' || node.name !== 'count' || node.namespace !== 'global')
     return undefined
   const [filter, ...more] = node.args
   if (!filter || more.length > 0 || filter.type !== 'Filter') return undefined
   const path = attributePath(filter.base)
   const test = filter.expr
-  if (!path || test.type !== 'OpCall' || test.op !== 'in') return undefined
-  const field = attributePath(test.left)
+  if (!path || test.type !== 'OpCall' || test.op !== 'in' || !isThisAttribute(test.left, '_ref'))
+    return undefined
   const values = constant(test.right, params)
-  if (!field || field.length !== 1 || !values) return undefined
-  const name = field[0] as string
+  if (!values || !hasKeyColumn(path)) return undefined
+  const column = lazyKeyColumn(view, path, true)
   const within = Array.isArray(values.value) ? values.value : undefined
-  return (document) => {
-    const items = attributeValue(document, path)
-    if (!Array.isArray(items)) return null
+  // groq-js's isEqual matches strings, numbers and booleans by value, and null with null.
+  const primitives = new Set(
+    (within ?? []).filter((value) => ['string', 'number', 'boolean'].includes(typeof value)),
+  )
+  const hasNull = within?.includes(null) ?? false
+  return (position) => {
+    const refs = column()[position]
+    if (!Array.isArray(refs)) return null
     if (!within) return 0
     let count = 0
-    for (const item of items) {
-      const value = attributeValue(item, [name])
-      if (within.some((candidate) => groqEquals(value, candidate))) count++
-    }
+    for (const ref of refs) if (ref === null ? hasNull : primitives.has(ref)) count++
     return count
   }
 }
 
-function selectKey(node: ExprNode, params: Params): KeyFunction | undefined {
+function selectKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
   if (node.type !== 'Select') return undefined
-  const alternatives: {path: string[]; value: unknown; result: unknown}[] = []
+  const alternatives: {column: () => readonly unknown[]; value: unknown; result: unknown}[] = []
   for (const alternative of node.alternatives) {
     const test = alternative.condition
     const result = constant(alternative.value, params)
     if (test.type !== 'OpCall' || test.op !== '==' || !result) return undefined
     const path = attributePath(test.left)
     const value = constant(test.right, params)
-    if (!path || !value) return undefined
-    alternatives.push({path, value: value.value, result: result.value})
+    if (!path || !hasKeyColumn(path) || !value) return undefined
+    alternatives.push({
+      column: lazyKeyColumn(view, path, false),
+      value: value.value,
+      result: result.value,
+    })
   }
   const fallback = node.fallback ? constant(node.fallback, params) : {value: null}
   if (!fallback) return undefined
-  return (document) => {
-    for (const {path, value, result} of alternatives) {
-      if (groqEquals(attributeValue(document, path), value)) return result
+  return (position) => {
+    for (const {column, value, result} of alternatives) {
+      if (equalsAt(column(), position, value)) return result
     }
     return fallback.value
   }
@@ -751,12 +804,18 @@ export function keyFunction(
   node: ExprNode,
   params: Params,
   scored: boolean,
+  view: DocumentIndex,
 ): KeyFunction | undefined {
   const path = attributePath(node)
   // score() sets `_score` on its rows, a number: nothing lies below it.
   if (scored && path?.[0] === '_score') {
-    return path.length === 1 ? (_document, score) => score : () => null
+    return path.length === 1 ? (_position, _document, score) => score : () => null
   }
-  if (path) return (document) => attributeValue(document, path)
-  return countKey(node, params) ?? selectKey(node, params)
+  if (path) {
+    if (!hasKeyColumn(path))
+      return (_position, document) => attributeValue(document() ?? null, path)
+    const column = lazyKeyColumn(view, path, false)
+    return (position) => column()[position] ?? null
+  }
+  return countKey(node, params, view) ?? selectKey(node, params, view)
 }

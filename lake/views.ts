@@ -157,7 +157,8 @@ abstract class View implements DocumentIndex {
   documentAtPosition(position: number): LakeDocument | undefined {
     const id = this.raw.idAtPosition(position)
     const viewId = id === undefined ? undefined : this.accepts(id)
-    return viewId === undefined ? undefined : this.get(viewId)
+    if (viewId === undefined) return undefined
+    return viewId === id ? this.raw.documentAtPosition(position) : this.get(viewId)
   }
 
   positionOfDocument(document: LakeDocument): number {
@@ -174,6 +175,11 @@ abstract class View implements DocumentIndex {
 
   positionsReferencing(ids: Iterable<string>): Int32Array {
     return this.raw.positionsReferencing(ids)
+  }
+
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
+    // Overlaid drafts show the raw draft's values, but for ids of their own.
+    return ownIdPath(path) ? undefined : this.raw.keyColumn(path, refs)
   }
 
   overlays(): {position: number; document: LakeDocument}[] {
@@ -253,10 +259,10 @@ export class DraftsView extends View {
     const id = this.raw.idAtPosition(position)
     if (id === undefined || isVersionId(id)) return undefined
     if (isDraftId(id)) {
-      const draft = this.raw.get(id)
+      const draft = this.raw.documentAtPosition(position)
       return draft && this.overlay(draft)
     }
-    return this.raw.hasDraft(id) ? undefined : this.raw.get(id)
+    return this.raw.hasDraft(id) ? undefined : this.raw.documentAtPosition(position)
   }
 
   protected accepts(id: string): string | undefined {

@@ -370,6 +370,21 @@ describe('text indexes kept current', () => {
     ['*[pt::text(body) match $t]._id', {t: 'sore*'}],
     ['*[[@, _id] match text::query($q)]._id', {q: 'pain calf*'}],
     ['*[[@, _id] match text::query($q)]._id', {q: 'fresh*'}],
+    [
+      similarFallbackQuery,
+      {
+        id: 'q2',
+        refs: ['spec1', 'tag1', 'tag2'],
+        tags: ['tag1', 'tag2'],
+        specialty: 'spec1',
+        exclude: [],
+        limit: 4,
+      },
+    ],
+    [
+      '*[_type == "question"] | order(select(status == "archived" => 1, 0) desc, askedAt desc)[0...5]._id',
+      {},
+    ],
   ]
   const check = async (dataset: Dataset, step: string) => {
     for (const [query, params] of QUERIES) await compare(dataset, query, params, step)
@@ -399,7 +414,13 @@ describe('text indexes kept current', () => {
     write(dataset, seq++, [
       ...questions.slice(0, 30).map((doc) => ({
         id: doc._id,
-        after: {...doc, title: `fresh pain ${doc._id}`, body: [block('calf twitch, again')]},
+        after: {
+          ...doc,
+          title: `fresh pain ${doc._id}`,
+          body: [block('calf twitch, again')],
+          askedAt: '2030-01-01',
+          tags: [{_type: 'reference', _ref: 'tag1', _key: 'k'}],
+        },
       })),
       ...questions.slice(30, 50).map((doc) => ({id: doc._id, after: null})),
       {id: 'q-new', after: {_id: 'q-new', _type: 'question', title: 'Fresh KELVIN pain'}},
