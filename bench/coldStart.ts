@@ -33,6 +33,14 @@ export interface ColdStart {
   /** V8 heap in use after a full GC: roughly the loaded dataset and its indexes. */
   heapUsedAfterGcBytes: number
   rssAfterGcBytes: number
+  /**
+   * startLakeServer until the text indexes built after parsing were done (lake/textIndex.ts),
+   * then memory with them (after GC) and their sizes by source.
+   */
+  textIndexesMs: number
+  rssWithTextIndexesBytes: number
+  heapWithTextIndexesBytes: number
+  textIndexes: Record<string, {keys: number; postings: number; bytes: number}>
   result: unknown
 }
 
@@ -88,6 +96,12 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
     await new Promise((resolve) => setTimeout(resolve, 100))
     gc()
     const afterGc = process.memoryUsage()
+    await raw.textIndexesBuilt()
+    const textIndexesMs = performance.now() - started
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    gc()
+    const withText = process.memoryUsage()
     return {
       ms,
       probes,
@@ -98,6 +112,10 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
       rssParsedBytes,
       heapUsedAfterGcBytes: afterGc.heapUsed,
       rssAfterGcBytes: afterGc.rss,
+      textIndexesMs,
+      rssWithTextIndexesBytes: withText.rss,
+      heapWithTextIndexesBytes: withText.heapUsed,
+      textIndexes: raw.textIndexSizes(),
       result,
     }
   } finally {

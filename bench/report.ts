@@ -75,6 +75,18 @@ export function formatReport(results: BenchResults): string {
           `${number(coldStart.parsedMs)} ms`,
           `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
         ],
+        [
+          'Text indexes built (background)',
+          `${number(coldStart.textIndexesMs)} ms`,
+          `RSS after GC ${mib(coldStart.rssWithTextIndexesBytes)}, heap ${mib(coldStart.heapWithTextIndexesBytes)}; ${Object.entries(
+            coldStart.textIndexes,
+          )
+            .map(
+              ([source, size]) =>
+                `${source} ${number(size.keys)} words, ${number(size.postings)} postings, ${mib(size.bytes)}`,
+            )
+            .join('; ')}`,
+        ],
       ],
       [0, 2],
     ),

@@ -466,11 +466,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
 
     // A serving lake has answered its queries, so it has built the value indexes they use (and
-    // keeps them in its snapshot): run each once before closing, as a site would.
+    // keeps them in its snapshot): run each once before closing, as a site would. Text indexes
+    // are not kept: the reopened lake builds them after parsing its snapshot.
     log('Running each query once (builds the indexes a serving lake has)…')
     const warming = clientFor(server, token)
     const random = createRandom(options.seed)
-    for (const bench of BENCH_QUERIES) {
+    for (const bench of BENCH_QUERIES.filter(({query}) => !query.includes('match'))) {
       await warming
         .fetch(bench.query, bench.params(random, prepared.sample), {
           perspective: bench.perspective ?? 'published',
@@ -516,6 +517,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     server = await startLakeServer(serverOptions)
     const client = clientFor(server, token)
     await client.fetch(COUNTS_QUERY) // reads every document: latencies below are for a warm lake
+    // A serving lake builds its text indexes once the snapshot is parsed; searches measured
+    // before that would time how long they wait for it.
+    const {raw} = (await server.lake.storage(DATASET)).dataset
+    while (raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    await raw.textIndexesBuilt()
     const coldStart: BenchResults['coldStart'] = {
       ...child,
       firstQueryMs: Math.round((child.ms - child.listenMs) * 1000) / 1000,

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
-import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
+import {collectReferences, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
 import {eagerColumn, type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
 import {
@@ -777,7 +777,7 @@ function candidatePositions(ids: ReadonlySet<string>, index: DocumentIndex): Int
  * (`_id in [thousands of ids]`, as text::query leaves them) keep only the rows' ids, so groq-js
  * does not read the whole list for every row. The answer for those rows does not change.
  */
-function forRows(expr: ExprNode, rows: readonly LakeDocument[]): ExprNode {
+function forRows(expr: ExprNode, rows: readonly LakeDocument[], params: Params): ExprNode {
   let ids: Set<string> | undefined
   const visit = (node: ExprNode): ExprNode => {
     switch (node.type) {
@@ -788,7 +788,10 @@ function forRows(expr: ExprNode, rows: readonly LakeDocument[]): ExprNode {
       case 'Group':
         return {...node, base: visit(node.base)}
       case 'FuncCall':
-        return node.name === 'boost' ? {...node, args: node.args.map(visit)} : node
+        if (node.name === 'boost') return {...node, args: node.args.map(visit)}
+        if (node.name === 'references' && node.namespace === 'global')
+          return {...node, args: node.args.map(referencedByRows)}
+        return node
       case 'OpCall': {
         const list = node.right
         if (node.op !== 'in' || !isThisAttribute(node.left, '_id')) return node
@@ -802,6 +805,16 @@ function forRows(expr: ExprNode, rows: readonly LakeDocument[]): ExprNode {
         return node
     }
   }
+  /** A long list of targets as references() reads it for the rows: only targets they reference. */
+  const referencedByRows = (arg: ExprNode): ExprNode => {
+    const list =
+      arg.type === 'Value' ? arg.value : arg.type === 'Parameter' ? params[arg.name] : undefined
+    if (!Array.isArray(list) || list.length <= 64) return arg
+    targets ??= new Set(rows.flatMap((row) => [...collectReferences(row)]))
+    const kept = targets
+    return {type: 'Value', value: list.filter((id) => typeof id === 'string' && kept.has(id))}
+  }
+  let targets: Set<string> | undefined
   return visit(expr)
 }
 
@@ -906,7 +919,7 @@ export async function planQuery(
     }
     const expr = await visit(filter.expr, false)
     const filterOver = (batch: LakeDocument[]) =>
-      evaluate({...filter, base: {type: 'Value', value: batch}, expr: forRows(expr, batch)})
+      evaluate({...filter, base: {type: 'Value', value: batch}, expr: forRows(expr, batch, params)})
     const every = () => {
       const documents: LakeDocument[] = []
       for (let i = 0; i < count; i++) {
@@ -939,7 +952,7 @@ export async function planQuery(
       const args = (await mapChildren(score.args, (child) => visit(child, false))) as ExprNode[]
       const rowsOf = matches ?? []
       const scored = matches
-        ? await evaluate({...score, base, args: args.map((arg) => forRows(arg, rowsOf))})
+        ? await evaluate({...score, base, args: args.map((arg) => forRows(arg, rowsOf, params))})
         : undefined
       if (matches && Array.isArray(scored) && predicted(scored, matches, model, index)) {
         base = {type: 'Value', value: scored}

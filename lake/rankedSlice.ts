@@ -6,12 +6,16 @@ import type {LakeDocument} from './documentIndex.ts'
 // queries), the keys here are any number of computed values (a score from the text indexes, a
 // count of shared tags), compared as groq-js's order() compares them; after the last key, ties
 // keep the order the rows came in, which the caller may say is the candidates' own (scan) order.
-// Candidates are taken in rounds of the best max(2 × end, 64) keys, then twice as many, each
+// Candidates are taken in rounds of the best max(1.5 × end, 16) keys, then twice as many, each
 // round strictly after the ones before it in key order; once the rounds filtered so far yield
 // `end` matches, no other match can be among the first `end` rows, and neither can matches after
 // the `end`-th best one.
 
-const MIN_ROUND = 64
+/**
+ * The smallest first round. Keys here are exact, so a round loses only the candidates the filter
+ * rejects: a small one is usually enough, and groq-js filters each of its candidates.
+ */
+const MIN_ROUND = 16
 
 /** How groq-js's order() ranks types: numbers, strings, booleans, then everything else as one. */
 function typeRank(value: unknown): number {
@@ -206,7 +210,7 @@ export async function rankedMatches(
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
 ): Promise<LakeDocument[] | undefined> {
-  const size = Math.max(end * 2, MIN_ROUND)
+  const size = Math.max(Math.ceil(end * 1.5), MIN_ROUND)
   if (end < 1) return undefined
   const {columns, descending, stable} = keys
   /** Candidate `a` before `b` in the order (negative), after (positive) or tied (0). */

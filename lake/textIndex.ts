@@ -17,6 +17,19 @@ export interface TextSource {
   path: readonly string[]
 }
 
+/**
+ * Built once a snapshot is parsed, not on first use: what the site search (`title`,
+ * `pt::text(body)`) and the Studio's search (`name`, `description`, whole documents for
+ * text::query) read. Other sources are built when a query first needs them.
+ */
+export const PREBUILT_SOURCES: readonly TextSource[] = [
+  {kind: 'field', path: ['title']},
+  {kind: 'pt', path: ['body']},
+  {kind: 'field', path: ['name']},
+  {kind: 'field', path: ['description']},
+  {kind: 'document', path: []},
+]
+
 export function sourceKey(source: TextSource): string {
   return `${source.kind}:${source.path.join('.')}`
 }
@@ -72,7 +85,13 @@ export function portableText(value: unknown): string | null {
   return null
 }
 
-/** The words text::query finds in a document: every string at any depth but `_type` and `_key`. */
+/** Keys whose strings are not text: types, array keys and revision ids. */
+const NOT_TEXT = new Set(['_type', '_key', '_rev'])
+
+/**
+ * The words text::query finds in a document: every string at any depth but `_type`, `_key` and
+ * `_rev` (random per write: nobody searches for one, and each would be a word of its own).
+ */
 export function documentWords(value: unknown, into: Set<string>): Set<string> {
   if (typeof value === 'string') {
     for (const word of value.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (word) into.add(word)
@@ -80,8 +99,7 @@ export function documentWords(value: unknown, into: Set<string>): Set<string> {
     for (const item of value) documentWords(item, into)
   } else if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>
-    for (const key of Object.keys(record))
-      if (key !== '_type' && key !== '_key') documentWords(record[key], into)
+    for (const key of Object.keys(record)) if (!NOT_TEXT.has(key)) documentWords(record[key], into)
   }
   return into
 }
