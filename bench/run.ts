@@ -521,7 +521,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // before that would time how long they wait for it.
     const {raw} = (await server.lake.storage(DATASET)).dataset
     while (raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
-    await raw.textIndexesBuilt()
+    await raw.indexesBuilt()
     const coldStart: BenchResults['coldStart'] = {
       ...child,
       firstQueryMs: Math.round((child.ms - child.listenMs) * 1000) / 1000,

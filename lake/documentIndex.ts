@@ -64,7 +64,8 @@ export interface DocumentIndex {
    * By scan position, each document's value at `path` as an order key (strings, numbers,
    * booleans, null, and COMPOUND for objects and arrays), or with `refs` the `_ref` of
    * each item of the array there (null: not an array; an item's null: no `_ref`; undefined: not
-   * comparable). Built on first use, then kept current; undefined for a view's own `_id`.
+   * comparable). Built in the background on first use, then kept current; undefined until built,
+   * and for a view's own `_id`.
    */
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined
   /**
@@ -321,10 +322,10 @@ export class RawIndex implements DocumentIndex {
   /** The document at each scan position (found without hashing its id: queries read many). */
   private entryAt: (LakeDocument | Unparsed | undefined)[] = []
   private counter = 0
-  /** Order-key columns by path (see `keyColumn`), values by scan position. */
+  /** Order-key columns by path (see `keyColumn`), values by scan position; built in slices. */
   private readonly keyColumns = new Map<
     string,
-    {path: readonly string[]; refs: boolean; values: unknown[]}
+    {path: readonly string[]; refs: boolean; values: unknown[]; building?: Promise<void>}
   >()
   /** Each target's referrers' positions, as of a version. */
   private readonly referrerPositions = new Map<string, {version: number; positions: Int32Array}>()
@@ -406,9 +407,10 @@ export class RawIndex implements DocumentIndex {
     return this.unparsed
   }
 
-  /** Resolves once no text index is being built (the benchmark waits for them). */
-  async textIndexesBuilt(): Promise<void> {
-    for (const entry of this.textIndexes.values()) await entry.building
+  /** Resolves once no text index or key column is being built (the benchmark waits for them). */
+  async indexesBuilt(): Promise<void> {
+    for (const entry of [...this.textIndexes.values(), ...this.keyColumns.values()])
+      await entry.building
   }
 
   /** Each document as a parsed document or, when not parsed yet, its stored JSON (for snapshots). */
@@ -565,7 +567,8 @@ export class RawIndex implements DocumentIndex {
    * text index is being built.
    */
   renumber() {
-    if ([...this.textIndexes.values()].some((entry) => entry.building)) return
+    if ([...this.textIndexes.values(), ...this.keyColumns.values()].some((entry) => entry.building))
+      return
     const renumbered = new Int32Array(this.idAt.length).fill(-1)
     const idAt: string[] = []
     const entryAt: (LakeDocument | Unparsed)[] = []
@@ -743,19 +746,46 @@ export class RawIndex implements DocumentIndex {
     return all ?? new Int32Array(0)
   }
 
-  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] {
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
     const key = `${refs ? 'refs' : 'value'}:${path.join('.')}`
     let column = this.keyColumns.get(key)
     if (!column) {
-      const values: unknown[] = new Array<unknown>(this.idAt.length)
-      for (let position = 0; position < this.idAt.length; position++) {
-        const document = this.documentAtPosition(position)
-        if (document) values[position] = keyValue(document, path, refs)
-      }
-      column = {path, refs, values}
-      this.keyColumns.set(key, column)
+      const created: {
+        path: readonly string[]
+        refs: boolean
+        values: unknown[]
+        building?: Promise<void>
+      } = {path, refs, values: []}
+      this.keyColumns.set(key, created)
+      created.building = this.buildColumn(created).then(
+        () => void delete created.building,
+        (error: unknown) => {
+          this.keyColumns.delete(key)
+          throw error
+        },
+      )
+      // Nobody awaits it: a failed build is dropped, and the next query starts another.
+      created.building.catch(() => undefined)
+      column = created
     }
-    return column.values
+    return column.building ? undefined : column.values
+  }
+
+  /**
+   * Reads every document's key value, yielding between slices; documents written meanwhile set
+   * their own values (lake/documentIndex.ts `keyValues`), so the column is current when done.
+   */
+  private async buildColumn(column: {path: readonly string[]; refs: boolean; values: unknown[]}) {
+    const end = this.idAt.length
+    let sliceEnds = performance.now() + BUILD_SLICE_MS
+    for (let position = 0; position < end; position++) {
+      const document = this.documentAtPosition(position)
+      if (document) column.values[position] = keyValue(document, column.path, column.refs)
+      if ((position & 255) === 0 && performance.now() > sliceEnds) {
+        await new Promise((resolve) => setImmediate(resolve))
+        sliceEnds = performance.now() + BUILD_SLICE_MS
+      }
+    }
   }
 
   overlays(): {position: number; document: LakeDocument}[] {

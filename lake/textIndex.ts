@@ -173,6 +173,9 @@ export function mergePostings(
   return {positions: positions.subarray(0, n), counts: counts.subarray(0, n)}
 }
 
+/** Postings one query may read from the text indexes (a few tens of milliseconds' work). */
+export const MAX_POSTINGS_READ = 4_000_000
+
 /** Below this many postings a list with dead postings is left as it is. */
 const REWRITE_MIN = 32
 /** New keys looked through one by one before they are merged into the sorted vocabulary. */

@@ -1,7 +1,13 @@
 import type {ExprNode} from 'groq-js'
 import {COMPOUND, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
-import {attributeValue, mergePostings, type TextIndex, type TextSource} from './textIndex.ts'
+import {
+  attributeValue,
+  MAX_POSTINGS_READ,
+  mergePostings,
+  type TextIndex,
+  type TextSource,
+} from './textIndex.ts'
 import {positionsOfIdList} from './textQuery.ts'
 
 // What the text indexes tell the planner about `match` and score(): the documents a `match`
@@ -142,6 +148,8 @@ export function intersectPositions(a: Int32Array, b: Int32Array): Int32Array {
 export class TermReader {
   private readonly view: DocumentIndex
   private readonly cache = new Map<string, TermPostings>()
+  /** Postings read so far. */
+  private read = 0
 
   constructor(view: DocumentIndex) {
     this.view = view
@@ -159,6 +167,10 @@ export class TermReader {
     const key = `${ref.source.kind}:${ref.source.path.join('.')}:${ref.stringsOnly}:${'exact' in term ? `=${term.exact}` : `^${term.prefix}`}`
     let found = this.cache.get(key)
     if (!found) {
+      // Reading postings holds the event loop: past a bound, the query is left to groq-js,
+      // which yields between rows (a pattern of a thousand prefixes, say).
+      this.read += index.postingCount(term)
+      if (this.read > MAX_POSTINGS_READ) return undefined
       found = index.termPostings(term, ref.stringsOnly)
       this.cache.set(key, found)
     }
@@ -728,21 +740,28 @@ export type KeyFunction = (
   score: number,
 ) => unknown
 
-/** `path == C` decided from a key column (COMPOUND equals nothing, as objects equal no constant). */
-function equalsAt(column: readonly unknown[], position: number, value: unknown): boolean {
-  const found = column[position]
-  return found !== COMPOUND && groqEquals(found ?? null, value)
+/**
+ * A key column's values, or a document's when the column is not built yet (the first queries
+ * after it is asked for) or not kept (the view's own ids). The column is asked for only when a
+ * key is first read: a query may end up not ranking at all.
+ */
+function keyReader(view: DocumentIndex, path: readonly string[], refs: boolean) {
+  let column: readonly unknown[] | null | undefined
+  return (position: number, document: () => LakeDocument | undefined): unknown => {
+    if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, refs) ?? null)
+    if (column) return column[position] ?? null
+    const value = attributeValue(document() ?? null, path)
+    if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
+    if (!Array.isArray(value)) return null
+    return value.map((item) => {
+      const ref = attributeValue(item, ['_ref'])
+      return ref === null || isPrimitive(ref) ? ref : undefined
+    })
+  }
 }
 
-/** A view's key column, built when first read (a query may end up not ranking at all). */
-function lazyKeyColumn(view: DocumentIndex, path: readonly string[], refs: boolean) {
-  let column: readonly unknown[] | undefined
-  return () => (column ??= view.keyColumn(path, refs) ?? [])
-}
-
-/** Whether a view has key columns for a path (not for its own ids). */
-function hasKeyColumn(path: readonly string[]): boolean {
-  return !ownId(path)
+function isPrimitive(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
 }
 
 function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
@@ -755,16 +774,16 @@ function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunct
   if (!path || test.type !== 'OpCall' || test.op !== 'in' || !isThisAttribute(test.left, '_ref'))
     return undefined
   const values = constant(test.right, params)
-  if (!values || !hasKeyColumn(path)) return undefined
-  const column = lazyKeyColumn(view, path, true)
+  if (!values) return undefined
+  const read = keyReader(view, path, true)
   const within = Array.isArray(values.value) ? values.value : undefined
   // groq-js's isEqual matches strings, numbers and booleans by value, and null with null.
   const primitives = new Set(
     (within ?? []).filter((value) => ['string', 'number', 'boolean'].includes(typeof value)),
   )
   const hasNull = within?.includes(null) ?? false
-  return (position) => {
-    const refs = column()[position]
+  return (position, document) => {
+    const refs = read(position, document)
     if (!Array.isArray(refs)) return null
     if (!within) return 0
     let count = 0
@@ -775,25 +794,27 @@ function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunct
 
 function selectKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
   if (node.type !== 'Select') return undefined
-  const alternatives: {column: () => readonly unknown[]; value: unknown; result: unknown}[] = []
+  const alternatives: {read: ReturnType<typeof keyReader>; value: unknown; result: unknown}[] = []
   for (const alternative of node.alternatives) {
     const test = alternative.condition
     const result = constant(alternative.value, params)
     if (test.type !== 'OpCall' || test.op !== '==' || !result) return undefined
     const path = attributePath(test.left)
     const value = constant(test.right, params)
-    if (!path || !hasKeyColumn(path) || !value) return undefined
+    if (!path || !value) return undefined
     alternatives.push({
-      column: lazyKeyColumn(view, path, false),
+      read: keyReader(view, path, false),
       value: value.value,
       result: result.value,
     })
   }
   const fallback = node.fallback ? constant(node.fallback, params) : {value: null}
   if (!fallback) return undefined
-  return (position) => {
-    for (const {column, value, result} of alternatives) {
-      if (equalsAt(column(), position, value)) return result
+  return (position, document) => {
+    for (const {read, value, result} of alternatives) {
+      // COMPOUND (an object or array) equals no constant, as in groq-js.
+      const found = read(position, document)
+      if (found !== COMPOUND && groqEquals(found, value)) return result
     }
     return fallback.value
   }
@@ -811,11 +832,6 @@ export function keyFunction(
   if (scored && path?.[0] === '_score') {
     return path.length === 1 ? (_position, _document, score) => score : () => null
   }
-  if (path) {
-    if (!hasKeyColumn(path))
-      return (_position, document) => attributeValue(document() ?? null, path)
-    const column = lazyKeyColumn(view, path, false)
-    return (position) => column()[position] ?? null
-  }
+  if (path) return keyReader(view, path, false)
   return countKey(node, params, view) ?? selectKey(node, params, view)
 }

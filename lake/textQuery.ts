@@ -1,7 +1,8 @@
 import type {ExprNode} from 'groq-js'
 import type {QueryBudget} from './budget.ts'
 import type {DocumentIndex} from './documentIndex.ts'
-import {type TextIndex, type TextSource, textQueryWords} from './textIndex.ts'
+import type {TermLookup} from './matchText.ts'
+import {MAX_POSTINGS_READ, type TextIndex, type TextSource, textQueryWords} from './textIndex.ts'
 
 // Sanity's `text::query()` (what Studio's search and list filters use) is not in groq-js. The lake
 // rewrites it before evaluation: `[@, …] match text::query($q)` becomes `_id in [ids]` for the
@@ -56,9 +57,12 @@ async function scannedIds(terms: Terms, index: DocumentIndex, budget: QueryBudge
 const DOCUMENTS: TextSource = {kind: 'document', path: []}
 
 /** Ascending positions of the documents with a word a term matches. */
+function lookupOf(term: string): TermLookup {
+  return term.endsWith('*') ? {prefix: term.slice(0, -1)} : {exact: term}
+}
+
 function termPositions(text: TextIndex, term: string): Int32Array {
-  const lookup = term.endsWith('*') ? {prefix: term.slice(0, -1)} : {exact: term}
-  return text.termPostings(lookup, false).positions
+  return text.termPostings(lookupOf(term), false).positions
 }
 
 /**
@@ -98,6 +102,12 @@ function mergeSorted(a: Int32Array, b: Int32Array, both: boolean): Int32Array {
  */
 function indexedIds(terms: Terms, index: DocumentIndex, text: TextIndex): string[] | undefined {
   if (terms.include.length === 0) return undefined
+  // Reading postings holds the event loop: past a bound, the scan (which yields) answers.
+  let read = 0
+  for (const term of [...terms.include, ...terms.exclude]) {
+    read += text.postingCount(lookupOf(term))
+    if (read > MAX_POSTINGS_READ) return undefined
+  }
   const included = terms.include.map((term) => termPositions(text, term))
   included.sort((a, b) => a.length - b.length)
   let positions = included[0] as Int32Array
