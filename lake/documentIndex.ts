@@ -640,6 +640,8 @@ export class RawIndex implements DocumentIndex {
   }
 
   async prepareText(sources: readonly TextSource[]): Promise<void> {
+    // Every build starts now (they share the event loop slice by slice), then all are awaited.
+    const building: Promise<void>[] = []
     for (const source of sources) {
       const key = sourceKey(source)
       let entry = this.textIndexes.get(key)
@@ -660,8 +662,9 @@ export class RawIndex implements DocumentIndex {
         )
         entry = created
       }
-      if (entry.building) await entry.building
+      if (entry.building) building.push(entry.building)
     }
+    await Promise.all(building)
   }
 
   /** Reads every document into a new text index, yielding to other work between slices. */

@@ -1,3 +1,7 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 import {STUDIO_REFERENCE_QUERY, STUDIO_SEARCH_QUERY} from '../../bench/queries.ts'
 import {mulberry32} from '../../bench/random.ts'
@@ -7,6 +11,8 @@ import {Dataset, type Perspective} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
 import type {PlanStats} from '../planner.ts'
 import {runQuery} from '../query.ts'
+import {DatasetStorage} from '../storage.ts'
+import {PREBUILT_SOURCES} from '../textIndex.ts'
 
 // The text indexes may change what a search costs, never what it answers: every query here must
 // return exactly what plain groq-js returns over the same documents (text::query: what reading
@@ -472,5 +478,35 @@ describe('text indexes kept current', () => {
     expect(dataset.raw.textIndex({kind: 'field', path: ['title']})).toBeDefined()
     await compare(dataset, '*[title match "pain"]._id', {})
     await compare(dataset, '*[title match "n*"]._id', {})
+  })
+})
+
+describe('text indexes after opening', () => {
+  it("builds the searches' indexes once a snapshot is parsed, before any search", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lake-text-'))
+    try {
+      const options = {unsafeNoSync: true, parseInBackground: true}
+      const writer = await DatasetStorage.open(dir, 'test', 'test', options)
+      const docs = searchDocuments(5)
+      await writer.commit(async () => ({
+        transaction: {
+          id: 't1',
+          timestamp: '',
+          mutations: [],
+          changes: docs.map((after) => ({id: after._id, before: null, after})),
+        },
+        result: null,
+      }))
+      await writer.close()
+      const reader = await DatasetStorage.open(dir, 'test', 'test', options)
+      const {raw} = reader.dataset
+      for (let tries = 0; raw.unparsedCount > 0 && tries < 500; tries++) await sleep(10)
+      await raw.indexesBuilt()
+      for (const source of PREBUILT_SOURCES) expect(raw.textIndex(source)).toBeDefined()
+      await compare(reader.dataset, searchQuestionsQuery, {terms: searchTerms('calf'), limit: 5})
+      await reader.close({compact: false})
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })
