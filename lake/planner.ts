@@ -11,6 +11,7 @@ import {
   type ScoreModel,
   scoreModel,
   intersectPositions,
+  type Rows,
   someRows,
   TermReader,
   textSourcesIn,
@@ -762,6 +763,65 @@ function rankedPipeline(
   return {filter: current, score, steps, positiveOnly, keys}
 }
 
+/**
+ * The rows a ranked slice picks from: ascending positions (lazily, their documents) and scores.
+ * Where only rows scoring above 0 count, the documents that may score are the rows, and the
+ * filter's own candidates are `checked` a round at a time; undefined without either.
+ */
+function rankedRows(
+  pipeline: RankedPipeline,
+  model: ScoreModel | undefined,
+  candidates: Candidates,
+  index: DocumentIndex,
+): {rows: Rows; scores: Float64Array; checked: Candidates} | undefined {
+  const nonzero = pipeline.positiveOnly ? model?.nonzero() : undefined
+  const positions = nonzero ?? (candidates && candidatePositions(candidates, index))
+  if (!positions) return undefined
+  let rows = viewRows(positions, index)
+  let scores = model ? model.scores(rows) : new Float64Array(positions.length)
+  if (pipeline.positiveOnly) {
+    const positive = new Int32Array(scores.length)
+    let n = 0
+    for (let i = 0; i < scores.length; i++) if ((scores[i] as number) > 0) positive[n++] = i
+    rows = someRows(rows, positive.subarray(0, n))
+    scores = scores.filter((value) => value > 0)
+  }
+  return {rows, scores, checked: nonzero ? candidates : undefined}
+}
+
+/**
+ * Key columns of the rows, for the order keys it can compute (up to the first it cannot). With
+ * every key known, rows tied on all of them keep score()'s order (best score first), then the
+ * filter's (scan order): `complete`.
+ */
+function rankedKeys(keys: readonly RankedKey[], rows: Rows, scores: Float64Array, scored: boolean) {
+  const columns: KeyColumn[] = []
+  const descending: boolean[] = []
+  const scoreColumn: KeyColumn = {value: (i) => scores[i], numbers: scores}
+  for (const key of keys) {
+    if (!key.compute) break
+    const compute = key.compute
+    const value = (i: number) =>
+      compute(rows.positions[i] as number, () => rows.document(i), scores[i] ?? 0)
+    // The first key is read for every candidate (as numbers, when it can be): later ones only
+    // where the first ties.
+    columns.push(
+      key.score
+        ? scoreColumn
+        : columns.length === 0
+          ? eagerColumn(rows.positions.length, value)
+          : lazyColumn(value),
+    )
+    descending.push(key.descending)
+  }
+  const complete = columns.length === keys.length
+  if (complete && scored) {
+    columns.push(scoreColumn)
+    descending.push(true)
+  }
+  return {columns, descending, complete}
+}
+
 /** Ascending scan positions of candidates. */
 function candidatePositions(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
   if (ids instanceof PositionSet) return ids.positions
@@ -871,52 +931,15 @@ export async function planQuery(
     const model = score && scoreModel(score.args, index, params, reader)
     if (score && !model) return undefined
     const candidates = candidatesFor(filter.expr, index, params, reader)
-    // Where only rows scoring above 0 count, the documents that may score are the rows; the
-    // filter's own candidates are then checked a round at a time.
-    const nonzero = positiveOnly ? model?.nonzero() : undefined
-    const positions = nonzero ?? (candidates && candidatePositions(candidates, index))
-    if (!positions) return undefined
-    const checked = nonzero ? candidates : undefined
-    let rows = viewRows(positions, index)
-    let scores = model ? model.scores(rows) : new Float64Array(positions.length)
-    if (positiveOnly) {
-      const positive = new Int32Array(scores.length)
-      let n = 0
-      for (let i = 0; i < scores.length; i++) if ((scores[i] as number) > 0) positive[n++] = i
-      rows = someRows(rows, positive.subarray(0, n))
-      scores = scores.filter((value) => value > 0)
-    }
+    const ranked = rankedRows(pipeline, model, candidates, index)
+    if (!ranked) return undefined
+    const {rows, scores, checked} = ranked
     const count = rows.positions.length
     const candidate = (i: number): LakeDocument | undefined => {
       const document = rows.document(i)
       return document && (!checked || checked.has(document._id)) ? document : undefined
     }
-    const columns: KeyColumn[] = []
-    const descending: boolean[] = []
-    const scoreColumn: KeyColumn = {value: (i) => scores[i], numbers: scores}
-    for (const key of keys) {
-      if (!key.compute) break
-      const compute = key.compute
-      const value = (i: number) =>
-        compute(rows.positions[i] as number, () => rows.document(i), scores[i] ?? 0)
-      // The first key is read for every candidate (as numbers, when it can be): later ones only
-      // where the first ties.
-      columns.push(
-        key.score
-          ? scoreColumn
-          : columns.length === 0
-            ? eagerColumn(count, value)
-            : lazyColumn(value),
-      )
-      descending.push(key.descending)
-    }
-    // With every key known, rows tied on all of them keep score()'s order (best score first),
-    // then the filter's (scan order).
-    const complete = columns.length === keys.length
-    if (complete && model) {
-      columns.push(scoreColumn)
-      descending.push(true)
-    }
+    const {columns, descending, complete} = rankedKeys(keys, rows, scores, model !== undefined)
     const expr = await visit(filter.expr, false)
     const filterOver = (batch: LakeDocument[]) =>
       evaluate({...filter, base: {type: 'Value', value: batch}, expr: forRows(expr, batch, params)})
