@@ -2,6 +2,8 @@ import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {lakeClient} from '../lake/connect.ts'
+import {join} from 'node:path'
+import {HistoryLog} from '../lake/historyLog.ts'
 import {startLakeServer} from '../lake/server.ts'
 import {runInChild} from './child.ts'
 
@@ -41,6 +43,8 @@ export interface ColdStart {
   rssWithTextIndexesBytes: number
   heapWithTextIndexesBytes: number
   textIndexes: Record<string, {keys: number; postings: number; bytes: number}>
+  /** Reading the history index alone (done again by the opening above): time and versions. */
+  history: {openMs: number; records: number}
   result: unknown
 }
 
@@ -52,6 +56,8 @@ interface ChildInput {
   probes: {name: string; query: string; params: Record<string, unknown>}[]
   /** Run once every document is parsed; its answer is `result`. */
   query: string
+  /** The lake's query time limit (the bench's, from LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 /** V8's gc(), exposed at run time (the script is started without --expose-gc). */
@@ -61,7 +67,26 @@ function exposeGc(): () => void {
   return typeof gc === 'function' ? () => void gc() : () => undefined
 }
 
+/** Reads the dataset's history index on its own, as opening the dataset does. */
+async function openHistory(input: ChildInput): Promise<ColdStart['history']> {
+  const started = performance.now()
+  const history = await HistoryLog.open(join(input.dataDir, input.dataset), {
+    retentionDays: 365,
+    warn: () => undefined,
+  })
+  const openMs = performance.now() - started
+  const records = history.records
+  await history.close()
+  return {openMs, records}
+}
+
 async function coldStartHere(input: ChildInput): Promise<ColdStart> {
+  const measured = await openAndQuery(input)
+  // After the server closed, so the memory figures above are the serving lake's alone.
+  return {...measured, history: await openHistory(input)}
+}
+
+async function openAndQuery(input: ChildInput): Promise<Omit<ColdStart, 'history'>> {
   const rssBeforeBytes = process.memoryUsage().rss
   const started = performance.now()
   const server = await startLakeServer({
@@ -69,7 +94,7 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
     command: 'npm run bench (cold start)',
     token: input.token,
     // Times the start, not the query limits: a busy machine must not turn a probe into a 504.
-    queryTimeoutMs: 600_000,
+    queryTimeoutMs: Math.max(input.queryTimeoutMs, 600_000),
     port: 0,
     host: '127.0.0.1',
   })

@@ -71,6 +71,11 @@ export function formatReport(results: BenchResults): string {
             )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
         ],
         [
+          'History index read on opening',
+          `${ms(coldStart.history.openMs)} ms`,
+          `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((close.diskBytes.history ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
+        ],
+        [
           'All documents parsed (background)',
           `${number(coldStart.parsedMs)} ms`,
           `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
@@ -146,6 +151,17 @@ export function formatReport(results: BenchResults): string {
         ms(row.byId.p50),
         ms(row.byId.p99),
         number(row.ping.iterations),
+      ]),
+    ),
+    '',
+    `History (Studio's requests over HTTP, ${results.history.requests[0]?.latency.iterations ?? 0} runs each) after ${results.history.editedDocuments} questions were edited ${results.history.editsPerDocument} times and published (${number(results.history.editMs)} ms, one transaction each), in ms:`,
+    ...table(
+      ['Request', 'p50', 'p95', 'max'],
+      results.history.requests.map((row) => [
+        row.name,
+        ms(row.latency.p50),
+        ms(row.latency.p95),
+        ms(row.latency.max),
       ]),
     ),
     '',

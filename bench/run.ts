@@ -6,10 +6,12 @@ import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'no
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isDeepStrictEqual} from 'node:util'
+import {lakeSettings} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
+import {type HistoryBench, measureHistory} from './history.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
@@ -50,6 +52,8 @@ export interface BenchOptions {
   dataDir?: string
   /** Run only the queries whose names contain one of these (case-insensitive). */
   only?: string[]
+  /** The lake's query time limit, in-process runs included (LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -64,6 +68,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   minIterations: 10,
   batchSize: 500,
   concurrency: 4,
+  queryTimeoutMs: lakeSettings().queryTimeoutMs,
 }
 
 export interface QueryResult {
@@ -143,6 +148,8 @@ export interface BenchResults {
   queries: QueryResult[]
   /** Pings and lookups by id while a pathological query runs. */
   underLoad: UnderLoad[]
+  /** Studio's history requests after editors edited and published a sample of questions. */
+  history: HistoryBench
   mismatches: Mismatch[]
 }
 
@@ -182,9 +189,15 @@ function clientFor(server: LakeServer, token: string): SanityClient {
   return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
 }
 
+/** Bytes per file of the dataset folder, a folder's files summed (history/). */
 async function diskUsage(dir: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {}
-  for (const name of await readdir(dir)) sizes[name] = (await stat(join(dir, name))).size
+  for (const entry of await readdir(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    sizes[entry.name] = entry.isDirectory()
+      ? Object.values(await diskUsage(path)).reduce((sum, size) => sum + size, 0)
+      : (await stat(path)).size
+  }
   return sizes
 }
 
@@ -377,9 +390,11 @@ async function measureQuery(
   for (const values of inProcess) {
     if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {params: values, perspective}).catch(
-      () => failures++,
-    )
+    await runQuery(storage.dataset, bench.query, {
+      params: values,
+      perspective,
+      timeoutMs: options.queryTimeoutMs,
+    }).catch(() => failures++)
     inProcessMs.push(performance.now() - started)
     step.update(++done)
   }
@@ -388,6 +403,7 @@ async function measureQuery(
   const plainOptions = (values: Record<string, unknown>) => ({
     params: values,
     perspective,
+    timeoutMs: options.queryTimeoutMs,
     plain: true,
   })
   await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
@@ -441,12 +457,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       options.only.some((part) => bench.name.toLowerCase().includes(part.toLowerCase())),
   )
   const token = `bench${randomBytes(18).toString('base64url')}`
+  // The lake's query time limit, as `npm start` reads it: at 100k threads the site search can take
+  // longer than the default 5 s (and then the run stops with its 504).
+  const {queryTimeoutMs} = options
   const serverOptions = {
     dataDir,
     command: 'npm run bench',
     token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs,
   }
   let server: LakeServer | undefined
   try {
@@ -505,6 +525,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         },
       ],
       query: COUNTS_QUERY,
+      queryTimeoutMs,
     })
     const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
       string,
@@ -571,6 +592,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           documentId: prepared.sample.questionIds[0] ?? '',
         })
 
+    log("History: editors edit and publish questions, then Studio's history requests…")
+    const history = await measureHistory({
+      url: server.url,
+      version: client.config().apiVersion ?? '',
+      dataset: DATASET,
+      token,
+      questionIds: prepared.sample.questionIds,
+      seed: options.seed,
+      edited: Math.min(100, Math.floor(prepared.sample.questionIds.length / 2)),
+      editsPerDocument: 5,
+      iterations: Math.min(options.iterations, 100),
+    })
+    log(
+      `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
+    )
+
     const cpuList = cpus()
     return {
       date,
@@ -594,6 +631,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       coldStart,
       queries: results,
       underLoad,
+      history,
       mismatches,
     }
   } finally {

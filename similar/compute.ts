@@ -132,7 +132,7 @@ export async function computeSimilar(
     const writes: {id: string; mutation: Mutation}[] = []
     for (const question of state) {
       const stored: SimilarEntry[] = question.similar ?? []
-      const ranked = ranker.rank(question._id, limit, listedTargets(stored))
+      const ranked = ranker.rank(question._id, limit, listedTargets(stored, question.excluded))
       const next = withComputed(stored, ranked)
       const fingerprint = ranker.inputHash(question._id)
       const sameEntries = sameList(stored, next)
