@@ -23,6 +23,56 @@ export interface BenchQuery {
   name: string
   query: string
   params: (random: Random, sample: ArchiveSample) => Record<string, unknown>
+  /** The perspective it is read with (default published, as the site reads). */
+  perspective?: 'published' | 'drafts'
+}
+
+/** Search box text as an editor types it: one or two title words, the last one cut short. */
+function studioSearchText(random: Random, sample: ArchiveSample): string {
+  const words = random.sample(random.pick(sample.titleWords), random.int(1, 2))
+  if (words.length === 0) return 'pain'
+  const last = words.length - 1
+  words[last] = (words[last] ?? '').slice(0, random.int(3, (words[last] ?? '').length))
+  return words.join(' ')
+}
+
+/** What Studio's search adds to the last word ("calf twi" → "calf twi*"), as Studio 6.9 does. */
+function prefixLast(text: string): string {
+  return `${text}*`
+}
+
+/**
+ * Ids of questions whose title has every word of `text` (the last as a prefix), near enough to
+ * what the Studio's first search request returns (at most 1,000) for its second request to boost.
+ */
+function titleMatches(text: string, sample: ArchiveSample): string[] {
+  const words = text.split(' ')
+  const last = words.pop() ?? ''
+  const ids: string[] = []
+  sample.titleWords.forEach((titleWords, index) => {
+    if (ids.length >= 1000) return
+    if (
+      words.every((word) => titleWords.includes(word)) &&
+      titleWords.some((word) => word.startsWith(last))
+    )
+      ids.push(sample.questionIds[index] ?? '')
+  })
+  return ids
+}
+
+// The two requests Studio 6.9.2's document search (the default "groq2024" strategy) sends for this
+// schema, as createSearch builds them: first the ids of documents whose preview fields match, then
+// every searchable document scored, boosted by reference to those ids, best 51.
+export const STUDIO_REFERENCE_QUERY =
+  '*[(_type == "specialty" && name match text::query($__query)) || (_type == "doctor" && name match text::query($__query)) || (_type == "question" && title match text::query($__query))][0...1000]._id'
+export const STUDIO_SEARCH_QUERY =
+  '*[_type in $__types] | score(boost(_type in ["question"] && title match text::query($__query), 10), boost(_type in ["specialty","faqTag"] && name match text::query($__query), 10), boost(_type in ["specialty"] && description match text::query($__query), 1.5), boost(references($__refIds), 5), ([@, _id] match text::query($__query) || references($__rawQuery))) [_score > 0] {_type, _id, _originalId, "orderings": [_score]} | order(orderings[0] desc) [0...$__limit]'
+
+function wordsOf(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((word) => word.length >= 4)
 }
 
 export function sampleArchive(archive: Archive): ArchiveSample {
@@ -42,12 +92,7 @@ export function sampleArchive(archive: Archive): ArchiveSample {
       specialty: doc.specialty?._ref ?? '',
       tags: (doc.tags ?? []).map((tag) => tag._ref),
     })),
-    titleWords: archive.questions.map((doc) =>
-      (doc.title ?? '')
-        .toLowerCase()
-        .split(/[^a-z]+/)
-        .filter((word) => word.length >= 4),
-    ),
+    titleWords: archive.questions.map((doc) => wordsOf(doc.title ?? '')),
   }
 }
 
@@ -123,6 +168,30 @@ export const BENCH_QUERIES: readonly BenchQuery[] = [
     params: (random, sample) => {
       const words = random.pick(sample.titleWords)
       return {terms: searchTerms(random.sample(words, 1).join(' ') || 'pain'), limit: 10}
+    },
+  },
+  {
+    // The Studio's search box and reference picker, first request: ids of matching titles.
+    name: 'Studio search: titles',
+    query: STUDIO_REFERENCE_QUERY,
+    perspective: 'drafts',
+    params: (random, sample) => ({__query: prefixLast(studioSearchText(random, sample))}),
+  },
+  {
+    // Second request: every searchable document scored; `text::query` over whole documents.
+    name: 'Studio search: scored',
+    query: STUDIO_SEARCH_QUERY,
+    perspective: 'drafts',
+    params: (random, sample) => {
+      const text = studioSearchText(random, sample)
+      const refIds = titleMatches(text, sample)
+      return {
+        __types: ['question', 'reply', 'doctor', 'specialty', 'faqTag'],
+        __limit: 51,
+        __query: prefixLast(text),
+        __rawQuery: text,
+        __refIds: refIds,
+      }
     },
   },
 ]

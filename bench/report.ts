@@ -85,6 +85,18 @@ function stepLines(results: BenchResults): string[] {
         `${number(coldStart.parsedMs)} ms`,
         `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
       ],
+      [
+        'Text indexes built (background)',
+        `${number(coldStart.textIndexesMs)} ms`,
+        `RSS after GC ${mib(coldStart.rssWithTextIndexesBytes)}, heap ${mib(coldStart.heapWithTextIndexesBytes)}; ${Object.entries(
+          coldStart.textIndexes,
+        )
+          .map(
+            ([source, size]) =>
+              `${source} ${number(size.keys)} words, ${number(size.postings)} postings, ${mib(size.bytes)}`,
+          )
+          .join('; ')}`,
+      ],
     ],
     [0, 2],
   )
@@ -117,9 +129,11 @@ function queryLines(results: BenchResults): string[] {
         ms(query.plain.p95),
         `${number(query.ratio, 1)}×`,
         number(query.avgRows, 1),
-        query.mismatches > 0
-          ? `${query.mismatches}/${query.checked} MISMATCH`
-          : `${query.checked}/${query.checked}`,
+        `${
+          query.mismatches > 0
+            ? `${query.mismatches}/${query.checked} MISMATCH`
+            : `${query.checked}/${query.checked}`
+        }${query.failures > 0 ? `, ${query.failures} failed` : ''}`,
       ]),
     ),
   ]
@@ -177,7 +191,7 @@ function mismatchLines(results: BenchResults): string[] {
     return text.length > 300 ? `${text.slice(0, 300)}…` : text
   }
   return results.mismatches.flatMap((mismatch) => [
-    `MISMATCH ${mismatch.query} params=${JSON.stringify(mismatch.params)}`,
+    `MISMATCH ${mismatch.query} params=${show(mismatch.params)}`,
     `  lake:  ${show(mismatch.lake)}`,
     `  plain: ${show(mismatch.plain)}`,
   ])

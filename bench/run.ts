@@ -1,7 +1,7 @@
 import type {SanityClient} from '@sanity/client'
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -45,6 +45,13 @@ export interface BenchOptions {
   batchSize: number
   /** Transactions in flight at once. */
   concurrency: number
+  /**
+   * Data folder to use and keep (instead of a temporary one); when it already holds the archive
+   * for these threads and seed, the archive is not written again.
+   */
+  dataDir?: string
+  /** Run only the queries whose names contain one of these (case-insensitive). */
+  only?: string[]
   /** The lake's query time limit, in-process runs included (LAKE_QUERY_TIMEOUT_MS). */
   queryTimeoutMs: number
 }
@@ -81,6 +88,8 @@ export interface QueryResult {
   avgRows: number
   checked: number
   mismatches: number
+  /** Measured requests over HTTP that failed (timed all the same; their answers count as wrong). */
+  failures: number
 }
 
 export interface Mismatch {
@@ -198,6 +207,69 @@ interface Prepared {
   write: BenchResults['write']
 }
 
+/** What a kept data folder records of the archive written into it (`--data-dir`). */
+const WRITTEN_FILE = 'bench-archive.json'
+
+interface Written {
+  threads: number
+  seed: number
+  archive: BenchResults['archive']
+  write: BenchResults['write']
+}
+
+/**
+ * The archive already written into `dataDir` for these options (its sample drawn again from the
+ * same seed), or undefined when the folder holds another or none.
+ */
+async function alreadyWritten(
+  options: BenchOptions,
+  dataDir: string,
+): Promise<Prepared | undefined> {
+  let written: Written
+  try {
+    written = JSON.parse(await readFile(join(dataDir, WRITTEN_FILE), 'utf8')) as Written
+  } catch {
+    return undefined
+  }
+  if (written.threads !== options.threads || written.seed !== options.seed) return undefined
+  log(`Reusing the archive written into ${dataDir} (${written.archive.documents} documents)…`)
+  const archive = generateArchive({threads: options.threads, seed: options.seed})
+  return {sample: sampleArchive(archive), archive: written.archive, write: written.write}
+}
+
+/** The archive written into a kept data folder for these options, else generated and written. */
+async function prepareArchive(
+  options: BenchOptions,
+  dataDir: string,
+  client: SanityClient,
+): Promise<Prepared> {
+  const kept = await alreadyWritten(options, dataDir)
+  if (kept) return kept
+  const prepared = await generateAndWrite(options, client)
+  if (options.dataDir !== undefined) {
+    const written: Written = {
+      threads: options.threads,
+      seed: options.seed,
+      archive: prepared.archive,
+      write: prepared.write,
+    }
+    await writeFile(join(dataDir, WRITTEN_FILE), `${JSON.stringify(written)}\n`)
+  }
+  return prepared
+}
+
+/**
+ * Reads every document of the reopened lake (in-process, without the time limit a busy machine
+ * could hit), so latencies are for a warm lake, and waits for the text indexes a serving lake
+ * builds once its snapshot is parsed (searches measured before would time that wait).
+ */
+async function warmReopened(server: LakeServer) {
+  const reopened = (await server.lake.storage(DATASET)).dataset
+  await runQuery(reopened, COUNTS_QUERY, {timeoutMs: Number.POSITIVE_INFINITY})
+  while (reopened.raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await reopened.raw.indexesBuilt()
+}
+
 /** Generates the archive and writes it; the archive itself is dropped when this returns. */
 async function generateAndWrite(options: BenchOptions, client: SanityClient): Promise<Prepared> {
   log(`Generating ${options.threads.toLocaleString('en-US')} threads (seed ${options.seed})…`)
@@ -292,15 +364,14 @@ type Params = Record<string, unknown>
 
 /** Warm-up stops early for slow queries too (a tenth of the budget, at least one run). */
 async function warmUp(
-  client: SanityClient,
-  query: string,
+  fetch: (values: Params) => Promise<unknown>,
   params: readonly Params[],
   budgetMs: number,
   tick: () => void,
 ) {
   const warmupEnds = performance.now() + budgetMs / 10
   for (const warm of params) {
-    await client.fetch(query, warm)
+    await fetch(warm)
     tick()
     if (performance.now() > warmupEnds) break
   }
@@ -308,8 +379,7 @@ async function warmUp(
 
 /** Runs over HTTP until the budget is spent (at least `minRuns`); keeps the first `keep` results. */
 async function lakeRuns(
-  client: SanityClient,
-  query: string,
+  fetch: (values: Params) => Promise<unknown>,
   measured: readonly Params[],
   {minRuns, keep, budgetMs}: {minRuns: number; keep: number; budgetMs: number},
   tick: () => void,
@@ -321,7 +391,7 @@ async function lakeRuns(
   for (const [index, values] of measured.entries()) {
     if (index >= Math.max(minRuns, keep) && performance.now() > budgetEnds) break
     const started = performance.now()
-    const result: unknown = await client.fetch(query, values)
+    const result: unknown = await fetch(values)
     lakeMs.push(performance.now() - started)
     rowCount += rows(result)
     if (index < keep) results.push(result)
@@ -333,25 +403,26 @@ async function lakeRuns(
 /** The same query through runQuery in this process, without HTTP. */
 async function inProcessRuns(
   dataset: Parameters<typeof runQuery>[0],
-  query: string,
+  bench: BenchQuery,
   params: readonly Params[],
   options: BenchOptions,
   tick: () => void,
 ) {
   const inProcessMs: number[] = []
+  let failures = 0
   const inProcessEnds = performance.now() + options.budgetMs
   for (const values of params) {
     if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
-    await runQuery(dataset, query, {
+    await runQuery(dataset, bench.query, {
       params: values,
-      perspective: 'published',
+      perspective: bench.perspective ?? 'published',
       timeoutMs: options.queryTimeoutMs,
-    })
+    }).catch(() => failures++)
     inProcessMs.push(performance.now() - started)
     tick()
   }
-  return inProcessMs
+  return {ms: inProcessMs, failures}
 }
 
 /** Plain groq-js: one warm-up, then the first measured parameter sets, each checked. */
@@ -366,7 +437,7 @@ async function plainRuns(
 ) {
   const plainOptions = (values: Params) => ({
     params: values,
-    perspective: 'published' as const,
+    perspective: bench.perspective ?? 'published',
     timeoutMs: options.queryTimeoutMs,
     plain: true,
   })
@@ -406,16 +477,30 @@ async function measureQuery(
   const measured = params.slice(options.warmup)
   const plainCount = Math.min(options.plainIterations, measured.length)
   const {dataset} = await server.lake.storage(DATASET)
+  const perspective = bench.perspective ?? 'published'
+  // A request that fails (a 504 past the lake's time limit) is counted and timed, not fatal.
+  let failures = 0
+  const fetch = async (values: Params): Promise<unknown> => {
+    try {
+      return await client.fetch(bench.query, values, {perspective})
+    } catch (error) {
+      failures++
+      return {failed: error instanceof Error ? error.message : String(error)}
+    }
+  }
   const inProcess = measured.slice(0, options.inProcessIterations)
   const total = params.length + inProcess.length + plainCount + 1
   const step = progress(bench.name, total, 'runs')
   let done = 0
   const tick = () => step.update(++done)
 
-  await warmUp(client, bench.query, params.slice(0, options.warmup), options.budgetMs, tick)
+  await warmUp(fetch, params.slice(0, options.warmup), options.budgetMs, tick)
+  failures = 0
   const limits = {minRuns: options.minIterations, keep: plainCount, budgetMs: options.budgetMs}
-  const lakeRun = await lakeRuns(client, bench.query, measured, limits, tick)
-  const inProcessMs = await inProcessRuns(dataset, bench.query, inProcess, options, tick)
+  const lakeRun = await lakeRuns(fetch, measured, limits, tick)
+  const inProcessRun = await inProcessRuns(dataset, bench, inProcess, options, tick)
+  failures += inProcessRun.failures
+  const inProcessMs = inProcessRun.ms
   const {plainMs, mismatchCount} = await plainRuns(
     dataset,
     bench,
@@ -442,6 +527,7 @@ async function measureQuery(
     avgRows: Math.round((lakeRun.rowCount / Math.max(1, lakeRun.lakeMs.length)) * 10) / 10,
     checked: plainCount,
     mismatches: mismatchCount,
+    failures,
   }
 }
 
@@ -449,11 +535,20 @@ async function measureQuery(
  * A serving lake has answered its queries, so it has built the value indexes they use (and keeps
  * them in its snapshot): run each once before closing, as a site would.
  */
+/**
+ * A serving lake has answered its queries, so it has built the value indexes they use (and keeps
+ * them in its snapshot): run each once before closing, as a site would. Text indexes are not
+ * kept: the reopened lake builds them after parsing its snapshot.
+ */
 async function warmQueries(client: SanityClient, seed: number, sample: ArchiveSample) {
   log('Running each query once (builds the indexes a serving lake has)…')
   const random = createRandom(seed)
-  for (const bench of BENCH_QUERIES) {
-    await client.fetch(bench.query, bench.params(random, sample))
+  for (const bench of BENCH_QUERIES.filter(({query}) => !query.includes('match'))) {
+    await client
+      .fetch(bench.query, bench.params(random, sample), {
+        perspective: bench.perspective ?? 'published',
+      })
+      .catch((error: unknown) => log(`  ${bench.name}: ${String(error)}`))
   }
 }
 
@@ -513,6 +608,7 @@ function countMismatches(counts: Record<string, number>, written: Record<string,
 
 async function measureQueries(
   options: BenchOptions,
+  selected: readonly BenchQuery[],
   client: SanityClient,
   server: LakeServer,
   sample: ArchiveSample,
@@ -522,8 +618,9 @@ async function measureQueries(
     `Query latency: ${options.iterations} lake runs (+${options.warmup} warm-up) and ${options.plainIterations} plain groq-js runs per query…`,
   )
   const queries: QueryResult[] = []
-  for (const [index, bench] of BENCH_QUERIES.entries()) {
-    const seed = options.seed * 1000 + index + 1
+  for (const bench of selected) {
+    // Seeded by the query's place in the full list: a run of some queries draws the same params.
+    const seed = options.seed * 1000 + BENCH_QUERIES.indexOf(bench) + 1
     queries.push(await measureQuery(bench, options, client, server, sample, seed, mismatches))
   }
   return queries
@@ -574,7 +671,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
   const source = sourceState()
-  const dataDir = await mkdtemp(join(tmpdir(), 'lake-bench-'))
+  const keep = options.keep || options.dataDir !== undefined
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lake-bench-')))
+  if (options.dataDir !== undefined) await mkdir(dataDir, {recursive: true, mode: 0o700})
+  const selected = BENCH_QUERIES.filter(
+    (bench) =>
+      !options.only ||
+      options.only.some((part) => bench.name.toLowerCase().includes(part.toLowerCase())),
+  )
   const token = `bench${randomBytes(18).toString('base64url')}`
   // The lake's query time limit, as `npm start` reads it: at 100k threads the site search can take
   // longer than the default 5 s (and then the run stops with its 504).
@@ -590,7 +694,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   let server: LakeServer | undefined
   try {
     server = await startLakeServer(serverOptions)
-    const prepared = await generateAndWrite(options, clientFor(server, token))
+    const prepared = await prepareArchive(options, dataDir, clientFor(server, token))
     await warmQueries(clientFor(server, token), options.seed, prepared.sample)
 
     const close = await closeLake(server, dataDir)
@@ -605,7 +709,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const started = performance.now()
     server = await startLakeServer(serverOptions)
     const client = clientFor(server, token)
-    await client.fetch(COUNTS_QUERY) // reads every document: latencies below are for a warm lake
+    await warmReopened(server)
     const coldStart: BenchResults['coldStart'] = {
       ...child,
       firstQueryMs: Math.round((child.ms - child.listenMs) * 1000) / 1000,
@@ -615,15 +719,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log(`  reopened in the benchmark process in ${Math.round(coldStart.benchProcessMs)} ms`)
     const mismatches = countMismatches(counts, prepared.archive.byType)
 
-    const queries = await measureQueries(options, client, server, prepared.sample, mismatches)
+    const queries = await measureQueries(
+      options,
+      selected,
+      client,
+      server,
+      prepared.sample,
+      mismatches,
+    )
 
-    log('Other requests while a pathological query runs (until the lake stops it)…')
-    const underLoad = await measureUnderLoad({
-      url: server.url,
-      dataset: DATASET,
-      version: client.config().apiVersion ?? '',
-      documentId: prepared.sample.questionIds[0] ?? '',
-    })
+    // A run of some queries only (`--queries`) leaves this table out.
+    if (!options.only)
+      log('Other requests while a pathological query runs (until the lake stops it)…')
+    const underLoad = options.only
+      ? []
+      : await measureUnderLoad({
+          url: server.url,
+          dataset: DATASET,
+          version: client.config().apiVersion ?? '',
+          documentId: prepared.sample.questionIds[0] ?? '',
+        })
     const history = await measureEditorHistory(options, server, client, token, prepared.sample)
     return {
       date,
@@ -641,7 +756,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
   } finally {
     await server?.close()
-    if (options.keep) log(`Kept the data directory: ${dataDir}`)
+    if (keep) log(`Kept the data directory: ${dataDir}`)
     else await rm(dataDir, {recursive: true, force: true})
   }
 }

@@ -1,5 +1,11 @@
-import {isDraftId, isPrivateId, isVersionId} from './ids.ts'
-import {matchWords} from './matchWords.ts'
+import {isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import {
+  PREBUILT_SOURCES,
+  sourceKey,
+  TextIndex,
+  type TextIndexSize,
+  type TextSource,
+} from './textIndex.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
 // `_type`, references reversed (which documents reference X) and equality indexes on attribute
@@ -36,11 +42,37 @@ export interface DocumentIndex {
     value: unknown,
     type?: string,
   ): ReadonlySet<string> | undefined
+  /** The built text index of `source` (lake/textIndex.ts), or undefined until `prepareText`. */
+  textIndex(source: TextSource): TextIndex | undefined
+  /** Builds the text indexes of `sources` not built yet, a slice per event-loop turn. */
+  prepareText(sources: readonly TextSource[]): Promise<void>
+  /** The id this view shows the document at a scan position as (undefined: hidden, or none). */
+  idAtPosition(position: number): string | undefined
+  /** The document this view shows at a scan position (undefined: hidden, or none). */
+  documentAtPosition(position: number): LakeDocument | undefined
+  /** The scan position of a document of this view (of the raw document it shows). */
+  positionOfDocument(document: LakeDocument): number
+  /** Ids of documents with a `_score` of their own (score() adds to it). */
+  idsWithOwnScore(): ReadonlySet<string>
   /**
-   * Ids of documents whose text at `path` has `word` (lowercase) among its `match` tokens;
-   * undefined when the view cannot tell.
+   * Ascending scan positions of the documents of a type, and of those referencing one of `ids`
+   * (any `_ref`): supersets, as the view may hide documents at some of them.
    */
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined
+  positionsOfType(type: string): Int32Array
+  positionsReferencing(ids: Iterable<string>): Int32Array
+  /**
+   * By scan position, each document's value at `path` as an order key (strings, numbers,
+   * booleans, null, and COMPOUND for objects and arrays), or with `refs` the `_ref` of
+   * each item of the array there (null: not an array; an item's null: no `_ref`; undefined: not
+   * comparable). Built in the background on first use, then kept current; undefined until built,
+   * and for a view's own `_id`.
+   */
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined
+  /**
+   * Documents this view shows with another `_id` than the raw document at their position has
+   * (the drafts view's drafts), with that position.
+   */
+  overlays(): {position: number; document: LakeDocument}[]
 }
 
 /** Every `_ref` in a document, at any depth. */
@@ -134,6 +166,56 @@ function isPrimitive(value: unknown): value is Primitive {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+/** Ascending positions in either of two ascending lists, once each. */
+function mergeAscending(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length && j < b.length) {
+    const p = a[i] as number
+    const q = b[j] as number
+    out[n++] = p <= q ? p : q
+    if (p <= q) i++
+    if (q <= p) j++
+  }
+  while (i < a.length) out[n++] = a[i++] as number
+  while (j < b.length) out[n++] = b[j++] as number
+  return out.subarray(0, n)
+}
+
+/** A path's value as groq-js reads `a.b.c`: null unless each step is an object's own key. */
+function groqValueAt(document: unknown, path: readonly string[]): unknown {
+  let value = document
+  for (const name of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+    if (!Object.hasOwn(value, name)) return null
+    value = (value as Record<string, unknown>)[name]
+  }
+  return value
+}
+
+/**
+ * What a key column holds for an object or array: order() ranks it with null, but `==` tells
+ * it apart from null.
+ */
+export const COMPOUND: unknown = Object.freeze({})
+
+/** A document's entry in a key column (see `DocumentIndex.keyColumn`). */
+function keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
+  const value = groqValueAt(document, path)
+  if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
+  if (!Array.isArray(value)) return null
+  return value.map((item) => {
+    const ref = groqValueAt(item, ['_ref'])
+    return ref === null || isPrimitive(ref) ? ref : undefined
+  })
+}
+
+/** Unused scan positions tolerated beyond one per document before they are renumbered. */
+const RENUMBER_SLACK = 1 << 16
+/** Longest a text index build holds the event loop at a time, in milliseconds. */
+const BUILD_SLICE_MS = 5
 
 /**
  * A buffer read from a snapshot, released as soon as its last unparsed document is parsed rather
@@ -225,11 +307,35 @@ export class RawIndex implements DocumentIndex {
     string,
     {path: string[]; ids: Map<Primitive, ValueEntry>}
   >()
-  /** `match` word indexes on attribute paths ("title"), built on first use, then maintained. */
-  private readonly wordIndexes = new Map<string, {path: string[]; ids: Map<string, string[]>}>()
+  /**
+   * Text indexes by source (lake/textIndex.ts), built on first use, then maintained. One being
+   * built has indexed the documents before `progress` (scan positions).
+   */
+  private readonly textIndexes = new Map<
+    string,
+    {index: TextIndex; progress: number; building?: Promise<void>}
+  >()
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
+  /** The id at each scan position; undefined once its document is removed or replaced. */
+  private idAt: (string | undefined)[] = []
+  /** The document at each scan position (found without hashing its id: queries read many). */
+  private entryAt: (LakeDocument | Unparsed | undefined)[] = []
   private counter = 0
+  /** Order-key columns by path (see `keyColumn`), values by scan position; built in slices. */
+  private readonly keyColumns = new Map<
+    string,
+    {path: readonly string[]; refs: boolean; values: unknown[]; building?: Promise<void>}
+  >()
+  /** Each target's referrers' positions, as of a version. */
+  private readonly referrerPositions = new Map<string, {version: number; positions: Int32Array}>()
+  /** Scan positions of each type's documents, as of a version. */
+  private readonly typePositions = new Map<string, {version: number; positions: Int32Array}>()
+  /** Documents with a `_score` of their own. */
+  private readonly scored = new Set<string>()
+  private readonly drafts = new Set<string>()
+  /** Published ids of the drafts. */
+  private readonly withDraft = new Set<string>()
   /** Drafts and versions held: while there are none, the other views are this one. */
   private unpublished = 0
   /** Ids with a `.` (drafts, versions and other private paths): anonymous callers see none. */
@@ -259,6 +365,8 @@ export class RawIndex implements DocumentIndex {
   private parsed(id: string, entry: Unparsed): LakeDocument {
     const document = entry.parse()
     this.byId.set(id, document) // keeps the entry's place in the scan order
+    const position = this.position.get(id)
+    if (position !== undefined) this.entryAt[position] = document
     this.unparsed--
     entry.release()
     return document
@@ -289,7 +397,20 @@ export class RawIndex implements DocumentIndex {
         done++
       }
     }
+    // Once a snapshot is parsed, the text indexes searches read are built in the background, so
+    // the first searches after opening do not each wait for theirs.
+    if (this.unparsed === 0 && done > 0) {
+      this.prepareText(PREBUILT_SOURCES).catch((error: unknown) => {
+        console.error(`Building text indexes failed: ${String(error)}`)
+      })
+    }
     return this.unparsed
+  }
+
+  /** Resolves once no text index or key column is being built (the benchmark waits for them). */
+  async indexesBuilt(): Promise<void> {
+    for (const entry of [...this.textIndexes.values(), ...this.keyColumns.values()])
+      await entry.building
   }
 
   /** Each document as a parsed document or, when not parsed yet, its stored JSON (for snapshots). */
@@ -312,7 +433,11 @@ export class RawIndex implements DocumentIndex {
     this.remove(id)
     this.byId.set(id, entry)
     this.unparsed++
-    this.position.set(id, this.counter++)
+    this.place(id, entry)
+    if (isDraftId(id)) {
+      this.drafts.add(id)
+      this.withDraft.add(publishedId(id))
+    }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
@@ -322,7 +447,22 @@ export class RawIndex implements DocumentIndex {
       const value = values[at++]
       if (isPrimitive(value)) addValue(index.ids, value, type, id)
     }
+    // Text indexes and key columns are made by queries, after loading; one made meanwhile reads
+    // the document.
+    if (this.textIndexes.size > 0 || this.keyColumns.size > 0) {
+      const document = this.get(id)
+      this.indexText(id, document)
+      this.keyValues(id, document)
+    }
     this.changed()
+  }
+
+  /** Gives `id` the next scan position. */
+  private place(id: string, entry: LakeDocument | Unparsed) {
+    const position = this.counter++
+    this.position.set(id, position)
+    this.idAt[position] = id
+    this.entryAt[position] = entry
   }
 
   /** Paths with a value index, oldest first (snapshots store each document's values for them). */
@@ -356,8 +496,14 @@ export class RawIndex implements DocumentIndex {
   put(document: LakeDocument) {
     const id = document._id
     this.remove(id)
+    if (this.idAt.length > 2 * this.byId.size + RENUMBER_SLACK) this.renumber()
     this.byId.set(id, document)
-    this.position.set(id, this.counter++)
+    this.place(id, document)
+    if (Object.hasOwn(document, '_score')) this.scored.add(id)
+    if (isDraftId(id)) {
+      this.drafts.add(id)
+      this.withDraft.add(publishedId(id))
+    }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
@@ -366,17 +512,40 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
     }
-    for (const index of this.wordIndexes.values()) {
-      for (const word of matchWords(valueAt(document, index.path))) pushTo(index.ids, word, id)
-    }
+    this.indexText(id, document)
+    this.keyValues(id, document)
     this.changed()
+  }
+
+  /** Sets a new document's entries in the key columns. */
+  private keyValues(id: string, document: LakeDocument | undefined) {
+    const position = this.position.get(id)
+    if (document === undefined || position === undefined) return
+    for (const column of this.keyColumns.values())
+      column.values[position] = keyValue(document, column.path, column.refs)
+  }
+
+  /** Adds a new document to the text indexes that have read every document before it. */
+  private indexText(id: string, document: LakeDocument | undefined) {
+    const position = this.position.get(id)
+    if (document === undefined || position === undefined) return
+    for (const entry of this.textIndexes.values()) {
+      // An index being built reads it later: new documents come last in the scan order.
+      if (!entry.building) entry.index.add(position, document)
+    }
   }
 
   remove(id: string) {
     const existing = this.get(id)
     if (!existing) return
+    const position = this.position.get(id) ?? -1
     this.byId.delete(id)
     this.position.delete(id)
+    this.idAt[position] = undefined
+    this.entryAt[position] = undefined
+    for (const column of this.keyColumns.values()) column.values[position] = undefined
+    this.scored.delete(id)
+    if (this.drafts.delete(id)) this.withDraft.delete(publishedId(id))
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
@@ -386,9 +555,45 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)
     }
-    for (const index of this.wordIndexes.values()) {
-      for (const word of matchWords(valueAt(existing, index.path))) pullFrom(index.ids, word, id)
+    for (const entry of this.textIndexes.values()) {
+      if (position < entry.progress) entry.index.remove(position, existing)
     }
+    this.changed()
+  }
+
+  /**
+   * Gives the documents consecutive scan positions again, once removed and replaced documents have
+   * left more unused positions than there are documents (each write takes a new one). Not while a
+   * text index is being built.
+   */
+  renumber() {
+    if ([...this.textIndexes.values(), ...this.keyColumns.values()].some((entry) => entry.building))
+      return
+    const renumbered = new Int32Array(this.idAt.length).fill(-1)
+    const idAt: string[] = []
+    const entryAt: (LakeDocument | Unparsed)[] = []
+    for (const [id, entry] of this.byId) {
+      const old = this.position.get(id) ?? -1
+      renumbered[old] = idAt.length
+      this.position.set(id, idAt.length)
+      idAt.push(id)
+      entryAt.push(entry)
+    }
+    for (const entry of this.textIndexes.values()) {
+      entry.index.renumber((position) => renumbered[position] ?? -1)
+    }
+    for (const column of this.keyColumns.values()) {
+      const values: unknown[] = Array.from<unknown>({length: idAt.length})
+      column.values.forEach((value, old) => {
+        const position = renumbered[old] ?? -1
+        if (position >= 0) values[position] = value
+      })
+      column.values = values
+    }
+    this.idAt = idAt
+    this.entryAt = entryAt
+    this.counter = idAt.length
+    // What was read by position (type positions, id lists with positions) is out of date.
     this.changed()
   }
 
@@ -429,20 +634,170 @@ export class RawIndex implements DocumentIndex {
     )
   }
 
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> {
-    const key = path.join('.')
-    let index = this.wordIndexes.get(key)
-    if (!index) {
-      index = {path: [...path], ids: new Map()}
-      for (const document of this.documents()) {
-        for (const found of matchWords(valueAt(document, path))) {
-          pushTo(index.ids, found, document._id)
+  textIndex(source: TextSource): TextIndex | undefined {
+    const entry = this.textIndexes.get(sourceKey(source))
+    return entry && !entry.building ? entry.index : undefined
+  }
+
+  async prepareText(sources: readonly TextSource[]): Promise<void> {
+    // Every build starts now (they share the event loop slice by slice), then all are awaited.
+    const building: Promise<void>[] = []
+    for (const source of sources) {
+      const key = sourceKey(source)
+      let entry = this.textIndexes.get(key)
+      if (!entry) {
+        const index = new TextIndex(source, (position) => this.idAt[position] !== undefined)
+        const created: {index: TextIndex; progress: number; building?: Promise<void>} = {
+          index,
+          progress: 0,
         }
+        this.textIndexes.set(key, created)
+        created.building = this.build(created).then(
+          () => void delete created.building,
+          (error: unknown) => {
+            // Half built is not built: the next query that needs it starts over.
+            this.textIndexes.delete(key)
+            throw error
+          },
+        )
+        entry = created
       }
-      this.wordIndexes.set(key, index)
+      if (entry.building) building.push(entry.building)
     }
-    const ids = index.ids.get(word)
-    return ids ? new Set(ids) : EMPTY
+    await Promise.all(building)
+  }
+
+  /** Reads every document into a new text index, yielding to other work between slices. */
+  private async build(entry: {index: TextIndex; progress: number}) {
+    // A Map iterator survives changes: documents written meanwhile come last and are read too.
+    const documents = this.byId.keys()
+    let sliceEnds = performance.now() + BUILD_SLICE_MS
+    for (let next = documents.next(); !next.done; next = documents.next()) {
+      const id = next.value
+      const position = this.position.get(id)
+      const document = this.get(id)
+      if (position === undefined || document === undefined) continue
+      entry.index.add(position, document)
+      entry.progress = position + 1
+      if ((position & 63) === 0 && performance.now() > sliceEnds) {
+        await new Promise((resolve) => setImmediate(resolve))
+        sliceEnds = performance.now() + BUILD_SLICE_MS
+      }
+    }
+    entry.progress = Number.POSITIVE_INFINITY
+  }
+
+  /** Every text index's size, by source key. */
+  textIndexSizes(): Record<string, TextIndexSize> {
+    const sizes: Record<string, TextIndexSize> = {}
+    for (const [key, entry] of this.textIndexes) sizes[key] = entry.index.size()
+    return sizes
+  }
+
+  idAtPosition(position: number): string | undefined {
+    return this.idAt[position]
+  }
+
+  documentAtPosition(position: number): LakeDocument | undefined {
+    const entry = this.entryAt[position]
+    if (entry instanceof Unparsed) return this.parsed(this.idAt[position] ?? '', entry)
+    return entry
+  }
+
+  /** Whether the published document `id` has a draft. */
+  hasDraft(id: string): boolean {
+    return this.withDraft.has(id)
+  }
+
+  positionOfDocument(document: LakeDocument): number {
+    return this.positionOf(document._id)
+  }
+
+  idsWithOwnScore(): ReadonlySet<string> {
+    return this.scored
+  }
+
+  positionsOfType(type: string): Int32Array {
+    let cached = this.typePositions.get(type)
+    if (cached?.version !== this.version) {
+      const ids = this.idsOfType(type)
+      const positions = new Int32Array(ids.size)
+      let n = 0
+      // Type sets iterate in scan order: their positions come out ascending.
+      for (const id of ids) positions[n++] = this.position.get(id) ?? 0
+      cached = {version: this.version, positions}
+      this.typePositions.set(type, cached)
+    }
+    return cached.positions
+  }
+
+  positionsReferencing(ids: Iterable<string>): Int32Array {
+    let all: Int32Array | undefined
+    for (const id of new Set(ids)) {
+      let cached = this.referrerPositions.get(id)
+      if (cached?.version !== this.version) {
+        // Referrers are kept in scan order: their positions come out ascending.
+        const referrers = this.referencedBy.get(id) ?? []
+        const positions = new Int32Array(referrers.length)
+        for (let i = 0; i < referrers.length; i++)
+          positions[i] = this.position.get(referrers[i] as string) ?? 0
+        cached = {version: this.version, positions}
+        this.referrerPositions.set(id, cached)
+      }
+      all = all ? mergeAscending(all, cached.positions) : cached.positions
+    }
+    return all ?? new Int32Array(0)
+  }
+
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
+    const key = `${refs ? 'refs' : 'value'}:${path.join('.')}`
+    let column = this.keyColumns.get(key)
+    if (!column) {
+      const created: {
+        path: readonly string[]
+        refs: boolean
+        values: unknown[]
+        building?: Promise<void>
+      } = {path, refs, values: []}
+      this.keyColumns.set(key, created)
+      created.building = this.buildColumn(created).then(
+        () => void delete created.building,
+        (error: unknown) => {
+          this.keyColumns.delete(key)
+          throw error
+        },
+      )
+      // Nobody awaits it: a failed build is dropped, and the next query starts another.
+      created.building.catch(() => undefined)
+      column = created
+    }
+    return column.building ? undefined : column.values
+  }
+
+  /**
+   * Reads every document's key value, yielding between slices; documents written meanwhile set
+   * their own values (lake/documentIndex.ts `keyValues`), so the column is current when done.
+   */
+  private async buildColumn(column: {path: readonly string[]; refs: boolean; values: unknown[]}) {
+    const end = this.idAt.length
+    let sliceEnds = performance.now() + BUILD_SLICE_MS
+    for (let position = 0; position < end; position++) {
+      const document = this.documentAtPosition(position)
+      if (document) column.values[position] = keyValue(document, column.path, column.refs)
+      if ((position & 255) === 0 && performance.now() > sliceEnds) {
+        await new Promise((resolve) => setImmediate(resolve))
+        sliceEnds = performance.now() + BUILD_SLICE_MS
+      }
+    }
+  }
+
+  overlays(): {position: number; document: LakeDocument}[] {
+    return []
+  }
+
+  /** Ids of drafts, in no particular order. */
+  draftIds(): ReadonlySet<string> {
+    return this.drafts
   }
 
   documents(): LakeDocument[] {

@@ -1,8 +1,23 @@
 import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
-import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
-import {requiredWords} from './matchWords.ts'
+import {collectReferences, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
+import {eagerColumn, type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
+import {
+  attributePath,
+  type KeyFunction,
+  keyFunction,
+  matchCandidates,
+  type ScoreModel,
+  scoreModel,
+  intersectPositions,
+  type Rows,
+  someRows,
+  TermReader,
+  textSourcesIn,
+  unionPositions,
+  viewRows,
+} from './textPlan.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
 // conjuncts with constant operands (`_id == $id`, `_type == "question"`, `references($id)`,
@@ -29,14 +44,6 @@ function constant(node: ExprNode, params: Params): {value: unknown} | undefined 
   if (node.type === 'Value') return {value: node.value}
   if (node.type === 'Parameter') return {value: params[node.name]}
   return undefined
-}
-
-/** `a.b.c` read from the current document, as a path; undefined for anything else. */
-function attributePath(node: ExprNode): string[] | undefined {
-  if (node.type !== 'AccessAttribute') return undefined
-  if (node.base === undefined || node.base.type === 'This') return [node.name]
-  const parent = attributePath(node.base)
-  return parent ? [...parent, node.name] : undefined
 }
 
 function isThisAttribute(node: ExprNode, name: string): boolean {
@@ -66,17 +73,122 @@ function strings(values: unknown[]): Set<string> {
   return computed(new Set(values.filter((value): value is string => typeof value === 'string')))
 }
 
+/**
+ * Candidates known by scan position (from the text indexes): ascending positions, read as the
+ * view's ids. Intersections that iterate one keep positions, so ranked slices need not look the
+ * positions up again.
+ */
+class PositionSet implements ReadonlySet<string> {
+  readonly positions: Int32Array
+  readonly view: DocumentIndex
+
+  constructor(positions: Int32Array, view: DocumentIndex) {
+    this.positions = positions
+    this.view = view
+  }
+
+  /** An upper bound: the view may hide documents at some of the positions. */
+  get size(): number {
+    return this.positions.length
+  }
+
+  has(id: string): boolean {
+    const document = this.view.get(id)
+    if (!document) return false
+    const position = this.view.positionOfDocument(document)
+    let low = 0
+    let high = this.positions.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if ((this.positions[middle] as number) < position) low = middle + 1
+      else high = middle
+    }
+    return this.positions[low] === position
+  }
+
+  /** Positions whose id `keep` accepts. */
+  filter(keep: (id: string) => boolean): PositionSet {
+    const kept = new Int32Array(this.positions.length)
+    let n = 0
+    for (const position of this.positions) {
+      const id = this.view.idAtPosition(position)
+      if (id !== undefined && keep(id)) kept[n++] = position
+    }
+    return new PositionSet(kept.subarray(0, n), this.view)
+  }
+
+  /** The view's documents at the positions, with their positions. */
+  rows(): {positions: Int32Array; documents: LakeDocument[]} {
+    const positions = new Int32Array(this.positions.length)
+    const documents: LakeDocument[] = []
+    for (const position of this.positions) {
+      const document = this.view.documentAtPosition(position)
+      if (document) {
+        positions[documents.length] = position
+        documents.push(document)
+      }
+    }
+    return {positions: positions.subarray(0, documents.length), documents}
+  }
+
+  *keys(): SetIterator<string> {
+    for (const position of this.positions) {
+      const id = this.view.idAtPosition(position)
+      if (id !== undefined) yield id
+    }
+  }
+
+  values(): SetIterator<string> {
+    return this.keys()
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys()
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const id of this) yield [id, id]
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
+    for (const id of this) callback(id, id, this)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'PositionSet'
+  }
+}
+
 function intersect(a: Candidates, b: Candidates): Candidates {
   if (!a) return b
   if (!b) return a
+  if (a instanceof PositionSet && b instanceof PositionSet)
+    return new PositionSet(intersectPositions(a.positions, b.positions), a.view)
   const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+  if (small instanceof PositionSet) return small.filter((id) => large.has(id))
   const result = new Set<string>()
   for (const id of small) if (large.has(id)) result.add(id)
   return unordered.has(small) ? computed(result) : result
 }
 
+/** Ascending positions of candidates (looked up, unless they are a PositionSet). */
+function positionsOf(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
+  if (ids instanceof PositionSet) return ids.positions
+  const positions: number[] = []
+  for (const id of ids) {
+    const document = index.get(id)
+    if (document) positions.push(index.positionOfDocument(document))
+  }
+  return Int32Array.from(positions).sort()
+}
+
 function union(a: Candidates, b: Candidates): Candidates {
   if (!a || !b) return undefined
+  // With positions on one side, the other's few ids are looked up: positions merge cheaply.
+  if (a instanceof PositionSet || b instanceof PositionSet) {
+    const view = a instanceof PositionSet ? a.view : (b as PositionSet).view
+    return new PositionSet(unionPositions(positionsOf(a, view), positionsOf(b, view)), view)
+  }
   return computed(new Set([...a, ...b]))
 }
 
@@ -130,29 +242,57 @@ function typedCandidates(
   return undefined
 }
 
-/** `attr match $words` from the word index: documents with every plain word of the pattern. */
-function wordCandidates(
-  attribute: ExprNode,
-  pattern: ExprNode,
-  index: DocumentIndex,
-  params: Params,
-): Candidates {
-  const path = attributePath(attribute)
-  const value = constant(pattern, params)
-  const words = path && value ? requiredWords(value.value) : undefined
-  if (!path || !words) return undefined
-  // A pattern without terms matches nothing.
-  if (words.length === 0) return new Set()
-  let ids: Candidates
-  for (const word of words) {
-    const found = index.idsWithWord(path, word)
-    if (!found) return undefined
-    ids = intersect(ids, found)
+/**
+ * `_type in C`: documents of any of the types, as a set that unites the type sets only when
+ * iterated (membership is what intersections ask of a large side).
+ */
+class TypesSet implements ReadonlySet<string> {
+  private readonly sets: ReadonlySet<string>[]
+
+  constructor(sets: ReadonlySet<string>[]) {
+    this.sets = sets
+    unordered.add(this)
   }
-  return ids
+
+  get size(): number {
+    return this.sets.reduce((total, set) => total + set.size, 0)
+  }
+
+  has(id: string): boolean {
+    return this.sets.some((set) => set.has(id))
+  }
+
+  *keys(): SetIterator<string> {
+    for (const set of this.sets) yield* set
+  }
+
+  values(): SetIterator<string> {
+    return this.keys()
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys()
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const id of this) yield [id, id]
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
+    for (const id of this) callback(id, id, this)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'TypesSet'
+  }
 }
 
-function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Candidates {
+function candidatesFor(
+  node: ExprNode,
+  index: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): Candidates {
   switch (node.type) {
     case 'And': {
       // With `_type == T` among the conditions, equality conditions read the value index's
@@ -165,17 +305,24 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
         if (type !== undefined && typeCondition(part, params) !== undefined) continue
         const narrowed = type === undefined ? undefined : typedCandidates(part, type, index, params)
         if (narrowed) typed = true
-        ids = intersect(ids, narrowed ?? candidatesFor(part, index, params))
+        ids = intersect(ids, narrowed ?? candidatesFor(part, index, params, reader))
       }
-      return type === undefined || typed ? ids : intersect(ids, index.idsOfType(type))
+      if (type === undefined || typed) return ids
+      // Text candidates come by position: the type's positions narrow them without lookups.
+      if (ids instanceof PositionSet)
+        return new PositionSet(
+          intersectPositions(ids.positions, index.positionsOfType(type)),
+          index,
+        )
+      return intersect(ids, index.idsOfType(type))
     }
     case 'Or':
       return union(
-        candidatesFor(node.left, index, params),
-        candidatesFor(node.right, index, params),
+        candidatesFor(node.left, index, params, reader),
+        candidatesFor(node.right, index, params, reader),
       )
     case 'Group':
-      return candidatesFor(node.base, index, params)
+      return candidatesFor(node.base, index, params, reader)
     case 'OpCall':
       if (node.op === '==') {
         return (
@@ -183,10 +330,19 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
           equalityCandidates(node.right, node.left, index, params)
         )
       }
-      if (node.op === 'match') return wordCandidates(node.left, node.right, index, params)
+      if (node.op === 'match') {
+        const positions = matchCandidates(node, params, reader)
+        return positions && new PositionSet(positions, index)
+      }
       if (node.op === 'in' && isThisAttribute(node.left, '_id')) {
         const values = constantArray(node.right, params)
         return values ? strings(values) : undefined
+      }
+      if (node.op === 'in' && isThisAttribute(node.left, '_type')) {
+        const values = constantArray(node.right, params)
+        if (!values) return undefined
+        const types = [...new Set(values.filter((value) => typeof value === 'string'))]
+        return new TypesSet(types.map((type) => index.idsOfType(type)))
       }
       if (node.op === 'in') {
         const path = attributePath(node.left)
@@ -203,16 +359,15 @@ function candidatesFor(node: ExprNode, index: DocumentIndex, params: Params): Ca
       return undefined
     case 'FuncCall': {
       if (node.name !== 'references' || node.namespace !== 'global') return undefined
-      const ids = computed(new Set<string>())
+      const targets: string[] = []
       for (const arg of node.args) {
         const value = constant(arg, params)
         if (!value) return undefined
-        const targets = Array.isArray(value.value) ? value.value : [value.value]
-        for (const target of targets) {
-          if (typeof target === 'string') for (const id of index.idsReferencing(target)) ids.add(id)
-        }
+        for (const target of Array.isArray(value.value) ? value.value : [value.value])
+          if (typeof target === 'string') targets.push(target)
       }
-      return ids
+      // By position: several targets' referrers merge without building sets of ids.
+      return new PositionSet(index.positionsReferencing(targets), index)
     }
     default:
       return undefined
@@ -229,6 +384,7 @@ function documentsOf(
   index: DocumentIndex,
   sort = unordered.has(ids),
 ): LakeDocument[] {
+  if (ids instanceof PositionSet) return ids.rows().documents
   const documents: LakeDocument[] = []
   for (const id of ids) {
     const document = index.get(id)
@@ -266,6 +422,10 @@ export interface PlanStats {
   orderedPrefix: number
   /** Unordered slices filtered only until they had their rows (see `firstMatches`). */
   firstMatches: number
+  /** Ordered slices over computed keys or score() filtered from their best keys on (rankedSlice.ts). */
+  ranked?: number
+  /** score() totals the text indexes predicted wrongly (then every candidate is scored instead). */
+  scoreMismatches?: number
 }
 
 /** Evaluates a tree with the query's own options (dataset, parameters, clock, dereference). */
@@ -492,6 +652,251 @@ export function dereferenceFrom(index: DocumentIndex, ref: string): LakeDocument
   return index.get(ref) ?? null
 }
 
+/** An order key of a ranked slice: how to compute it from a row's document and score. */
+interface RankedKey {
+  descending: boolean
+  compute: KeyFunction | undefined
+  /** Whether it is the row's score. */
+  score: boolean
+  /** The field it reads, when it is one. */
+  path: string[] | undefined
+}
+
+interface RankedPipeline {
+  /** `*[filter]` at the bottom. */
+  filter: Extract<ExprNode, {type: 'Filter'}>
+  /** score(…) over it, if any. */
+  score: PipeFuncCallNode | undefined
+  /** Row-preserving steps between it and order(), bottom first: projections and `[_score > 0]`. */
+  steps: (Extract<ExprNode, {type: 'Map'}> | Extract<ExprNode, {type: 'Filter'}>)[]
+  /** Whether a step keeps only rows with `_score > 0`. */
+  positiveOnly: boolean
+  keys: RankedKey[]
+}
+
+/** `{a: x, "b": y}` of a projection of the row: its attributes (undefined with splats). */
+function projectionAttributes(node: ExprNode): Map<string, ExprNode> | undefined {
+  if (node.type !== 'Projection' || node.base.type !== 'This' || node.expr.type !== 'Object')
+    return undefined
+  const attributes = new Map<string, ExprNode>()
+  for (const attribute of node.expr.attributes) {
+    if (attribute.type !== 'ObjectAttributeValue') return undefined
+    attributes.set(attribute.name, attribute.value)
+  }
+  return attributes
+}
+
+/** `_score > 0` (or `0 < _score`). */
+function isPositiveScore(node: ExprNode): boolean {
+  if (node.type !== 'OpCall') return false
+  const zero = (side: ExprNode) => side.type === 'Value' && side.value === 0
+  const score = (side: ExprNode) => attributePath(side)?.join('.') === '_score'
+  return (
+    (node.op === '>' && score(node.left) && zero(node.right)) ||
+    (node.op === '<' && zero(node.left) && score(node.right))
+  )
+}
+
+/** A key read from a projected row, as an expression over the row before the projection. */
+function throughProjection(key: ExprNode, attributes: Map<string, ExprNode>): ExprNode | undefined {
+  const none: ExprNode = {type: 'Value', value: null}
+  if (key.type === 'Value') return key
+  const path = attributePath(key)
+  if (path?.length === 1) return attributes.get(path[0] as string) ?? none
+  if (key.type === 'AccessElement') {
+    const base = attributePath(key.base)
+    if (base?.length !== 1) return undefined
+    const value = attributes.get(base[0] as string)
+    if (!value) return none
+    if (value.type !== 'Array' || value.elements.some((element) => element.isSplat))
+      return undefined
+    const at = key.index < 0 ? key.index + value.elements.length : key.index
+    return value.elements[at]?.value ?? none
+  }
+  return undefined
+}
+
+/** The parts of `*[…] | score(…) [_score > 0] {…} | order(…)`, when it has that shape. */
+function rankedPipeline(
+  order: PipeFuncCallNode,
+  params: Params,
+  index: DocumentIndex,
+): RankedPipeline | undefined {
+  const steps: RankedPipeline['steps'] = []
+  const projections: Map<string, ExprNode>[] = []
+  let positiveOnly = false
+  let current = order.base
+  for (;;) {
+    if (current.type === 'Map') {
+      const attributes = projectionAttributes(current.expr)
+      if (!attributes) return undefined
+      projections.push(attributes)
+      steps.push(current)
+      current = current.base
+    } else if (current.type === 'Filter' && current.base.type !== 'Everything') {
+      if (!isPositiveScore(current.expr)) return undefined
+      positiveOnly = true
+      steps.push(current)
+      current = current.base
+    } else break
+  }
+  let score: PipeFuncCallNode | undefined
+  if (current.type === 'PipeFuncCall' && current.name === 'score') {
+    score = current
+    current = current.base
+  }
+  if (current.type !== 'Filter' || current.base.type !== 'Everything') return undefined
+  if (positiveOnly && !score) return undefined
+  const keys: RankedKey[] = []
+  for (const arg of order.args) {
+    const descending = arg.type === 'Desc'
+    let key: ExprNode | undefined = arg.type === 'Desc' || arg.type === 'Asc' ? arg.base : arg
+    for (const attributes of projections) key = key && throughProjection(key, attributes)
+    keys.push({
+      descending,
+      compute: key && keyFunction(key, params, score !== undefined, index),
+      score: score !== undefined && key !== undefined && attributePath(key)?.join('.') === '_score',
+      path: projections.length === 0 && key ? attributePath(key) : undefined,
+    })
+  }
+  steps.reverse()
+  return {filter: current, score, steps, positiveOnly, keys}
+}
+
+/**
+ * The rows a ranked slice picks from: ascending positions (lazily, their documents) and scores.
+ * Where only rows scoring above 0 count, the documents that may score are the rows, and the
+ * filter's own candidates are `checked` a round at a time; undefined without either.
+ */
+function rankedRows(
+  pipeline: RankedPipeline,
+  model: ScoreModel | undefined,
+  candidates: Candidates,
+  index: DocumentIndex,
+): {rows: Rows; scores: Float64Array; checked: Candidates} | undefined {
+  const nonzero = pipeline.positiveOnly ? model?.nonzero() : undefined
+  const positions = nonzero ?? (candidates && candidatePositions(candidates, index))
+  if (!positions) return undefined
+  let rows = viewRows(positions, index)
+  let scores = model ? model.scores(rows) : new Float64Array(positions.length)
+  if (pipeline.positiveOnly) {
+    const positive = new Int32Array(scores.length)
+    let n = 0
+    for (let i = 0; i < scores.length; i++) if ((scores[i] as number) > 0) positive[n++] = i
+    rows = someRows(rows, positive.subarray(0, n))
+    scores = scores.filter((value) => value > 0)
+  }
+  return {rows, scores, checked: nonzero ? candidates : undefined}
+}
+
+/**
+ * Key columns of the rows, for the order keys it can compute (up to the first it cannot). With
+ * every key known, rows tied on all of them keep score()'s order (best score first), then the
+ * filter's (scan order): `complete`.
+ */
+function rankedKeys(keys: readonly RankedKey[], rows: Rows, scores: Float64Array, scored: boolean) {
+  const columns: KeyColumn[] = []
+  const descending: boolean[] = []
+  const scoreColumn: KeyColumn = {value: (i) => scores[i], numbers: scores}
+  for (const key of keys) {
+    if (!key.compute) break
+    const compute = key.compute
+    const value = (i: number) =>
+      compute(rows.positions[i] as number, () => rows.document(i), scores[i] ?? 0)
+    // The first key is read for every candidate (as numbers, when it can be): later ones only
+    // where the first ties.
+    columns.push(
+      key.score
+        ? scoreColumn
+        : columns.length === 0
+          ? eagerColumn(rows.positions.length, value)
+          : lazyColumn(value),
+    )
+    descending.push(key.descending)
+  }
+  const complete = columns.length === keys.length
+  if (complete && scored) {
+    columns.push(scoreColumn)
+    descending.push(true)
+  }
+  return {columns, descending, complete}
+}
+
+/** Ascending scan positions of candidates. */
+function candidatePositions(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
+  if (ids instanceof PositionSet) return ids.positions
+  const documents = documentsOf(ids, index)
+  const positions = new Int32Array(documents.length)
+  for (let i = 0; i < documents.length; i++)
+    positions[i] = index.positionOfDocument(documents[i] as LakeDocument)
+  return positions
+}
+
+/**
+ * `expr` as evaluated for `rows` only: id lists it tests `_id` against in the rows' own scope
+ * (`_id in [thousands of ids]`, as text::query leaves them) keep only the rows' ids, so groq-js
+ * does not read the whole list for every row. The answer for those rows does not change.
+ */
+function forRows(expr: ExprNode, rows: readonly LakeDocument[], params: Params): ExprNode {
+  let ids: Set<string> | undefined
+  const visit = (node: ExprNode): ExprNode => {
+    switch (node.type) {
+      case 'And':
+      case 'Or':
+        return {...node, left: visit(node.left), right: visit(node.right)}
+      case 'Not':
+      case 'Group':
+        return {...node, base: visit(node.base)}
+      case 'FuncCall':
+        if (node.name === 'boost') return {...node, args: node.args.map(visit)}
+        if (node.name === 'references' && node.namespace === 'global')
+          return {...node, args: node.args.map(referencedByRows)}
+        return node
+      case 'OpCall': {
+        const list = node.right
+        if (node.op !== 'in' || !isThisAttribute(node.left, '_id')) return node
+        if (list.type !== 'Value' || !Array.isArray(list.value) || list.value.length <= 64)
+          return node
+        ids ??= new Set(rows.map((row) => row._id))
+        const kept = ids
+        return {...node, right: {type: 'Value', value: list.value.filter((id) => kept.has(id))}}
+      }
+      default:
+        return node
+    }
+  }
+  /** A long list of targets as references() reads it for the rows: only targets they reference. */
+  const referencedByRows = (arg: ExprNode): ExprNode => {
+    const list =
+      arg.type === 'Value' ? arg.value : arg.type === 'Parameter' ? params[arg.name] : undefined
+    if (!Array.isArray(list) || list.length <= 64) return arg
+    targets ??= new Set(rows.flatMap((row) => [...collectReferences(row)]))
+    const kept = targets
+    return {type: 'Value', value: list.filter((id) => typeof id === 'string' && kept.has(id))}
+  }
+  let targets: Set<string> | undefined
+  return visit(expr)
+}
+
+/** Whether groq-js scored every row as the model predicted. */
+function predicted(
+  rows: unknown[],
+  matches: LakeDocument[],
+  model: ScoreModel | undefined,
+  index: DocumentIndex,
+) {
+  if (!model || rows.length !== matches.length) return false
+  const scores = model.scores({
+    positions: Int32Array.from(matches, (document) => index.positionOfDocument(document)),
+    document: (i) => matches[i],
+  })
+  const expected = new Map(matches.map((document, i) => [document._id, scores[i]]))
+  return rows.every((row) => {
+    const {_id, _score} = row as {_id?: unknown; _score?: unknown}
+    return typeof _id === 'string' && expected.get(_id) === _score
+  })
+}
+
 /**
  * A copy of `tree` with indexable `*[…]` scans replaced by their candidate documents. With
  * `evaluate`, an ordered slice of an indexable scan evaluated in the root scope (so its filter
@@ -505,6 +910,98 @@ export async function planQuery(
   stats?: PlanStats,
   evaluate?: Evaluator,
 ): Promise<ExprNode> {
+  // Text indexes the query's `match`es read are built first (a slice at a time).
+  await index.prepareText(textSourcesIn(tree))
+  const reader = new TermReader(index)
+
+  /**
+   * `*[filter] | score(…) [_score > 0] {…} | order(…)[a...b]` and `*[filter] | order(…)[a...b]`
+   * with keys other than a field: the filter runs over the candidates with the best keys (the
+   * score predicted from the text indexes), and groq-js evaluates the rest over its matches.
+   */
+  const narrowRankedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
+    const slice = orderedSlice(node)
+    const pipeline = slice && evaluate ? rankedPipeline(slice.order, params, index) : undefined
+    if (!slice || !evaluate || !pipeline || perRowLookup(pipeline.filter.expr)) return undefined
+    const {filter, score, steps, keys} = pipeline
+    // Without score() or projections, a field as the first key is orderedSlice.ts's job, and
+    // keys this cannot compute are left to groq-js.
+    if (!score && steps.length === 0 && keys[0]?.path) return undefined
+    if (!score && !keys[0]?.compute) return undefined
+    const model = score && scoreModel(score.args, index, params, reader)
+    if (score && !model) return undefined
+    const candidates = candidatesFor(filter.expr, index, params, reader)
+    const ranked = rankedRows(pipeline, model, candidates, index)
+    if (!ranked) return undefined
+    const {rows, scores, checked} = ranked
+    const count = rows.positions.length
+    const candidate = (i: number): LakeDocument | undefined => {
+      const document = rows.document(i)
+      return document && (!checked || checked.has(document._id)) ? document : undefined
+    }
+    const {columns, descending, complete} = rankedKeys(keys, rows, scores, model !== undefined)
+    const expr = await visit(filter.expr, false)
+    const filterOver = (batch: LakeDocument[]) =>
+      evaluate({...filter, base: {type: 'Value', value: batch}, expr: forRows(expr, batch, params)})
+    const every = () => {
+      const documents: LakeDocument[] = []
+      for (let i = 0; i < count; i++) {
+        const document = candidate(i)
+        if (document) documents.push(document)
+      }
+      return documents
+    }
+    // Scores that overflowed compare as groq-js compares NaN: not worth predicting. Without keys
+    // to rank by, the filter runs over every candidate.
+    let matches =
+      columns.length > 0 && scores.every(Number.isFinite)
+        ? await rankedMatches(
+            count,
+            candidate,
+            {columns, descending, stable: complete},
+            slice.end,
+            filterOver,
+          )
+        : undefined
+    if (!matches) {
+      const passed = await filterOver(every())
+      if (Array.isArray(passed)) matches = passed as LakeDocument[]
+    }
+    if (stats) stats.indexed++
+    let base: ExprNode = matches
+      ? {type: 'Value', value: matches}
+      : {...filter, base: {type: 'Value', value: fallbackRows()}, expr}
+    if (score) {
+      const args = (await mapChildren(score.args, (child) => visit(child, false))) as ExprNode[]
+      const rowsOf = matches ?? []
+      const scored = matches
+        ? await evaluate({...score, base, args: args.map((arg) => forRows(arg, rowsOf, params))})
+        : undefined
+      if (matches && Array.isArray(scored) && predicted(scored, matches, model, index)) {
+        base = {type: 'Value', value: scored}
+      } else {
+        // A prediction went wrong (or no rows came back): every candidate is scored instead.
+        if (matches && stats) stats.scoreMismatches = (stats.scoreMismatches ?? 0) + 1
+        base = {
+          ...score,
+          base: {...filter, base: {type: 'Value', value: fallbackRows()}, expr},
+          args,
+        }
+      }
+    }
+    if (matches && stats) stats.ranked = (stats.ranked ?? 0) + 1
+    for (const step of steps) {
+      base = {...step, base, expr: await visit(step.expr, false)} as ExprNode
+    }
+    const args = (await mapChildren(slice.order.args, (child) => visit(child, false))) as ExprNode[]
+    return {...node, base: {...slice.order, base, args}} as ExprNode
+
+    /** Every document the filter may hold for, when predictions cannot be trusted. */
+    function fallbackRows(): LakeDocument[] {
+      return candidates ? documentsOf(candidates, index) : index.documents()
+    }
+  }
+
   const narrowOrderedSlice = async (node: ExprNode): Promise<ExprNode | undefined> => {
     const slice = orderedSlice(node)
     const filter = slice?.order.base
@@ -515,7 +1012,9 @@ export async function planQuery(
     const key = first?.type === 'Desc' || first?.type === 'Asc' ? first.base : first
     const path = key && attributePath(key)
     const candidates =
-      path && !perRowLookup(filter.expr) ? candidatesFor(filter.expr, index, params) : undefined
+      path && !perRowLookup(filter.expr)
+        ? candidatesFor(filter.expr, index, params, reader)
+        : undefined
     if (!path || !candidates) return undefined
     const {documents, prepared} = orderCandidates(candidates, index, path)
     const expr = await visit(filter.expr, false)
@@ -547,7 +1046,7 @@ export async function planQuery(
     if (filter.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
     const candidates = perRowLookup(filter.expr)
       ? undefined
-      : candidatesFor(filter.expr, index, params)
+      : candidatesFor(filter.expr, index, params, reader)
     if (!candidates || candidates.size <= firstBatch(end)) return undefined
     const expr = await visit(filter.expr, false)
     const matches = await firstMatches(candidates, index, end, (batch) =>
@@ -564,11 +1063,13 @@ export async function planQuery(
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
     const narrowed = rootScope
-      ? ((await narrowOrderedSlice(node)) ?? (await narrowFirstMatches(node)))
+      ? ((await narrowRankedSlice(node)) ??
+        (await narrowOrderedSlice(node)) ??
+        (await narrowFirstMatches(node)))
       : undefined
     if (narrowed) return narrowed
     if (node.type === 'Filter' && node.base.type === 'Everything') {
-      const candidates = candidatesFor(node.expr, index, params)
+      const candidates = candidatesFor(node.expr, index, params, reader)
       const expr = await visit(node.expr, false)
       const perRow = perRowLookup(node.expr)
       if (perRow) {

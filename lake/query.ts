@@ -119,7 +119,7 @@ export async function runQuery(
   if (options.plain) {
     // groq-js on its own: every document, no indexes, no yield points (benchmarks and tests).
     const budget = new QueryBudget(Number.POSITIVE_INFINITY)
-    const parsed = await withTextQueries(query, tree, params, view, budget)
+    const parsed = await withTextQueries(query, tree, params, view, budget, false)
     budget.done()
     return (await evaluate(parsed, {dataset: view.documents(), params, timestamp})).get()
   }
@@ -134,7 +134,7 @@ export async function runQuery(
     (await evaluate(withYieldPoints(node), evaluateOptions)).get()
   return budget.run(
     evaluation(async () => {
-      const parsed = await withTextQueries(query, tree, params, view, budget)
+      const parsed = await withTextQueries(query, tree, params, view, budget, true)
       return run(await planQuery(parsed, view, params, options.stats, run))
     }),
   )
@@ -147,9 +147,11 @@ async function withTextQueries(
   params: Record<string, unknown>,
   view: DocumentIndex,
   budget: QueryBudget,
+  /** Whether whole-document text matches may read the text index (not for plain groq-js). */
+  indexed: boolean,
 ): Promise<ExprNode> {
   if (!usesTextQuery(query)) return tree
-  const rewritten = await rewriteTextQueries(tree, params, view, budget)
+  const rewritten = await rewriteTextQueries(tree, params, view, budget, indexed)
   rejectUnsupportedFunctions(query, rewritten, {textQuery: false})
   return rewritten
 }

@@ -1,5 +1,6 @@
 import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
 import {DRAFTS_PREFIX, isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import type {TextIndex, TextSource} from './textIndex.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
@@ -140,8 +141,49 @@ abstract class View implements DocumentIndex {
     return set && this.through(set)
   }
 
-  idsWithWord(path: readonly string[], word: string): ReadonlySet<string> | undefined {
-    return ownIdPath(path) ? undefined : this.through(this.raw.idsWithWord(path, word))
+  textIndex(source: TextSource): TextIndex | undefined {
+    return ownIdPath(source.path) ? undefined : this.raw.textIndex(source)
+  }
+
+  prepareText(sources: readonly TextSource[]): Promise<void> {
+    return this.raw.prepareText(sources.filter((source) => !ownIdPath(source.path)))
+  }
+
+  idAtPosition(position: number): string | undefined {
+    const id = this.raw.idAtPosition(position)
+    return id === undefined ? undefined : this.accepts(id)
+  }
+
+  documentAtPosition(position: number): LakeDocument | undefined {
+    const id = this.raw.idAtPosition(position)
+    const viewId = id === undefined ? undefined : this.accepts(id)
+    if (viewId === undefined) return undefined
+    return viewId === id ? this.raw.documentAtPosition(position) : this.get(viewId)
+  }
+
+  positionOfDocument(document: LakeDocument): number {
+    return this.raw.positionOf(this.rawIdOf(document))
+  }
+
+  idsWithOwnScore(): ReadonlySet<string> {
+    return this.through(this.raw.idsWithOwnScore())
+  }
+
+  positionsOfType(type: string): Int32Array {
+    return this.raw.positionsOfType(type)
+  }
+
+  positionsReferencing(ids: Iterable<string>): Int32Array {
+    return this.raw.positionsReferencing(ids)
+  }
+
+  keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
+    // Overlaid drafts show the raw draft's values, but for ids of their own.
+    return ownIdPath(path) ? undefined : this.raw.keyColumn(path, refs)
+  }
+
+  overlays(): {position: number; document: LakeDocument}[] {
+    return []
   }
 }
 
@@ -196,36 +238,54 @@ export class PublicView extends View {
  * overlay takes its draft's place in a full scan.
  */
 export class DraftsView extends View {
-  private readonly overlays = new WeakMap<LakeDocument, LakeDocument>()
+  private readonly overlaid = new WeakMap<LakeDocument, LakeDocument>()
 
   private overlay(draft: LakeDocument): LakeDocument {
-    let overlay = this.overlays.get(draft)
+    let overlay = this.overlaid.get(draft)
     if (!overlay) {
       overlay = {...draft, _id: publishedId(draft._id), _originalId: draft._id}
-      this.overlays.set(draft, overlay)
+      this.overlaid.set(draft, overlay)
     }
     return overlay
   }
 
   get(id: string): LakeDocument | undefined {
     if (!isPublishedId(id)) return undefined
-    const draft = this.raw.get(`${DRAFTS_PREFIX}${id}`)
+    const draft = this.raw.hasDraft(id) ? this.raw.get(`${DRAFTS_PREFIX}${id}`) : undefined
     return draft ? this.overlay(draft) : this.raw.get(id)
+  }
+
+  override documentAtPosition(position: number): LakeDocument | undefined {
+    const id = this.raw.idAtPosition(position)
+    if (id === undefined || isVersionId(id)) return undefined
+    if (isDraftId(id)) {
+      const draft = this.raw.documentAtPosition(position)
+      return draft && this.overlay(draft)
+    }
+    return this.raw.hasDraft(id) ? undefined : this.raw.documentAtPosition(position)
   }
 
   protected accepts(id: string): string | undefined {
     if (isDraftId(id)) return publishedId(id)
-    if (isVersionId(id) || this.raw.has(`${DRAFTS_PREFIX}${id}`)) return undefined
+    if (isVersionId(id) || this.raw.hasDraft(id)) return undefined
     return id
   }
 
   protected contains(set: ReadonlySet<string>, id: string): boolean {
     if (!isPublishedId(id)) return false
-    const draft = `${DRAFTS_PREFIX}${id}`
-    return this.raw.has(draft) ? set.has(draft) : set.has(id)
+    return this.raw.hasDraft(id) ? set.has(`${DRAFTS_PREFIX}${id}`) : set.has(id)
   }
 
   protected rawIdOf(document: LakeDocument): string {
     return typeof document._originalId === 'string' ? document._originalId : document._id
+  }
+
+  override overlays(): {position: number; document: LakeDocument}[] {
+    const overlays: {position: number; document: LakeDocument}[] = []
+    for (const id of this.raw.draftIds()) {
+      const draft = this.raw.get(id)
+      if (draft) overlays.push({position: this.raw.positionOf(id), document: this.overlay(draft)})
+    }
+    return overlays
   }
 }

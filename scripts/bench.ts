@@ -3,6 +3,10 @@
 //
 //   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
 //                         [--iterations 200] [--plain-iterations 10] [--budget-seconds 60]
+//                         [--data-dir DIR] [--queries name,name]
+//
+// --data-dir keeps the data folder and, run again with the same threads and seed, reuses the
+// archive written there; --queries runs only the queries whose names contain one of the words.
 //
 // Prints a report on stdout (progress on stderr), writes every number to --out, and exits with 1
 // when a lake result differs from plain groq-js.
@@ -31,13 +35,15 @@ const {values} = parseArgs({
     iterations: {type: 'string'},
     'plain-iterations': {type: 'string'},
     'budget-seconds': {type: 'string'},
+    'data-dir': {type: 'string'},
+    queries: {type: 'string'},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
 
 if (values.help) {
   console.log(
-    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S]',
+    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--data-dir DIR] [--queries name,name]',
   )
   process.exit(0)
 }
@@ -56,6 +62,10 @@ const options = {
   budgetMs:
     positiveInteger('budget-seconds', values['budget-seconds'], DEFAULT_OPTIONS.budgetMs / 1000) *
     1000,
+  ...(values['data-dir'] === undefined ? {} : {dataDir: resolve(values['data-dir'])}),
+  ...(values.queries === undefined
+    ? {}
+    : {only: values.queries.split(',').map((part) => part.trim())}),
 }
 
 const results = await runBench(options)
