@@ -25,6 +25,11 @@ export interface Ranked {
 
 const U16_MAX = 0xffff
 
+/** Questions scored in full after each term walked by the pruned walk (they raise the bar). */
+const RAISERS = 8
+/** Bounds are raised by this factor before a comparison, so rounding can never prune a winner. */
+const BOUND_SLACK = 1 + 1e-9
+
 class GrowableU32 {
   data = new Uint32Array(1024)
   length = 0
@@ -219,6 +224,8 @@ export interface IndexStats {
   terms: number
   postings: number
   deltaQuestions: number
+  /** Query terms whose postings rankings did not walk (dynamic pruning), since the build. */
+  skippedTerms: number
   /** Bytes held in typed arrays (postings, forward lists, tags). */
   typedBytes: number
 }
@@ -267,6 +274,24 @@ export class SimilarIndex {
   private totalBodyLength = 0
   private scratch = new Float64Array(0)
   private touched = new Uint32Array(0)
+  private offered = new Uint8Array(0)
+  private bonuses = new Float64Array(0)
+  private slots = new Int32Array(0)
+  private termValues = new Float64Array(0)
+  private termFound = new Uint8Array(0)
+  private pruning = true
+  private skippedTerms = 0
+  private normCache:
+    | {
+        averageLength: number
+        k1b: number
+        titleBoost: number
+        norm: Float64Array
+        live: Uint8Array
+      }
+    | undefined
+  /** Per-term upper bounds of the BM25F value at a reference average length (see termBound). */
+  private bounds = {averageLength: 0, values: new Map<number, number>()}
 
   private constructor(config: RankerConfig, options: BuildOptions = {}) {
     this.currentConfig = config
@@ -320,6 +345,8 @@ export class SimilarIndex {
     if (analysisKey(analysisOptions(config)) !== built || config.useBody !== this.config.useBody)
       throw new Error('setQueryConfig cannot change the analysis: build a new index')
     this.currentConfig = config
+    this.normCache = undefined
+    this.bounds = {averageLength: 0, values: new Map()}
   }
 
   get size(): number {
@@ -397,6 +424,7 @@ export class SimilarIndex {
     this.titleLengths.push(titleLength)
     this.bodyLengths.push(bodyLength)
     this.alive.push(true)
+    this.normCache = undefined
     this.numberOf.set(source._id, n)
     this.liveCount++
     this.totalTitleLength += titleLength
@@ -427,6 +455,10 @@ export class SimilarIndex {
     this.tagList = new Uint32Array(total)
     parts.tags.forEach((tags, n) => this.tagList.set(tags, this.tagOffsets[n] ?? 0))
     this.scratch = new Float64Array(this.ids.length)
+    this.offered = new Uint8Array(this.ids.length)
+    this.bonuses = new Float64Array(this.ids.length)
+    this.normCache = undefined
+    this.bounds = {averageLength: 0, values: new Map()}
   }
 
   /** @internal */
@@ -516,9 +548,12 @@ export class SimilarIndex {
       postings.titleTf.push(forward.titleTf[i] ?? 0)
       postings.bodyTf.push(forward.bodyTf[i] ?? 0)
     })
+    this.raiseBounds(n, forward)
     if (this.scratch.length < this.ids.length) {
-      const bigger = new Float64Array(Math.max(this.ids.length, this.scratch.length * 2))
-      this.scratch = bigger
+      const size = Math.max(this.ids.length, this.scratch.length * 2)
+      this.scratch = new Float64Array(size)
+      this.offered = new Uint8Array(size)
+      this.bonuses = new Float64Array(size)
     }
     if (this.deltaForward.size > Math.max(2000, this.baseCount * 0.1)) this.compact()
   }
@@ -528,6 +563,7 @@ export class SimilarIndex {
     if (n === undefined) return
     this.numberOf.delete(id)
     this.alive[n] = false
+    this.normCache = undefined
     this.liveCount--
     this.totalTitleLength -= this.titleLengths[n] ?? 0
     this.totalBodyLength -= this.bodyLengths[n] ?? 0
@@ -748,20 +784,24 @@ export class SimilarIndex {
     return self > 0 ? this.textScore(q, terms, averageLength) / self : 0
   }
 
-  private bonus(query: number, candidate: number): number {
+  private bonus(query: number, candidate: number, queryTags = this.tagsOf(query)): number {
     const {tagWeight, specialtyWeight} = this.config
     let bonus = 0
     const specialty = this.specialties[query] ?? -1
     if (specialtyWeight !== 0 && specialty >= 0 && this.specialties[candidate] === specialty)
       bonus += specialtyWeight
-    if (tagWeight !== 0) {
-      const a = this.tagsOf(query)
-      const b = this.tagsOf(candidate)
-      if (a.length > 0 && b.length > 0) {
+    if (tagWeight !== 0 && queryTags.length > 0) {
+      // The candidate's tags in place (no view allocated: this runs for many candidates).
+      const inBase = candidate < this.baseCount
+      const delta = inBase ? undefined : this.tagsOf(candidate)
+      const list = delta ?? this.tagList
+      const start = delta ? 0 : (this.tagOffsets[candidate] ?? 0)
+      const end = delta ? delta.length : (this.tagOffsets[candidate + 1] ?? 0)
+      if (end > start) {
         let shared = 0
-        for (let i = 0, j = 0; i < a.length && j < b.length;) {
-          const x = a[i] ?? 0
-          const y = b[j] ?? 0
+        for (let i = 0, j = start; i < queryTags.length && j < end;) {
+          const x = queryTags[i] ?? 0
+          const y = list[j] ?? 0
           if (x === y) {
             shared++
             i++
@@ -769,14 +809,155 @@ export class SimilarIndex {
           } else if (x < y) i++
           else j++
         }
-        bonus += (tagWeight * shared) / Math.sqrt(a.length * b.length)
+        bonus += (tagWeight * shared) / Math.sqrt(queryTags.length * (end - start))
       }
     }
     return bonus
   }
 
+  /** The most the tag and specialty bonuses can add to any candidate of query `q`. */
+  private maxBonus(q: number): number {
+    const {tagWeight, specialtyWeight} = this.config
+    const specialty = (this.specialties[q] ?? -1) >= 0 ? Math.max(specialtyWeight, 0) : 0
+    return specialty + (this.tagsOf(q).length > 0 ? Math.max(tagWeight, 0) : 0)
+  }
+
   private reranks(): boolean {
     return this.config.prfWeight > 0 || this.config.reverseWeight > 0
+  }
+
+  /**
+   * Per question, the length part of the BM25F denominator (k1·b·length / average length) and
+   * whether it is alive, for the postings loop; rebuilt when a question comes or goes.
+   */
+  private docNorms(averageLength: number): {norm: Float64Array; live: Uint8Array} {
+    const {titleBoost, k1, b} = this.config
+    const k1b = k1 * b
+    const cached = this.normCache
+    if (
+      cached &&
+      cached.averageLength === averageLength &&
+      cached.k1b === k1b &&
+      cached.titleBoost === titleBoost &&
+      cached.norm.length === this.ids.length
+    )
+      return cached
+    const norm = new Float64Array(this.ids.length)
+    const live = new Uint8Array(this.ids.length)
+    for (let n = 0; n < this.ids.length; n++) {
+      if (!this.alive[n]) continue
+      live[n] = 1
+      // The same expression as termScore's, so scores do not move by a rounding.
+      const length = titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
+      norm[n] = (k1b * length) / averageLength
+    }
+    this.normCache = {averageLength, k1b, titleBoost, norm, live}
+    return this.normCache
+  }
+
+  /**
+   * An upper bound of `term`'s BM25F value in any question at `averageLength` (before the query
+   * weight): the largest value among its postings at a reference average length, worked out once
+   * per term and raised for questions added since. A longer average length shortens every
+   * question's normalised length, which raises a value by at most the ratio of the averages.
+   */
+  private termBound(term: number, averageLength: number): number {
+    const bounds = this.bounds
+    if (bounds.averageLength === 0) bounds.averageLength = averageLength
+    let bound = bounds.values.get(term)
+    if (bound === undefined) {
+      bound = 0
+      const end = this.postingOffsets[term + 1] ?? 0
+      for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
+        const n = this.postingDocs[i] ?? 0
+        const value = this.boundValue(
+          this.postingTitleTf[i] ?? 0,
+          this.postingBodyTf[i] ?? 0,
+          n,
+          bounds.averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      const delta = this.deltaPostings.get(term)
+      for (let i = 0; delta && i < delta.docs.length; i++) {
+        const value = this.boundValue(
+          delta.titleTf[i] ?? 0,
+          delta.bodyTf[i] ?? 0,
+          delta.docs[i] ?? 0,
+          bounds.averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      bounds.values.set(term, bound)
+    }
+    return bound * Math.max(1, averageLength / bounds.averageLength)
+  }
+
+  private boundValue(titleTf: number, bodyTf: number, n: number, averageLength: number): number {
+    const {titleBoost, k1, b} = this.config
+    const tf = titleBoost * titleTf + bodyTf
+    const length = titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
+    return (tf * (k1 + 1)) / (tf + k1 * (1 - b) + (k1 * b * length) / averageLength)
+  }
+
+  /** Raises the cached bounds of question `n`'s terms (it was just added). */
+  private raiseBounds(n: number, forward: Forward) {
+    const bounds = this.bounds
+    if (bounds.averageLength === 0) return
+    forward.terms.forEach((term, i) => {
+      const bound = bounds.values.get(term)
+      if (bound === undefined) return
+      const value = this.boundValue(
+        forward.titleTf[i] ?? 0,
+        forward.bodyTf[i] ?? 0,
+        n,
+        bounds.averageLength,
+      )
+      if (value > bound) bounds.values.set(term, value)
+    })
+  }
+
+  /** @internal For tests: rank by walking every posting (no dynamic pruning). */
+  setPruning(on: boolean) {
+    this.pruning = on
+  }
+
+  /**
+   * The query's text score against question `n`, summed in the query's term order as the
+   * postings loop sums it (so both give the same number to the last bit).
+   */
+  private exactText(n: number, model: QueryModel, norm: Float64Array): number {
+    const slots = this.slots
+    const {titleBoost, k1, b} = this.config
+    const k1c = k1 * (1 - b)
+    const k1p = k1 + 1
+    const values = this.termValues
+    const found = this.termFound
+    const length = norm[n] ?? 0
+    const record = (term: number, titleTf: number, bodyTf: number) => {
+      const slot = slots[term] ?? -1
+      if (slot < 0) return
+      const tf = titleBoost * titleTf + bodyTf
+      const weight = model.terms[slot]?.weight ?? 0
+      values[slot] = (weight * tf * k1p) / (tf + k1c + length)
+      found[slot] = 1
+    }
+    if (n < this.baseCount) {
+      const end = this.forwardOffsets[n + 1] ?? 0
+      for (let i = this.forwardOffsets[n] ?? 0; i < end; i++)
+        record(this.forwardTerms[i] ?? 0, this.forwardTitleTf[i] ?? 0, this.forwardBodyTf[i] ?? 0)
+    } else {
+      const forward = this.forward(n)
+      for (let i = 0; i < forward.terms.length; i++)
+        record(forward.terms[i] ?? 0, forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0)
+    }
+    let score = 0
+    for (let slot = 0; slot < model.terms.length; slot++) {
+      if (found[slot] === 0) continue
+      score += values[slot] ?? 0
+      found[slot] = 0
+    }
+    return score
   }
 
   /**
@@ -790,53 +971,236 @@ export class SimilarIndex {
     exclude: ReadonlySet<string>,
   ): {doc: number; score: number}[] {
     const {q, terms, self, averageLength} = model
-    const {titleBoost, k1, b, tagWeight, specialtyWeight} = this.config
+    // The bonus is only worked out for questions whose text score could still make it.
+    const maxBonus = withBonus ? this.maxBonus(q) : 0
+    const queryTags = this.tagsOf(q)
+    const top = new TopK(limit, this.ids)
+    const consider = (n: number, text: number) => {
+      if (top.full() && text + maxBonus < top.worst()) return
+      if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) return
+      top.offer(withBonus ? text + this.bonus(q, n, queryTags) : text, n)
+    }
+    if (this.pruning && limit > 0 && terms.length > 1 && this.claimSlots(terms))
+      this.prunedWalk(model, top, consider, maxBonus, withBonus ? queryTags : undefined)
+    else this.fullWalk(model, consider)
+    return top.sorted()
+  }
+
+  /** Every posting of every query term, in the query's term order; each score is complete. */
+  private fullWalk(model: QueryModel, consider: (n: number, text: number) => void) {
+    const scores = this.scratch
+    const count = this.accumulate(model, model.terms.keys())
+    const touched = this.touched
+    for (let i = 0; i < count; i++) {
+      const n = touched[i] ?? 0
+      const score = scores[n] ?? 0
+      scores[n] = 0
+      consider(n, score / model.self)
+    }
+  }
+
+  /**
+   * Adds the query terms at `slots` to the scores of the questions holding them (scratch), and
+   * lists the questions touched for the first time after the `from` already listed. Returns the
+   * new count. BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b) + k1·b·len/avg), with
+   * tf = boost·title + body, in the same operations as exactText.
+   */
+  private accumulate(model: QueryModel, slots: Iterable<number>, from = 0): number {
+    const {q, terms, averageLength} = model
+    const {titleBoost, k1, b} = this.config
+    const {norm, live} = this.docNorms(averageLength)
     const scores = this.scratch
     if (this.touched.length < scores.length) this.touched = new Uint32Array(scores.length)
     const touched = this.touched
-    let count = 0
-    const alive = this.alive
-    const titleLengths = this.titleLengths
-    const bodyLengths = this.bodyLengths
-    const k1b = k1 * b
+    let count = from
     const k1c = k1 * (1 - b)
-    // BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b + b·len/avg)), tf = boost·title + body.
-    const accumulate = (n: number, weight: number, titleTf: number, bodyTf: number) => {
-      const tf = titleBoost * titleTf + bodyTf
-      const length = titleBoost * (titleLengths[n] ?? 0) + (bodyLengths[n] ?? 0)
-      const value = (weight * tf * (k1 + 1)) / (tf + k1c + (k1b * length) / averageLength)
-      if (scores[n] === 0) touched[count++] = n
-      scores[n] = (scores[n] ?? 0) + value
-    }
+    const k1p = k1 + 1
     const docs = this.postingDocs
     const titleTfs = this.postingTitleTf
     const bodyTfs = this.postingBodyTf
-    for (const {term, weight} of terms) {
+    for (const slot of slots) {
+      const {term, weight} = terms[slot] ?? {term: 0, weight: 0}
       const end = this.postingOffsets[term + 1] ?? 0
       for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
         const n = docs[i] ?? 0
-        if (alive[n] && n !== q) accumulate(n, weight, titleTfs[i] ?? 0, bodyTfs[i] ?? 0)
+        if (live[n] === 0 || n === q) continue
+        const tf = titleBoost * (titleTfs[i] ?? 0) + (bodyTfs[i] ?? 0)
+        const score = scores[n] ?? 0
+        if (score === 0) touched[count++] = n
+        scores[n] = score + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
       }
       const delta = this.deltaPostings.get(term)
-      if (!delta) continue
-      for (let i = 0; i < delta.docs.length; i++) {
+      for (let i = 0; delta && i < delta.docs.length; i++) {
         const n = delta.docs[i] ?? 0
-        if (alive[n] && n !== q) accumulate(n, weight, delta.titleTf[i] ?? 0, delta.bodyTf[i] ?? 0)
+        if (live[n] === 0 || n === q) continue
+        const tf = titleBoost * (delta.titleTf[i] ?? 0) + (delta.bodyTf[i] ?? 0)
+        const score = scores[n] ?? 0
+        if (score === 0) touched[count++] = n
+        scores[n] = score + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
       }
     }
-    // Top k; the bonus (at most tagWeight + specialtyWeight) is only worked out for questions
-    // whose text score could still make it.
-    const maxBonus = withBonus ? Math.max(tagWeight, 0) + Math.max(specialtyWeight, 0) : 0
-    const top = new TopK(limit, this.ids)
+    return count
+  }
+
+  /**
+   * Dynamic pruning (MaxScore). Terms are walked strongest first (by upper bound: weight × the
+   * term's largest value); after each, the questions with the best partial scores are scored
+   * in full, which raises the bar of the top. Once the terms not walked yet cannot together
+   * lift a question nobody reached over that bar, no new question can enter: the remaining
+   * terms (the long postings of common words) only add to the questions still in the running,
+   * which drop out as soon as their partial score plus the remaining bounds falls below the bar.
+   * The few left are scored in full by exactText, which sums as the full walk does: the result
+   * is the full walk's, to the last bit.
+   */
+  private prunedWalk(
+    model: QueryModel,
+    top: TopK,
+    consider: (n: number, text: number) => void,
+    maxBonus: number,
+    queryTags: Uint32Array | undefined,
+  ) {
+    const {q, terms, self, averageLength} = model
+    const withBonus = queryTags !== undefined
+    const {norm} = this.docNorms(averageLength)
+    const scores = this.scratch
+    const offered = this.offered
+    const bounds = terms.map(({term, weight}) => weight * this.termBound(term, averageLength))
+    const order = bounds.map((_, slot) => slot).sort((x, y) => (bounds[y] ?? 0) - (bounds[x] ?? 0))
+    // What the terms not walked yet can add at most (summed afresh: no rounding drift).
+    const restFrom = (from: number) => {
+      let sum = 0
+      for (let i = from; i < order.length; i++) sum += bounds[order[i] ?? 0] ?? 0
+      return sum
+    }
+    let rest = restFrom(0)
+    const below = (score: number, bonus = maxBonus) =>
+      top.full() && (score * BOUND_SLACK) / self + bonus < top.worst()
+    const scored: number[] = []
+    const score = (n: number) => {
+      scored.push(n)
+      offered[n] = 1
+      consider(n, this.exactText(n, model, norm) / self)
+    }
+    let count = 0
+    let walked = 0
+    while (walked < order.length && !below(rest)) {
+      const slot = order[walked++] ?? 0
+      count = this.accumulate(model, [slot], count)
+      rest = restFrom(walked)
+      // Raise the bar: the best partial scores so far, scored in full.
+      const best = new TopK(RAISERS, this.ids)
+      for (let i = 0; i < count; i++) {
+        const n = this.touched[i] ?? 0
+        if (offered[n] === 0) best.offer(scores[n] ?? 0, n)
+      }
+      for (const {doc} of best.sorted()) score(doc)
+    }
+    // Questions still in the running (their scores stay in scratch until they drop out), with
+    // their own bonus (usually well below the most).
+    let running = 0
+    const touched = this.touched
+    const bonuses = this.bonuses
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
-      const text = (scores[n] ?? 0) / self
+      const bound = (scores[n] ?? 0) + rest
+      if (offered[n] === 0 && !below(bound)) {
+        const bonus = withBonus ? this.bonus(q, n, queryTags) : 0
+        if (!below(bound, bonus)) {
+          touched[running++] = n
+          bonuses[n] = bonus
+          continue
+        }
+      }
       scores[n] = 0
-      if (top.full() && text + maxBonus < top.worst()) continue
-      if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) continue
-      top.offer(withBonus ? text + this.bonus(q, n) : text, n)
     }
-    return top.sorted()
+    touched.subarray(0, running).sort()
+    this.skippedTerms += order.length - walked
+    for (let next = walked; next < order.length && running > 0; next++) {
+      this.addToRunning(model, order[next] ?? 0, running, norm)
+      rest = restFrom(next + 1)
+      let kept = 0
+      for (let i = 0; i < running; i++) {
+        const n = touched[i] ?? 0
+        if (below((scores[n] ?? 0) + rest, bonuses[n] ?? 0)) scores[n] = 0
+        else touched[kept++] = n
+      }
+      running = kept
+    }
+    for (let i = 0; i < running; i++) {
+      const n = touched[i] ?? 0
+      scores[n] = 0
+      score(n)
+    }
+    for (const n of scored) offered[n] = 0
+    for (const {term} of terms) this.slots[term] = -1
+  }
+
+  /**
+   * Adds the query term at `slot` to the scores of the `running` questions listed first in
+   * touched (ascending): each is searched for in the term's postings (also ascending)
+   * by galloping from where the previous one was found, so a few questions cost a few steps
+   * each and many cost about one walk of the postings.
+   */
+  private addToRunning(model: QueryModel, slot: number, running: number, norm: Float64Array) {
+    const {term, weight} = model.terms[slot] ?? {term: 0, weight: 0}
+    const {titleBoost, k1, b} = this.config
+    const k1c = k1 * (1 - b)
+    const k1p = k1 + 1
+    const scores = this.scratch
+    const touched = this.touched
+    const add = (n: number, titleTf: number, bodyTf: number) => {
+      const tf = titleBoost * titleTf + bodyTf
+      scores[n] = (scores[n] ?? 0) + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
+    }
+    const docs = this.postingDocs
+    let at = this.postingOffsets[term] ?? 0
+    const end = this.postingOffsets[term + 1] ?? 0
+    let i = 0
+    for (; i < running && at < end; i++) {
+      const n = touched[i] ?? 0
+      if (n >= this.baseCount) break // delta questions come last
+      at = gallop(docs, n, at, end)
+      if (at < end && docs[at] === n)
+        add(n, this.postingTitleTf[at] ?? 0, this.postingBodyTf[at] ?? 0)
+    }
+    const delta = this.deltaPostings.get(term)
+    if (!delta) return
+    while (i < running && (touched[i] ?? 0) < this.baseCount) i++
+    let d = 0
+    for (; i < running && d < delta.docs.length; i++) {
+      const n = touched[i] ?? 0
+      while (d < delta.docs.length && (delta.docs[d] ?? 0) < n) d++
+      if (delta.docs[d] === n) add(n, delta.titleTf[d] ?? 0, delta.bodyTf[d] ?? 0)
+    }
+  }
+
+  /**
+   * Numbers the query's terms in the term → slot table exactText reads; false (and nothing
+   * left claimed) when a term comes twice, which the pruned walk's bookkeeping does not handle.
+   */
+  private claimSlots(terms: readonly QueryTerm[]): boolean {
+    const slots = this.termSlots()
+    for (const [slot, {term}] of terms.entries()) {
+      if ((slots[term] ?? -1) >= 0) {
+        for (const {term: claimed} of terms) slots[claimed] = -1
+        return false
+      }
+      slots[term] = slot
+    }
+    if (this.termValues.length < terms.length) {
+      this.termValues = new Float64Array(terms.length * 2)
+      this.termFound = new Uint8Array(terms.length * 2)
+    }
+    return true
+  }
+
+  /** Term id → its slot in the current query (-1: not in it); sized to the vocabulary. */
+  private termSlots(): Int32Array {
+    if (this.slots.length < this.vocabulary.size) {
+      const bigger = new Int32Array(Math.max(this.vocabulary.size, this.slots.length * 2)).fill(-1)
+      this.slots = bigger
+    }
+    return this.slots
   }
 
   /** Final score of candidate `c`: expanded text score (with feedback) + reverse + bonuses. */
@@ -924,6 +1288,7 @@ export class SimilarIndex {
       terms: this.vocabulary.size,
       postings: this.postingDocs.length + deltaPostings,
       deltaQuestions: this.deltaForward.size,
+      skippedTerms: this.skippedTerms,
       typedBytes: typed.reduce((sum, array) => sum + array.byteLength, 0),
     }
   }
@@ -940,6 +1305,27 @@ function binarySearch(values: Uint32Array, target: number): number {
     else high = middle - 1
   }
   return -1
+}
+
+/** The first index in [from, end) of ascending `values` whose value is ≥ `target` (or end). */
+function gallop(values: Uint32Array, target: number, from: number, end: number): number {
+  if (from >= end || (values[from] ?? 0) >= target) return from
+  let step = 1
+  let low = from
+  let high = from + 1
+  while (high < end && (values[high] ?? 0) < target) {
+    low = high
+    step *= 2
+    high = low + step
+  }
+  high = Math.min(high, end)
+  // values[low] < target; values[high] ≥ target or high = end
+  while (low + 1 < high) {
+    const middle = (low + high) >>> 1
+    if ((values[middle] ?? 0) < target) low = middle
+    else high = middle
+  }
+  return high
 }
 
 /** Streams questions into flat forward arrays, then inverts them once. */
