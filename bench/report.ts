@@ -1,4 +1,5 @@
-import type {BenchResults} from './run.ts'
+import type {Precompute} from './precompute.ts'
+import type {BenchResults, ColdStartResult} from './run.ts'
 
 // The human-readable report: a few summary lines and one table of query latencies.
 
@@ -24,60 +25,69 @@ function table(header: string[], rows: string[][], left: number[] = [0]): string
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)]
 }
 
-export function formatReport(results: BenchResults): string {
-  const {archive, write, close, coldStart, machine, options} = results
-  const disk = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
-  const lines = [
+function coldStartRows(coldStart: ColdStartResult): string[][] {
+  return [
+    [
+      'Cold start (open + first page lookup by id)',
+      `${number(coldStart.ms)} ms`,
+      `fresh process: ${coldStart.probes
+        .slice(1)
+        .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
+        .join(
+          '',
+        )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+    ],
+    [
+      'All documents parsed (background)',
+      `${number(coldStart.parsedMs)} ms`,
+      `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
+    ],
+  ]
+}
+
+function similarTable(similar: Precompute): string[] {
+  const edits = similar.edits
+  const slowest = edits.reduce((max, edit) => Math.max(max, edit.seconds), 0)
+  return [
     '',
-    `Lake benchmark: ${number(options.threads)} threads, seed ${options.seed}, ${number(archive.documents)} documents (${Object.entries(
-      archive.byType,
-    )
-      .map(([type, count]) => `${number(count)} ${type}`)
-      .join(', ')})`,
-    `  ${number(archive.jsonBytes / 1e6, 1)} MB of JSON; title ${archive.avgTitleChars} chars, question body ${number(archive.avgQuestionBodyChars)} chars, reply body ${number(archive.avgReplyBodyChars)} chars on average`,
-    `  node ${machine.node} · ${machine.platform} ${machine.arch} · ${machine.cpus} × ${machine.cpuModel} · ${mib(machine.totalMemoryBytes)} RAM · load ${number(machine.loadAverage.start, 1)}→${number(machine.loadAverage.end, 1)} · ${results.date}`,
-    ...(results.source
-      ? [
-          `  lake at ${results.source.commit}${results.source.changedLakeFiles.length > 0 ? ` + uncommitted changes to ${results.source.changedLakeFiles.join(', ')}` : ''}`,
-        ]
-      : []),
-    ...(Math.max(machine.loadAverage.start, machine.loadAverage.end) > machine.cpus * 0.5
-      ? [
-          `  Note: the machine was busy with other work (load average vs ${machine.cpus} CPUs); latencies are noisy.`,
-        ]
-      : []),
-    '',
+    `Similar-thread precompute in a fresh process (lake and engine together; ${number(similar.questions)} questions):`,
     ...table(
       ['Step', 'Time', 'Result'],
       [
         [
-          `Write (HTTP, ${options.batchSize}/txn, ${options.concurrency} in flight)`,
-          `${number(write.ms / 1000, 2)} s`,
-          `${number(write.documentsPerSecond)} docs/s · ${number(write.threadsPerSecond)} threads/s · ${number(write.megabytesPerSecond, 1)} MB/s · txn p50 ${ms(write.transactionLatency.p50)} ms, p95 ${ms(write.transactionLatency.p95)} ms`,
+          'Full precompute (index + every list)',
+          `${number(similar.full.seconds, 1)} s`,
+          `index ${number(similar.full.indexSeconds, 1)} s; ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
         ],
         [
-          'Close (compaction to snapshot)',
-          `${number(close.ms)} ms`,
-          `${number(disk / 1e6, 1)} MB on disk`,
+          'Again, nothing changed',
+          `${number(similar.second.seconds, 1)} s`,
+          `${number(similar.second.patched)} written`,
         ],
         [
-          'Cold start (open + first page lookup by id)',
-          `${number(coldStart.ms)} ms`,
-          `fresh process: ${coldStart.probes
-            .slice(1)
-            .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
-            .join(
-              '',
-            )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+          `Single-edit recompute (${edits.length} edits, slowest)`,
+          `${number(slowest, 2)} s`,
+          edits
+            .map(
+              (edit) =>
+                `${number(edit.seconds, 2)} s: ${edit.affected} affected, ${edit.patched} written`,
+            )
+            .join('; '),
         ],
         [
-          'All documents parsed (background)',
-          `${number(coldStart.parsedMs)} ms`,
-          `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
+          'Peak memory (RSS)',
+          mib(similar.peakRssBytes),
+          `${mib(similar.rssLakeBytes)} with the dataset parsed, before the precompute (${similar.peakMethod})`,
         ],
       ],
       [0, 2],
     ),
+  ]
+}
+
+function queryTables(results: BenchResults): string[] {
+  const {options} = results
+  return [
     '',
     `Query latency in ms: lake over HTTP through @sanity/client (up to ${options.iterations} runs after ${options.warmup} warm-up, at most ${number(options.budgetMs / 1000)} s per query), lake in-process (runQuery, up to ${Math.min(options.inProcessIterations, options.iterations)} runs), plain groq-js (${options.plainIterations} runs)`,
     ...table(
@@ -135,6 +145,51 @@ export function formatReport(results: BenchResults): string {
       ]),
     ),
     '',
+  ]
+}
+
+export function formatReport(results: BenchResults): string {
+  const {archive, write, close, coldStart, machine, options} = results
+  const disk = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
+  const lines = [
+    '',
+    `Lake benchmark: ${number(options.threads)} threads, seed ${options.seed}, ${number(archive.documents)} documents (${Object.entries(
+      archive.byType,
+    )
+      .map(([type, count]) => `${number(count)} ${type}`)
+      .join(', ')})`,
+    `  ${number(archive.jsonBytes / 1e6, 1)} MB of JSON; title ${archive.avgTitleChars} chars, question body ${number(archive.avgQuestionBodyChars)} chars, reply body ${number(archive.avgReplyBodyChars)} chars on average`,
+    `  node ${machine.node} · ${machine.platform} ${machine.arch} · ${machine.cpus} × ${machine.cpuModel} · ${mib(machine.totalMemoryBytes)} RAM · load ${number(machine.loadAverage.start, 1)}→${number(machine.loadAverage.end, 1)} · ${results.date}`,
+    ...(results.source
+      ? [
+          `  lake at ${results.source.commit}${results.source.changedLakeFiles.length > 0 ? ` + uncommitted changes to ${results.source.changedLakeFiles.join(', ')}` : ''}`,
+        ]
+      : []),
+    ...(Math.max(machine.loadAverage.start, machine.loadAverage.end) > machine.cpus * 0.5
+      ? [
+          `  Note: the machine was busy with other work (load average vs ${machine.cpus} CPUs); latencies are noisy.`,
+        ]
+      : []),
+    '',
+    ...table(
+      ['Step', 'Time', 'Result'],
+      [
+        [
+          `Write (HTTP, ${options.batchSize}/txn, ${options.concurrency} in flight)`,
+          `${number(write.ms / 1000, 2)} s`,
+          `${number(write.documentsPerSecond)} docs/s · ${number(write.threadsPerSecond)} threads/s · ${number(write.megabytesPerSecond, 1)} MB/s · txn p50 ${ms(write.transactionLatency.p50)} ms, p95 ${ms(write.transactionLatency.p95)} ms`,
+        ],
+        [
+          'Close (compaction to snapshot)',
+          `${number(close.ms)} ms`,
+          `${number(disk / 1e6, 1)} MB on disk`,
+        ],
+        ...(coldStart ? coldStartRows(coldStart) : []),
+      ],
+      [0, 2],
+    ),
+    ...(results.queries.length > 0 ? queryTables(results) : []),
+    ...(results.similar ? similarTable(results.similar) : []),
   ]
   for (const mismatch of results.mismatches) {
     const show = (value: unknown) => {

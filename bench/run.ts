@@ -10,6 +10,7 @@ import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
+import {measurePrecompute, type Precompute} from './precompute.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
@@ -43,6 +44,10 @@ export interface BenchOptions {
   batchSize: number
   /** Transactions in flight at once. */
   concurrency: number
+  /** Measure the similar-thread precompute (full, again, single edits) at the end. */
+  similar: boolean
+  /** Write the archive and measure the similar-thread precompute only (no cold start, queries). */
+  similarOnly: boolean
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -57,6 +62,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   minIterations: 10,
   batchSize: 500,
   concurrency: 4,
+  similar: true,
+  similarOnly: false,
 }
 
 export interface QueryResult {
@@ -125,16 +132,20 @@ export interface BenchResults {
   }
   close: {ms: number; diskBytes: Record<string, number>}
   /** In a fresh process: startLakeServer on the data directory until the first answer. */
-  coldStart: Omit<ColdStart, 'result'> & {
-    firstQueryMs: number
-    counts: Record<string, number>
-    /** The same reopening in the benchmark process, which then serves the latency runs. */
-    benchProcessMs: number
-  }
+  coldStart: ColdStartResult | null
   queries: QueryResult[]
   /** Pings and lookups by id while a pathological query runs. */
   underLoad: UnderLoad[]
+  /** The similar-thread precompute in a fresh process (null when not measured). */
+  similar: Precompute | null
   mismatches: Mismatch[]
+}
+
+export type ColdStartResult = Omit<ColdStart, 'result'> & {
+  firstQueryMs: number
+  counts: Record<string, number>
+  /** The same reopening in the benchmark process, which then serves the latency runs. */
+  benchProcessMs: number
 }
 
 const DATASET = 'bench'
@@ -372,6 +383,48 @@ async function measureQuery(
   }
 }
 
+function machineInfo(loadAtStart: number): BenchResults['machine'] {
+  const cpuList = cpus()
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: process.platform,
+    release: release(),
+    arch: process.arch,
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cpus: cpuList.length,
+    availableParallelism: availableParallelism(),
+    totalMemoryBytes: totalmem(),
+    loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
+  }
+}
+
+/** Titles an editor might give a question (words of the archive, in a new combination). */
+const EDITED_TITLES = [
+  'Night Sweats and Blurred Vision After a Bad Cold',
+  'Numb Fingertips While Sitting at a Desk: Is It My Neck?',
+  'Acid Reflux and Chest Tightness Every Winter',
+]
+
+/** The similar-thread precompute on the closed data directory, in a fresh process. */
+async function measureSimilar(
+  dataDir: string,
+  token: string,
+  sample: ArchiveSample,
+): Promise<Precompute> {
+  log('Similar threads: every list, again, then single edits (fresh process)…')
+  const ids = sample.questionIds
+  const edits = EDITED_TITLES.map((title, i) => ({
+    id: ids[Math.floor(((i + 0.5) * ids.length) / EDITED_TITLES.length)] ?? '',
+    title,
+  }))
+  const similar = await measurePrecompute({dataDir, dataset: DATASET, token, edits})
+  log(
+    `  ${similar.questions.toLocaleString('en-US')} lists in ${similar.full.seconds} s (index ${similar.full.indexSeconds} s); again in ${similar.second.seconds} s; edits ${similar.edits.map((edit) => `${edit.seconds} s`).join(', ')}; peak RSS ${Math.round(similar.peakRssBytes / 2 ** 20)} MiB`,
+  )
+  return similar
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
@@ -406,6 +459,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const close = {ms: elapsed(started), diskBytes: await diskUsage(join(dataDir, DATASET))}
     const diskTotal = Object.values(close.diskBytes).reduce((sum, size) => sum + size, 0)
     log(`  closed in ${Math.round(close.ms)} ms; ${(diskTotal / 1e6).toFixed(1)} MB on disk`)
+    const common = {
+      date,
+      machine: () => machineInfo(loadAtStart),
+      source,
+      options,
+      archive: prepared.archive,
+      write: prepared.write,
+    }
+    if (options.similarOnly) {
+      const similar = await measureSimilar(dataDir, token, prepared.sample)
+      return {
+        ...common,
+        machine: common.machine(),
+        close,
+        coldStart: null,
+        queries: [],
+        underLoad: [],
+        similar,
+        mismatches: [],
+      }
+    }
 
     log('Cold start: reopening the dataset from disk in a fresh process…')
     const {result, ...child} = await measureColdStart({
@@ -480,29 +554,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       documentId: prepared.sample.questionIds[0] ?? '',
     })
 
-    const cpuList = cpus()
+    await server.close()
+    server = undefined
+    const similar = options.similar ? await measureSimilar(dataDir, token, prepared.sample) : null
     return {
-      date,
-      machine: {
-        node: process.version,
-        v8: process.versions.v8,
-        platform: process.platform,
-        release: release(),
-        arch: process.arch,
-        cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-        cpus: cpuList.length,
-        availableParallelism: availableParallelism(),
-        totalMemoryBytes: totalmem(),
-        loadAverage: {start: loadAtStart, end: loadavg()[0] ?? 0},
-      },
-      source,
-      options,
-      archive: prepared.archive,
-      write: prepared.write,
+      ...common,
+      machine: common.machine(),
       close,
       coldStart,
       queries,
       underLoad,
+      similar,
       mismatches,
     }
   } finally {

@@ -3,6 +3,10 @@
 //
 //   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
 //                         [--iterations 200] [--plain-iterations 10] [--budget-seconds 60]
+//                         [--no-similar | --similar-only]
+//
+// --similar-only writes the archive and measures the similar-thread precompute alone (full,
+// again, single edits, peak memory); --no-similar leaves that part out.
 //
 // Prints a report on stdout (progress on stderr), writes every number to --out, and exits with 1
 // when a lake result differs from plain groq-js.
@@ -31,13 +35,15 @@ const {values} = parseArgs({
     iterations: {type: 'string'},
     'plain-iterations': {type: 'string'},
     'budget-seconds': {type: 'string'},
+    'no-similar': {type: 'boolean', default: false},
+    'similar-only': {type: 'boolean', default: false},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
 
 if (values.help) {
   console.log(
-    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S]',
+    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--no-similar | --similar-only]',
   )
   process.exit(0)
 }
@@ -56,6 +62,12 @@ const options = {
   budgetMs:
     positiveInteger('budget-seconds', values['budget-seconds'], DEFAULT_OPTIONS.budgetMs / 1000) *
     1000,
+  similar: !values['no-similar'],
+  similarOnly: values['similar-only'],
+}
+if (values['no-similar'] && values['similar-only']) {
+  console.error('--no-similar and --similar-only exclude each other')
+  process.exit(2)
 }
 
 const results = await runBench(options)
