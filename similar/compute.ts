@@ -1,4 +1,5 @@
 import type {Mutation, SanityClient} from '@sanity/client'
+import {availableParallelism} from 'node:os'
 import {isConflict, withRetry} from '../domain/requests.ts'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, type RankerConfig} from './config.ts'
 import {
@@ -9,6 +10,7 @@ import {
   withComputed,
 } from './entries.ts'
 import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './load.ts'
+import {RankPool, type RankRequest} from './pool.ts'
 import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
@@ -36,8 +38,13 @@ export interface ComputeOptions {
   transactionSize?: number
   /** Questions read (and ranked) per request (default 250). */
   readSize?: number
-  /** Transactions in flight (default 2). */
+  /** Batches (read, rank, write) in flight (default 2, plus one per ranking worker). */
   concurrency?: number
+  /**
+   * Ranking worker threads; 0 ranks on the calling thread. Default: one per core when there are
+   * at least POOL_MIN_QUESTIONS lists to compute.
+   */
+  workers?: number
   now?: () => Date
   onProgress?: (progress: {done: number; total: number; patched: number}) => void
 }
@@ -54,10 +61,30 @@ export interface ComputeReport {
   conflicts: number
   /** Seconds spent building the index (0 when one was passed in). */
   indexSeconds: number
+  /** Threads the lists were ranked on (worker threads, or 1: the calling thread). */
+  rankedOn: number
   seconds: number
 }
 
 const MAX_CONFLICT_RETRIES = 3
+
+/** Below this many lists, starting workers (about a second) costs more than it saves. */
+const POOL_MIN_QUESTIONS = 2000
+
+/** Workers to rank `count` lists on, started; undefined to rank on this thread. */
+async function rankingPool(
+  index: SimilarIndex,
+  count: number,
+  workers: number | undefined,
+): Promise<RankPool | undefined> {
+  const size = workers ?? (count >= POOL_MIN_QUESTIONS ? availableParallelism() : 0)
+  if (size < 1 || count === 0) return undefined
+  try {
+    return await RankPool.start(index, size)
+  } catch {
+    return undefined // no worker threads here: rank on this thread
+  }
+}
 
 async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
   let next = 0
@@ -128,11 +155,19 @@ export async function computeSimilar(
       client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
     )
     missing.push(...(await refresh(client, ranker, state, batch)))
+    const requests: RankRequest[] = state.map((question) => ({
+      id: question._id,
+      limit,
+      exclude: [...listedTargets(question.similar ?? [])],
+    }))
+    const rankings = pool
+      ? await pool.rank(requests)
+      : requests.map(({id, exclude}) => ranker.rank(id, limit, new Set(exclude)))
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
-    for (const question of state) {
+    for (const [i, question] of state.entries()) {
       const stored: SimilarEntry[] = question.similar ?? []
-      const ranked = ranker.rank(question._id, limit, listedTargets(stored))
+      const ranked = rankings[i] ?? []
       const next = withComputed(stored, ranked)
       const fingerprint = ranker.inputHash(question._id)
       const sameEntries = sameList(stored, next)
@@ -193,7 +228,12 @@ export async function computeSimilar(
     options.onProgress?.({done, total: ids.length, patched: patched.length})
   }
 
-  await inParallel(batches, options.concurrency ?? 2, runBatch)
+  const pool = await rankingPool(ranker, ids.length, options.workers)
+  try {
+    await inParallel(batches, options.concurrency ?? 2 + (pool?.size ?? 0), runBatch)
+  } finally {
+    await pool?.close()
+  }
   return {
     questions: ids.length,
     patched: patched.sort(),
@@ -201,6 +241,7 @@ export async function computeSimilar(
     missing: missing.sort(),
     conflicts,
     indexSeconds: Math.round(indexSeconds * 100) / 100,
+    rankedOn: pool?.size ?? 1,
     seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
   }
 }
@@ -242,7 +283,14 @@ export async function recomputeAffected(
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
   if (changed.length === 0) {
-    const nothing = {questions: 0, patched: [], unchanged: 0, missing: [], conflicts: 0}
+    const nothing = {
+      questions: 0,
+      patched: [],
+      unchanged: 0,
+      missing: [],
+      conflicts: 0,
+      rankedOn: 1,
+    }
     return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}
   }
   let indexSeconds = 0

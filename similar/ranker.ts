@@ -30,6 +30,15 @@ const RAISERS = 8
 /** Bounds are raised by this factor before a comparison, so rounding can never prune a winner. */
 const BOUND_SLACK = 1 + 1e-9
 
+// The base segment lives in shared memory, so ranking workers (pool.ts) read it without a copy.
+function sharedU32(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT))
+}
+
+function sharedU16(length: number): Uint16Array {
+  return new Uint16Array(new SharedArrayBuffer(length * Uint16Array.BYTES_PER_ELEMENT))
+}
+
 class GrowableU32 {
   data = new Uint32Array(1024)
   length = 0
@@ -42,7 +51,9 @@ class GrowableU32 {
     this.data[this.length++] = value
   }
   finish(): Uint32Array {
-    return this.data.slice(0, this.length)
+    const finished = sharedU32(this.length)
+    finished.set(this.data.subarray(0, this.length))
+    return finished
   }
 }
 
@@ -58,7 +69,9 @@ class GrowableU16 {
     this.data[this.length++] = Math.min(value, U16_MAX)
   }
   finish(): Uint16Array {
-    return this.data.slice(0, this.length)
+    const finished = sharedU16(this.length)
+    finished.set(this.data.subarray(0, this.length))
+    return finished
   }
 }
 
@@ -219,6 +232,33 @@ interface QueryModel {
   averageLength: number
 }
 
+/**
+ * What a ranking worker needs to rank exactly as an index does (pool.ts): the base segment's
+ * typed arrays (shared memory, not copied) and copies of the small per-term and per-question
+ * arrays.
+ */
+export interface IndexSnapshot {
+  config: RankerConfig
+  termNames: string[]
+  df: Int32Array
+  ids: string[]
+  specialties: Int32Array
+  titleLengths: Float64Array
+  bodyLengths: Float64Array
+  totalTitleLength: number
+  totalBodyLength: number
+  forwardOffsets: Uint32Array
+  forwardTerms: Uint32Array
+  forwardTitleTf: Uint16Array
+  forwardBodyTf: Uint16Array
+  postingOffsets: Uint32Array
+  postingDocs: Uint32Array
+  postingTitleTf: Uint16Array
+  postingBodyTf: Uint16Array
+  tagOffsets: Uint32Array
+  tagList: Uint32Array
+}
+
 export interface IndexStats {
   questions: number
   terms: number
@@ -272,24 +312,27 @@ export class SimilarIndex {
   private liveCount = 0
   private totalTitleLength = 0
   private totalBodyLength = 0
-  private scratch = new Float64Array(0)
+  /**
+   * Per question number: its running score at 2n (0 between rankings) and the length part of its
+   * BM25F denominator at 2n + 1 (-1: removed), side by side so the postings loop touches one
+   * cache line per question.
+   */
+  private pairs = new Float64Array(0)
+  /** What the lengths in `pairs` were worked out for (undefined: to do again). */
+  private normKey: {averageLength: number; k1b: number; titleBoost: number} | undefined
   private touched = new Uint32Array(0)
   private offered = new Uint8Array(0)
-  private bonuses = new Float64Array(0)
+  // The pruned walk's questions still in the running, side by side (see prunedWalk).
+  private runScores = new Float64Array(0)
+  private runNorms = new Float64Array(0)
+  private runBonuses = new Float64Array(0)
   private slots = new Int32Array(0)
   private termValues = new Float64Array(0)
   private termFound = new Uint8Array(0)
   private pruning = true
   private skippedTerms = 0
-  private normCache:
-    | {
-        averageLength: number
-        k1b: number
-        titleBoost: number
-        norm: Float64Array
-        live: Uint8Array
-      }
-    | undefined
+  /** Bumped by every change that can move a ranking (see `version`). */
+  private changes = 0
   /** Per-term upper bounds of the BM25F value at a reference average length (see termBound). */
   private bounds = {averageLength: 0, values: new Map<number, number>()}
 
@@ -345,12 +388,83 @@ export class SimilarIndex {
     if (analysisKey(analysisOptions(config)) !== built || config.useBody !== this.config.useBody)
       throw new Error('setQueryConfig cannot change the analysis: build a new index')
     this.currentConfig = config
-    this.normCache = undefined
+    this.changes++
+    this.normKey = undefined
     this.bounds = {averageLength: 0, values: new Map()}
   }
 
   get size(): number {
     return this.liveCount
+  }
+
+  /** Changes that can move a ranking since the build: a snapshot is stale once it moved. */
+  get version(): number {
+    return this.changes
+  }
+
+  /**
+   * What a ranking worker needs to rank as this index does (delta merged first). Relation
+   * tables a caller brought (BuildOptions.relations) are not part of it.
+   */
+  snapshot(): IndexSnapshot {
+    if (this.extraRelations.length > 0)
+      throw new Error('An index with extra relation tables cannot be ranked by workers')
+    if (this.deltaForward.size > 0 || this.liveCount !== this.ids.length) this.compact()
+    return {
+      config: this.currentConfig,
+      termNames: [...this.termNames],
+      df: Int32Array.from(this.df),
+      ids: [...this.ids],
+      specialties: Int32Array.from(this.specialties),
+      titleLengths: Float64Array.from(this.titleLengths),
+      bodyLengths: Float64Array.from(this.bodyLengths),
+      totalTitleLength: this.totalTitleLength,
+      totalBodyLength: this.totalBodyLength,
+      forwardOffsets: this.forwardOffsets,
+      forwardTerms: this.forwardTerms,
+      forwardTitleTf: this.forwardTitleTf,
+      forwardBodyTf: this.forwardBodyTf,
+      postingOffsets: this.postingOffsets,
+      postingDocs: this.postingDocs,
+      postingTitleTf: this.postingTitleTf,
+      postingBodyTf: this.postingBodyTf,
+      tagOffsets: this.tagOffsets,
+      tagList: this.tagList,
+    }
+  }
+
+  /** An index that ranks as the snapshot's did (for ranking only: no revisions or hashes). */
+  static fromSnapshot(snapshot: IndexSnapshot): SimilarIndex {
+    const index = new SimilarIndex(snapshot.config)
+    index.restore(snapshot)
+    return index
+  }
+
+  private restore(snapshot: IndexSnapshot) {
+    // The same term ids, and the same spelling entries in the same order.
+    for (const name of snapshot.termNames) this.termId(name)
+    this.df = Array.from(snapshot.df)
+    this.ids = snapshot.ids
+    this.specialties = Array.from(snapshot.specialties)
+    this.titleLengths = Array.from(snapshot.titleLengths)
+    this.bodyLengths = Array.from(snapshot.bodyLengths)
+    this.alive = snapshot.ids.map(() => true)
+    snapshot.ids.forEach((id, n) => this.numberOf.set(id, n))
+    this.liveCount = snapshot.ids.length
+    this.totalTitleLength = snapshot.totalTitleLength
+    this.totalBodyLength = snapshot.totalBodyLength
+    this.baseCount = snapshot.ids.length
+    this.forwardOffsets = snapshot.forwardOffsets
+    this.forwardTerms = snapshot.forwardTerms
+    this.forwardTitleTf = snapshot.forwardTitleTf
+    this.forwardBodyTf = snapshot.forwardBodyTf
+    this.postingOffsets = snapshot.postingOffsets
+    this.postingDocs = snapshot.postingDocs
+    this.postingTitleTf = snapshot.postingTitleTf
+    this.postingBodyTf = snapshot.postingBodyTf
+    this.tagOffsets = snapshot.tagOffsets
+    this.tagList = snapshot.tagList
+    this.allocate(this.ids.length)
   }
 
   has(id: string): boolean {
@@ -424,7 +538,7 @@ export class SimilarIndex {
     this.titleLengths.push(titleLength)
     this.bodyLengths.push(bodyLength)
     this.alive.push(true)
-    this.normCache = undefined
+    this.normKey = undefined
     this.numberOf.set(source._id, n)
     this.liveCount++
     this.totalTitleLength += titleLength
@@ -446,18 +560,15 @@ export class SimilarIndex {
     this.forwardTitleTf = parts.forwardTitleTf
     this.forwardBodyTf = parts.forwardBodyTf
     this.buildPostings()
-    this.tagOffsets = new Uint32Array(this.baseCount + 1)
+    this.tagOffsets = sharedU32(this.baseCount + 1)
     let total = 0
     parts.tags.forEach((tags, n) => {
       total += tags.length
       this.tagOffsets[n + 1] = total
     })
-    this.tagList = new Uint32Array(total)
+    this.tagList = sharedU32(total)
     parts.tags.forEach((tags, n) => this.tagList.set(tags, this.tagOffsets[n] ?? 0))
-    this.scratch = new Float64Array(this.ids.length)
-    this.offered = new Uint8Array(this.ids.length)
-    this.bonuses = new Float64Array(this.ids.length)
-    this.normCache = undefined
+    this.allocate(this.ids.length)
     this.bounds = {averageLength: 0, values: new Map()}
   }
 
@@ -477,12 +588,12 @@ export class SimilarIndex {
         counts[slot] = (counts[slot] ?? 0) + 1
       }
     }
-    const offsets = new Uint32Array(terms + 1)
+    const offsets = sharedU32(terms + 1)
     for (let t = 0; t < terms; t++) offsets[t + 1] = (offsets[t] ?? 0) + (counts[t + 1] ?? 0)
     const total = offsets[terms] ?? 0
-    const docs = new Uint32Array(total)
-    const titleTf = new Uint16Array(total)
-    const bodyTf = new Uint16Array(total)
+    const docs = sharedU32(total)
+    const titleTf = sharedU16(total)
+    const bodyTf = sharedU16(total)
     const cursor = offsets.slice(0, terms)
     for (let n = 0; n < this.baseCount; n++) {
       if (!this.alive[n]) continue
@@ -534,6 +645,7 @@ export class SimilarIndex {
       return
     }
     this.remove(source._id)
+    this.changes++
     const {forward, titleLength, bodyLength} = countTerms(source, this.config, (term) =>
       this.termId(term),
     )
@@ -549,21 +661,18 @@ export class SimilarIndex {
       postings.bodyTf.push(forward.bodyTf[i] ?? 0)
     })
     this.raiseBounds(n, forward)
-    if (this.scratch.length < this.ids.length) {
-      const size = Math.max(this.ids.length, this.scratch.length * 2)
-      this.scratch = new Float64Array(size)
-      this.offered = new Uint8Array(size)
-      this.bonuses = new Float64Array(size)
-    }
+    if (this.offered.length < this.ids.length)
+      this.allocate(Math.max(this.ids.length, this.offered.length * 2))
     if (this.deltaForward.size > Math.max(2000, this.baseCount * 0.1)) this.compact()
   }
 
   remove(id: string) {
     const n = this.numberOf.get(id)
     if (n === undefined) return
+    this.changes++
     this.numberOf.delete(id)
     this.alive[n] = false
-    this.normCache = undefined
+    this.normKey = undefined
     this.liveCount--
     this.totalTitleLength -= this.titleLengths[n] ?? 0
     this.totalBodyLength -= this.bodyLengths[n] ?? 0
@@ -581,10 +690,10 @@ export class SimilarIndex {
     const forwards = live.map((n) => this.forward(n))
     const tags = live.map((n) => this.tagsOf(n))
     const total = forwards.reduce((sum, f) => sum + f.terms.length, 0)
-    const offsets = new Uint32Array(live.length + 1)
-    const terms = new Uint32Array(total)
-    const titleTf = new Uint16Array(total)
-    const bodyTf = new Uint16Array(total)
+    const offsets = sharedU32(live.length + 1)
+    const terms = sharedU32(total)
+    const titleTf = sharedU16(total)
+    const bodyTf = sharedU16(total)
     let at = 0
     forwards.forEach((f, i) => {
       terms.set(f.terms, at)
@@ -826,33 +935,32 @@ export class SimilarIndex {
     return this.config.prfWeight > 0 || this.config.reverseWeight > 0
   }
 
-  /**
-   * Per question, the length part of the BM25F denominator (k1·b·length / average length) and
-   * whether it is alive, for the postings loop; rebuilt when a question comes or goes.
-   */
-  private docNorms(averageLength: number): {norm: Float64Array; live: Uint8Array} {
+  /** Scratch space of the rankings for `size` questions. */
+  private allocate(size: number) {
+    this.pairs = new Float64Array(2 * size)
+    this.offered = new Uint8Array(size)
+    this.touched = new Uint32Array(size)
+    this.runScores = new Float64Array(size)
+    this.runNorms = new Float64Array(size)
+    this.runBonuses = new Float64Array(size)
+    this.normKey = undefined
+  }
+
+  /** `pairs` with every question's length part for `averageLength` (worked out when stale). */
+  private preparedPairs(averageLength: number): Float64Array {
     const {titleBoost, k1, b} = this.config
     const k1b = k1 * b
-    const cached = this.normCache
-    if (
-      cached &&
-      cached.averageLength === averageLength &&
-      cached.k1b === k1b &&
-      cached.titleBoost === titleBoost &&
-      cached.norm.length === this.ids.length
-    )
-      return cached
-    const norm = new Float64Array(this.ids.length)
-    const live = new Uint8Array(this.ids.length)
+    const key = this.normKey
+    if (key?.averageLength === averageLength && key.k1b === k1b && key.titleBoost === titleBoost)
+      return this.pairs
+    const pairs = this.pairs
     for (let n = 0; n < this.ids.length; n++) {
-      if (!this.alive[n]) continue
-      live[n] = 1
       // The same expression as termScore's, so scores do not move by a rounding.
       const length = titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
-      norm[n] = (k1b * length) / averageLength
+      pairs[2 * n + 1] = this.alive[n] ? (k1b * length) / averageLength : -1
     }
-    this.normCache = {averageLength, k1b, titleBoost, norm, live}
-    return this.normCache
+    this.normKey = {averageLength, k1b, titleBoost}
+    return pairs
   }
 
   /**
@@ -926,14 +1034,14 @@ export class SimilarIndex {
    * The query's text score against question `n`, summed in the query's term order as the
    * postings loop sums it (so both give the same number to the last bit).
    */
-  private exactText(n: number, model: QueryModel, norm: Float64Array): number {
+  private exactText(n: number, model: QueryModel, pairs: Float64Array): number {
     const slots = this.slots
     const {titleBoost, k1, b} = this.config
     const k1c = k1 * (1 - b)
     const k1p = k1 + 1
     const values = this.termValues
     const found = this.termFound
-    const length = norm[n] ?? 0
+    const length = pairs[2 * n + 1] ?? 0
     const record = (term: number, titleTf: number, bodyTf: number) => {
       const slot = slots[term] ?? -1
       if (slot < 0) return
@@ -988,29 +1096,27 @@ export class SimilarIndex {
 
   /** Every posting of every query term, in the query's term order; each score is complete. */
   private fullWalk(model: QueryModel, consider: (n: number, text: number) => void) {
-    const scores = this.scratch
+    const pairs = this.preparedPairs(model.averageLength)
     const count = this.accumulate(model, model.terms.keys())
     const touched = this.touched
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
-      const score = scores[n] ?? 0
-      scores[n] = 0
+      const score = pairs[2 * n] ?? 0
+      pairs[2 * n] = 0
       consider(n, score / model.self)
     }
   }
 
   /**
-   * Adds the query terms at `slots` to the scores of the questions holding them (scratch), and
-   * lists the questions touched for the first time after the `from` already listed. Returns the
-   * new count. BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b) + k1·b·len/avg), with
+   * Adds the query terms at `slots` to the scores (in `pairs`) of the questions holding them,
+   * and lists in touched those reached for the first time, after the `from` listed already;
+   * returns the new count. BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b) + k1·b·len/avg),
    * tf = boost·title + body, in the same operations as exactText.
    */
   private accumulate(model: QueryModel, slots: Iterable<number>, from = 0): number {
     const {q, terms, averageLength} = model
     const {titleBoost, k1, b} = this.config
-    const {norm, live} = this.docNorms(averageLength)
-    const scores = this.scratch
-    if (this.touched.length < scores.length) this.touched = new Uint32Array(scores.length)
+    const pairs = this.preparedPairs(averageLength)
     const touched = this.touched
     let count = from
     const k1c = k1 * (1 - b)
@@ -1023,20 +1129,22 @@ export class SimilarIndex {
       const end = this.postingOffsets[term + 1] ?? 0
       for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
         const n = docs[i] ?? 0
-        if (live[n] === 0 || n === q) continue
+        const norm = pairs[2 * n + 1] ?? -1
+        if (norm < 0 || n === q) continue
         const tf = titleBoost * (titleTfs[i] ?? 0) + (bodyTfs[i] ?? 0)
-        const score = scores[n] ?? 0
+        const score = pairs[2 * n] ?? 0
         if (score === 0) touched[count++] = n
-        scores[n] = score + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
+        pairs[2 * n] = score + (weight * tf * k1p) / (tf + k1c + norm)
       }
       const delta = this.deltaPostings.get(term)
       for (let i = 0; delta && i < delta.docs.length; i++) {
         const n = delta.docs[i] ?? 0
-        if (live[n] === 0 || n === q) continue
+        const norm = pairs[2 * n + 1] ?? -1
+        if (norm < 0 || n === q) continue
         const tf = titleBoost * (delta.titleTf[i] ?? 0) + (delta.bodyTf[i] ?? 0)
-        const score = scores[n] ?? 0
+        const score = pairs[2 * n] ?? 0
         if (score === 0) touched[count++] = n
-        scores[n] = score + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
+        pairs[2 * n] = score + (weight * tf * k1p) / (tf + k1c + norm)
       }
     }
     return count
@@ -1060,9 +1168,7 @@ export class SimilarIndex {
     queryTags: Uint32Array | undefined,
   ) {
     const {q, terms, self, averageLength} = model
-    const withBonus = queryTags !== undefined
-    const {norm} = this.docNorms(averageLength)
-    const scores = this.scratch
+    const pairs = this.preparedPairs(averageLength)
     const offered = this.offered
     const bounds = terms.map(({term, weight}) => weight * this.termBound(term, averageLength))
     const order = bounds.map((_, slot) => slot).sort((x, y) => (bounds[y] ?? 0) - (bounds[x] ?? 0))
@@ -1079,7 +1185,7 @@ export class SimilarIndex {
     const score = (n: number) => {
       scored.push(n)
       offered[n] = 1
-      consider(n, this.exactText(n, model, norm) / self)
+      consider(n, this.exactText(n, model, pairs) / self)
     }
     let count = 0
     let walked = 0
@@ -1091,66 +1197,74 @@ export class SimilarIndex {
       const best = new TopK(RAISERS, this.ids)
       for (let i = 0; i < count; i++) {
         const n = this.touched[i] ?? 0
-        if (offered[n] === 0) best.offer(scores[n] ?? 0, n)
+        if (offered[n] === 0) best.offer(pairs[2 * n] ?? 0, n)
       }
       for (const {doc} of best.sorted()) score(doc)
     }
-    // Questions still in the running (their scores stay in scratch until they drop out), with
-    // their own bonus (usually well below the most).
-    let running = 0
+    this.skippedTerms += order.length - walked
+    // The questions still in the running, in ascending order, with their partial scores,
+    // lengths and own bonuses (usually well below the most) side by side: the rest of the walk
+    // reads them in order, not all over the index.
     const touched = this.touched
-    const bonuses = this.bonuses
+    let running = 0
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
-      const bound = (scores[n] ?? 0) + rest
-      if (offered[n] === 0 && !below(bound)) {
-        const bonus = withBonus ? this.bonus(q, n, queryTags) : 0
-        if (!below(bound, bonus)) {
-          touched[running++] = n
-          bonuses[n] = bonus
-          continue
-        }
-      }
-      scores[n] = 0
+      const partial = pairs[2 * n] ?? 0
+      if (
+        offered[n] === 1 ||
+        below(partial + rest) ||
+        (queryTags && below(partial + rest, this.bonus(q, n, queryTags)))
+      )
+        pairs[2 * n] = 0
+      else touched[running++] = n
     }
-    touched.subarray(0, running).sort()
-    this.skippedTerms += order.length - walked
+    const run = touched.subarray(0, running).sort()
+    const runScores = this.runScores
+    const runNorms = this.runNorms
+    const runBonuses = this.runBonuses
+    for (let i = 0; i < running; i++) {
+      const n = run[i] ?? 0
+      runScores[i] = pairs[2 * n] ?? 0
+      pairs[2 * n] = 0
+      runNorms[i] = pairs[2 * n + 1] ?? 0
+      runBonuses[i] = queryTags ? this.bonus(q, n, queryTags) : 0
+    }
     for (let next = walked; next < order.length && running > 0; next++) {
-      this.addToRunning(model, order[next] ?? 0, running, norm)
+      this.addToRunning(model, order[next] ?? 0, running)
       rest = restFrom(next + 1)
       let kept = 0
       for (let i = 0; i < running; i++) {
-        const n = touched[i] ?? 0
-        if (below((scores[n] ?? 0) + rest, bonuses[n] ?? 0)) scores[n] = 0
-        else touched[kept++] = n
+        if (below((runScores[i] ?? 0) + rest, runBonuses[i] ?? 0)) continue
+        touched[kept] = touched[i] ?? 0
+        runScores[kept] = runScores[i] ?? 0
+        runNorms[kept] = runNorms[i] ?? 0
+        runBonuses[kept] = runBonuses[i] ?? 0
+        kept++
       }
       running = kept
     }
-    for (let i = 0; i < running; i++) {
-      const n = touched[i] ?? 0
-      scores[n] = 0
-      score(n)
-    }
+    for (let i = 0; i < running; i++) score(touched[i] ?? 0)
     for (const n of scored) offered[n] = 0
     for (const {term} of terms) this.slots[term] = -1
   }
 
   /**
    * Adds the query term at `slot` to the scores of the `running` questions listed first in
-   * touched (ascending): each is searched for in the term's postings (also ascending)
-   * by galloping from where the previous one was found, so a few questions cost a few steps
-   * each and many cost about one walk of the postings.
+   * touched (ascending, their scores and lengths in runScores and runNorms): each is searched
+   * for in the term's postings (also ascending) by galloping from where the previous one was
+   * found, so a few questions cost a few steps each and many about one walk of the postings.
    */
-  private addToRunning(model: QueryModel, slot: number, running: number, norm: Float64Array) {
+  private addToRunning(model: QueryModel, slot: number, running: number) {
     const {term, weight} = model.terms[slot] ?? {term: 0, weight: 0}
     const {titleBoost, k1, b} = this.config
     const k1c = k1 * (1 - b)
     const k1p = k1 + 1
-    const scores = this.scratch
     const touched = this.touched
-    const add = (n: number, titleTf: number, bodyTf: number) => {
+    const runScores = this.runScores
+    const runNorms = this.runNorms
+    const add = (i: number, titleTf: number, bodyTf: number) => {
       const tf = titleBoost * titleTf + bodyTf
-      scores[n] = (scores[n] ?? 0) + (weight * tf * k1p) / (tf + k1c + (norm[n] ?? 0))
+      runScores[i] = (runScores[i] ?? 0) + (weight * tf * k1p) / (tf + k1c + (runNorms[i] ?? 0))
     }
     const docs = this.postingDocs
     let at = this.postingOffsets[term] ?? 0
@@ -1161,7 +1275,7 @@ export class SimilarIndex {
       if (n >= this.baseCount) break // delta questions come last
       at = gallop(docs, n, at, end)
       if (at < end && docs[at] === n)
-        add(n, this.postingTitleTf[at] ?? 0, this.postingBodyTf[at] ?? 0)
+        add(i, this.postingTitleTf[at] ?? 0, this.postingBodyTf[at] ?? 0)
     }
     const delta = this.deltaPostings.get(term)
     if (!delta) return
@@ -1170,7 +1284,7 @@ export class SimilarIndex {
     for (; i < running && d < delta.docs.length; i++) {
       const n = touched[i] ?? 0
       while (d < delta.docs.length && (delta.docs[d] ?? 0) < n) d++
-      if (delta.docs[d] === n) add(n, delta.titleTf[d] ?? 0, delta.bodyTf[d] ?? 0)
+      if (delta.docs[d] === n) add(i, delta.titleTf[d] ?? 0, delta.bodyTf[d] ?? 0)
     }
   }
 
@@ -1281,7 +1395,7 @@ export class SimilarIndex {
       this.postingBodyTf,
       this.tagOffsets,
       this.tagList,
-      this.scratch,
+      this.pairs,
     ]
     return {
       questions: this.liveCount,
