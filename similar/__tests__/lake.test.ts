@@ -10,8 +10,8 @@ import {similarThreadsFor} from '../../queries/similar.ts'
 import {importThreads, threadOf} from './support.ts'
 
 // The engine against the embedded lake through the real client: a labelled archive (clusters of
-// paraphrased questions, see eval/labelled.ts) imported with the importer, then precomputed,
-// edited, recomputed and served.
+// paraphrased questions, see bench/similar/labelled.ts) imported with the importer, then
+// precomputed, edited, recomputed and served.
 
 const SEED = 11
 const set = generateLabelledSet({seed: SEED})
@@ -449,5 +449,26 @@ describe('keepSimilarFresh (post-commit subscriber on the lake)', () => {
     } finally {
       await freshness.stop()
     }
+  })
+})
+
+describe('computeSimilar on worker threads', () => {
+  it('writes the same lists as ranking on the calling thread', async () => {
+    const threads = set.questions.map((question) => threadOf(question, SEED))
+    const lists = async (dataset: string, workers: number) => {
+      const target = lake.client({dataset})
+      await importThreads(target, threads)
+      const report = await computeSimilar(target, {workers})
+      expect(report.rankedOn).toBe(Math.max(workers, 1))
+      expect(report.patched).toHaveLength(set.questions.length)
+      const written: {_id: string; similar: SimilarEntry[] | null}[] = await target.fetch(
+        '*[_type == "question"] | order(_id asc){_id, similar}',
+      )
+      return written
+    }
+    const serial = await lists('similar-serial', 0)
+    const parallel = await lists('similar-workers', 2)
+    expect(parallel).toEqual(serial)
+    expect(serial.every((question) => (question.similar ?? []).length === 4)).toBe(true)
   })
 })
