@@ -1,4 +1,5 @@
 import {readFileSync, writeFileSync} from 'node:fs'
+import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {lakeClient} from '../lake/connect.ts'
 import {startLakeServer} from '../lake/server.ts'
@@ -15,12 +16,25 @@ import {runInChild} from './child.ts'
 
 export interface Precompute {
   questions: number
-  /** Full precompute: index built through the client, then every list ranked and written. */
-  full: {seconds: number; indexSeconds: number; patched: number; conflicts: number}
+  /**
+   * Full precompute: index built through the client, then every list ranked and written.
+   * `cpuSeconds`: CPU time of the whole process (every thread) meanwhile, which a busy machine
+   * inflates less than the wall time.
+   */
+  full: {
+    seconds: number
+    cpuSeconds: number
+    indexSeconds: number
+    indexCpuSeconds: number
+    patched: number
+    conflicts: number
+  }
   /** The same again on the kept index: nothing changed, so nothing is written. */
-  second: {seconds: number; patched: number}
+  second: {seconds: number; cpuSeconds: number; patched: number}
   /** One edited question each: `recomputeAffected` with the kept index. */
   edits: {seconds: number; affected: number; patched: number}[]
+  /** 1-minute load average before and after (other work on the machine slows every number). */
+  loadAverage: {start: number; end: number}
   /** RSS with the dataset opened and parsed, before the precompute. */
   rssLakeBytes: number
   /** Peak RSS of the process from the precompute's start to the last edit (Linux: VmHWM). */
@@ -57,6 +71,11 @@ function kernelPeak(): number | undefined {
 }
 
 const seconds = (from: number) => Math.round(performance.now() - from) / 1000
+const cpuNow = () => {
+  const {user, system} = process.cpuUsage()
+  return (user + system) / 1000
+}
+const cpuSeconds = (from: number) => Math.round(cpuNow() - from) / 1000
 
 async function precomputeHere(input: ChildInput): Promise<Precompute> {
   const server = await startLakeServer({
@@ -77,14 +96,17 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
     const exact = resetPeak()
     let sampledPeak = process.memoryUsage().rss
     const sampler = setInterval(() => {
-      sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss)
+      sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())
     }, 50)
     try {
+      const loadStart = loadavg()[0] ?? 0
       let started = performance.now()
+      let cpu = cpuNow()
       let shown = 0
       // As computeSimilar does without an index, but keeping the index for the runs after.
       const index = await loadSimilarIndex(client)
       const indexSeconds = seconds(started)
+      const indexCpuSeconds = cpuSeconds(cpu)
       const first = await computeSimilar(client, {
         index,
         ids: index.questionIds(),
@@ -96,13 +118,20 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
       })
       const full = {
         seconds: seconds(started),
+        cpuSeconds: cpuSeconds(cpu),
         indexSeconds,
+        indexCpuSeconds,
         patched: first.patched.length,
         conflicts: first.conflicts,
       }
       started = performance.now()
+      cpu = cpuNow()
       const again = await computeSimilar(client, {index})
-      const second = {seconds: seconds(started), patched: again.patched.length}
+      const second = {
+        seconds: seconds(started),
+        cpuSeconds: cpuSeconds(cpu),
+        patched: again.patched.length,
+      }
 
       const edits: Precompute['edits'] = []
       for (const edit of input.edits) {
@@ -121,6 +150,7 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
         full,
         second,
         edits,
+        loadAverage: {start: loadStart, end: loadavg()[0] ?? 0},
         rssLakeBytes,
         peakRssBytes: Math.max(peak ?? 0, sampledPeak),
         peakMethod: peak === undefined ? 'sampled' : 'VmHWM',

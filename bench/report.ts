@@ -50,19 +50,19 @@ function similarTable(similar: Precompute): string[] {
   const slowest = edits.reduce((max, edit) => Math.max(max, edit.seconds), 0)
   return [
     '',
-    `Similar-thread precompute in a fresh process (lake and engine together; ${number(similar.questions)} questions):`,
+    `Similar-thread precompute in a fresh process (lake and engine together; ${number(similar.questions)} questions; load ${number(similar.loadAverage.start, 1)}→${number(similar.loadAverage.end, 1)}; CPU: every thread's):`,
     ...table(
       ['Step', 'Time', 'Result'],
       [
         [
           'Full precompute (index + every list)',
           `${number(similar.full.seconds, 1)} s`,
-          `index ${number(similar.full.indexSeconds, 1)} s; ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
+          `CPU ${number(similar.full.cpuSeconds, 1)} s; index ${number(similar.full.indexSeconds, 1)} s (CPU ${number(similar.full.indexCpuSeconds, 1)} s); ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
         ],
         [
           'Again, nothing changed',
           `${number(similar.second.seconds, 1)} s`,
-          `${number(similar.second.patched)} written`,
+          `CPU ${number(similar.second.cpuSeconds, 1)} s; ${number(similar.second.patched)} written`,
         ],
         [
           `Single-edit recompute (${edits.length} edits, slowest)`,
