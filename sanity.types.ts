@@ -38,6 +38,15 @@ export type Source = {
   contentHash?: string
 }
 
+export type SimilarExclusion = {
+  _type: 'similarExclusion'
+  question?: QuestionReference
+  sourceTitle?: string
+  titleKey?: string
+  excludedBy?: string
+  excludedAt?: string
+}
+
 export type SimilarThread = {
   _type: 'similarThread'
   question?: QuestionReference
@@ -162,6 +171,7 @@ export type Doctor = {
   _updatedAt: string
   _rev: string
   name?: string
+  honorific?: string
   slug?: Slug
   specialties?: Array<
     {
@@ -212,6 +222,11 @@ export type Question = {
     {
       _key: string
     } & SimilarThread
+  >
+  similarExcluded?: Array<
+    {
+      _key: string
+    } & SimilarExclusion
   >
   similarComputedAt?: string
   similarInputHash?: string
@@ -350,6 +365,7 @@ export type AllSanitySchemaTypes =
   | QuestionReference
   | Detail
   | Source
+  | SimilarExclusion
   | SimilarThread
   | QualityFlag
   | BlockContent
@@ -374,6 +390,40 @@ export type AllSanitySchemaTypes =
   | SanityImageAsset
   | Geopoint
 
+// Source: counts/replyCounts.ts
+// Variable: replyCountsOfQuery
+// Query: {  "published": *[_type == "question" && _id in $ids]{    _id, _rev, "stored": replyCount, "derived": count(*[  _type == "reply" && status != "archived" &&  !(_id in path("drafts.**")) && !(_id in path("versions.**")) && question._ref == ^._id])  },  "drafts": *[_type == "question" && _id in $draftIds]{_id, _rev, "stored": replyCount}}
+export type ReplyCountsOfQueryResult = {
+  published: Array<{
+    _id: string
+    _rev: string
+    stored: number | null
+    derived: number
+  }>
+  drafts: Array<{
+    _id: string
+    _rev: string
+    stored: number | null
+  }>
+}
+
+// Source: counts/replyCounts.ts
+// Variable: replyCountsQuery
+// Query: {  "published": *[    _type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))  ]{_id, _rev, "stored": replyCount},  "drafts": *[_type == "question" && _id in path("drafts.**")]{_id, _rev, "stored": replyCount},  "replies": *[  _type == "reply" && status != "archived" &&  !(_id in path("drafts.**")) && !(_id in path("versions.**"))].question._ref}
+export type ReplyCountsQueryResult = {
+  published: Array<{
+    _id: string
+    _rev: string
+    stored: number | null
+  }>
+  drafts: Array<{
+    _id: string
+    _rev: string
+    stored: number | null
+  }>
+  replies: Array<string | null>
+}
+
 // Source: importer/queries.ts
 // Variable: importExistingDocumentsQuery
 // Query: *[_id in $ids]
@@ -385,6 +435,7 @@ export type ImportExistingDocumentsQueryResult = Array<
       _updatedAt: string
       _rev: string
       name?: string
+      honorific?: string
       slug?: Slug
       specialties?: Array<
         {
@@ -438,6 +489,11 @@ export type ImportExistingDocumentsQueryResult = Array<
         {
           _key: string
         } & SimilarThread
+      >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
       >
       similarComputedAt?: string
       similarInputHash?: string
@@ -568,6 +624,7 @@ export type MergeReferencingDocumentsQueryResult = Array<
       _updatedAt: string
       _rev: string
       name?: string
+      honorific?: string
       slug?: Slug
       specialties?: Array<
         {
@@ -621,6 +678,11 @@ export type MergeReferencingDocumentsQueryResult = Array<
         {
           _key: string
         } & SimilarThread
+      >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
       >
       similarComputedAt?: string
       similarInputHash?: string
@@ -726,6 +788,7 @@ export type MigratorDocumentsByIdQueryResult = Array<
       _updatedAt: string
       _rev: string
       name?: string
+      honorific?: string
       slug?: Slug
       specialties?: Array<
         {
@@ -779,6 +842,11 @@ export type MigratorDocumentsByIdQueryResult = Array<
         {
           _key: string
         } & SimilarThread
+      >
+      similarExcluded?: Array<
+        {
+          _key: string
+        } & SimilarExclusion
       >
       similarComputedAt?: string
       similarInputHash?: string
@@ -936,14 +1004,14 @@ export type DoctorRepliesQueryResult = {
 
 // Source: queries/search.ts
 // Variable: searchQuestionsQuery
-// Query: *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]    | score(boost(title match $terms, 3), pt::text(body) match $terms)    | order(_score desc, askedAt desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}
+// Query: *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]    | score(boost(title match $terms, 3), pt::text(body) match $terms)    | order(_score desc, askedAt desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  "replyCount": count(*[  _type == "reply" && status != "archived" &&  !(_id in path("drafts.**")) && !(_id in path("versions.**")) && question._ref == ^._id]),  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}
 export type SearchQuestionsQueryResult = Array<{
   _id: string
   title: string | null
   slug: string | null
   shortTitle: string | null
   askedAt: string | null
-  replyCount: number | null
+  replyCount: number
   excerpt: string
   specialty: {
     name: string | null
@@ -953,7 +1021,7 @@ export type SearchQuestionsQueryResult = Array<{
 
 // Source: queries/similar.ts
 // Variable: similarServeQuery
-// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
+// Query: *[_type == "question" && _id == $id][0]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "excluded": similarExcluded[].question._ref,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
 export type SimilarServeQueryResult = {
   _id: string
   title: string | null
@@ -962,6 +1030,7 @@ export type SimilarServeQueryResult = {
   specialty: string | null
   tags: Array<string> | null
   similarInputHash: string | null
+  excluded: Array<string | null> | null
   entries: Array<{
     provenance: 'computed' | 'curated' | 'imported' | null
     score: number | null
@@ -1020,7 +1089,7 @@ export type SpecialtyQueryResult = {
 
 // Source: queries/specialties.ts
 // Variable: specialtyQuestionsQuery
-// Query: {  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),  "rows": *[    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&    (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))  ]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+// Query: {  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),  "rows": *[    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&    (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))  ]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  "replyCount": count(*[  _type == "reply" && status != "archived" &&  !(_id in path("drafts.**")) && !(_id in path("versions.**")) && question._ref == ^._id]),  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
 export type SpecialtyQuestionsQueryResult = {
   total: number
   rows: Array<{
@@ -1029,7 +1098,7 @@ export type SpecialtyQuestionsQueryResult = {
     slug: string | null
     shortTitle: string | null
     askedAt: string | null
-    replyCount: number | null
+    replyCount: number
     excerpt: string
     specialty: {
       name: string | null
@@ -1054,7 +1123,7 @@ export type FaqTagQueryResult = {
 
 // Source: queries/tags.ts
 // Variable: faqTagQuestionsQuery
-// Query: {  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),  "rows": *[_type == "question" && references($tagId) && status != "archived" && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  replyCount,  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
+// Query: {  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),  "rows": *[_type == "question" && references($tagId) && status != "archived" && (  !defined($lastId) ||  coalesce(askedAt, "") < $lastDate ||  (coalesce(askedAt, "") == $lastDate && _id < $lastId))]    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{  _id,  title,  "slug": slug.current,  shortTitle,  askedAt,  "replyCount": count(*[  _type == "reply" && status != "archived" &&  !(_id in path("drafts.**")) && !(_id in path("versions.**")) && question._ref == ^._id]),  "excerpt": pt::text(body),  "specialty": specialty->{name, "slug": slug.current}}}
 export type FaqTagQuestionsQueryResult = {
   total: number
   rows: Array<{
@@ -1063,7 +1132,7 @@ export type FaqTagQuestionsQueryResult = {
     slug: string | null
     shortTitle: string | null
     askedAt: string | null
-    replyCount: number | null
+    replyCount: number
     excerpt: string
     specialty: {
       name: string | null
@@ -1197,7 +1266,7 @@ export type SimilarSourcesQueryResult = Array<{
 
 // Source: similar/queries.ts
 // Variable: similarStateQuery
-// Query: *[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}
+// Query: *[_id in $ids][_type == "question"]{    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref  }
 export type SimilarStateQueryResult = Array<{
   _id: string
   _rev: string
@@ -1207,6 +1276,7 @@ export type SimilarStateQueryResult = Array<{
     } & SimilarThread
   > | null
   similarInputHash: string | null
+  excluded: Array<string | null> | null
 }>
 
 // Source: similar/queries.ts
@@ -1239,6 +1309,30 @@ export type SimilarAllQuestionsQueryResult = Array<{
   title: string | null
   slug: string | null
 }>
+
+// Source: similar/queries.ts
+// Variable: similarTitlesQuery
+// Query: *[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}
+export type SimilarTitlesQueryResult = Array<{
+  _id: string
+  title: string | null
+  excluded: Array<string | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: similarWatchStateQuery
+// Query: *[_id in $ids][_type == "question"]{    _id, _updatedAt, similarInputHash,    "targets": similar[provenance == "computed"].question._ref  }
+export type SimilarWatchStateQueryResult = Array<{
+  _id: string
+  _updatedAt: string
+  similarInputHash: string | null
+  targets: Array<string | null> | null
+}>
+
+// Source: similar/queries.ts
+// Variable: serverNowQuery
+// Query: now()
+export type ServerNowQueryResult = string
 
 // Source: studio/actions/queries.ts
 // Variable: qualityThreadQuery
@@ -1351,6 +1445,8 @@ export type QualityThreadQueryResult = {
 import '@sanity/client'
 declare module '@sanity/client' {
   interface SanityQueries {
+    '{\n  "published": *[_type == "question" && _id in $ids]{\n    _id, _rev, "stored": replyCount, "derived": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id])\n  },\n  "drafts": *[_type == "question" && _id in $draftIds]{_id, _rev, "stored": replyCount}\n}': ReplyCountsOfQueryResult
+    '{\n  "published": *[\n    _type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n  ]{_id, _rev, "stored": replyCount},\n  "drafts": *[_type == "question" && _id in path("drafts.**")]{_id, _rev, "stored": replyCount},\n  "replies": *[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n].question._ref\n}': ReplyCountsQueryResult
     '*[_id in $ids]': ImportExistingDocumentsQueryResult
     '*[_type == "question" && titleKey in $keys && !(_id in path("drafts.**"))]{_id, titleKey}': ImportQuestionsByTitleKeyQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && defined(similar[!defined(question)][0])]{\n    _id, _rev, "unresolved": similar[!defined(question)]{_key, titleKey}\n  }': ImportUnresolvedSimilarQueryResult
@@ -1363,15 +1459,15 @@ declare module '@sanity/client' {
     '*[_id in $ids]{_id, _type}': MigratorDocumentTypesQueryResult
     '\n  *[_type == "doctor" && slug.current == $slug][0]{\n    _id,\n    name,\n    "slug": slug.current,\n    credentials,\n    bio,\n    "specialties": specialties[defined(@->slug.current)]->{name, "slug": slug.current}\n  }\n': DoctorQueryResult
     '{\n  "total": count(*[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived"\n  ]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived" && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
-    '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
-    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
+    '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  "replyCount": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id]),\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
+    '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "excluded": similarExcluded[].question._ref,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
     '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
     '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult
     '\n  *[_type == "specialty" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "tags": *[_type == "faqTag" && specialty._ref == ^._id && defined(slug.current)]\n      | order(name asc){name, "slug": slug.current}\n  }\n': SpecialtyQueryResult
-    '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),\n  "rows": *[\n    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&\n    (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)\n  ]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
+    '{\n  "total": count(*[_type == "question" && specialty._ref == $specialtyId && status != "archived"]),\n  "rows": *[\n    _type == "question" && specialty._ref == $specialtyId && status != "archived" &&\n    (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)\n  ]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  "replyCount": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id]),\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': SpecialtyQuestionsQueryResult
     '\n  *[_type == "faqTag" && slug.current == $slug][0]{\n    _id,\n    name, "slug": slug.current,\n    description,\n    "specialty": specialty->{name, "slug": slug.current}\n  }\n': FaqTagQueryResult
-    '{\n  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),\n  "rows": *[_type == "question" && references($tagId) && status != "archived" && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  replyCount,\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': FaqTagQuestionsQueryResult
+    '{\n  "total": count(*[_type == "question" && references($tagId) && status != "archived"]),\n  "rows": *[_type == "question" && references($tagId) && status != "archived" && (\n  !defined($lastId) ||\n  coalesce(askedAt, "") < $lastDate ||\n  (coalesce(askedAt, "") == $lastDate && _id < $lastId)\n)]\n    | order(coalesce(askedAt, "") desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  "replyCount": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id]),\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n}': FaqTagQuestionsQueryResult
     '\n  *[_type == "question" && slug.current == $slug && status != "archived"][0]{\n    _id,\n    title,\n    "slug": slug.current,\n    shortTitle,\n    body,\n    asker{displayName, ageRange, gender},\n    askedAt,\n    language,\n    "specialty": specialty->{name, "slug": slug.current},\n    "tags": tags[defined(@->slug.current)]->{name, "slug": slug.current, "specialty": specialty->name},\n    moreInfo\n  }\n': ThreadQueryResult
     '\n  *[_type == "reply" && question._ref == $questionId && status != "archived"] | order(repliedAt asc, _id asc){\n    _id,\n    body,\n    repliedAt,\n    "doctor": doctor->{\n      name,\n      "slug": slug.current,\n      credentials,\n      "specialties": specialties[defined(@->name)]->name\n    }\n  }\n': ThreadRepliesQueryResult
     '\n  *[_type == "question" && slug.current == $slug && status != "archived"][0]._id\n': ThreadIdQueryResult
@@ -1382,11 +1478,14 @@ declare module '@sanity/client' {
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]._id': SimilarQuestionIdsQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]{_id, _rev}': SimilarRevisionsQueryResult
     '*[_id in $ids][_type == "question"]{\n    _id, _rev, title, shortTitle, body, askedAt,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref\n  }': SimilarSourcesQueryResult
-    '*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}': SimilarStateQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref\n  }': SimilarStateQueryResult
     '*[_type == "question" && references($ids) && !(_id in path("drafts.**"))]._id': SimilarReferrersQueryResult
     '*[_id in $ids][_type == "question"]{_id, "scores": similar[provenance == "computed"].score}': SimilarThresholdsQueryResult
     '*[_type == "question" && (_id in $keys || slug.current in $keys) && !(_id in path("drafts.**"))]{\n    _id, title, "slug": slug.current\n  }': SimilarResolveQueryResult
     '*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]\n    | order(_id asc){_id, title, "slug": slug.current}': SimilarAllQuestionsQueryResult
+    '*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}': SimilarTitlesQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, _updatedAt, similarInputHash,\n    "targets": similar[provenance == "computed"].question._ref\n  }': SimilarWatchStateQueryResult
+    'now()': ServerNowQueryResult
     '{\n    "question": coalesce(*[_id == $questionId][0], *[_id == "drafts." + $questionId][0]){\n      _id, _type, title, shortTitle, body, moreInfo, askedAt, language, asker, quality\n    },\n    "replies": *[_type == "reply" && question._ref == $questionId && !(_id in path("drafts.**"))]{\n      _id, body, repliedAt, "doctor": doctor->name\n    },\n    "doctor": *[_id == $doctorId][0].name\n  }': QualityThreadQueryResult
   }
 }

@@ -7,5 +7,7 @@ export default defineConfig({
     environment: 'node',
     setupFiles: ['./test/setup.ts'],
     testTimeout: 30_000,
+    // Set-up hooks start lakes and import archives; on a loaded 2-core machine that outgrows 10 s.
+    hookTimeout: 60_000,
   },
 })

@@ -2,6 +2,8 @@ import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {lakeClient} from '../lake/connect.ts'
+import {join} from 'node:path'
+import {HistoryLog} from '../lake/historyLog.ts'
 import {startLakeServer} from '../lake/server.ts'
 import {runInChild} from './child.ts'
 
@@ -33,6 +35,8 @@ export interface ColdStart {
   /** V8 heap in use after a full GC: roughly the loaded dataset and its indexes. */
   heapUsedAfterGcBytes: number
   rssAfterGcBytes: number
+  /** Reading the history index alone (done again by the opening above): time and versions. */
+  history: {openMs: number; records: number}
   result: unknown
 }
 
@@ -44,6 +48,8 @@ interface ChildInput {
   probes: {name: string; query: string; params: Record<string, unknown>}[]
   /** Run once every document is parsed; its answer is `result`. */
   query: string
+  /** The lake's query time limit (the bench's, from LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 /** V8's gc(), exposed at run time (the script is started without --expose-gc). */
@@ -53,7 +59,26 @@ function exposeGc(): () => void {
   return typeof gc === 'function' ? () => void gc() : () => undefined
 }
 
+/** Reads the dataset's history index on its own, as opening the dataset does. */
+async function openHistory(input: ChildInput): Promise<ColdStart['history']> {
+  const started = performance.now()
+  const history = await HistoryLog.open(join(input.dataDir, input.dataset), {
+    retentionDays: 365,
+    warn: () => undefined,
+  })
+  const openMs = performance.now() - started
+  const records = history.records
+  await history.close()
+  return {openMs, records}
+}
+
 async function coldStartHere(input: ChildInput): Promise<ColdStart> {
+  const measured = await openAndQuery(input)
+  // After the server closed, so the memory figures above are the serving lake's alone.
+  return {...measured, history: await openHistory(input)}
+}
+
+async function openAndQuery(input: ChildInput): Promise<Omit<ColdStart, 'history'>> {
   const rssBeforeBytes = process.memoryUsage().rss
   const started = performance.now()
   const server = await startLakeServer({
@@ -62,6 +87,7 @@ async function coldStartHere(input: ChildInput): Promise<ColdStart> {
     token: input.token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs: input.queryTimeoutMs,
   })
   const listenMs = performance.now() - started
   try {

@@ -1,4 +1,6 @@
+import {cursorParams} from '../queries/cursor.ts'
 import {searchQuestionsQuery, searchTerms} from '../queries/search.ts'
+import {specialtyQuestionsQuery} from '../queries/specialties.ts'
 import {similarFallbackQuery, similarServeQuery} from '../queries/similar.ts'
 import type {Archive} from './generate.ts'
 import type {Random} from './random.ts'
@@ -88,6 +90,16 @@ export const BENCH_QUERIES: readonly BenchQuery[] = [
     query:
       '*[_type == "question" && specialty._ref == $specialty] | order(askedAt desc)[0...20]{_id, title}',
     params: (random, sample) => ({specialty: random.pick(sample.specialtyIds)}),
+  },
+  {
+    // The site's specialty page as served: total, first page, each row's reply count derived
+    // (a reverse lookup per row).
+    name: 'specialty page with reply counts',
+    query: specialtyQuestionsQuery,
+    params: (random, sample) => ({
+      specialtyId: random.pick(sample.specialtyIds),
+      ...cursorParams(undefined, 20),
+    }),
   },
   {
     name: 'references to question',

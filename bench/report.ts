@@ -1,4 +1,5 @@
 import type {Precompute} from './precompute.ts'
+import type {HistoryBench} from './history.ts'
 import type {BenchResults, ColdStartResult} from './run.ts'
 
 // The human-readable report: a few summary lines and one table of query latencies.
@@ -25,7 +26,7 @@ function table(header: string[], rows: string[][], left: number[] = [0]): string
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)]
 }
 
-function coldStartRows(coldStart: ColdStartResult): string[][] {
+function coldStartRows(coldStart: ColdStartResult, historyBytes: number | undefined): string[][] {
   return [
     [
       'Cold start (open + first page lookup by id)',
@@ -38,10 +39,31 @@ function coldStartRows(coldStart: ColdStartResult): string[][] {
         )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
     ],
     [
+      'History index read on opening',
+      `${ms(coldStart.history.openMs)} ms`,
+      `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((historyBytes ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
+    ],
+    [
       'All documents parsed (background)',
       `${number(coldStart.parsedMs)} ms`,
       `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
     ],
+  ]
+}
+
+function historyRows(history: HistoryBench): string[] {
+  return [
+    '',
+    `History (Studio's requests over HTTP, ${history.requests[0]?.latency.iterations ?? 0} runs each) after ${history.editedDocuments} questions were edited ${history.editsPerDocument} times and published (${number(history.editMs)} ms, one transaction each), in ms:`,
+    ...table(
+      ['Request', 'p50', 'p95', 'max'],
+      history.requests.map((row) => [
+        row.name,
+        ms(row.latency.p50),
+        ms(row.latency.p95),
+        ms(row.latency.max),
+      ]),
+    ),
   ]
 }
 
@@ -145,6 +167,8 @@ function queryTables(results: BenchResults): string[] {
       ]),
     ),
     '',
+    ...(results.history ? historyRows(results.history) : []),
+    '',
   ]
 }
 
@@ -184,7 +208,7 @@ export function formatReport(results: BenchResults): string {
           `${number(close.ms)} ms`,
           `${number(disk / 1e6, 1)} MB on disk`,
         ],
-        ...(coldStart ? coldStartRows(coldStart) : []),
+        ...(coldStart ? coldStartRows(coldStart, close.diskBytes.history) : []),
       ],
       [0, 2],
     ),

@@ -6,11 +6,13 @@ import {availableParallelism, cpus, loadavg, release, tmpdir, totalmem} from 'no
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isDeepStrictEqual} from 'node:util'
+import {lakeSettings} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
 import {measurePrecompute, type Precompute} from './precompute.ts'
+import {type HistoryBench, measureHistory} from './history.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
@@ -48,6 +50,8 @@ export interface BenchOptions {
   similar: boolean
   /** Write the archive and measure the similar-thread precompute only (no cold start, queries). */
   similarOnly: boolean
+  /** The lake's query time limit, in-process runs included (LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -64,6 +68,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   concurrency: 4,
   similar: true,
   similarOnly: false,
+  queryTimeoutMs: lakeSettings().queryTimeoutMs,
 }
 
 export interface QueryResult {
@@ -138,6 +143,8 @@ export interface BenchResults {
   underLoad: UnderLoad[]
   /** The similar-thread precompute in a fresh process (null when not measured). */
   similar: Precompute | null
+  /** Studio's history requests after editors edited and published a sample of questions. */
+  history: HistoryBench | null
   mismatches: Mismatch[]
 }
 
@@ -184,9 +191,15 @@ function clientFor(server: LakeServer, token: string): SanityClient {
   return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
 }
 
+/** Bytes per file of the dataset folder, a folder's files summed (history/). */
 async function diskUsage(dir: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {}
-  for (const name of await readdir(dir)) sizes[name] = (await stat(join(dir, name))).size
+  for (const entry of await readdir(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    sizes[entry.name] = entry.isDirectory()
+      ? Object.values(await diskUsage(path)).reduce((sum, size) => sum + size, 0)
+      : (await stat(path)).size
+  }
   return sizes
 }
 
@@ -335,7 +348,11 @@ async function measureQuery(
   for (const values of inProcess) {
     if (inProcessMs.length >= 5 && performance.now() > inProcessEnds) break
     const started = performance.now()
-    await runQuery(storage.dataset, bench.query, {params: values, perspective: 'published'})
+    await runQuery(storage.dataset, bench.query, {
+      params: values,
+      perspective: 'published',
+      timeoutMs: options.queryTimeoutMs,
+    })
     inProcessMs.push(performance.now() - started)
     step.update(++done)
   }
@@ -344,6 +361,7 @@ async function measureQuery(
   const plainOptions = (values: Record<string, unknown>) => ({
     params: values,
     perspective: 'published' as const,
+    timeoutMs: options.queryTimeoutMs,
     plain: true,
   })
   await runQuery(storage.dataset, bench.query, plainOptions(measured[0] ?? {}))
@@ -431,12 +449,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const source = sourceState()
   const dataDir = await mkdtemp(join(tmpdir(), 'lake-bench-'))
   const token = `bench${randomBytes(18).toString('base64url')}`
+  // The lake's query time limit, as `npm start` reads it: at 100k threads the site search can take
+  // longer than the default 5 s (and then the run stops with its 504).
+  const {queryTimeoutMs} = options
   const serverOptions = {
     dataDir,
     command: 'npm run bench',
     token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs,
   }
   let server: LakeServer | undefined
   try {
@@ -448,7 +470,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log('Running each query once (builds the indexes a serving lake has)…')
     const warming = clientFor(server, token)
     const random = createRandom(options.seed)
-    for (const bench of BENCH_QUERIES) {
+    for (const bench of options.similarOnly ? [] : BENCH_QUERIES) {
       await warming.fetch(bench.query, bench.params(random, prepared.sample))
     }
 
@@ -476,6 +498,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         coldStart: null,
         queries: [],
         underLoad: [],
+        history: null,
         similar,
         mismatches: [],
       }
@@ -499,6 +522,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         },
       ],
       query: COUNTS_QUERY,
+      queryTimeoutMs,
     })
     const counts = (typeof result === 'object' && result !== null ? result : {}) as Record<
       string,
@@ -554,6 +578,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       documentId: prepared.sample.questionIds[0] ?? '',
     })
 
+    log("History: editors edit and publish questions, then Studio's history requests…")
+    const history = await measureHistory({
+      url: server.url,
+      version: client.config().apiVersion ?? '',
+      dataset: DATASET,
+      token,
+      questionIds: prepared.sample.questionIds,
+      seed: options.seed,
+      edited: Math.min(100, Math.floor(prepared.sample.questionIds.length / 2)),
+      editsPerDocument: 5,
+      iterations: Math.min(options.iterations, 100),
+    })
+    log(
+      `  ${history.editedDocuments} questions edited ${history.editsPerDocument} times and published in ${Math.round(history.editMs)} ms; ${history.requests.map((row) => `${row.name} p50 ${row.latency.p50.toFixed(2)} ms`).join(', ')}`,
+    )
     await server.close()
     server = undefined
     const similar = options.similar ? await measureSimilar(dataDir, token, prepared.sample) : null
@@ -565,6 +604,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       queries,
       underLoad,
       similar,
+      history,
       mismatches,
     }
   } finally {

@@ -1,5 +1,6 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent, Doctor, FaqTag, Question, Reply, Specialty} from '../sanity.types.ts'
+import {DOCTOR_HONORIFIC} from '../schemas/documents/doctor.ts'
 import {AGE_RANGES} from '../schemas/objects/asker.ts'
 import {referenceId, stringField} from '../schemas/values.ts'
 import {INITIAL_STATUS} from '../schemas/workflow.ts'
@@ -95,6 +96,38 @@ export function importedQuestionContent(question: Readonly<Record<string, unknow
     specialty: referenceId(question.specialty),
     tags: Array.isArray(question.tags) ? question.tags.map(referenceId) : undefined,
     moreInfo: question.moreInfo,
+    similar: sourceSimilarTitles(question),
+  }
+}
+
+const arrayField = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+
+/**
+ * The source page's "Similar Q&A" titles a question holds, sorted: its imported entries, those an
+ * editor pinned (curated, still carrying the importer's title key) and those an editor excluded
+ * (similar/editorial.ts). Pinning, un-pinning and excluding triage the list; they are not edits
+ * of what was imported, so they leave the content hash alone (as dismissing a quality flag does).
+ */
+function sourceSimilarTitles(question: Readonly<Record<string, unknown>>) {
+  if (!Array.isArray(question.similar)) return undefined
+  const entries = question.similar.filter((entry) => {
+    const provenance = stringField(entry, 'provenance')
+    if (provenance === 'imported') return true
+    return provenance !== 'computed' && stringField(entry, 'titleKey') !== undefined
+  })
+  const excluded = arrayField(question.similarExcluded).filter(
+    (exclusion) => stringField(exclusion, 'titleKey') !== undefined,
+  )
+  return [...entries, ...excluded].map((entry) => stringField(entry, 'sourceTitle')).sort()
+}
+
+/**
+ * What versions before pins and exclusions hashed: the imported entries' titles in list order.
+ * Questions imported then keep counting as unedited until their hash is rewritten.
+ */
+function legacyQuestionContent(question: Readonly<Record<string, unknown>>) {
+  return {
+    ...importedQuestionContent(question),
     similar: Array.isArray(question.similar)
       ? question.similar
           .filter((entry) => stringField(entry, 'provenance') === 'imported')
@@ -119,6 +152,17 @@ function importedContentHash(document: Readonly<Record<string, unknown>>): strin
 }
 
 /**
+ * The `source.contentHash` values that mean "as the importer wrote it" for a document's imported
+ * fields: the current hash first, then (questions) the hash earlier versions wrote.
+ */
+export function importedContentHashes(document: Readonly<Record<string, unknown>>): string[] {
+  const current = importedContentHash(document)
+  if (current === undefined) return []
+  if (document._type !== 'question') return [current]
+  return [current, stableHash(legacyQuestionContent(document))]
+}
+
+/**
  * The `source.contentHash` an imported question or reply should carry after a migration changed
  * it from `before` to `after`: when it was unedited since import, the hash of its new content, so
  * it stays unedited (re-imports keep updating it); otherwise undefined (an editor's change stays
@@ -129,7 +173,7 @@ export function contentHashAfterChange(
   after: Readonly<Record<string, unknown>>,
 ): string | undefined {
   const stored = stringField(before.source, 'contentHash')
-  if (!stored || importedContentHash(before) !== stored) return undefined
+  if (!stored || !importedContentHashes(before).includes(stored)) return undefined
   const next = importedContentHash(after)
   return next === stored ? undefined : next
 }
@@ -209,6 +253,7 @@ export function mapThread(record: ThreadRecord, options: MapOptions): MappedThre
       _id: doctorId(name),
       _type: 'doctor',
       name,
+      honorific: DOCTOR_HONORIFIC,
       slug: {_type: 'slug', current: slugify(name, 60) || doctorId(name)},
       specialties: [],
       aliases: [],

@@ -3,13 +3,12 @@ import {mergeFlags} from '../domain/quality/flags.ts'
 import {mergeImportedSimilar} from '../similar/entries.ts'
 import {
   type DoctorDocument,
-  importedQuestionContent,
-  importedReplyContent,
+  importedContentHashes,
   type MappedThread,
   type QuestionDocument,
   type ReplyDocument,
 } from './mapping.ts'
-import {canonicalJson, stableHash} from './normalize.ts'
+import {canonicalJson} from './normalize.ts'
 import {type ReportedFlag, reportedFlags} from './quality.ts'
 import type {Outcome, ThreadReport} from './run.ts'
 import type {ExistingDocument} from './target.ts'
@@ -18,27 +17,46 @@ import type {ExistingDocument} from './target.ts'
 // thread and the stored documents, so a transaction that lost a race with another writer is
 // planned again from a fresh read: an editor's change since then still wins.
 
-type SimilarEntry = NonNullable<QuestionDocument['similar']>[number]
-
-/** Hash of a stored document's imported fields, to compare with the hash written at import. */
-function currentHash(document: ExistingDocument): string | undefined {
-  if (document._type === 'question') return stableHash(importedQuestionContent(document))
-  if (document._type === 'reply') return stableHash(importedReplyContent(document))
-  return undefined
-}
-
 function sourceHash(document: ExistingDocument | undefined): string | undefined {
   return document?._type === 'question' || document?._type === 'reply'
     ? document.source?.contentHash
     : undefined
 }
 
+/** A document as this import leaves it: a question keeps its editors' and engine's entries. */
+function afterImport<T extends QuestionDocument | ReplyDocument>(
+  next: T,
+  stored: ExistingDocument,
+): T {
+  if (next._type !== 'question' || stored._type !== 'question') return next
+  // The similar-thread engine's own rule: curated first, then imported, then computed.
+  return {
+    ...next,
+    similar: mergeImportedSimilar(next.similar ?? [], stored.similar, stored.similarExcluded),
+  }
+}
+
+/** Hashes of the imported fields of `after` as stored next to `stored`'s exclusions. */
+function hashesAfter(after: QuestionDocument | ReplyDocument, stored: ExistingDocument) {
+  const excluded = stored._type === 'question' ? stored.similarExcluded : undefined
+  return importedContentHashes(excluded ? {...after, similarExcluded: excluded} : after)
+}
+
 type Decision =
   | {kind: 'create'}
-  | {kind: 'update'; existing: ExistingDocument}
-  | {kind: 'unchanged'; existing: ExistingDocument}
+  | {
+      kind: 'update' | 'unchanged'
+      existing: ExistingDocument
+      after: QuestionDocument | ReplyDocument
+      hash: string | undefined
+    }
   | {kind: 'kept'; reason: string}
 
+/**
+ * Hashes say whether an editor changed the imported fields since (then the document is kept) and
+ * whether the source changed them (then it is updated). Editors' similar-thread pins and
+ * exclusions are neither: they are merged in and outside the hash (importer/mapping.ts).
+ */
 function decide(
   next: QuestionDocument | ReplyDocument,
   existing: Map<string, ExistingDocument>,
@@ -47,13 +65,16 @@ function decide(
   if (existing.has(`drafts.${next._id}`))
     return {kind: 'kept', reason: 'kept: an editor has an unpublished draft'}
   if (!stored) return {kind: 'create'}
-  if (currentHash(stored) !== sourceHash(stored))
+  const written = sourceHash(stored)
+  if (!written || !importedContentHashes(stored).includes(written))
     return {kind: 'kept', reason: 'kept: edited since import'}
-  if (sourceHash(stored) === next.source?.contentHash) return {kind: 'unchanged', existing: stored}
-  return {kind: 'update', existing: stored}
+  const after = afterImport(next, stored)
+  const hashes = hashesAfter(after, stored)
+  const kind = hashes.includes(written) ? 'unchanged' : 'update'
+  return {kind, existing: stored, after, hash: hashes[0]}
 }
 
-function storedSimilar(document: ExistingDocument): SimilarEntry[] | undefined {
+function storedSimilar(document: ExistingDocument) {
   return document._type === 'question' ? document.similar : undefined
 }
 
@@ -100,32 +121,39 @@ function patchOf(id: string, rev: string, set: Record<string, unknown>, unset: s
   }
 }
 
+/** Source changed: the new content, the hash of the document as this import leaves it. */
 function updateMutation(
-  next: QuestionDocument | ReplyDocument,
+  after: QuestionDocument | ReplyDocument,
   existing: ExistingDocument,
+  hash: string | undefined,
 ): Mutation {
-  const {_id, _type, status: _status, quality: _quality, ...content} = next
-  const derived = derivedChanges(next, existing)
-  const set: Record<string, unknown> = {...content, ...derived.set}
-  // The similar-thread engine's own rule: curated first, then imported, then computed.
-  if (next._type === 'question')
-    set.similar = mergeImportedSimilar(next.similar ?? [], storedSimilar(existing))
+  const {_id, _type, status: _status, quality: _quality, ...content} = after
+  const derived = derivedChanges(after, existing)
+  const source = {...after.source, contentHash: hash}
+  const set: Record<string, unknown> = {...content, source, ...derived.set}
+  // The count follows the dataset's replies, editors' included (counts/), not the source's.
+  if (after._type === 'question') delete set.replyCount
   return patchOf(_id, existing._rev, set, derived.unset)
 }
 
-/** Content unchanged, but flags, the question key or links to new questions may have changed. */
+/**
+ * Content unchanged, but flags, the question key, links to new questions or a hash written by
+ * an earlier version may have changed.
+ */
 function refreshMutation(
-  next: QuestionDocument | ReplyDocument,
+  after: QuestionDocument | ReplyDocument,
   existing: ExistingDocument,
+  hash: string | undefined,
 ): Mutation | undefined {
-  const {set, unset} = derivedChanges(next, existing)
-  if (next._type === 'question') {
+  const {set, unset} = derivedChanges(after, existing)
+  if (after._type === 'question') {
     const stored = storedSimilar(existing)
-    const merged = mergeImportedSimilar(next.similar ?? [], stored)
-    if (JSON.stringify(merged) !== JSON.stringify(stored ?? [])) set.similar = merged
+    if (JSON.stringify(after.similar ?? []) !== JSON.stringify(stored ?? []))
+      set.similar = after.similar
   }
+  if (hash && hash !== sourceHash(existing)) set['source.contentHash'] = hash
   if (Object.keys(set).length === 0 && unset.length === 0) return undefined
-  return patchOf(next._id, existing._rev, set, unset)
+  return patchOf(after._id, existing._rev, set, unset)
 }
 
 function doctorMutations(
@@ -196,10 +224,11 @@ export function planThread(
   for (const document of [thread.question, ...thread.replies]) {
     const decision = decide(document, existing)
     if (decision.kind === 'create') mutations.push({createIfNotExists: document})
-    if (decision.kind === 'update') mutations.push(updateMutation(document, decision.existing))
+    if (decision.kind === 'update')
+      mutations.push(updateMutation(decision.after, decision.existing, decision.hash))
     if (decision.kind === 'kept') reasons.push(decision.reason)
     if (decision.kind === 'unchanged') {
-      const refresh = refreshMutation(document, decision.existing)
+      const refresh = refreshMutation(decision.after, decision.existing, decision.hash)
       if (refresh) mutations.push(refresh)
     }
     if (decision.kind !== 'kept') {

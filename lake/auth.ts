@@ -3,13 +3,16 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {IncomingHttpHeaders} from 'node:http'
 import {unauthorized} from './errors.ts'
+import {EDITOR_ID, TOOLS_ID} from './users.ts'
 
 // Who may do what. Command-line tools send the lake's API token (`<data folder>/token`, 0600).
 // Browsers never receive it: `npm start` prints a one-time sign-in link, and the Studio trades
 // the code in it for a session token of its own, as it does with Sanity's login (the link ends in
 // `#sid=<code>`, Studio calls `GET /auth/fetch?sid=<code>` and keeps the token it gets). Session
 // tokens are kept hashed in `<data folder>/sessions.json` (0600) so a signed-in browser stays
-// signed in across restarts; signing out (Studio's menu) revokes its token.
+// signed in across restarts; signing out (Studio's menu) revokes its token. Each code, and the
+// session it becomes, belongs to a user (lake/users.ts): the local editor unless the code was
+// issued for a name; the API token is the command-line tools.
 
 /** How long a sign-in code may wait to be used. */
 export const SIGN_IN_CODE_TTL_MS = 24 * 60 * 60 * 1000
@@ -17,10 +20,14 @@ const MAX_PENDING_CODES = 100
 
 export interface Caller {
   authenticated: boolean
+  /** The user behind the token (lake/users.ts); set when authenticated. */
+  userId?: string
 }
 
 interface SessionRecord {
   createdAt: string
+  /** Absent in sessions of earlier versions: the local editor. */
+  userId?: string
 }
 
 function hash(token: string): string {
@@ -38,8 +45,8 @@ export class Sessions {
   private readonly apiToken: string
   /** Hashes of live session tokens. */
   private readonly sessions: Map<string, SessionRecord>
-  /** One-time sign-in codes (hashed) and when they expire. */
-  private readonly codes = new Map<string, number>()
+  /** One-time sign-in codes (hashed): when they expire and whom they sign in. */
+  private readonly codes = new Map<string, {expires: number; userId: string}>()
 
   constructor(dataDir: string, apiToken: string) {
     this.path = join(dataDir, 'sessions.json')
@@ -47,31 +54,34 @@ export class Sessions {
     this.sessions = new Map(Object.entries(readSessions(this.path)))
   }
 
-  /** A new one-time sign-in code; the oldest pending codes lapse past a hundred. */
-  issueCode(now = Date.now()): string {
-    for (const [code, expires] of this.codes) if (expires <= now) this.codes.delete(code)
+  /** A new one-time sign-in code for a user; the oldest pending codes lapse past a hundred. */
+  issueCode(now = Date.now(), userId = EDITOR_ID): string {
+    for (const [code, {expires}] of this.codes) if (expires <= now) this.codes.delete(code)
     while (this.codes.size >= MAX_PENDING_CODES) {
       const oldest = this.codes.keys().next().value
       if (oldest === undefined) break
       this.codes.delete(oldest)
     }
     const code = randomBytes(24).toString('base64url')
-    this.codes.set(hash(code), now + SIGN_IN_CODE_TTL_MS)
+    this.codes.set(hash(code), {expires: now + SIGN_IN_CODE_TTL_MS, userId})
     return code
   }
 
   /** Trades a sign-in code for a new session token; each code works once. */
   redeem(code: string, now = Date.now()): string {
     const key = hash(code)
-    const expires = this.codes.get(key)
+    const pending = this.codes.get(key)
     this.codes.delete(key)
-    if (expires === undefined || expires <= now) {
+    if (pending === undefined || pending.expires <= now) {
       throw unauthorized(
         'This sign-in link was already used or has expired: run `npm run lake -- signin` for a new one',
       )
     }
     const token = `session${randomBytes(32).toString('base64url')}`
-    this.sessions.set(hash(token), {createdAt: new Date(now).toISOString()})
+    this.sessions.set(hash(token), {
+      createdAt: new Date(now).toISOString(),
+      userId: pending.userId,
+    })
     this.save()
     return token
   }
@@ -84,9 +94,9 @@ export class Sessions {
   authenticate(headers: IncomingHttpHeaders): Caller {
     const token = bearerToken(headers)
     if (token === undefined) return {authenticated: false}
-    if (sameSecret(token, this.apiToken) || this.sessions.has(hash(token))) {
-      return {authenticated: true}
-    }
+    if (sameSecret(token, this.apiToken)) return {authenticated: true, userId: TOOLS_ID}
+    const session = this.sessions.get(hash(token))
+    if (session) return {authenticated: true, userId: session.userId ?? EDITOR_ID}
     throw unauthorized('Session not found: the token is not valid for this lake')
   }
 

@@ -3,6 +3,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {parseOrigins} from './guard.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
+import {DEFAULT_HISTORY_DAYS} from './storage.ts'
 
 // Where the embedded lake keeps its data and how it is reached. Flags win over environment
 // variables, which win over defaults; everything is documented in the README.
@@ -22,12 +23,21 @@ export interface LakeSettings {
   corsOrigins: string[]
   /** Host names answered besides loopback ones (for a lake reached by another name). */
   allowedHosts: string[]
+  /** Days history keeps a compacted transaction log after its last write; 0 keeps none. */
+  historyDays: number
+  /** The name a sign-in link without `--name` signs in under (changes in history show it). */
+  editorName?: string
 }
 
 function positiveNumber(name: string, value: string): number {
   const number = Number(value)
   if (!Number.isFinite(number) || number <= 0) throw new Error(`${name} must be a positive number`)
   return number
+}
+
+function wholeNumber(name: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new Error(`${name} must be a whole number of days`)
+  return Number(value)
 }
 
 function list(value: string | undefined): string[] {
@@ -53,6 +63,10 @@ export function lakeSettings(
         : DEFAULT_QUERY_TIMEOUT_MS),
     corsOrigins: parseOrigins(env.LAKE_CORS_ORIGINS),
     allowedHosts: list(env.LAKE_ALLOWED_HOSTS),
+    historyDays: env.LAKE_HISTORY_DAYS
+      ? wholeNumber('LAKE_HISTORY_DAYS', env.LAKE_HISTORY_DAYS)
+      : DEFAULT_HISTORY_DAYS,
+    ...(env.LAKE_EDITOR_NAME?.trim() ? {editorName: env.LAKE_EDITOR_NAME.trim()} : {}),
   }
 }
 
@@ -62,6 +76,8 @@ export function guardOptions(settings: LakeSettings) {
     queryTimeoutMs: settings.queryTimeoutMs,
     corsOrigins: settings.corsOrigins,
     allowedHosts: settings.allowedHosts,
+    historyDays: settings.historyDays,
+    ...(settings.editorName ? {editorName: settings.editorName} : {}),
   }
 }
 

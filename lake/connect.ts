@@ -40,6 +40,7 @@ export async function withLakeClient<T>(
     port: 0,
     host: '127.0.0.1',
     datasets: [settings.dataset],
+    historyDays: settings.historyDays,
   })
   try {
     return await work(lakeClient(server.url, settings.dataset, token))

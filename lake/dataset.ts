@@ -18,6 +18,8 @@ export interface Transaction {
   seq: number
   id: string
   timestamp: string
+  /** The user who committed it (lake/users.ts); history and listener events name them. */
+  author?: string
   /** The mutations as submitted, for listener events. */
   mutations: unknown[]
   changes: DocumentChange[]

@@ -1,6 +1,8 @@
 import type {Caller} from './auth.ts'
 import type {Perspective, ViewName} from './dataset.ts'
 import {badRequest, notFound, unauthorized} from './errors.ts'
+import type {History} from './history.ts'
+import {isValidId} from './ids.ts'
 import type {Lake} from './lake.ts'
 import type {Listeners} from './listen.ts'
 import {checkQuery} from './query.ts'
@@ -116,6 +118,7 @@ async function mutate(context: DataRequest) {
     (typeof body.transactionId === 'string' ? body.transactionId : undefined)
   const result = await context.lake.mutate(context.dataset, body.mutations, {
     ...(transactionId ? {transactionId} : {}),
+    ...authorOf(context),
     dryRun: flag(search, 'dryRun'),
     returnDocuments: flag(search, 'returnDocuments'),
     autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
@@ -129,52 +132,94 @@ async function actions(context: DataRequest) {
     throw badRequest('The body must be {"actions": [...]}')
   const result = await context.lake.act(context.dataset, body.actions, {
     ...(typeof body.transactionId === 'string' ? {transactionId: body.transactionId} : {}),
+    ...authorOf(context),
     dryRun: body.dryRun === true,
   })
   sendJson(context.response, 200, {transactionId: result.transactionId})
 }
 
+/** The caller as the author of what it commits. */
+function authorOf(context: DataRequest): {author?: string} {
+  return context.caller.userId ? {author: context.caller.userId} : {}
+}
+
+/** `limit` as a whole number, if given. */
+function limitOf(search: URLSearchParams): {limit?: number} {
+  const limit = search.get('limit')
+  if (limit === null || limit === '') return {}
+  if (!/^\d{1,9}$/.test(limit)) throw badRequest(`"limit" must be a whole number, not "${limit}"`)
+  return {limit: Number(limit)}
+}
+
+/** The valid document ids of a history path (one or more, comma-separated). */
+function historyIds(path: string): string[] {
+  const ids = documentIds(path)
+  for (const id of ids) if (!isValidId(id)) throw badRequest(`Invalid document id "${id}"`)
+  return ids
+}
+
+type HistoryEndpoint = (context: DataRequest, history: History, path: string) => Promise<void>
+
+/** `transactions/<ids>`: NDJSON, one transaction a line, oldest first unless `reverse`. */
+async function historyTransactions(
+  {search, response}: DataRequest,
+  history: History,
+  path: string,
+) {
+  const optional = (name: string) => {
+    const value = search.get(name)
+    return value ? {[name]: value} : {}
+  }
+  const transactions = await history.transactions(historyIds(path), {
+    ...optional('fromTransaction'),
+    ...optional('toTransaction'),
+    ...optional('fromTime'),
+    ...optional('toTime'),
+    reverse: flag(search, 'reverse'),
+    excludeContent: flag(search, 'excludeContent'),
+    ...limitOf(search),
+  })
+  response.writeHead(200, {'content-type': 'application/x-ndjson'})
+  response.end(transactions.map((transaction) => `${JSON.stringify(transaction)}\n`).join(''))
+}
+
+/** `documents/<ids>` as of a `revision`, a `time` or the `lastRevision`. */
+async function historyDocuments({search, response}: DataRequest, history: History, path: string) {
+  const revision = search.get('revision')
+  const time = search.get('time')
+  const lastRevision = flag(search, 'lastRevision')
+  if ([revision, time, lastRevision || null].filter(Boolean).length !== 1)
+    throw badRequest('Give one of "revision", "time" or "lastRevision"')
+  const at = revision ? {revision} : time ? {time} : {lastRevision: true as const}
+  sendJson(response, 200, {documents: await history.documents(historyIds(path), at)})
+}
+
+/** `events/documents/<id>`: Studio's timeline of one document, paged by `nextCursor`. */
+async function historyEvents({search, response}: DataRequest, history: History, path: string) {
+  const [scope, ...rest] = path.split('/')
+  if (scope !== 'documents') throw notFound(`No such history endpoint: events/${scope ?? ''}`)
+  const [id, ...more] = historyIds(rest.join('/'))
+  if (!id || more.length > 0) throw badRequest('Give one document id')
+  const cursor = search.get('nextCursor')
+  const {events, nextCursor} = await history.events(id, {
+    ...limitOf(search),
+    ...(cursor ? {cursor} : {}),
+  })
+  sendJson(response, 200, {events: {[id]: events}, nextCursor})
+}
+
+const HISTORY_ENDPOINTS: Record<string, HistoryEndpoint> = {
+  transactions: historyTransactions,
+  documents: historyDocuments,
+  events: historyEvents,
+}
+
+/** The history API (lake/history.ts), read from the dataset's history on disk. */
 async function history(context: DataRequest) {
-  const {lake, dataset, search, response} = context
-  const log = await lake.history(dataset)
-  const [kind = '', ...idParts] = context.rest.split('/')
-  if (kind === 'events') {
-    // Studio's event timeline: the lake keeps no publish/unpublish events, only edits below.
-    const id = decodePart(idParts.slice(1).join('/'))
-    sendJson(response, 200, {events: {[id]: []}, nextCursor: ''})
-    return
-  }
-  const ids = documentIds(idParts.join('/'))
-  if (kind === 'transactions') {
-    const optional = (name: string) => {
-      const value = search.get(name)
-      return value ? {[name]: value} : {}
-    }
-    const limit = search.get('limit')
-    const transactions = log.transactionsFor(ids, {
-      ...optional('fromTransaction'),
-      ...optional('toTransaction'),
-      ...optional('fromTime'),
-      ...optional('toTime'),
-      reverse: flag(search, 'reverse'),
-      excludeContent: flag(search, 'excludeContent'),
-      ...(limit && /^\d+$/.test(limit) ? {limit: Number(limit)} : {}),
-    })
-    response.writeHead(200, {'content-type': 'application/x-ndjson'})
-    response.end(transactions.map((transaction) => `${JSON.stringify(transaction)}\n`).join(''))
-    return
-  }
-  if (kind === 'documents') {
-    const revision = search.get('revision')
-    if (!revision) throw badRequest('Give a "revision"')
-    const storage = await lake.storage(dataset)
-    const documents = ids
-      .map((id) => log.documentAt(id, revision, storage.dataset.get(id)))
-      .filter((document) => document)
-    sendJson(response, 200, {documents})
-    return
-  }
-  throw notFound(`No such history endpoint: ${kind}`)
+  const [kind = '', ...path] = context.rest.split('/')
+  const endpoint = HISTORY_ENDPOINTS[kind]
+  if (!endpoint) throw notFound(`No such history endpoint: ${kind}`)
+  await endpoint(context, await context.lake.history(context.dataset), path.join('/'))
 }
 
 async function exportDocuments(context: DataRequest) {

@@ -1,3 +1,5 @@
+import type {IncomingMessage} from 'node:http'
+import type {Duplex} from 'node:stream'
 import {bearerToken, type Caller, Sessions} from './auth.ts'
 import {LOCAL_PROJECT_ID} from './config.ts'
 import {handleDataRequest} from './endpoints.ts'
@@ -5,8 +7,10 @@ import {LakeError, notFound, unauthorized} from './errors.ts'
 import {checkRequest, corsHeaders, type GuardOptions} from './guard.ts'
 import type {Lake} from './lake.ts'
 import {type ListenLimits, Listeners} from './listen.ts'
+import {PresenceHub} from './presence.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
+  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,
@@ -16,6 +20,7 @@ import {
 } from './respond.ts'
 import {sendSignInPage} from './signinPage.ts'
 import {KeyValueStore, studioResponse} from './studio.ts'
+import {EDITOR_ID, Users} from './users.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 
@@ -39,6 +44,8 @@ export interface HttpOptions {
   log?: (line: string) => void
   /** Project id the Studio endpoints answer for (default "local"). */
   projectId?: string
+  /** The name of the editor a sign-in link without a name signs in (default "Local Editor"). */
+  editorName?: string
   /** Handles requests outside the API (the Studio's files); true if it did. */
   fallback?: (request: LakeRequest, response: LakeResponse, url: URL) => Promise<boolean>
 }
@@ -47,19 +54,30 @@ export interface HttpOptions {
 export interface RequestHandler {
   (request: LakeRequest, response: LakeResponse): Promise<void>
   sessions: Sessions
+  users: Users
   /** The Studio this lake serves: its origin may call the API, sign-in links point at it. */
   setStudioUrl: (url: string) => void
+  /** Takes an HTTP/1.1 upgrade request: the realtime socket (lake/presence.ts). */
+  upgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Closes the open sockets (the server is stopping). */
+  closeSockets: () => void
 }
 
 const DATA_ROUTE = /^\/v(1|X|\d{4}-\d{2}-\d{2})\/data\/([a-z]+)\/([^/]+)(?:\/(.*))?$/
-const STUDIO_ROUTE = /^\/v[^/]+(\/(?:users|projects|features)(?:\/.*)?)$/
+const STUDIO_ROUTE =
+  /^\/v[^/]+(\/(?:users|projects|features|journey|help|datasets|intake)(?:\/.*)?)$/
 const AUTH_ROUTE = /^\/v[^/]+\/auth\/([a-z]+)$/
 const PING_ROUTE = /^\/(?:health|v[^/]+\/ping)$/
+const SOCKET_ROUTE = /^\/v[^/]+\/socket\/([^/]+)$/
 
 export function createRequestHandler(lake: Lake, options: HttpOptions): RequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024
   const keyValue = new KeyValueStore(lake.options.dataDir)
   const sessions = new Sessions(lake.options.dataDir, options.token)
+  const users = new Users(
+    lake.options.dataDir,
+    options.editorName ? {editorName: options.editorName} : {},
+  )
   const listeners = new Listeners(options.listenLimits)
   const allowedOrigins = new Set(options.corsOrigins ?? [])
   const guard: GuardOptions = {
@@ -96,7 +114,11 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       if (method !== 'POST') throw methodNotAllowed(['POST'])
       if (!sessions.authenticate(request.headers).authenticated)
         throw unauthorized('Issuing sign-in codes requires the lake token')
-      const code = sessions.issueCode()
+      // `{"name": "…"}` signs the browser in as that editor (npm run lake -- signin --name).
+      const text = await readBody(request, maxBodyBytes)
+      const body = text.trim() === '' ? {} : parseJson(text)
+      const name = isObject(body) && typeof body.name === 'string' ? body.name : undefined
+      const code = sessions.issueCode(Date.now(), name ? users.editorNamed(name).id : EDITOR_ID)
       sendJson(response, 200, {code, ...(studioUrl ? {url: `${studioUrl}#sid=${code}`} : {})})
     } else {
       throw notFound(`No such endpoint: auth/${name}`)
@@ -105,21 +127,27 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
 
   async function studio(
     path: string,
+    search: URLSearchParams,
     request: LakeRequest,
     response: LakeResponse,
     caller: Caller,
   ) {
-    if (!caller.authenticated) throw unauthorized('Sign in to the lake first')
-    const answer = await studioResponse(
-      {
-        method: request.method ?? 'GET',
-        path,
-        projectId,
-        datasets: lake.datasets(),
-        body: async () => parseJson(await readBody(request, maxBodyBytes)),
-      },
+    if (!caller.authenticated) {
+      // Who is signed in? Nobody: Sanity answers an empty user rather than an error.
+      if (path === '/users/me' && request.method === 'GET') return sendJson(response, 200, {})
+      throw unauthorized('Sign in to the lake first')
+    }
+    const answer = await studioResponse({
+      method: request.method ?? 'GET',
+      path,
+      search,
+      projectId,
+      datasets: lake.datasets(),
+      userId: caller.userId ?? EDITOR_ID,
+      users,
+      body: async () => parseJson(await readBody(request, maxBodyBytes)),
       keyValue,
-    )
+    })
     if (answer === undefined) throw notFound(`No such endpoint: ${request.method} ${path}`)
     sendJson(response, 200, answer)
   }
@@ -132,7 +160,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
     if (authRoute?.[1]) return auth(authRoute[1], request, response, url)
     const caller = sessions.authenticate(request.headers)
     const studioRoute = STUDIO_ROUTE.exec(path)
-    if (studioRoute?.[1]) return studio(studioRoute[1], request, response, caller)
+    if (studioRoute?.[1]) return studio(studioRoute[1], url.searchParams, request, response, caller)
     const data = DATA_ROUTE.exec(path)
     if (!data) {
       // Versioned paths are API calls (journey, history, socket…): an unknown one is a JSON 404.
@@ -203,7 +231,38 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
       )
     }
   } as RequestHandler
+  const presence = new PresenceHub({
+    userFor: (token) => {
+      try {
+        const caller = sessions.authenticate({authorization: `Bearer ${token}`})
+        return caller.authenticated ? (caller.userId ?? EDITOR_ID) : undefined
+      } catch {
+        return undefined
+      }
+    },
+  })
+
+  /** Upgrades pass the same guard as requests; the token comes later, over the socket. */
+  function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = new URL(request.url ?? '/', 'http://lake.local')
+    try {
+      checkRequest(request.headers, guard)
+      const dataset = SOCKET_ROUTE.exec(url.pathname)?.[1]
+      if (!dataset || !lake.exists(dataset))
+        throw notFound(`No such endpoint: ${request.method} ${url.pathname}`)
+      presence.accept(request, socket, head, dataset)
+      options.log?.(`${request.method} ${url.pathname} 101 (socket)`)
+    } catch (error) {
+      const status = error instanceof LakeError ? error.status : 500
+      options.log?.(`${request.method} ${url.pathname} ${status} (socket refused)`)
+      socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+  }
+
   handle.sessions = sessions
+  handle.users = users
+  handle.upgrade = upgrade
+  handle.closeSockets = () => presence.close()
   handle.setStudioUrl = (url: string) => {
     studioUrl = url
     allowedOrigins.add(new URL(url).origin)

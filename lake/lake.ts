@@ -9,6 +9,7 @@ import {isPrivateId, isValidId} from './ids.ts'
 import {type MutateOptions, planTransaction} from './mutations.ts'
 import {runQuery} from './query.ts'
 import {DatasetStorage, type StorageOptions} from './storage.ts'
+import {TOOLS_ID} from './users.ts'
 
 const DATASET_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
@@ -22,6 +23,8 @@ export interface LakeOptions extends StorageOptions {
 export interface MutateRequest extends MutateOptions {
   dryRun?: boolean
   returnDocuments?: boolean
+  /** Who commits (lake/users.ts); the command-line tools when not said. */
+  author?: string
 }
 
 export interface MutateResponse {
@@ -32,7 +35,6 @@ export interface MutateResponse {
 /** The embedded Content Lake: datasets on disk, opened on first use. */
 export class Lake {
   readonly options: LakeOptions
-  private readonly histories = new Map<string, History>()
   /** Set by the HTTP server so lock files tell other processes where to reach this lake. */
   serverUrl: string | undefined
   private readonly open = new Map<string, Promise<DatasetStorage>>()
@@ -55,9 +57,6 @@ export class Lake {
         this.options,
       ).then((opened) => {
         if (this.serverUrl) opened.setServerUrl(this.serverUrl)
-        const history = new History()
-        opened.subscribe((transaction) => history.record(transaction))
-        this.histories.set(name, history)
         return opened
       })
       this.open.set(name, storage)
@@ -145,6 +144,7 @@ export class Lake {
         transaction: {
           id: planned.id,
           timestamp: planned.timestamp,
+          author: request.author ?? TOOLS_ID,
           mutations: Array.isArray(mutations) ? mutations : [],
           changes: planned.changes,
         },
@@ -160,11 +160,10 @@ export class Lake {
     yield* storage.dataset.raw.documents()
   }
 
+  /** The dataset's history, read from disk (empty when the lake keeps none). */
   async history(name: string): Promise<History> {
-    await this.storage(name)
-    const history = this.histories.get(name)
-    if (!history) throw notFound(`Dataset "${name}" has no history`)
-    return history
+    const storage = await this.storage(name)
+    return new History(storage.history, storage.dataset)
   }
 
   /** Datasets open now or present on disk. */

@@ -4,6 +4,7 @@ import type {DocumentChange, Transaction} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {isPrivateId} from './ids.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS, parseListenQuery} from './query.ts'
+import {TOOLS_ID} from './users.ts'
 
 // Listener mutation events in the shape @sanity/client and Studio consume: one event per
 // document per transaction, with whole-value mendoza effects ([0, value] sets the whole document).
@@ -88,7 +89,8 @@ export class ListenerFilter {
         documentId: change.id,
         transactionId: transaction.id,
         transition: !before ? 'appear' : !after ? 'disappear' : 'update',
-        identity: 'lake',
+        // Studio names the author of a remote change by this user id (lake/users.ts).
+        identity: transaction.author ?? TOOLS_ID,
         ...(mutationsFor ? {mutations: mutationsFor(change.id)} : {}),
         ...(change.before?._rev ? {previousRev: change.before._rev} : {}),
         // Always set, as Sanity does: for a deletion it is the transaction's revision. Studio

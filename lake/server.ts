@@ -1,5 +1,5 @@
 import {createServer, type Server} from 'node:http'
-import {createSecureServer, type Http2SecureServer} from 'node:http2'
+import {createSecureServer, type Http2SecureServer, type ServerHttp2Session} from 'node:http2'
 import {LOCAL_PROJECT_ID} from './config.ts'
 import {createRequestHandler, type HttpOptions} from './http.ts'
 import {Lake, type LakeOptions} from './lake.ts'
@@ -37,6 +37,7 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   const lake = new Lake(options)
   const handler = createRequestHandler(lake, options)
   const server: Server = createServer((request, response) => void handler(request, response))
+  server.on('upgrade', handler.upgrade)
   server.maxConnections = MAX_CONNECTIONS
   server.headersTimeout = HEADERS_TIMEOUT_MS
   server.requestTimeout = REQUEST_TIMEOUT_MS
@@ -50,6 +51,8 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
   const url = `http://${options.host}:${address.port}`
   lake.serverUrl = url
   let secure: Http2SecureServer | undefined
+  /** Open HTTP/2 sessions: a browser keeps one open, with its listeners, for as long as it likes. */
+  const sessions = new Set<ServerHttp2Session>()
   let secureUrl: string | undefined
   let studioUrl: string | undefined
   if (options.securePort !== undefined) {
@@ -58,6 +61,12 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
       {key, cert, allowHTTP1: true},
       (request, response) => void handler(request, response),
     )
+    started.on('session', (session) => {
+      sessions.add(session)
+      session.once('close', () => sessions.delete(session))
+    })
+    // HTTP/2 has no Upgrade: browsers open the realtime socket over HTTP/1.1 (allowHTTP1).
+    started.on('upgrade', handler.upgrade)
     secure = started
     await new Promise<void>((resolve, reject) => {
       started.once('error', reject)
@@ -74,9 +83,13 @@ export async function startLakeServer(options: LakeServerOptions): Promise<LakeS
     handler.setStudioUrl(studioUrl)
   }
   const close = async () => {
+    handler.closeSockets()
     if (secure) {
       const closing = secure
-      await new Promise<void>((resolve) => closing.close(() => resolve()))
+      const closed = new Promise<void>((resolve) => closing.close(() => resolve()))
+      // Closing waits for open sessions, and a Studio's listeners never end on their own.
+      for (const session of sessions) session.destroy()
+      await closed
     }
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))

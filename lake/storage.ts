@@ -1,4 +1,14 @@
-import {chmod, type FileHandle, link, mkdir, open, readdir, rename, stat} from 'node:fs/promises'
+import {
+  chmod,
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {crc32} from 'node:zlib'
 import {Dataset, type Transaction} from './dataset.ts'
@@ -9,12 +19,28 @@ import {
   SnapshotChunk,
   Unparsed,
 } from './documentIndex.ts'
+import {HistoryLog} from './historyLog.ts'
 import {DatasetLock} from './lock.ts'
+import {
+  bytesOf,
+  forEachLine,
+  hasSequence,
+  hex,
+  isDocument,
+  LINE_END,
+  type LineAt,
+  type LogEntry,
+  logLine,
+  READ_CHUNK_BYTES,
+  readHex,
+  readLogLine,
+} from './logFormat.ts'
 
 // Durability: every transaction is appended to `transactions.log` as one line and fsynced before
 // it is acknowledged. `snapshot.ndjson` holds the documents as of a sequence number; on start the
 // snapshot is loaded and later log lines replayed. Compaction writes a new snapshot atomically
-// (temp file, fsync, rename) and then empties the log.
+// (temp file, fsync, rename) and then starts a new, empty log; the old one stays on as a file of
+// the dataset's history (lake/historyLog.ts), which is why the log is never emptied in place.
 //
 // Integrity: every line carries a CRC32 of its content, so damage is found and located instead of
 // read past. A log line is `{"crc":"<8 hex>",` and then the rest of the entry's JSON, which the
@@ -39,34 +65,21 @@ import {DatasetLock} from './lock.ts'
 
 const SNAPSHOT = 'snapshot.ndjson'
 const LOG = 'transactions.log'
+/** A new log while it is made, before it takes the log's name. */
+const NEXT_LOG = `${LOG}.next`
+/** Days history keeps a transaction log after its last write (`LAKE_HISTORY_DAYS`). */
+export const DEFAULT_HISTORY_DAYS = 365
 const MIN_COMPACT_BYTES = 64 * 1024 * 1024
 const SNAPSHOT_FORMAT = 3
-const READ_CHUNK_BYTES = 32 * 1024 * 1024
 /** Documents parsed per background tick: small enough to keep requests flowing in between. */
 const PARSE_SLICE = 2000
-const NEWLINE = 0x0a
 const TAB = 0x09
 const SPACE = 0x20
 const OPEN_BRACKET = 0x5b
-const LINE_END = Buffer.from('\n')
-/** How a log line with a checksum starts: `{"crc":"`, 8 hex digits, `",`. */
-const LOG_CRC_START = Buffer.from('{"crc":"')
-const LOG_CRC_END = Buffer.from('",')
-const LOG_BODY = LOG_CRC_START.length + 8 + LOG_CRC_END.length
-/** How every line of a log written before checksums starts. */
-const LEGACY_LOG_START = Buffer.from('{"seq":')
 export const PRIVATE_FILE = 0o600
 export const PRIVATE_FOLDER = 0o700
 /** Damaged lines a repair report lists one by one; more are counted. */
 const LISTED_DAMAGE = 20
-
-interface LogEntry {
-  seq: number
-  id: string
-  timestamp: string
-  /** After-images: the document, or null when deleted. */
-  docs: [string, LakeDocument | null][]
-}
 
 export interface StorageOptions {
   /**
@@ -81,6 +94,11 @@ export interface StorageOptions {
   readChunkBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
   unsafeNoSync?: boolean
+  /**
+   * Days history keeps a compacted transaction log after its last write (default 365); 0 keeps
+   * no history (lake/historyLog.ts).
+   */
+  historyDays?: number
   /** Reports what recovery found and did (a torn log line moved aside); default: stderr. */
   warn?: (message: string) => void
 }
@@ -209,31 +227,7 @@ function writeNew(parts: Buffer[]): (path: string) => Promise<void> {
   }
 }
 
-// --- Lines and checksums ---
-
-function hex(crc: number): string {
-  return crc.toString(16).padStart(8, '0')
-}
-
-/** The 8 lowercase hex digits at `at` as a number, or -1 (which no CRC32 equals). */
-function readHex(buffer: Buffer, at: number): number {
-  let value = 0
-  for (let index = at; index < at + 8; index++) {
-    const byte = buffer[index] ?? 0
-    const digit =
-      byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : byte >= 0x61 && byte <= 0x66 ? byte - 0x57 : -1
-    if (digit < 0) return -1
-    value = value * 16 + digit
-  }
-  return value
-}
-
-function startsWith(buffer: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  if (end - start < prefix.length) return false
-  for (let index = 0; index < prefix.length; index++)
-    if (buffer[start + index] !== prefix[index]) return false
-  return true
-}
+// --- Snapshot line checksums ---
 
 /** A snapshot line's bytes: the CRC32 of `text` (as UTF-8) in hex, a space, then `text`. */
 function checksummed(text: string): Buffer {
@@ -247,161 +241,7 @@ function checkedContent(buffer: Buffer, start: number, end: number): number {
   return readHex(buffer, start) === crc32(buffer.subarray(start + 9, end)) ? start + 9 : -1
 }
 
-interface LineAt {
-  /** 1-based. */
-  number: number
-  /** Byte offset of the line's first byte in the file. */
-  offset: number
-  /** False for bytes after the file's last newline. */
-  terminated: boolean
-  /** The read buffer the line lies in, when it is one (a line split across two is joined). */
-  chunk: SnapshotChunk | undefined
-}
-
-type LineVisitor = (buffer: Buffer, start: number, end: number, at: LineAt) => void
-
-/** The line's bytes as found, its newline included, copied out of the read buffer. */
-function bytesOf(buffer: Buffer, start: number, end: number, at: LineAt): Buffer {
-  const bytes = Buffer.from(buffer.subarray(start, end))
-  return at.terminated ? Buffer.concat([bytes, LINE_END]) : bytes
-}
-
-/**
- * Calls `visit` with each line of a file (without its newline), read chunk by chunk; returns how
- * many lines and bytes there were. Lines are sliced from the chunk buffers, which stay alive
- * while documents sliced from them wait to be parsed (SnapshotChunk).
- */
-async function forEachLine(
-  path: string,
-  chunkBytes: number,
-  visit: LineVisitor,
-): Promise<{lines: number; bytes: number}> {
-  const file = await open(path, 'r')
-  try {
-    let carry: Buffer = Buffer.alloc(0)
-    let number = 0
-    let offset = 0
-    const line = (buffer: Buffer, start: number, end: number, chunk?: SnapshotChunk) => {
-      visit(buffer, start, end, {number: ++number, offset, terminated: true, chunk})
-      offset += end - start + 1
-    }
-    // Each chunk is read while the one before is visited.
-    const readChunk = async () => {
-      // Not from Node's shared pool: a chunk's memory is freed on its own (SnapshotChunk).
-      const data = Buffer.allocUnsafeSlow(chunkBytes)
-      const {bytesRead} = await file.read(data, 0, chunkBytes, null)
-      return bytesRead === 0 ? undefined : data.subarray(0, bytesRead)
-    }
-    // A read in flight when a bad line throws is not waited for: its failure is not ours to report.
-    const prefetch = () => {
-      const reading = readChunk()
-      reading.catch(() => undefined)
-      return reading
-    }
-    let next = prefetch()
-    for (let data = await next; data; data = await next) {
-      next = prefetch()
-      let start = 0
-      let newline = data.indexOf(NEWLINE)
-      if (carry.length > 0) {
-        if (newline < 0) {
-          carry = Buffer.concat([carry, data])
-          continue
-        }
-        const joined = Buffer.concat([carry, data.subarray(0, newline)])
-        line(joined, 0, joined.length)
-        start = newline + 1
-        newline = data.indexOf(NEWLINE, start)
-      }
-      const chunk = new SnapshotChunk(data)
-      for (; newline >= 0; newline = data.indexOf(NEWLINE, start)) {
-        line(data, start, newline, chunk)
-        start = newline + 1
-      }
-      carry = Buffer.from(data.subarray(start))
-      chunk.release()
-    }
-    if (carry.length > 0) {
-      visit(carry, 0, carry.length, {number: ++number, offset, terminated: false, chunk: undefined})
-      offset += carry.length
-    }
-    return {lines: number, bytes: offset}
-  } finally {
-    await file.close()
-  }
-}
-
 // --- The log ---
-
-function isDocument(value: unknown): value is LakeDocument {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    '_id' in value &&
-    typeof value._id === 'string' &&
-    '_type' in value &&
-    typeof value._type === 'string'
-  )
-}
-
-function isLogChange(value: unknown): boolean {
-  if (!Array.isArray(value) || value.length !== 2) return false
-  const [id, after]: unknown[] = value
-  return typeof id === 'string' && (after === null || (isDocument(after) && after._id === id))
-}
-
-/** An object whose `seq` is a whole number of at least `least`. */
-function hasSequence(value: unknown, least: number): value is {seq: number} {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'seq' in value &&
-    typeof value.seq === 'number' &&
-    Number.isSafeInteger(value.seq) &&
-    value.seq >= least
-  )
-}
-
-function isLogEntry(value: unknown): value is LogEntry {
-  return (
-    hasSequence(value, 1) &&
-    'id' in value &&
-    typeof value.id === 'string' &&
-    'timestamp' in value &&
-    typeof value.timestamp === 'string' &&
-    'docs' in value &&
-    Array.isArray(value.docs) &&
-    value.docs.every(isLogChange)
-  )
-}
-
-/** A log line: the entry's JSON with the checksum of the rest of it as its first field. */
-function logLine(entry: LogEntry): string {
-  const rest = JSON.stringify(entry).slice(1)
-  return `${LOG_CRC_START}${hex(crc32(rest))}${LOG_CRC_END}${rest}\n`
-}
-
-/** The entry a log line holds, or what is wrong with it. */
-function readLogLine(buffer: Buffer, start: number, end: number): LogEntry | string {
-  if (startsWith(buffer, start, end, LOG_CRC_START)) {
-    const body = start + LOG_BODY
-    if (
-      !startsWith(buffer, body - LOG_CRC_END.length, end, LOG_CRC_END) ||
-      readHex(buffer, start + LOG_CRC_START.length) !== crc32(buffer.subarray(body, end))
-    )
-      return 'its checksum does not match its contents'
-  } else if (!startsWith(buffer, start, end, LEGACY_LOG_START)) {
-    return 'it is not a log entry'
-  }
-  let value: unknown
-  try {
-    value = JSON.parse(buffer.toString('utf8', start, end))
-  } catch {
-    return 'it is not valid JSON'
-  }
-  return isLogEntry(value) ? value : 'it is not a well-formed transaction'
-}
 
 function applyLogEntry(dataset: Dataset, entry: LogEntry) {
   dataset.apply({
@@ -459,8 +299,9 @@ async function replayLog(
     // A last line without its newline is torn even when it parses: a commit is acknowledged only
     // once its whole line is synced, and keeping it would glue the next append onto it.
     if (!at.terminated) return void (result.torn = damage('the last line is incomplete'))
-    const entry = readLogLine(buffer, start, end)
-    if (typeof entry === 'string') return handlers.damaged(damage(entry))
+    const read = readLogLine(buffer, start, end)
+    if (typeof read === 'string') return handlers.damaged(damage(read))
+    const {entry} = read
     if (previous !== undefined && entry.seq <= previous)
       return handlers.damaged(
         damage(`its sequence number ${entry.seq} does not follow ${previous}`),
@@ -927,6 +768,8 @@ export class DatasetStorage {
   private writeError: unknown
   /** The next background parsing slice, while snapshot documents wait to be parsed. */
   private parsing: NodeJS.Immediate | undefined
+  /** The dataset's history (lake/historyLog.ts); undefined when none is kept (`historyDays: 0`). */
+  history: HistoryLog | undefined
 
   private constructor(
     dir: string,
@@ -958,6 +801,8 @@ export class DatasetStorage {
     await makePrivate(dir, options.warn ?? warnOnStderr)
     const lock = DatasetLock.acquire(dir, command)
     try {
+      // A new log a crash kept from taking the log's name was never written to.
+      await unlink(join(dir, NEXT_LOG)).catch(() => undefined)
       const dataset = new Dataset(name)
       const refuse = (damage: Damage) => {
         throw new StorageDamagedError(damage, dir, name)
@@ -979,12 +824,46 @@ export class DatasetStorage {
       const log = await open(logPath, 'a+', PRIVATE_FILE)
       const storage = new DatasetStorage(dir, dataset, lock, log, replay.goodBytes, options)
       storage.snapshotBytes = snapshot?.bytes ?? 0
+      await storage.openHistory()
       await storage.start(snapshot?.format)
       return storage
     } catch (error) {
       lock.release()
       throw error
     }
+  }
+
+  /**
+   * Opens the dataset's history: links the log into it, indexes what the index lacks and applies
+   * the retention period (lake/historyLog.ts).
+   */
+  private async openHistory() {
+    const days = this.options.historyDays ?? DEFAULT_HISTORY_DAYS
+    if (days <= 0) return
+    // History is derived from the log: when it cannot be kept (a file system without hard links,
+    // a damaged history folder) the dataset still opens, and says so.
+    try {
+      const history = await HistoryLog.open(this.dir, {retentionDays: days, warn: this.warn})
+      this.history = history
+      await history.attach(join(this.dir, LOG))
+    } catch (error) {
+      await this.stopHistory(error)
+      return
+    }
+    await this.history.catchUp(this.dataset.seq).catch((error: unknown) => {
+      this.warn(`History could not index the transactions it lacks: ${errorMessage(error)}`)
+    })
+    await this.history.prune().catch((error: unknown) => {
+      this.warn(`History retention did not run: ${errorMessage(error)}`)
+    })
+  }
+
+  private async stopHistory(error: unknown) {
+    this.warn(
+      `Dataset "${this.dataset.name}" keeps no history until it is reopened: ${errorMessage(error)}`,
+    )
+    await this.history?.close().catch(() => undefined)
+    this.history = undefined
   }
 
   /** After recovery: cuts a torn tail off, rewrites an older snapshot format, starts parsing. */
@@ -995,6 +874,7 @@ export class DatasetStorage {
       if (snapshotFormat !== undefined && snapshotFormat < SNAPSHOT_FORMAT) await this.compactNow()
     } catch (error) {
       await this.log.close()
+      await this.history?.close()
       throw error
     }
     if (this.options.parseInBackground !== false) this.parseInBackground()
@@ -1110,14 +990,12 @@ export class DatasetStorage {
       const built = await build(this.dataset)
       const transaction: Transaction = {...built.transaction, seq: this.dataset.seq + 1}
       if (transaction.changes.length > 0) {
-        const line = logLine({
-          seq: transaction.seq,
-          id: transaction.id,
-          timestamp: transaction.timestamp,
-          docs: transaction.changes.map((change) => [change.id, change.after]),
-        })
+        const entry = this.logEntry(transaction)
+        const line = logLine(entry)
+        const {bytes} = line
+        const offset = this.logBytes
         try {
-          await this.log.appendFile(line)
+          await this.log.appendFile(bytes)
           if (!this.options.unsafeNoSync) await this.log.datasync()
         } catch (error) {
           // Part or all of the line may be in the log although the transaction is not applied: a
@@ -1125,8 +1003,9 @@ export class DatasetStorage {
           this.writeError = error
           throw error
         }
-        this.logBytes += Buffer.byteLength(line)
+        this.logBytes += bytes.length
         this.dataset.apply(transaction)
+        await this.recordHistory(entry, line, offset)
         this.announce(transaction)
         const threshold =
           this.options.compactBytes ?? Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)
@@ -1134,6 +1013,36 @@ export class DatasetStorage {
       }
       return {transaction, result: built.result}
     })
+  }
+
+  /**
+   * The log line's entry: after-images, who committed it, each document's revision before, and
+   * the version before of documents history has not met (so it can show what they changed).
+   */
+  private logEntry(transaction: Transaction): LogEntry {
+    const base: [string, LakeDocument][] = []
+    for (const {id, before} of transaction.changes)
+      if (before && this.history && !this.history.has(id)) base.push([id, before])
+    return {
+      seq: transaction.seq,
+      id: transaction.id,
+      timestamp: transaction.timestamp,
+      ...(transaction.author === undefined ? {} : {author: transaction.author}),
+      docs: transaction.changes.map((change) => [change.id, change.after]),
+      prev: transaction.changes.map(({before}) =>
+        before ? (typeof before._rev === 'string' ? before._rev : '') : null,
+      ),
+      ...(base.length > 0 ? {base} : {}),
+    }
+  }
+
+  /** Indexes a durable transaction's versions; a failure is said, never fails the commit. */
+  private async recordHistory(entry: LogEntry, line: ReturnType<typeof logLine>, offset: number) {
+    try {
+      await this.history?.recordCommit(entry, line, offset)
+    } catch (error) {
+      this.warn(`History did not record transaction ${entry.id}: ${errorMessage(error)}`)
+    }
   }
 
   /** Tells every subscriber; one that throws must not fail a commit that is already durable. */
@@ -1153,8 +1062,36 @@ export class DatasetStorage {
 
   private async compactNow() {
     this.snapshotBytes = await writeSnapshot(this.dir, this.dataset)
-    await this.log.truncate(0)
+    await this.startNewLog()
     this.logBytes = 0
+    try {
+      await this.history?.prune()
+    } catch (error) {
+      this.warn(`History retention did not run: ${errorMessage(error)}`)
+    }
+  }
+
+  /**
+   * Replaces the log with a new, empty one: created under a temporary name, linked into history,
+   * then renamed over the log. The old file lives on under its history name (or is freed when no
+   * history is kept); a crash leaves either the old log, whose lines the snapshot already holds,
+   * or the new one.
+   */
+  private async startNewLog() {
+    const path = join(this.dir, LOG)
+    const next = join(this.dir, NEXT_LOG)
+    const log = await open(next, 'a+', PRIVATE_FILE)
+    await this.history?.attach(next).catch((error: unknown) => this.stopHistory(error))
+    try {
+      await rename(next, path)
+      await syncDirectory(this.dir)
+    } catch (error) {
+      await log.close()
+      throw error
+    }
+    const old = this.log
+    this.log = log
+    await old.close()
   }
 
   async close({compact = true} = {}) {
@@ -1162,6 +1099,7 @@ export class DatasetStorage {
     await this.serialised(async () => {
       if (compact && this.logBytes > 0) await this.compactNow()
       await this.log.close()
+      await this.history?.close()
     })
     this.lock.release()
   }

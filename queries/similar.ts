@@ -16,6 +16,7 @@ export const similarServeQuery = defineQuery(
     "specialty": specialty._ref,
     "tags": tags[]._ref,
     similarInputHash,
+    "excluded": similarExcluded[].question._ref,
     "entries": similar[defined(question._ref) && question->status != "archived"]{
       provenance,
       score,
@@ -112,7 +113,7 @@ export function isStoredListFresh(question: Served): boolean {
  * Up to `limit` similar threads of question `questionId` (published), best first: the stored
  * list (curated, then imported, then computed entries, as stored) when it is fresh; otherwise the
  * curated and imported entries followed by the live fallback. Threads without a slug (not
- * publishable) and duplicates are skipped. [] for an unknown question.
+ * publishable), duplicates and threads an editor excluded are skipped. [] for an unknown question.
  */
 export async function similarThreadsFor(
   client: SanityClient,
@@ -124,7 +125,11 @@ export async function similarThreadsFor(
   if (!question) return []
   const fresh = isStoredListFresh(question)
   const picked: {target: Target; provenance: SimilarProvenance; score: number | null}[] = []
-  const seen = new Set<string>([question._id])
+  // Threads an editor excluded are never shown, from the stored list or the live fallback.
+  const seen = new Set<string>([
+    question._id,
+    ...(question.excluded ?? []).filter((id) => id !== null),
+  ])
   const take = (target: Target | null, provenance: SimilarProvenance, score: number | null) => {
     if (!target?.slug || seen.has(target._id) || picked.length >= limit) return
     seen.add(target._id)

@@ -6,6 +6,7 @@ import {specialtyType} from './documents/specialty.ts'
 import {askerType} from './objects/asker.ts'
 import {blockContentType} from './objects/blockContent.ts'
 import {qualityFlagType} from './objects/qualityFlag.ts'
+import {similarExclusionType} from './objects/similarExclusion.ts'
 import {similarThreadType} from './objects/similarThread.ts'
 import {sourceType} from './objects/source.ts'
 
@@ -19,5 +20,6 @@ export const schemaTypes = [
   blockContentType,
   qualityFlagType,
   similarThreadType,
+  similarExclusionType,
   sourceType,
 ]

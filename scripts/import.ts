@@ -15,6 +15,7 @@ import {
 } from '../importer/run.ts'
 import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.ts'
 import {recomputeAffected} from '../similar/index.ts'
+import {syncReplyCounts} from '../counts/replyCounts.ts'
 import {noPrivacyCounts, type PrivacyCounts} from '../importer/privacy.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
@@ -177,6 +178,19 @@ async function recomputeSimilar(client: SanityClient, imported: ImportReport) {
   }
 }
 
+/** The stored reply counts (Studio's lists) of the questions this run wrote. */
+async function syncCounts(client: SanityClient, imported: ImportReport) {
+  const questions = imported.threads
+    .filter((thread) => thread.outcome === 'created' || thread.outcome === 'updated')
+    .flatMap((thread) => thread.ids.slice(0, 1))
+  if (values['dry-run'] || questions.length === 0) return
+  try {
+    await syncReplyCounts(client, questions)
+  } catch (error) {
+    imported.problems.push(`stored reply counts not brought up to date: ${errorMessage(error)}`)
+  }
+}
+
 try {
   finish(
     values.out
@@ -184,6 +198,7 @@ try {
       : await withArchiveClient('npm run import', async (client) => {
           const imported = await importInto(clientTarget(client, {dryRun: values['dry-run']}))
           await recomputeSimilar(client, imported)
+          await syncCounts(client, imported)
           return imported
         }),
   )

@@ -16,7 +16,9 @@ const USAGE = `Usage: npm run lake -- <command> [options]
 
 Commands:
   serve                    start the embedded Content Lake HTTP API
-  signin                   print a new one-time Studio sign-in link (the lake must be running)
+  signin [--name "<name>"] print a new one-time Studio sign-in link (the lake must be running);
+                           with --name the browser signs in as that editor, whose name history
+                           shows on their changes
   import <file.ndjson|->   import documents (the format of "sanity dataset export")
   export <file.ndjson|->   export every document of the dataset as NDJSON
   repair                   when the dataset refuses to open because a file is damaged: keep every
@@ -39,6 +41,7 @@ const {values, positionals} = parseArgs({
     replace: {type: 'boolean', default: false},
     missing: {type: 'boolean', default: false},
     quiet: {type: 'boolean', default: false},
+    name: {type: 'string'},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
@@ -93,11 +96,21 @@ async function signIn() {
   }
   const response = await fetch(`${holder.url}/v1/auth/codes`, {
     method: 'POST',
-    headers: {authorization: `Bearer ${lakeToken(settings.dataDir)}`},
+    headers: {
+      authorization: `Bearer ${lakeToken(settings.dataDir)}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(values.name === undefined ? {} : {name: values.name}),
   })
-  const body = (await response.json()) as {code?: string; url?: string}
-  if (!response.ok || !body.code)
-    throw new Error(`The lake refused a sign-in code (HTTP ${response.status})`)
+  const body = (await response.json()) as {
+    code?: string
+    url?: string
+    error?: {description?: string}
+  }
+  if (!response.ok || !body.code) {
+    const reason = body.error?.description ? `: ${body.error.description}` : ''
+    throw new Error(`The lake refused a sign-in code (HTTP ${response.status}${reason})`)
+  }
   console.log(body.url ?? `The lake serves no Studio; sign-in code: ${body.code}`)
 }
 

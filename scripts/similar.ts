@@ -1,28 +1,49 @@
 // npm run similar -- <id-or-slug>… | --ids-from <file|-> | --all [--limit N] [--json] [--recompute]
+//                    | --watch [--checkpoint <file>]
+import type {SanityClient} from '@sanity/client'
+import {once} from 'node:events'
 import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
 import {parseArgs} from 'node:util'
+import {lakeSettings} from '../lake/config.ts'
 import {withArchiveClient} from '../lake/connect.ts'
 import {similarThreadsFor} from '../queries/similar.ts'
-import {computeSimilar, DEFAULT_COMPUTED_LIMIT, recomputeAffected} from '../similar/index.ts'
+import {rankBeyondServed} from '../similar/extend.ts'
+import {
+  checkpointPath,
+  computeSimilar,
+  DEFAULT_COMPUTED_LIMIT,
+  fileCheckpoint,
+  loadSimilarIndex,
+  recomputeAffected,
+  type SimilarIndex,
+  watchSimilar,
+} from '../similar/index.ts'
 import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
        npm run similar -- --ids-from <file|-> [options]   ids or slugs from a file or stdin
        npm run similar -- --all [options]                 every question
+       npm run similar -- --watch [--checkpoint <file>]   keep every list fresh until Ctrl-C
 
 Prints the similar threads of questions (by document id or slug) as the site serves them:
 curated entries first, then the precomputed list, or a live query when the list is missing or
 stale. The archive is the embedded lake, or a real project when SANITY_PROJECT_ID is set.
 
 Options:
-  --limit N     threads per question (default ${DEFAULT_COMPUTED_LIMIT})
+  --limit N     threads per question (default ${DEFAULT_COMPUTED_LIMIT}, what each question stores; more
+                are ranked live by the same engine after the stored ones, "ranked" below)
   --json        one JSON line per question: {"_id", "title", "similar": [{"_id", "title", "score"}]}
   --ids-from F  read ids or slugs from file F ("-": stdin), one per line or separated by spaces
                 or commas; # starts a comment (thousands of ids do not fit on a command line)
   --all         every published question
   --recompute   recompute first: the given questions and the lists they affect, or, with no
-                question given (or --all), every list in the archive`
+                question given (or --all), every list in the archive
+  --watch       follow the dataset's changes and recompute the lists they affect; on start,
+                and after a dropped connection, first recompute what changed since the
+                checkpoint (so nothing changed while it was stopped is missed)
+  --checkpoint F  where --watch keeps its checkpoint (default: similar-watch.<project>.<dataset>.json
+                in the lake's data folder, LAKE_DATA_DIR or .data)`
 
 const {values, positionals} = parseArgs({
   allowPositionals: true,
@@ -32,6 +53,8 @@ const {values, positionals} = parseArgs({
     recompute: {type: 'boolean', default: false},
     'ids-from': {type: 'string'},
     all: {type: 'boolean', default: false},
+    watch: {type: 'boolean', default: false},
+    checkpoint: {type: 'string'},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
@@ -46,6 +69,10 @@ if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
   process.exit(2)
 }
 const idsFrom = values['ids-from']
+if (values.watch && (positionals.length > 0 || idsFrom !== undefined || values.all)) {
+  console.error(`--watch follows every question: give no ids with it.\n\n${USAGE}`)
+  process.exit(2)
+}
 if (values.all && (positionals.length > 0 || idsFrom !== undefined)) {
   console.error(`--all lists every question: give no ids with it.\n\n${USAGE}`)
   process.exit(2)
@@ -56,15 +83,44 @@ const keys = [
     ? []
     : parseKeyList(idsFrom === '-' ? await text(process.stdin) : await readFile(idsFrom, 'utf8'))),
 ]
-if (keys.length === 0 && !values.all && !values.recompute) {
+if (keys.length === 0 && !values.all && !values.recompute && !values.watch) {
   const why =
     idsFrom === undefined ? 'Give at least one question id or slug' : `${idsFrom} lists no ids`
   console.error(`${why}.\n\n${USAGE}`)
   process.exit(2)
 }
 
+/** --watch: recomputes as the archive changes until SIGINT or SIGTERM. */
+async function watch(client: SanityClient): Promise<number> {
+  const {projectId = 'local', dataset = 'production'} = client.config()
+  const path = values.checkpoint ?? checkpointPath(lakeSettings().dataDir, projectId, dataset)
+  const watcher = watchSimilar({
+    client,
+    checkpoint: fileCheckpoint(path),
+    onCatchUp: (report) =>
+      console.error(
+        `Caught up since ${report.since ?? 'the first run'}: ${report.questions} questions read, ` +
+          `${report.stale} stale, ${report.updated} changed since, ${report.deleted} deleted ` +
+          `(${report.seconds}s).`,
+      ),
+    onRecompute: ({affected, own}) =>
+      console.error(
+        `${new Date().toISOString()} recomputed ${affected.questions + (own?.questions ?? 0)} ` +
+          `lists for ${affected.changed.length + (own?.questions ?? 0)} changed questions: ` +
+          `${affected.patched.length + (own?.patched.length ?? 0)} written.`,
+      ),
+    onError: (error) =>
+      console.error(`similar threads: ${error instanceof Error ? error.message : String(error)}`),
+  })
+  console.error(`Watching ${projectId}/${dataset} (checkpoint ${path}); Ctrl-C stops.`)
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])
+  await watcher.stop()
+  return 0
+}
+
 try {
   const code = await withArchiveClient('npm run similar', async (client) => {
+    if (values.watch) return watch(client)
     const {found, missing} = values.all
       ? {found: await allQuestions(client), missing: []}
       : await resolveQuestions(client, keys)
@@ -82,10 +138,26 @@ try {
           `${report.unchanged} unchanged (${report.seconds}s, index ${report.indexSeconds}s).`,
       )
     }
-    for (const [index, question] of found.entries()) {
+    let index: SimilarIndex | undefined
+    for (const [position, question] of found.entries()) {
       if (process.stderr.isTTY && found.length > 20)
-        process.stderr.write(`\r${index + 1}/${found.length} questions`)
-      const similar = await similarThreadsFor(client, question._id, limit)
+        process.stderr.write(`\r${position + 1}/${found.length} questions`)
+      const served = await similarThreadsFor(client, question._id, limit)
+      // Past the stored list: the same ranker, live (the index is read once, on first need).
+      if (served.length < limit && limit > DEFAULT_COMPUTED_LIMIT) index ??= await loadIndex(client)
+      const beyond = index
+        ? await rankBeyondServed(
+            client,
+            index,
+            question._id,
+            served.map(({_id}) => _id),
+            limit,
+          )
+        : []
+      const similar = [
+        ...served,
+        ...beyond.map((thread) => ({...thread, provenance: 'ranked' as const})),
+      ]
       if (values.json) {
         console.log(
           JSON.stringify({
@@ -110,4 +182,13 @@ try {
 } catch (error) {
   console.error(`similar failed: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
+}
+
+async function loadIndex(client: Parameters<typeof loadSimilarIndex>[0]): Promise<SimilarIndex> {
+  const started = performance.now()
+  const index = await loadSimilarIndex(client)
+  console.error(
+    `Ranking past the stored lists: read the archive in ${((performance.now() - started) / 1000).toFixed(1)}s.`,
+  )
+  return index
 }

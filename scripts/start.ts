@@ -9,10 +9,17 @@ import {lakeClient} from '../lake/connect.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {serveStatic} from '../lake/staticFiles.ts'
 import {readInputs} from '../importer/inputs.ts'
+import {errorMessage} from '../importer/messages.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
+import {keepReplyCountsRight, syncReplyCounts} from '../counts/replyCounts.ts'
 import {createQueryClient} from '../queries/client.ts'
-import {keepSimilarFresh} from '../similar/index.ts'
+import {
+  checkpointPath,
+  fileCheckpoint,
+  recomputeAfterImport,
+  watchSimilar,
+} from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
 
@@ -39,8 +46,12 @@ const token = lakeToken(settings.dataDir)
 if (!existsSync(join(STUDIO, 'index.html'))) {
   console.log('Building the Studio for the embedded lake (first run, about a minute)…')
   // Built for the lake whatever this shell points at: the Studio talks to the server it came from.
-  const {SANITY_PROJECT_ID: _project, SANITY_API_HOST: _host, ...env} = process.env
-  runSanity(['build', '--yes'], env)
+  runSanity(['build', '--yes'], {
+    ...process.env,
+    SANITY_STUDIO_PROJECT_ID: LOCAL_PROJECT_ID,
+    SANITY_STUDIO_DATASET: settings.dataset,
+    SANITY_STUDIO_API_HOST: 'same-origin',
+  })
 }
 const studioPort = values['studio-port'] ?? process.env.STUDIO_PORT
 const server = await startLakeServer({
@@ -68,6 +79,13 @@ if (!values['no-sample'] && (await client.fetch('count(*[_type == "question"])')
     ...(report.stopped ? [`stopped: ${report.stopped.reason}`] : []),
     ...report.problems,
   ]
+  // The updater started below follows later edits only: the sample's lists are computed now, as
+  // `npm run import` does, so its similar threads are the engine's from the first page view.
+  try {
+    await recomputeAfterImport(client, report)
+  } catch (error) {
+    trouble.push(`similar-thread lists not computed: ${errorMessage(error)}`)
+  }
   if (trouble.length > 0) console.error(`The sample import had problems: ${trouble.join('; ')}`)
 }
 
@@ -101,13 +119,32 @@ another):
 
 Press Ctrl-C to stop.`)
 
-// Edits made in the Studio keep precomputed similar-thread lists fresh (what a Sanity Function
-// does on the hosted platform).
-keepSimilarFresh({
+// Edits made in the Studio, imports and scripts keep precomputed similar-thread lists fresh: the
+// worker follows the lake's listener through the client, as it would a hosted project's (where a
+// Sanity Function can play this role), and catches up on start with what changed while it was
+// stopped (its checkpoint is in the data folder).
+const watcher = watchSimilar({
+  client,
+  checkpoint: fileCheckpoint(checkpointPath(settings.dataDir, LOCAL_PROJECT_ID, settings.dataset)),
+  onError: (error) =>
+    console.error(`similar threads: ${error instanceof Error ? error.message : String(error)}`),
+})
+// Closed before the lake, so the listener does not report the lake going away.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void watcher.stop())
+
+// Stored reply counts (the Studio's lists show them) follow every commit, and writes made while
+// nothing was watching (a standalone import or migration) are corrected now, in the background.
+const onCountError = (error: unknown) =>
+  console.error(`reply counts: ${error instanceof Error ? error.message : error}`)
+keepReplyCountsRight({
   storage: await server.lake.storage(settings.dataset),
   client,
-  onError: (error) =>
-    console.error(`similar threads: ${error instanceof Error ? error.message : error}`),
+  onError: onCountError,
 })
+syncReplyCounts(client)
+  .then(({corrected}) => {
+    if (corrected > 0) console.log(`Reply counts: ${corrected} stored counts corrected.`)
+  })
+  .catch(onCountError)
 
 closeOnSignals(server)

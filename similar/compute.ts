@@ -158,7 +158,7 @@ export async function computeSimilar(
     const requests: RankRequest[] = state.map((question) => ({
       id: question._id,
       limit,
-      exclude: [...listedTargets(question.similar ?? [])],
+      exclude: [...listedTargets(question.similar ?? [], question.excluded)],
     }))
     const rankings = pool
       ? await pool.rank(requests)

@@ -1,6 +1,7 @@
 import type {SimilarThread} from '../sanity.types.ts'
 import {hash53} from './hash.ts'
 import type {Ranked} from './ranker.ts'
+import {isExcluded, sameTarget, type SimilarExclusionEntry} from './editorial.ts'
 
 // A question's `similar` array: curated entries (an editor's picks) first, in the editor's order,
 // never dropped; then the entries imported from the source page; then the computed ones. Only
@@ -24,9 +25,15 @@ export function roundScore(score: number): number {
   return Math.round(score * 1000) / 1000
 }
 
-/** Question ids the curated and imported entries point at (the ranker skips them). */
-export function listedTargets(entries: readonly SimilarEntry[]): Set<string> {
-  const ids = new Set<string>()
+/**
+ * Question ids the ranker skips: those the curated and imported entries point at, and those an
+ * editor excluded (`excluded`, from `similarExcluded`).
+ */
+export function listedTargets(
+  entries: readonly SimilarEntry[],
+  excluded: readonly (string | null)[] | null = null,
+): Set<string> {
+  const ids = new Set<string>((excluded ?? []).filter((id) => id !== null))
   for (const entry of entries)
     if (entry.provenance !== 'computed' && entry.question?._ref) ids.add(entry.question._ref)
   return ids
@@ -73,16 +80,20 @@ export function sameList(a: readonly SimilarEntry[], b: readonly SimilarEntry[])
  * For the importer: a question's `similar` after a re-import, with the curated-first order the
  * engine keeps — curated entries (stored order), then the source page's entries as just imported,
  * then the stored computed entries. Using it in importer/run.ts (instead of imported-first) keeps
- * a re-import of unchanged threads from rewriting every list the engine has ordered.
+ * a re-import of unchanged threads from rewriting every list the engine has ordered. Editors'
+ * decisions hold: a source entry an editor pinned (now curated) or excluded is not added again.
  */
 export function mergeImportedSimilar(
   imported: readonly SimilarEntry[],
   stored: readonly SimilarEntry[] | undefined,
+  excluded: readonly SimilarExclusionEntry[] = [],
 ): SimilarEntry[] {
   const previous = stored ?? []
+  const curated = previous.filter(isCurated)
+  const decided = [...curated, ...excluded]
   return [
-    ...previous.filter(isCurated),
-    ...imported,
-    ...previous.filter((entry) => entry.provenance === 'computed'),
+    ...curated,
+    ...imported.filter((entry) => !decided.some((other) => sameTarget(other, entry))),
+    ...previous.filter((entry) => entry.provenance === 'computed' && !isExcluded(entry, excluded)),
   ]
 }

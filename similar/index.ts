@@ -21,12 +21,14 @@ export {
   type SimilarSource,
 } from './config.ts'
 export {mergeImportedSimilar, type SimilarEntry} from './entries.ts'
+export {checkpointPath, type CheckpointStore, fileCheckpoint} from './checkpoint.ts'
 export {
+  type ChangedDocument,
+  type ChangesReport,
   classifyChange,
-  type Freshness,
-  type FreshnessOptions,
-  keepSimilarFresh,
+  recomputeChanges,
 } from './freshness.ts'
 export {loadSimilarIndex, readSources} from './load.ts'
 export {type IndexStats, type Ranked, rankSimilar, SimilarIndex} from './ranker.ts'
 export {analyze} from './text.ts'
+export {type CatchUpReport, type SimilarWatcher, watchSimilar} from './watch.ts'

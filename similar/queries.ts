@@ -28,9 +28,14 @@ export const similarSourcesQuery = defineQuery(
   }`,
 )
 
-/** A question's stored list and fingerprint, with the revision to patch against. */
+/**
+ * A question's stored list and fingerprint, with the revision to patch against, and the
+ * questions an editor excluded from it.
+ */
 export const similarStateQuery = defineQuery(
-  `*[_id in $ids][_type == "question"]{_id, _rev, similar, similarInputHash}`,
+  `*[_id in $ids][_type == "question"]{
+    _id, _rev, similar, similarInputHash, "excluded": similarExcluded[].question._ref
+  }`,
 )
 
 /** Questions whose lists point at any of `$ids`. */
@@ -55,3 +60,28 @@ export const similarAllQuestionsQuery = defineQuery(
   `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]
     | order(_id asc){_id, title, "slug": slug.current}`,
 )
+
+/** Titles of published questions by id (lists longer than the stored ones). */
+export const similarTitlesQuery = defineQuery(
+  `*[_id in $ids][_type == "question"]{_id, title, "excluded": similarExcluded[].question._ref}`,
+)
+
+/**
+ * What the freshness worker follows (`client.listen`): published questions. Drafts are an editor's
+ * work in progress; lists follow a question once it is published (or deleted).
+ */
+export const SIMILAR_LISTEN_FILTER = `*[_type == "question" && !(_id in path("drafts.**")) && !(_id in path("versions.**"))]`
+
+/**
+ * Catching up after the worker was away: when each question last changed, the fingerprint its
+ * list was computed from, and the questions its computed entries point at.
+ */
+export const similarWatchStateQuery = defineQuery(
+  `*[_id in $ids][_type == "question"]{
+    _id, _updatedAt, similarInputHash,
+    "targets": similar[provenance == "computed"].question._ref
+  }`,
+)
+
+/** The Content Lake's clock: a change committed after it reaches a listener opened before it. */
+export const serverNowQuery = defineQuery(`now()`)

@@ -1,16 +1,19 @@
-// Where the Studio points. In the browser bundle these are replaced at build time (see the `vite`
-// hook in sanity.cli.ts); in the CLI they are read from the environment. The token never is.
+// Where the Studio points, from the variables Sanity's CLI and templates use: the CLI reads
+// SANITY_STUDIO_* from the environment (and .env files), and builds every
+// `process.env.SANITY_STUDIO_…` into the Studio bundle as a literal. Unset ones fall back to the
+// embedded lake. Each is read by its full name: the bundler only replaces names it sees whole.
+// A token never goes in here.
 
 export const LOCAL_PROJECT_ID = 'local'
-export const PROJECT_ID = process.env.SANITY_PROJECT_ID || LOCAL_PROJECT_ID
-export const DATASET = process.env.SANITY_DATASET || 'production'
+export const PROJECT_ID = process.env.SANITY_STUDIO_PROJECT_ID || LOCAL_PROJECT_ID
+export const DATASET = process.env.SANITY_STUDIO_DATASET || 'production'
 
 /**
  * "same-origin" (the default for the local project) means the Studio is served by the embedded
  * lake and talks to the server it was loaded from; empty means Sanity's hosted API.
  */
 const CONFIGURED_API_HOST =
-  process.env.SANITY_API_HOST || (PROJECT_ID === LOCAL_PROJECT_ID ? 'same-origin' : '')
+  process.env.SANITY_STUDIO_API_HOST || (PROJECT_ID === LOCAL_PROJECT_ID ? 'same-origin' : '')
 
 /** The API host for the Studio config; Studio itself puts `<projectId>.` in front of its host. */
 export function apiHost(): string {

@@ -67,11 +67,19 @@ describe('Studio endpoints', () => {
   it('serve HTTP/2 over TLS', async () => {
     const me = await h2Get('/v2025-02-19/users/me', TOKEN)
     expect(me).toMatchObject({status: 200, protocol: 'h2'})
-    expect(JSON.parse(me.body)).toMatchObject({id: 'local-editor', role: 'administrator'})
+    // The API token is the command-line tools; a signed-in browser is the editor (history.test.ts).
+    expect(JSON.parse(me.body)).toMatchObject({id: 'lake-tools', role: 'administrator'})
   })
 
   it('require the token', async () => {
-    expect((await h2Get('/v2025-02-19/users/me')).status).toBe(401)
+    expect((await h2Get('/v2025-02-19/projects/local')).status).toBe(401)
+    expect((await h2Get('/v2025-02-19/projects/local/datasets')).status).toBe(401)
+  })
+
+  it('say nobody is signed in without a token, as Sanity does (an empty user, no error)', async () => {
+    const me = await h2Get('/v2025-02-19/users/me')
+    expect(me.status).toBe(200)
+    expect(JSON.parse(me.body)).toEqual({})
   })
 
   it('describe the project, its datasets and the editor grants', async () => {
@@ -88,9 +96,38 @@ describe('Studio endpoints', () => {
   })
 
   it('answer unknown versioned paths with a JSON 404, not the Studio page', async () => {
-    const journey = await h2Get('/v2025-02-19/journey/comments', TOKEN)
-    expect(journey.status).toBe(404)
-    expect(JSON.parse(journey.body)).toHaveProperty('error')
+    const unknown = await h2Get('/v2025-02-19/no-such-thing/here', TOKEN)
+    expect(unknown.status).toBe(404)
+    expect(JSON.parse(unknown.body)).toHaveProperty('error')
+  })
+
+  it('answer what else Studio asks on every load: no announcements, upsells or trials, no help resources, no telemetry, no other deployed Studios, the datasets for Vision', async () => {
+    const json = async (path: string) => {
+      const answer = await h2Get(path, TOKEN)
+      expect(answer.status, path).toBe(200)
+      return JSON.parse(answer.body)
+    }
+    expect(await json('/v2024-09-19/journey/announcements')).toEqual([])
+    for (const upsell of ['comments', 'tasks', 'document-limit', 'asset-limit', 'scheduled-drafts'])
+      expect(await json(`/v2025-02-19/journey/${upsell}`)).toBeNull()
+    expect(await json('/v2023-12-11/journey/trial?studioVersion=6.9.2')).toBeNull()
+    expect(await json('/v1/help?m=sanity%406.9.2&locale=en-US')).toEqual({})
+    expect(await json('/v2023-12-18/intake/telemetry-status')).toEqual({status: 'denied'})
+    expect(await json('/v2025-02-19/projects/local/user-applications')).toEqual([])
+    expect(await json('/v2025-06-27/datasets')).toContainEqual({
+      name: 'production',
+      aclMode: 'private',
+    })
+    // No add-on dataset for comments or tasks: never the content dataset.
+    expect(
+      await json(
+        '/v2025-02-19/projects/local/datasets?datasetProfile=comments&addonFor=production',
+      ),
+    ).toEqual([])
+    // Sanity's client lists datasets the same way.
+    expect(await lakeClient(server.url, 'production', TOKEN).datasets.list()).toContainEqual(
+      expect.objectContaining({name: 'production'}),
+    )
   })
 })
 

@@ -3,13 +3,12 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {DocumentChange, Transaction} from '../dataset.ts'
-import {History} from '../history.ts'
 import {createRequestHandler, type LakeRequest, type LakeResponse} from '../http.ts'
 import {Lake} from '../lake.ts'
 import {ListenerFilter} from '../listeners.ts'
 
-// The bulk-write path's bookkeeping: bounded history, request bodies decoded chunk by chunk, and
-// listener events built per transaction.
+// The bulk-write path's bookkeeping: request bodies decoded chunk by chunk, and listener events
+// built per transaction.
 
 const TOKEN = 'write-path-token-0123456789abcdefghij'
 
@@ -27,55 +26,6 @@ function transaction(seq: number, changes: DocumentChange[], mutations: unknown[
   }
   return tx
 }
-
-describe('History', () => {
-  it('keeps the latest transactions up to a number of document changes', () => {
-    const history = new History(4)
-    history.record(transaction(1, [{id: 'a', before: null, after: doc('a', 'tx1')}]))
-    history.record(
-      transaction(2, [
-        {id: 'b', before: null, after: doc('b', 'tx2')},
-        {id: 'c', before: null, after: doc('c', 'tx2')},
-      ]),
-    )
-    history.record(transaction(3, [{id: 'a', before: doc('a', 'tx1'), after: doc('a', 'tx3')}]))
-    expect(history.transactionsFor(['a', 'b', 'c']).map((tx) => tx.id)).toEqual([
-      'tx1',
-      'tx2',
-      'tx3',
-    ])
-    history.record(transaction(4, [{id: 'd', before: null, after: doc('d', 'tx4')}]))
-    expect(history.transactionsFor(['a', 'b', 'c', 'd']).map((tx) => tx.id)).toEqual([
-      'tx2',
-      'tx3',
-      'tx4',
-    ])
-    // A transaction larger than the bound is kept until a newer one arrives.
-    const big = Array.from({length: 6}, (_, index) => ({
-      id: `e${index}`,
-      before: null,
-      after: doc(`e${index}`, 'tx5'),
-    }))
-    history.record(transaction(5, big))
-    expect(history.transactionsFor(['a', 'd', 'e0']).map((tx) => tx.id)).toEqual(['tx5'])
-  })
-
-  it('finds documents as of a revision among the kept changes', () => {
-    const history = new History()
-    const v1 = doc('a', 'tx1', {n: 1})
-    const v2 = doc('a', 'tx2', {n: 2})
-    history.record(transaction(1, [{id: 'a', before: null, after: v1}]))
-    history.record(transaction(2, [{id: 'a', before: v1, after: v2}]))
-    history.record(transaction(3, [{id: 'a', before: v2, after: null}]))
-    expect(history.documentAt('a', 'tx1', undefined)).toBe(v1)
-    expect(history.documentAt('a', 'tx2', undefined)).toBe(v2)
-    expect(history.documentAt('a', 'tx9', undefined)).toBeUndefined()
-    const current = doc('a', 'tx4')
-    expect(history.documentAt('a', 'tx4', current)).toBe(current)
-    const [deleted] = history.transactionsFor(['a'], {reverse: true, limit: 1})
-    expect(deleted?.effects.a).toEqual({apply: [0, null], revert: [0, v2]})
-  })
-})
 
 describe('ListenerFilter', () => {
   const mutations = [

@@ -2,6 +2,9 @@ import {UserIcon} from '@sanity/icons/User'
 import {defineArrayMember, defineField, defineType} from '@sanity/types'
 import {uniqueSlug} from '../validation/rules.ts'
 
+/** How pages address every doctor of the archive. */
+export const DOCTOR_HONORIFIC = 'Dr.'
+
 const GROUPS = [
   {name: 'content', title: 'Profile', default: true},
   {name: 'medical', title: 'Medical'},
@@ -29,6 +32,17 @@ export const doctorType = defineType({
           )
           .warning(),
       ],
+    }),
+    defineField({
+      name: 'honorific',
+      title: 'Form of address',
+      type: 'string',
+      description:
+        'Printed before the name ("Dr. Lan Shengxing"). Kept on the document so that searching ' +
+        'for the name as shown, "Dr. Lan", finds the doctor.',
+      group: 'content',
+      readOnly: true,
+      initialValue: DOCTOR_HONORIFIC,
     }),
     defineField({
       name: 'slug',
@@ -78,15 +92,16 @@ export const doctorType = defineType({
   preview: {
     select: {
       name: 'name',
+      honorific: 'honorific',
       first: 'specialties.0.name',
       second: 'specialties.1.name',
       aliases: 'aliases',
     },
-    prepare({name, first, second, aliases}) {
+    prepare({name, honorific, first, second, aliases}) {
       const specialties = [first, second].filter(Boolean).join(', ') || 'No specialty'
       const aliasCount = Array.isArray(aliases) ? aliases.length : 0
       return {
-        title: name ? `Dr. ${name}` : 'Unnamed doctor',
+        title: name ? `${honorific ?? DOCTOR_HONORIFIC} ${name}` : 'Unnamed doctor',
         subtitle:
           aliasCount > 0
             ? `${specialties} · ${aliasCount} alias${aliasCount > 1 ? 'es' : ''}`

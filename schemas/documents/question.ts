@@ -155,9 +155,23 @@ export const questionType = defineType({
       name: 'similar',
       title: 'Similar threads',
       type: 'array',
-      description: 'Curated entries come first and are never replaced by computed ones.',
+      description:
+        'Pin a thread to keep it first (computed suggestions never replace it); exclude one to ' +
+        'never suggest it for this question again. Publish to apply: suggestions are then ' +
+        'recomputed to fill the gaps.',
       group: 'medical',
       of: [defineArrayMember({type: 'similarThread'})],
+    }),
+    defineField({
+      name: 'similarExcluded',
+      title: 'Excluded similar threads',
+      type: 'array',
+      description:
+        'Threads an editor excluded: never computed or imported as similar to this question ' +
+        'again. Managed from the similar threads list (Exclude / Un-exclude).',
+      group: 'medical',
+      of: [defineArrayMember({type: 'similarExclusion'})],
+      hidden: true,
     }),
     defineField({
       name: 'similarComputedAt',

@@ -2,7 +2,7 @@ import {LinkIcon} from '@sanity/icons/Link'
 import {defineField, defineType} from '@sanity/types'
 
 export const SIMILAR_PROVENANCES = [
-  {title: 'Curated by an editor', value: 'curated'},
+  {title: 'Pinned by an editor', value: 'curated'},
   {title: 'From the source page', value: 'imported'},
   {title: 'Computed', value: 'computed'},
 ] as const

@@ -1,5 +1,6 @@
-import {execFile} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {execFile, spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -108,6 +109,22 @@ describe('npm run similar', () => {
     }
   })
 
+  it('ranks past the stored list for a larger --limit: stored entries first, then the same ranker', async () => {
+    const [stored] = lines((await similarCli([ids[0] ?? '', '--json'])).stdout)
+    const {stdout, stderr} = await similarCli([ids[0] ?? '', '--json', '--limit', '10'])
+    expect(stderr).toMatch(/Ranking past the stored lists/)
+    const [long] = lines(stdout)
+    const entries = long?.similar ?? []
+    expect(entries).toHaveLength(10)
+    expect(entries.slice(0, 4)).toEqual(stored?.similar)
+    const scores = entries.map((entry) => entry.score ?? Number.NaN)
+    expect(scores.every((score) => score > 0)).toBe(true)
+    // One ranking: the live part continues below the stored part, best first.
+    expect(scores).toEqual([...scores].sort((a, b) => b - a))
+    expect(new Set(entries.map((entry) => entry._id)).size).toBe(10)
+    expect(entries.map((entry) => entry._id)).not.toContain(ids[0])
+  })
+
   it('reads thousands of ids from a file or stdin, and lists every question with --all', async () => {
     const all = lines((await similarCli(['--all', '--json'])).stdout)
     expect(all).toHaveLength(80)
@@ -136,4 +153,76 @@ describe('npm run similar', () => {
       new RegExp(`\\(${ids[0]}\\)\\n  1\\. .+  \\[computed 0\\.\\d{3}\\]`),
     )
   })
+
+  it('keeps lists fresh with --watch, and catches up with what changed while it was stopped', async () => {
+    // A lake is running: the command works through it, as it would next to `npm start`.
+    const server = await startLakeServer({
+      dataDir: dir,
+      command: 'test',
+      token: lakeToken(dir),
+      port: 0,
+      host: '127.0.0.1',
+    })
+    const client = lakeClient(server.url, 'archive', lakeToken(dir))
+    const retitle = (id: string, title: string) =>
+      client.patch(id).set({title}).commit({returnDocuments: false})
+
+    /** Starts `--watch`; `waitFor` resolves with its output once `pattern` appeared `times` times. */
+    function watching() {
+      const child = spawn(process.execPath, [SIMILAR, '--watch'], {
+        env: {...process.env, LAKE_DATA_DIR: dir, SANITY_DATASET: 'archive', SANITY_PROJECT_ID: ''},
+      })
+      let output = ''
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const waitFor = (pattern: RegExp, times = 1) =>
+        new Promise<string>((resolve, reject) => {
+          const global = new RegExp(pattern.source, 'g')
+          const check = () => {
+            if ((output.match(global)?.length ?? 0) >= times) resolve(output)
+          }
+          child.stderr.on('data', check)
+          child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)))
+          setTimeout(() => reject(new Error(`no ${pattern} in:\n${output}`)), 30_000).unref()
+          check()
+        })
+      const stop = async () => {
+        child.kill('SIGINT')
+        const [code] = await once(child, 'exit')
+        return code
+      }
+      return {waitFor, stop}
+    }
+
+    try {
+      await retitle(ids[0] ?? '', 'Retitled before anything watched')
+      const first = watching()
+      const caughtUp = await first.waitFor(
+        /Caught up since the first run: 80 questions read, 1 stale/,
+      )
+      expect(caughtUp).toMatch(
+        /Watching local\/archive \(checkpoint .*similar-watch\.local\.archive\.json\)/,
+      )
+      // The first recompute is the catch-up's; the second, the edit made while it watched.
+      const recomputed = /recomputed \d+ lists for 1 changed questions: [1-9]\d* written/
+      await first.waitFor(recomputed)
+      await retitle(ids[1] ?? '', 'Retitled while it watched')
+      await first.waitFor(recomputed, 2)
+      expect(await first.stop()).toBe(0)
+      const saved = JSON.parse(
+        await readFile(join(dir, 'similar-watch.local.archive.json'), 'utf8'),
+      )
+      expect(Date.parse(saved.since)).not.toBeNaN()
+
+      await retitle(ids[0] ?? '', 'Retitled while nothing watched')
+      const second = watching()
+      await second.waitFor(
+        new RegExp(
+          `Caught up since ${saved.since.replace(/\./g, '\\.')}: 80 questions read, 1 stale`,
+        ),
+      )
+      expect(await second.stop()).toBe(0)
+    } finally {
+      await server.close()
+    }
+  }, 120_000)
 })

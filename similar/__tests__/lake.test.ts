@@ -4,7 +4,6 @@ import {startTestLake, type TestLake} from '../../test/support/lake.ts'
 import {computeSimilar, recomputeAffected, recomputeAfterImport} from '../compute.ts'
 import {type SimilarEntry, listedTargets} from '../entries.ts'
 import {generateLabelledSet, type LabelledQuestion} from '../../bench/similar/labelled.ts'
-import {keepSimilarFresh} from '../freshness.ts'
 import {loadSimilarIndex} from '../load.ts'
 import {similarThreadsFor} from '../../queries/similar.ts'
 import {importThreads, threadOf} from './support.ts'
@@ -370,85 +369,6 @@ describe('similarThreadsFor', () => {
     expect(stale.slice(3).every((thread) => thread.provenance === 'live')).toBe(true)
     await recomputeAffected(client, [id])
     expect((await similarThreadsFor(client, id, 5))[4]?.provenance).toBe('computed')
-  })
-})
-
-describe('keepSimilarFresh (post-commit subscriber on the lake)', () => {
-  it('recomputes after edits, ignores its own writes and non-ranking fields', async () => {
-    const storage = await lake.server.lake.storage('similar')
-    const errors: unknown[] = []
-    const freshness = keepSimilarFresh({
-      storage,
-      client,
-      debounceMs: 20,
-      onError: (error) => errors.push(error),
-    })
-    try {
-      await computeSimilar(client) // everything fresh first
-      const id = memberOf('tinnitus')
-      await client
-        .patch(id)
-        .set({
-          title: 'Room spins when I roll over in bed',
-          body: blocks('Vertigo when lying down.'),
-        })
-        .commit()
-      await freshness.flush()
-      const served = await similarThreadsFor(client, id, 4)
-      expect(served.every((thread) => thread.provenance === 'computed')).toBe(true)
-      expect(served.map((thread) => labelOf.get(thread._id)?.concept)).toContain(
-        'positional-vertigo',
-      )
-
-      // Its own writes do not trigger it again; a workflow change triggers nothing.
-      const quiet = await stored()
-      await client.patch(id).set({status: 'reviewed'}).commit()
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      await freshness.flush()
-      const later = await stored()
-      for (const [other, question] of later)
-        if (other !== id) expect(question._rev, other).toBe(quiet.get(other)?._rev)
-      expect(later.get(id)?.similar).toEqual(quiet.get(id)?.similar)
-
-      // An editor's curated pick recomputes that question: its computed entries skip the pick.
-      const pick = computedTargets(later.get(id))[0] ?? ''
-      await client
-        .patch(id)
-        .setIfMissing({similar: []})
-        .insert('before', 'similar[0]', [
-          {
-            _key: 'pick',
-            _type: 'similarThread',
-            question: {_type: 'reference', _ref: pick, _weak: true},
-            provenance: 'curated',
-          },
-        ])
-        .commit()
-      await freshness.flush()
-      const picked = (await stored()).get(id)
-      expect(picked?.similar?.[0]?._key).toBe('pick')
-      expect(computedTargets(picked)).not.toContain(pick)
-      expect(computedTargets(picked)).toHaveLength(4)
-
-      // A deleted question leaves every computed list it was on.
-      const gone = memberOf('bleeding-gums')
-      const listing = [...(await stored()).values()].filter((q) =>
-        computedTargets(q).includes(gone),
-      )
-      expect(listing.length).toBeGreaterThan(0)
-      await client.delete({
-        query: '*[_type == "reply" && question._ref == $id]',
-        params: {id: gone},
-      })
-      await client.delete(gone)
-      await freshness.flush()
-      const remaining = await stored()
-      for (const question of listing)
-        expect(computedTargets(remaining.get(question._id))).not.toContain(gone)
-      expect(errors).toEqual([])
-    } finally {
-      await freshness.stop()
-    }
   })
 })
 

@@ -56,3 +56,23 @@ export function questionIdsByUrl(report: ImportReport): Map<string, string> {
     report.threads.flatMap((thread) => (thread.ids[0] ? [[thread.source, thread.ids[0]]] : [])),
   )
 }
+
+/** Imports the labelled set; returns each question's document id by its labelled id. */
+export async function importLabelledSet(
+  client: SanityClient,
+  questions: LabelledQuestion[],
+  seed: number,
+): Promise<Map<string, string>> {
+  const report = await importThreads(
+    client,
+    questions.map((question) => threadOf(question, seed)),
+  )
+  const byUrl = questionIdsByUrl(report)
+  const ids = new Map<string, string>()
+  for (const question of questions) {
+    const id = byUrl.get(threadOf(question, seed).url)
+    if (!id) throw new Error(`not imported: ${question._id}`)
+    ids.set(question._id, id)
+  }
+  return ids
+}

@@ -12,6 +12,17 @@ import {startTestLake, type TestLake} from './lake.ts'
 // published-perspective client without a token, the way `npm start` serves it.
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample', 'archive')
+/**
+ * The sample's first five threads (two in Orthopedics, the knee threads): the preview tests pin
+ * exact lists and counts, so they read these and not the whole sample, which grows.
+ */
+const SAMPLE_THREADS = [
+  'dizzy-on-standing.txt',
+  'knee-clicking.txt',
+  'kneecap-pain.txt',
+  'night-sweats.txt',
+  'unanswered-headache.txt',
+].map((file) => join(SAMPLE, file))
 
 /** A thread in the importer's JSONL interchange format (README: "JSONL"). */
 interface ThreadLine {
@@ -110,7 +121,10 @@ export async function startPreviewArchive(): Promise<PreviewArchive> {
       .map((thread) => JSON.stringify(thread))
       .join('\n'),
   )
-  const report = await runImport(readInputs([SAMPLE, jsonl]), clientTarget(writer, {dryRun: false}))
+  const report = await runImport(
+    readInputs([...SAMPLE_THREADS, jsonl]),
+    clientTarget(writer, {dryRun: false}),
+  )
   if (report.summary.failed > 0) {
     throw new Error(`The preview archive did not import: ${JSON.stringify(report.threads)}`)
   }

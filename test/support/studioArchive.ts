@@ -3,6 +3,7 @@ import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {keepReplyCountsRight} from '../../counts/replyCounts.ts'
 import {readInputs} from '../../importer/inputs.ts'
 import {type ImportReport, runImport} from '../../importer/run.ts'
 import {clientTarget} from '../../importer/target.ts'
@@ -41,6 +42,8 @@ export interface StudioArchive {
   firstImport: ImportReport
   /** Imports the sample archive again, through a client with the token. */
   importSample: () => Promise<ImportReport>
+  /** Stops the lake and starts it again on the same data folder and ports. */
+  restart: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -52,18 +55,26 @@ export async function startStudioArchive(): Promise<StudioArchive> {
     )
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'studio-test-'))
-  const lake = await startLakeServer({
-    dataDir,
-    command: 'vitest studio',
-    token: TOKEN,
-    port: 0,
-    host: '127.0.0.1',
-    securePort: 0,
-    datasets: [DATASET],
-    fallback: serveStatic({root: STUDIO_DIST}),
-  })
-  if (!lake.secureUrl) throw new Error('The lake did not start its HTTP/2 + TLS listener')
-  const writer = lakeClient(lake.url, DATASET, TOKEN)
+  /** The lake on `dataDir`, and what `npm start` runs beside it; ports 0 pick free ones. */
+  const open = async (port: number, securePort: number) => {
+    const server = await startLakeServer({
+      dataDir,
+      command: 'vitest studio',
+      token: TOKEN,
+      port,
+      host: '127.0.0.1',
+      securePort,
+      datasets: [DATASET],
+      fallback: serveStatic({root: STUDIO_DIST}),
+    })
+    if (!server.secureUrl) throw new Error('The lake did not start its HTTP/2 + TLS listener')
+    const client = lakeClient(server.url, DATASET, TOKEN)
+    // As `npm start` does: stored reply counts (the Studio's lists) follow every commit.
+    const counts = keepReplyCountsRight({storage: await server.lake.storage(DATASET), client})
+    return {server, counts, client}
+  }
+  let current = await open(0, 0)
+  const {client: writer} = current
   const importSample = () =>
     runImport(readInputs([SAMPLE_ARCHIVE]), clientTarget(writer, {dryRun: false}))
   const firstImport = await importSample()
@@ -73,24 +84,33 @@ export async function startStudioArchive(): Promise<StudioArchive> {
   const reader = createQueryClient({
     projectId: LOCAL_PROJECT_ID,
     dataset: DATASET,
-    apiHost: lake.url,
+    apiHost: current.server.url,
     useProjectHostname: false,
   })
   const web = await startWebServer(reader, {port: 0, host: '127.0.0.1'})
-  const port = new URL(lake.secureUrl).port
+  const port = new URL(current.server.secureUrl ?? '').port
   return {
-    lake,
+    get lake() {
+      return current.server
+    },
     dataDir,
     studioUrl: `https://${LOCAL_PROJECT_ID}.localhost:${port}`,
-    signInUrl: lake.signInUrl,
+    signInUrl: () => current.server.signInUrl(),
     writer,
     reader,
     web,
     firstImport,
     importSample,
+    restart: async () => {
+      const {url, secureUrl} = current.server
+      await current.counts.stop()
+      await current.server.close()
+      current = await open(Number(new URL(url).port), Number(new URL(secureUrl ?? '').port))
+    },
     close: async () => {
+      await current.counts.stop()
       await web.close()
-      await lake.close()
+      await current.server.close()
       await rm(dataDir, {recursive: true, force: true})
     },
   }

@@ -8,8 +8,11 @@ import {
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {schemaTypes} from '../../schemas/index.ts'
 
-/** A Studio workspace on our schema whose validation queries go to `apiHost` through @sanity/client. */
-export function createValidationWorkspace(apiHost: string): Promise<Workspace> {
+/**
+ * A Studio workspace on our schema whose validation queries go to `apiHost` through @sanity/client
+ * (with `token` for a lake, whose raw perspective needs one).
+ */
+export function createValidationWorkspace(apiHost: string, token?: string): Promise<Workspace> {
   const client = createClient({
     projectId: 'test',
     dataset: 'test',
@@ -18,6 +21,7 @@ export function createValidationWorkspace(apiHost: string): Promise<Workspace> {
     useCdn: false,
     apiVersion: API_VERSION,
     perspective: 'raw',
+    ...(token ? {token} : {}),
   })
   return createWorkspaceFromConfig({
     name: 'default',
