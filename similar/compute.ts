@@ -63,22 +63,43 @@ export interface ComputeReport {
   indexSeconds: number
   /** Threads the lists were ranked on (worker threads, or 1: the calling thread). */
   rankedOn: number
+  /** Lists ranked; the others were proven unchanged without ranking (see `checked`). */
+  ranked: number
   seconds: number
 }
 
 const MAX_CONFLICT_RETRIES = 3
 
+/**
+ * Per index, per question: the index version, limit and document revision its list was last
+ * written or found right at. A ranking is a function of the index, the limit and the exclusions,
+ * and the exclusions come from the document: while all three are unchanged, ranking again gives
+ * the list the document already holds, so a run over an unchanged archive ranks nothing. Any
+ * change to the index (an edit, a new or deleted question, other weights) bumps its version and
+ * any change to the document its revision: then the list is ranked again.
+ */
+const checked = new WeakMap<SimilarIndex, Map<string, string>>()
+
+function checkedOf(index: SimilarIndex): Map<string, string> {
+  let known = checked.get(index)
+  if (!known) checked.set(index, (known = new Map()))
+  return known
+}
+
+const checkKey = (version: number, limit: number, revision: string) =>
+  `${version} ${limit} ${revision}`
+
 /** Below this many lists, starting workers (about a second) costs more than it saves. */
 const POOL_MIN_QUESTIONS = 2000
 
-/** Workers to rank `count` lists on, started; undefined to rank on this thread. */
-async function rankingPool(
-  index: SimilarIndex,
-  count: number,
-  workers: number | undefined,
-): Promise<RankPool | undefined> {
-  const size = workers ?? (count >= POOL_MIN_QUESTIONS ? availableParallelism() : 0)
-  if (size < 1 || count === 0) return undefined
+/** Ranking workers for `count` lists (0: rank on this thread). */
+function poolSize(count: number, workers: number | undefined): number {
+  return workers ?? (count >= POOL_MIN_QUESTIONS ? availableParallelism() : 0)
+}
+
+/** Workers started; undefined to rank on this thread. */
+async function rankingPool(index: SimilarIndex, size: number): Promise<RankPool | undefined> {
+  if (size < 1) return undefined
   try {
     return await RankPool.start(index, size)
   } catch {
@@ -145,7 +166,9 @@ export async function computeSimilar(
 
   const patched: string[] = []
   const missing: string[] = []
+  const known = checkedOf(ranker)
   let unchanged = 0
+  let rankedCount = 0
   let conflicts = 0
   let done = 0
 
@@ -155,17 +178,27 @@ export async function computeSimilar(
       client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
     )
     missing.push(...(await refresh(client, ranker, state, batch)))
-    const requests: RankRequest[] = state.map((question) => ({
+    const toRank = state.filter(
+      (question) => known.get(question._id) !== checkKey(ranker.version, limit, question._rev),
+    )
+    unchanged += state.length - toRank.length
+    rankedCount += toRank.length
+    const requests: RankRequest[] = toRank.map((question) => ({
       id: question._id,
       limit,
       exclude: [...listedTargets(question.similar ?? [], question.excluded)],
     }))
+    // Read before ranking: a pool reloaded meanwhile ranks a later version, which only makes the
+    // record below stale (ranked again next time), never wrong.
+    const version = ranker.version
+    // Workers are started by the first batch with lists to rank (none when nothing changed).
+    const pool = requests.length > 0 ? await (starting ??= rankingPool(ranker, size)) : undefined
     const rankings = pool
       ? await pool.rank(requests)
       : requests.map(({id, exclude}) => ranker.rank(id, limit, new Set(exclude)))
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
-    for (const [i, question] of state.entries()) {
+    for (const [i, question] of toRank.entries()) {
       const stored: SimilarEntry[] = question.similar ?? []
       const ranked = rankings[i] ?? []
       const next = withComputed(stored, ranked)
@@ -173,6 +206,7 @@ export async function computeSimilar(
       const sameEntries = sameList(stored, next)
       if (sameEntries && question.similarInputHash === fingerprint) {
         unchanged++
+        known.set(question._id, checkKey(version, limit, question._rev))
         continue
       }
       writes.push({
@@ -202,6 +236,7 @@ export async function computeSimilar(
         )
         for (const {id} of chunk) {
           ranker.setRevision(id, result.transactionId)
+          known.set(id, checkKey(version, limit, result.transactionId))
           patched.push(id)
         }
       } catch (error) {
@@ -228,12 +263,14 @@ export async function computeSimilar(
     options.onProgress?.({done, total: ids.length, patched: patched.length})
   }
 
-  const pool = await rankingPool(ranker, ids.length, options.workers)
+  const size = ids.length > 0 ? poolSize(ids.length, options.workers) : 0
+  let starting: Promise<RankPool | undefined> | undefined
   try {
-    await inParallel(batches, options.concurrency ?? 2 + (pool?.size ?? 0), runBatch)
+    await inParallel(batches, options.concurrency ?? 2 + size, runBatch)
   } finally {
-    await pool?.close()
+    await (await starting)?.close()
   }
+  const pool = await starting
   return {
     questions: ids.length,
     patched: patched.sort(),
@@ -242,6 +279,7 @@ export async function computeSimilar(
     conflicts,
     indexSeconds: Math.round(indexSeconds * 100) / 100,
     rankedOn: pool?.size ?? 1,
+    ranked: rankedCount,
     seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
   }
 }
@@ -290,6 +328,7 @@ export async function recomputeAffected(
       missing: [],
       conflicts: 0,
       rankedOn: 1,
+      ranked: 0,
     }
     return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}
   }
