@@ -29,8 +29,11 @@ export interface Precompute {
     patched: number
     conflicts: number
   }
-  /** The same again on the kept index: nothing changed, so nothing is written. */
-  second: {seconds: number; cpuSeconds: number; patched: number}
+  /**
+   * The same again on the kept index: nothing changed, so nothing is ranked (every list is known
+   * right) and nothing written.
+   */
+  second: {seconds: number; cpuSeconds: number; ranked: number; patched: number}
   /** One edited question each: `recomputeAffected` with the kept index. */
   edits: {seconds: number; affected: number; patched: number}[]
   /** 1-minute load average before and after (other work on the machine slows every number). */
@@ -130,6 +133,7 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
       const second = {
         seconds: seconds(started),
         cpuSeconds: cpuSeconds(cpu),
+        ranked: again.ranked,
         patched: again.patched.length,
       }
 

@@ -84,7 +84,7 @@ function similarTable(similar: Precompute): string[] {
         [
           'Again, nothing changed',
           `${number(similar.second.seconds, 1)} s`,
-          `CPU ${number(similar.second.cpuSeconds, 1)} s; ${number(similar.second.patched)} written`,
+          `CPU ${number(similar.second.cpuSeconds, 1)} s; ${number(similar.second.ranked)} ranked, ${number(similar.second.patched)} written`,
         ],
         [
           `Single-edit recompute (${edits.length} edits, slowest)`,

@@ -326,6 +326,8 @@ export class SimilarIndex {
   private runScores = new Float64Array(0)
   private runNorms = new Float64Array(0)
   private runBonuses = new Float64Array(0)
+  /** Per question number: its bonus, while the pruned walk sorts the running questions. */
+  private bonuses = new Float64Array(0)
   private slots = new Int32Array(0)
   private termValues = new Float64Array(0)
   private termFound = new Uint8Array(0)
@@ -943,6 +945,7 @@ export class SimilarIndex {
     this.runScores = new Float64Array(size)
     this.runNorms = new Float64Array(size)
     this.runBonuses = new Float64Array(size)
+    this.bonuses = new Float64Array(size)
     this.normKey = undefined
   }
 
@@ -1207,16 +1210,22 @@ export class SimilarIndex {
     // reads them in order, not all over the index.
     const touched = this.touched
     let running = 0
+    const bonuses = this.bonuses
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
       const partial = pairs[2 * n] ?? 0
+      // The bonus is worked out once, for the questions the most bonus could keep in.
+      let bonus = 0
       if (
         offered[n] === 1 ||
         below(partial + rest) ||
-        (queryTags && below(partial + rest, this.bonus(q, n, queryTags)))
+        (queryTags && below(partial + rest, (bonus = this.bonus(q, n, queryTags))))
       )
         pairs[2 * n] = 0
-      else touched[running++] = n
+      else {
+        bonuses[n] = bonus
+        touched[running++] = n
+      }
     }
     const run = touched.subarray(0, running).sort()
     const runScores = this.runScores
@@ -1227,14 +1236,17 @@ export class SimilarIndex {
       runScores[i] = pairs[2 * n] ?? 0
       pairs[2 * n] = 0
       runNorms[i] = pairs[2 * n + 1] ?? 0
-      runBonuses[i] = queryTags ? this.bonus(q, n, queryTags) : 0
+      runBonuses[i] = bonuses[n] ?? 0
     }
     for (let next = walked; next < order.length && running > 0; next++) {
       this.addToRunning(model, order[next] ?? 0, running)
       rest = restFrom(next + 1)
+      // below(), with the bar read once (nothing is offered to the top in this loop).
+      const bar = top.full() ? top.worst() : -Infinity
       let kept = 0
       for (let i = 0; i < running; i++) {
-        if (below((runScores[i] ?? 0) + rest, runBonuses[i] ?? 0)) continue
+        if ((((runScores[i] ?? 0) + rest) * BOUND_SLACK) / self + (runBonuses[i] ?? 0) < bar)
+          continue
         touched[kept] = touched[i] ?? 0
         runScores[kept] = runScores[i] ?? 0
         runNorms[kept] = runNorms[i] ?? 0
