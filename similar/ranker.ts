@@ -257,6 +257,9 @@ export interface IndexSnapshot {
   postingBodyTf: Uint16Array
   tagOffsets: Uint32Array
   tagList: Uint32Array
+  /** Per-term bounds (see termBound), copied. */
+  boundAverageLength: number
+  boundValues: Float64Array
 }
 
 export interface IndexStats {
@@ -335,8 +338,14 @@ export class SimilarIndex {
   private skippedTerms = 0
   /** Bumped by every change that can move a ranking (see `version`). */
   private changes = 0
-  /** Per-term upper bounds of the BM25F value at a reference average length (see termBound). */
-  private bounds = {averageLength: 0, values: new Map<number, number>()}
+  /**
+   * Per-term upper bounds of the BM25F value at a reference average length (see termBound), by
+   * term id; NaN: not worked out yet.
+   */
+  private bounds: {averageLength: number; values: Float64Array} = {
+    averageLength: 0,
+    values: new Float64Array(0),
+  }
 
   private constructor(config: RankerConfig, options: BuildOptions = {}) {
     this.currentConfig = config
@@ -392,7 +401,7 @@ export class SimilarIndex {
     this.currentConfig = config
     this.changes++
     this.normKey = undefined
-    this.bounds = {averageLength: 0, values: new Map()}
+    this.bounds = {averageLength: 0, values: new Float64Array(0)}
   }
 
   get size(): number {
@@ -432,6 +441,8 @@ export class SimilarIndex {
       postingBodyTf: this.postingBodyTf,
       tagOffsets: this.tagOffsets,
       tagList: this.tagList,
+      boundAverageLength: this.bounds.averageLength,
+      boundValues: this.bounds.values.slice(),
     }
   }
 
@@ -467,6 +478,7 @@ export class SimilarIndex {
     this.tagOffsets = snapshot.tagOffsets
     this.tagList = snapshot.tagList
     this.allocate(this.ids.length)
+    this.bounds = {averageLength: snapshot.boundAverageLength, values: snapshot.boundValues}
   }
 
   has(id: string): boolean {
@@ -571,7 +583,7 @@ export class SimilarIndex {
     this.tagList = sharedU32(total)
     parts.tags.forEach((tags, n) => this.tagList.set(tags, this.tagOffsets[n] ?? 0))
     this.allocate(this.ids.length)
-    this.bounds = {averageLength: 0, values: new Map()}
+    this.computeBounds()
   }
 
   /** @internal */
@@ -975,8 +987,14 @@ export class SimilarIndex {
   private termBound(term: number, averageLength: number): number {
     const bounds = this.bounds
     if (bounds.averageLength === 0) bounds.averageLength = averageLength
-    let bound = bounds.values.get(term)
-    if (bound === undefined) {
+    if (term >= bounds.values.length) {
+      // Terms added since the bounds were worked out.
+      const grown = new Float64Array(Math.max(this.vocabulary.size, term + 1)).fill(Number.NaN)
+      grown.set(bounds.values)
+      bounds.values = grown
+    }
+    let bound = bounds.values[term] ?? Number.NaN
+    if (Number.isNaN(bound)) {
       bound = 0
       const end = this.postingOffsets[term + 1] ?? 0
       for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
@@ -999,9 +1017,35 @@ export class SimilarIndex {
         )
         if (value > bound) bound = value
       }
-      bounds.values.set(term, bound)
+      bounds.values[term] = bound
     }
     return bound * Math.max(1, averageLength / bounds.averageLength)
+  }
+
+  /**
+   * Every term's bound in one pass over the base postings, as the index is built or compacted:
+   * cheaper than term by term later, the first ranking after a build (an edit's) does not pay
+   * for it, and ranking workers get them with the snapshot instead of each working them out.
+   */
+  private computeBounds() {
+    const averageLength = this.averageLength()
+    const values = new Float64Array(this.vocabulary.size)
+    const offsets = this.postingOffsets
+    for (let term = 0; term < values.length; term++) {
+      let bound = 0
+      const end = offsets[term + 1] ?? 0
+      for (let i = offsets[term] ?? 0; i < end; i++) {
+        const value = this.boundValue(
+          this.postingTitleTf[i] ?? 0,
+          this.postingBodyTf[i] ?? 0,
+          this.postingDocs[i] ?? 0,
+          averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      values[term] = bound
+    }
+    this.bounds = {averageLength, values}
   }
 
   private boundValue(titleTf: number, bodyTf: number, n: number, averageLength: number): number {
@@ -1016,15 +1060,15 @@ export class SimilarIndex {
     const bounds = this.bounds
     if (bounds.averageLength === 0) return
     forward.terms.forEach((term, i) => {
-      const bound = bounds.values.get(term)
-      if (bound === undefined) return
+      const bound = bounds.values[term] ?? Number.NaN
+      if (Number.isNaN(bound)) return
       const value = this.boundValue(
         forward.titleTf[i] ?? 0,
         forward.bodyTf[i] ?? 0,
         n,
         bounds.averageLength,
       )
-      if (value > bound) bounds.values.set(term, value)
+      if (value > bound) bounds.values[term] = value
     })
   }
 
