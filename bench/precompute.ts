@@ -50,6 +50,8 @@ interface ChildInput {
   dataDir: string
   dataset: string
   token: string
+  /** The lake's query time limit, as the benchmark's own lake has it (LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
   /** Questions to edit one after the other, each with the title it gets. */
   edits: {id: string; title: string}[]
 }
@@ -87,6 +89,7 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
     token: input.token,
     port: 0,
     host: '127.0.0.1',
+    queryTimeoutMs: input.queryTimeoutMs,
   })
   try {
     const client = lakeClient(server.url, input.dataset, input.token).withConfig({

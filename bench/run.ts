@@ -429,6 +429,7 @@ async function measureSimilar(
   dataDir: string,
   token: string,
   sample: ArchiveSample,
+  queryTimeoutMs: number,
 ): Promise<Precompute> {
   log('Similar threads: every list, again, then single edits (fresh process)…')
   const ids = sample.questionIds
@@ -436,7 +437,13 @@ async function measureSimilar(
     id: ids[Math.floor(((i + 0.5) * ids.length) / EDITED_TITLES.length)] ?? '',
     title,
   }))
-  const similar = await measurePrecompute({dataDir, dataset: DATASET, token, edits})
+  const similar = await measurePrecompute({
+    dataDir,
+    dataset: DATASET,
+    token,
+    queryTimeoutMs,
+    edits,
+  })
   log(
     `  ${similar.questions.toLocaleString('en-US')} lists in ${similar.full.seconds} s (index ${similar.full.indexSeconds} s); again in ${similar.second.seconds} s; edits ${similar.edits.map((edit) => `${edit.seconds} s`).join(', ')}; peak RSS ${Math.round(similar.peakRssBytes / 2 ** 20)} MiB`,
   )
@@ -490,7 +497,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       write: prepared.write,
     }
     if (options.similarOnly) {
-      const similar = await measureSimilar(dataDir, token, prepared.sample)
+      const similar = await measureSimilar(dataDir, token, prepared.sample, queryTimeoutMs)
       return {
         ...common,
         machine: common.machine(),
@@ -595,7 +602,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     )
     await server.close()
     server = undefined
-    const similar = options.similar ? await measureSimilar(dataDir, token, prepared.sample) : null
+    const similar = options.similar
+      ? await measureSimilar(dataDir, token, prepared.sample, queryTimeoutMs)
+      : null
     return {
       ...common,
       machine: common.machine(),

@@ -150,15 +150,26 @@ export async function computeSimilar(
   const now = options.now ?? (() => new Date())
   let indexSeconds = 0
   let index = options.index
+  let revisions: {_id: string; _rev: string}[] | undefined
   if (!index) {
     index = await loadSimilarIndex(client, {config})
     indexSeconds = (performance.now() - started) / 1000
   } else if (!options.ids) {
     // A whole-archive run on an index built earlier: rank against the archive as it is now.
-    await syncIndex(client, index)
+    revisions = await syncIndex(client, index)
   }
   const ranker = index
-  const ids = [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort()
+  const known = checkedOf(ranker)
+  // Questions whose lists are known right at the revision just read are not read again.
+  let settled = 0
+  const unsettled: string[] = []
+  for (const {_id, _rev} of revisions ?? []) {
+    if (known.get(_id) === checkKey(ranker.version, limit, _rev)) settled++
+    else unsettled.push(_id)
+  }
+  const ids = (
+    revisions ? unsettled : [...new Set(options.ids ?? (await fetchQuestionIds(client)))]
+  ).sort()
   const transactionSize = options.transactionSize ?? 50
   const readSize = Math.max(transactionSize, options.readSize ?? 250)
   const batches: string[][] = []
@@ -166,8 +177,7 @@ export async function computeSimilar(
 
   const patched: string[] = []
   const missing: string[] = []
-  const known = checkedOf(ranker)
-  let unchanged = 0
+  let unchanged = settled
   let rankedCount = 0
   let conflicts = 0
   let done = 0
@@ -272,7 +282,7 @@ export async function computeSimilar(
   }
   const pool = await starting
   return {
-    questions: ids.length,
+    questions: ids.length + settled,
     patched: patched.sort(),
     unchanged,
     missing: missing.sort(),
