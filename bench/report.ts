@@ -1,4 +1,5 @@
-import type {BenchResults} from './run.ts'
+import type {Precompute} from './precompute.ts'
+import type {BenchResults, ColdStartResult} from './run.ts'
 
 // The human-readable report: a few summary lines and one table of query latencies.
 
@@ -48,6 +49,44 @@ function headerLines(results: BenchResults): string[] {
   ]
 }
 
+/** Reopening in a fresh process: first answers, parsing, indexes built in the background. */
+function coldStartRows(coldStart: ColdStartResult, historyBytes: number | undefined): string[][] {
+  return [
+    [
+      'Cold start (open + first page lookup by id)',
+      `${number(coldStart.ms)} ms`,
+      `fresh process: ${coldStart.probes
+        .slice(1)
+        .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
+        .join(
+          '',
+        )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
+    ],
+    [
+      'History index read on opening',
+      `${ms(coldStart.history.openMs)} ms`,
+      `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((historyBytes ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
+    ],
+    [
+      'All documents parsed (background)',
+      `${number(coldStart.parsedMs)} ms`,
+      `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
+    ],
+    [
+      'Text indexes built (background)',
+      `${number(coldStart.textIndexesMs)} ms`,
+      `RSS after GC ${mib(coldStart.rssWithTextIndexesBytes)}, heap ${mib(coldStart.heapWithTextIndexesBytes)}; ${Object.entries(
+        coldStart.textIndexes,
+      )
+        .map(
+          ([source, size]) =>
+            `${source} ${number(size.keys)} words, ${number(size.postings)} postings, ${mib(size.bytes)}`,
+        )
+        .join('; ')}`,
+    ],
+  ]
+}
+
 /** Writing, closing, reopening. */
 function stepLines(results: BenchResults): string[] {
   const {write, close, coldStart, options} = results
@@ -65,38 +104,7 @@ function stepLines(results: BenchResults): string[] {
         `${number(close.ms)} ms`,
         `${number(disk / 1e6, 1)} MB on disk`,
       ],
-      [
-        'Cold start (open + first page lookup by id)',
-        `${number(coldStart.ms)} ms`,
-        `fresh process: ${coldStart.probes
-          .slice(1)
-          .map((probe) => `then ${probe.name} at ${number(probe.ms)} ms; `)
-          .join(
-            '',
-          )}RSS ${mib(coldStart.rssBytes)} (${mib(coldStart.rssBeforeBytes)} before opening); ${number(coldStart.benchProcessMs)} ms in the benchmark process`,
-      ],
-      [
-        'History index read on opening',
-        `${ms(coldStart.history.openMs)} ms`,
-        `${number(coldStart.history.records)} document versions (${number((coldStart.history.records * 64) / 1e6, 1)} MB of records in memory); history files ${number((close.diskBytes.history ?? 0) / 1e6, 1)} MB (the compacted logs, not copies)`,
-      ],
-      [
-        'All documents parsed (background)',
-        `${number(coldStart.parsedMs)} ms`,
-        `RSS ${mib(coldStart.rssParsedBytes)}, after GC ${mib(coldStart.rssAfterGcBytes)}; heap after GC ${mib(coldStart.heapUsedAfterGcBytes)}`,
-      ],
-      [
-        'Text indexes built (background)',
-        `${number(coldStart.textIndexesMs)} ms`,
-        `RSS after GC ${mib(coldStart.rssWithTextIndexesBytes)}, heap ${mib(coldStart.heapWithTextIndexesBytes)}; ${Object.entries(
-          coldStart.textIndexes,
-        )
-          .map(
-            ([source, size]) =>
-              `${source} ${number(size.keys)} words, ${number(size.postings)} postings, ${mib(size.bytes)}`,
-          )
-          .join('; ')}`,
-      ],
+      ...(coldStart ? coldStartRows(coldStart, close.diskBytes.history) : []),
     ],
     [0, 2],
   )
@@ -170,6 +178,7 @@ function underLoadLines(results: BenchResults): string[] {
 }
 
 function historyLines({history}: BenchResults): string[] {
+  if (!history) return []
   return [
     `History (Studio's requests over HTTP, ${history.requests[0]?.latency.iterations ?? 0} runs each) after ${history.editedDocuments} questions were edited ${history.editsPerDocument} times and published (${number(history.editMs)} ms, one transaction each), in ms:`,
     ...table(
@@ -197,6 +206,46 @@ function mismatchLines(results: BenchResults): string[] {
   ])
 }
 
+function similarTable(similar: Precompute): string[] {
+  const edits = similar.edits
+  const slowest = edits.reduce((max, edit) => Math.max(max, edit.seconds), 0)
+  return [
+    '',
+    `Similar-thread precompute in a fresh process (lake and engine together; ${number(similar.questions)} questions; load ${number(similar.loadAverage.start, 1)}→${number(similar.loadAverage.end, 1)}; CPU: every thread's):`,
+    ...table(
+      ['Step', 'Time', 'Result'],
+      [
+        [
+          'Full precompute (index + every list)',
+          `${number(similar.full.seconds, 1)} s`,
+          `CPU ${number(similar.full.cpuSeconds, 1)} s; index ${number(similar.full.indexSeconds, 1)} s (CPU ${number(similar.full.indexCpuSeconds, 1)} s); ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
+        ],
+        [
+          'Again, nothing changed',
+          `${number(similar.second.seconds, 1)} s`,
+          `CPU ${number(similar.second.cpuSeconds, 1)} s; ${number(similar.second.ranked)} ranked, ${number(similar.second.patched)} written`,
+        ],
+        [
+          `Single-edit recompute (${edits.length} edits, slowest)`,
+          `${number(slowest, 2)} s`,
+          edits
+            .map(
+              (edit) =>
+                `${number(edit.seconds, 2)} s: ${edit.affected} affected, ${edit.patched} written`,
+            )
+            .join('; '),
+        ],
+        [
+          'Peak memory (RSS)',
+          mib(similar.peakRssBytes),
+          `${mib(similar.rssLakeBytes)} with the dataset parsed, before the precompute (${similar.peakMethod})`,
+        ],
+      ],
+      [0, 2],
+    ),
+  ]
+}
+
 export function formatReport(results: BenchResults): string {
   return [
     '',
@@ -204,11 +253,10 @@ export function formatReport(results: BenchResults): string {
     '',
     ...stepLines(results),
     '',
-    ...queryLines(results),
-    '',
-    ...underLoadLines(results),
-    '',
-    ...historyLines(results),
+    ...(results.queries.length > 0 ? [...queryLines(results), ''] : []),
+    ...(results.underLoad.length > 0 ? [...underLoadLines(results), ''] : []),
+    ...(results.history ? [...historyLines(results), ''] : []),
+    ...(results.similar ? similarTable(results.similar) : []),
     '',
     ...mismatchLines(results),
   ].join('\n')

@@ -11,6 +11,7 @@ import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
+import {measurePrecompute, type Precompute} from './precompute.ts'
 import {type HistoryBench, measureHistory} from './history.ts'
 import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
 import {log, progress} from './progress.ts'
@@ -52,6 +53,10 @@ export interface BenchOptions {
   dataDir?: string
   /** Run only the queries whose names contain one of these (case-insensitive). */
   only?: string[]
+  /** Measure the similar-thread precompute (full, again, single edits) at the end. */
+  similar: boolean
+  /** Write the archive and measure the similar-thread precompute only (no cold start, queries). */
+  similarOnly: boolean
   /** The lake's query time limit, in-process runs included (LAKE_QUERY_TIMEOUT_MS). */
   queryTimeoutMs: number
 }
@@ -68,6 +73,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   minIterations: 10,
   batchSize: 500,
   concurrency: 4,
+  similar: true,
+  similarOnly: false,
   queryTimeoutMs: lakeSettings().queryTimeoutMs,
 }
 
@@ -139,18 +146,22 @@ export interface BenchResults {
   }
   close: {ms: number; diskBytes: Record<string, number>}
   /** In a fresh process: startLakeServer on the data directory until the first answer. */
-  coldStart: Omit<ColdStart, 'result'> & {
-    firstQueryMs: number
-    counts: Record<string, number>
-    /** The same reopening in the benchmark process, which then serves the latency runs. */
-    benchProcessMs: number
-  }
+  coldStart: ColdStartResult | null
   queries: QueryResult[]
   /** Pings and lookups by id while a pathological query runs. */
   underLoad: UnderLoad[]
+  /** The similar-thread precompute in a fresh process (null when not measured). */
+  similar: Precompute | null
   /** Studio's history requests after editors edited and published a sample of questions. */
-  history: HistoryBench
+  history: HistoryBench | null
   mismatches: Mismatch[]
+}
+
+export type ColdStartResult = Omit<ColdStart, 'result'> & {
+  firstQueryMs: number
+  counts: Record<string, number>
+  /** The same reopening in the benchmark process, which then serves the latency runs. */
+  benchProcessMs: number
 }
 
 const DATASET = 'bench'
@@ -667,6 +678,39 @@ function machine(loadAtStart: number): BenchResults['machine'] {
   }
 }
 
+/** Titles an editor might give a question (words of the archive, in a new combination). */
+const EDITED_TITLES = [
+  'Night Sweats and Blurred Vision After a Bad Cold',
+  'Numb Fingertips While Sitting at a Desk: Is It My Neck?',
+  'Acid Reflux and Chest Tightness Every Winter',
+]
+
+/** The similar-thread precompute on the closed data directory, in a fresh process. */
+async function measureSimilar(
+  dataDir: string,
+  token: string,
+  sample: ArchiveSample,
+  queryTimeoutMs: number,
+): Promise<Precompute> {
+  log('Similar threads: every list, again, then single edits (fresh process)…')
+  const ids = sample.questionIds
+  const edits = EDITED_TITLES.map((title, i) => ({
+    id: ids[Math.floor(((i + 0.5) * ids.length) / EDITED_TITLES.length)] ?? '',
+    title,
+  }))
+  const similar = await measurePrecompute({
+    dataDir,
+    dataset: DATASET,
+    token,
+    queryTimeoutMs,
+    edits,
+  })
+  log(
+    `  ${similar.questions.toLocaleString('en-US')} lists in ${similar.full.seconds} s (index ${similar.full.indexSeconds} s); again in ${similar.second.seconds} s; edits ${similar.edits.map((edit) => `${edit.seconds} s`).join(', ')}; peak RSS ${Math.round(similar.peakRssBytes / 2 ** 20)} MiB`,
+  )
+  return similar
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
@@ -691,14 +735,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     host: '127.0.0.1',
     queryTimeoutMs,
   }
+  const common = (prepared: Prepared, close: BenchResults['close']) => ({
+    date,
+    machine: machine(loadAtStart),
+    source,
+    options,
+    archive: prepared.archive,
+    write: prepared.write,
+    close,
+  })
   let server: LakeServer | undefined
   try {
     server = await startLakeServer(serverOptions)
     const prepared = await prepareArchive(options, dataDir, clientFor(server, token))
-    await warmQueries(clientFor(server, token), options.seed, prepared.sample)
+    if (!options.similarOnly)
+      await warmQueries(clientFor(server, token), options.seed, prepared.sample)
 
     const close = await closeLake(server, dataDir)
     server = undefined
+    if (options.similarOnly) {
+      const similar = await measureSimilar(dataDir, token, prepared.sample, queryTimeoutMs)
+      const nothing = {coldStart: null, queries: [], underLoad: [], history: null, mismatches: []}
+      return {...common(prepared, close), ...nothing, similar}
+    }
 
     const {child, counts} = await measureColdStartChild(
       dataDir,
@@ -740,17 +799,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           documentId: prepared.sample.questionIds[0] ?? '',
         })
     const history = await measureEditorHistory(options, server, client, token, prepared.sample)
+    await server.close()
+    server = undefined
+    const similar = options.similar
+      ? await measureSimilar(dataDir, token, prepared.sample, queryTimeoutMs)
+      : null
     return {
-      date,
-      machine: machine(loadAtStart),
-      source,
-      options,
-      archive: prepared.archive,
-      write: prepared.write,
-      close,
+      ...common(prepared, close),
       coldStart,
       queries,
       underLoad,
+      similar,
       history,
       mismatches,
     }

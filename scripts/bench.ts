@@ -3,10 +3,13 @@
 //
 //   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
 //                         [--iterations 200] [--plain-iterations 10] [--budget-seconds 60]
-//                         [--data-dir DIR] [--queries name,name]
+//                         [--data-dir DIR] [--queries name,name] [--no-similar | --similar-only]
 //
 // --data-dir keeps the data folder and, run again with the same threads and seed, reuses the
 // archive written there; --queries runs only the queries whose names contain one of the words.
+//
+// --similar-only writes the archive and measures the similar-thread precompute alone (full,
+// again, single edits, peak memory); --no-similar leaves that part out.
 //
 // Prints a report on stdout (progress on stderr), writes every number to --out, and exits with 1
 // when a lake result differs from plain groq-js.
@@ -37,13 +40,15 @@ const {values} = parseArgs({
     'budget-seconds': {type: 'string'},
     'data-dir': {type: 'string'},
     queries: {type: 'string'},
+    'no-similar': {type: 'boolean', default: false},
+    'similar-only': {type: 'boolean', default: false},
     help: {type: 'boolean', short: 'h', default: false},
   },
 })
 
 if (values.help) {
   console.log(
-    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--data-dir DIR] [--queries name,name]',
+    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--data-dir DIR] [--queries name,name] [--no-similar | --similar-only]',
   )
   process.exit(0)
 }
@@ -66,6 +71,12 @@ const options = {
   ...(values.queries === undefined
     ? {}
     : {only: values.queries.split(',').map((part) => part.trim())}),
+  similar: !values['no-similar'],
+  similarOnly: values['similar-only'],
+}
+if (values['no-similar'] && values['similar-only']) {
+  console.error('--no-similar and --similar-only exclude each other')
+  process.exit(2)
 }
 
 const results = await runBench(options)

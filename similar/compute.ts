@@ -1,4 +1,5 @@
 import type {Mutation, SanityClient} from '@sanity/client'
+import {availableParallelism} from 'node:os'
 import {isConflict, withRetry} from '../domain/requests.ts'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, type RankerConfig} from './config.ts'
 import {
@@ -9,6 +10,7 @@ import {
   withComputed,
 } from './entries.ts'
 import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './load.ts'
+import {RankPool, type RankRequest} from './pool.ts'
 import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
@@ -37,8 +39,13 @@ export interface ComputeOptions {
   transactionSize?: number
   /** Questions read (and ranked) per request (default 250). */
   readSize?: number
-  /** Transactions in flight (default 2). */
+  /** Batches (read, rank, write) in flight (default 2, plus one per ranking worker). */
   concurrency?: number
+  /**
+   * Ranking worker threads; 0 ranks on the calling thread. Default: one per core when there are
+   * at least POOL_MIN_QUESTIONS lists to compute.
+   */
+  workers?: number
   now?: () => Date
   onProgress?: (progress: {done: number; total: number; patched: number}) => void
 }
@@ -55,10 +62,51 @@ export interface ComputeReport {
   conflicts: number
   /** Seconds spent building the index (0 when one was passed in). */
   indexSeconds: number
+  /** Threads the lists were ranked on (worker threads, or 1: the calling thread). */
+  rankedOn: number
+  /** Lists ranked; the others were proven unchanged without ranking (see `checked`). */
+  ranked: number
   seconds: number
 }
 
 const MAX_CONFLICT_RETRIES = 3
+
+/**
+ * Per index, per question: the index version, limit and document revision its list was last
+ * written or found right at. A ranking is a function of the index, the limit and the exclusions,
+ * and the exclusions come from the document: while all three are unchanged, ranking again gives
+ * the list the document already holds, so a run over an unchanged archive ranks nothing. Any
+ * change to the index (an edit, a new or deleted question, other weights) bumps its version and
+ * any change to the document its revision: then the list is ranked again.
+ */
+const checked = new WeakMap<SimilarIndex, Map<string, string>>()
+
+function checkedOf(index: SimilarIndex): Map<string, string> {
+  let known = checked.get(index)
+  if (!known) checked.set(index, (known = new Map()))
+  return known
+}
+
+const checkKey = (version: number, limit: number, revision: string) =>
+  `${version} ${limit} ${revision}`
+
+/** Below this many lists, starting workers (about a second) costs more than it saves. */
+const POOL_MIN_QUESTIONS = 2000
+
+/** Ranking workers for `count` lists (0: rank on this thread). */
+function poolSize(count: number, workers: number | undefined): number {
+  return workers ?? (count >= POOL_MIN_QUESTIONS ? availableParallelism() : 0)
+}
+
+/** Workers started; undefined to rank on this thread. */
+async function rankingPool(index: SimilarIndex, size: number): Promise<RankPool | undefined> {
+  if (size < 1) return undefined
+  try {
+    return await RankPool.start(index, size)
+  } catch {
+    return undefined // no worker threads here: rank on this thread
+  }
+}
 
 async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
   let next = 0
@@ -94,15 +142,23 @@ async function refresh(
 
 type QuestionState = SimilarStateQueryResult[number]
 
-/** The patch that brings a question's list and fingerprint up to date; undefined if they are. */
+/** What ranking a question needs: its id and the targets its list already holds or excludes. */
+function rankRequest(question: QuestionState, limit: number): RankRequest {
+  const exclude = listedTargets(question.similar ?? [], question.excluded)
+  return {id: question._id, limit, exclude: [...exclude]}
+}
+
+/**
+ * The patch that brings a question's list (`ranked` now) and fingerprint up to date; undefined
+ * if they are.
+ */
 function listPatch(
   question: QuestionState,
+  ranked: ReturnType<SimilarIndex['rank']>,
   ranker: SimilarIndex,
-  limit: number,
   computedAt: string,
 ): Mutation | undefined {
   const stored: SimilarEntry[] = question.similar ?? []
-  const ranked = ranker.rank(question._id, limit, listedTargets(stored, question.excluded))
   const next = withComputed(stored, ranked)
   const fingerprint = ranker.inputHash(question._id)
   const sameEntries = sameList(stored, next)
@@ -155,16 +211,41 @@ async function writePatches(
   return {conflicted, conflicts}
 }
 
-/** The index to rank against, built when none is given; and the seconds building it took. */
+/**
+ * The index to rank against, built when none is given; the seconds building it took; and, for a
+ * whole-archive run on an index built earlier, every question's revision as just read.
+ */
 async function rankingIndex(client: SanityClient, options: ComputeOptions, config: RankerConfig) {
   const started = performance.now()
   if (!options.index) {
     const index = await loadSimilarIndex(client, {config})
-    return {index, indexSeconds: (performance.now() - started) / 1000}
+    return {index, indexSeconds: (performance.now() - started) / 1000, revisions: undefined}
   }
   // A whole-archive run on an index built earlier: rank against the archive as it is now.
-  if (!options.ids) await syncIndex(client, options.index)
-  return {index: options.index, indexSeconds: 0}
+  const revisions = options.ids ? undefined : await syncIndex(client, options.index)
+  return {index: options.index, indexSeconds: 0, revisions}
+}
+
+/**
+ * The questions to compute: those given, or every question; of a whole-archive run on a kept
+ * index, only those whose list is not known right at the revision just read (`settled` counts
+ * the others).
+ */
+async function questionsToCompute(
+  client: SanityClient,
+  options: ComputeOptions,
+  index: SimilarIndex,
+  limit: number,
+  revisions: {_id: string; _rev: string}[] | undefined,
+): Promise<{ids: string[]; settled: number}> {
+  if (!revisions) {
+    return {ids: [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort(), settled: 0}
+  }
+  const known = checkedOf(index)
+  const ids = revisions
+    .filter(({_id, _rev}) => known.get(_id) !== checkKey(index.version, limit, _rev))
+    .map(({_id}) => _id)
+  return {ids: ids.sort(), settled: revisions.length - ids.length}
 }
 
 /** Writes lists for `options.ids` (default: all questions). */
@@ -176,8 +257,9 @@ export async function computeSimilar(
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const now = options.now ?? (() => new Date())
-  const {index: ranker, indexSeconds} = await rankingIndex(client, options, config)
-  const ids = [...new Set(options.ids ?? (await fetchQuestionIds(client)))].sort()
+  const {index: ranker, indexSeconds, revisions} = await rankingIndex(client, options, config)
+  const {ids, settled} = await questionsToCompute(client, options, ranker, limit, revisions)
+  const known = checkedOf(ranker)
   const transactionSize = options.transactionSize ?? 50
   const readSize = Math.max(transactionSize, options.readSize ?? 250)
   const batches: string[][] = []
@@ -188,6 +270,18 @@ export async function computeSimilar(
   let unchanged = 0
   let conflicts = 0
   let done = 0
+  let rankedCount = 0
+  const size = ids.length > 0 ? poolSize(ids.length, options.workers) : 0
+  let starting: Promise<RankPool | undefined> | undefined
+
+  /** The lists of `questions`, ranked on the workers (started by the first batch that needs them). */
+  async function rankAll(questions: QuestionState[]) {
+    const requests = questions.map((question) => rankRequest(question, limit))
+    const pool = requests.length > 0 ? await (starting ??= rankingPool(ranker, size)) : undefined
+    return pool
+      ? pool.rank(requests)
+      : requests.map(({id, exclude}) => ranker.rank(id, limit, new Set(exclude)))
+  }
 
   /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
   async function pass(batch: string[]): Promise<string[]> {
@@ -195,15 +289,30 @@ export async function computeSimilar(
       client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
     )
     missing.push(...(await refresh(client, ranker, state, batch)))
+    const toRank = state.filter(
+      (question) => known.get(question._id) !== checkKey(ranker.version, limit, question._rev),
+    )
+    unchanged += state.length - toRank.length
+    rankedCount += toRank.length
+    // Read before ranking: a pool reloaded meanwhile ranks a later version, which only makes the
+    // record below stale (ranked again next time), never wrong.
+    const version = ranker.version
+    const rankings = await rankAll(toRank)
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
-    for (const question of state) {
-      const mutation = listPatch(question, ranker, limit, computedAt)
+    for (const [i, question] of toRank.entries()) {
+      const mutation = listPatch(question, rankings[i] ?? [], ranker, computedAt)
       if (mutation) writes.push({id: question._id, mutation})
-      else unchanged++
+      else {
+        unchanged++
+        known.set(question._id, checkKey(version, limit, question._rev))
+      }
     }
     const written = await writePatches(client, writes, transactionSize, (ids, revision) => {
-      for (const id of ids) ranker.setRevision(id, revision)
+      for (const id of ids) {
+        ranker.setRevision(id, revision)
+        known.set(id, checkKey(version, limit, revision))
+      }
       patched.push(...ids)
     })
     conflicts += written.conflicts
@@ -224,14 +333,21 @@ export async function computeSimilar(
     options.onProgress?.({done, total: ids.length, patched: patched.length})
   }
 
-  await inParallel(batches, options.concurrency ?? 2, runBatch)
+  try {
+    await inParallel(batches, options.concurrency ?? 2 + size, runBatch)
+  } finally {
+    await (await starting)?.close()
+  }
+  const pool = await starting
   return {
-    questions: ids.length,
+    questions: ids.length + settled,
     patched: patched.sort(),
     unchanged,
     missing: missing.sort(),
     conflicts,
     indexSeconds: Math.round(indexSeconds * 100) / 100,
+    rankedOn: pool?.size ?? 1,
+    ranked: rankedCount,
     seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
   }
 }
@@ -273,7 +389,15 @@ export async function recomputeAffected(
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
   if (changed.length === 0) {
-    const nothing = {questions: 0, patched: [], unchanged: 0, missing: [], conflicts: 0}
+    const nothing = {
+      questions: 0,
+      patched: [],
+      unchanged: 0,
+      missing: [],
+      conflicts: 0,
+      rankedOn: 1,
+      ranked: 0,
+    }
     return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}
   }
   let indexSeconds = 0

@@ -118,14 +118,20 @@ export const DEFAULT_RANKER: RankerConfig = {
 export const DEFAULT_COMPUTED_LIMIT = 4
 
 let dataVersion: string | undefined
+/** Per config object (every question's fingerprint asks; configs are not changed in place). */
+const versions = new WeakMap<RankerConfig, string>()
 
 /**
  * Identifies the ranking model (weights, lexicon and translation table): lists computed by
  * another model count as stale.
  */
 function modelVersion(config: RankerConfig): string {
+  const known = versions.get(config)
+  if (known !== undefined) return known
   dataVersion ??= hash53(JSON.stringify([SYNONYM_GROUPS, RELATED_TERMS]) + TRANSLATION_TABLE)
-  return hash53(JSON.stringify(config) + dataVersion)
+  const version = hash53(JSON.stringify(config) + dataVersion)
+  versions.set(config, version)
+  return version
 }
 
 export interface SimilarSource {

@@ -67,9 +67,13 @@ export async function loadSimilarIndex(
 
 /**
  * Brings an index built earlier up to date with the dataset: questions deleted since are removed,
- * new and changed ones (by revision) re-read. One small query when nothing changed.
+ * new and changed ones (by revision) re-read. One small query when nothing changed. Returns every
+ * published question's revision as read.
  */
-export async function syncIndex(client: SanityClient, index: SimilarIndex): Promise<void> {
+export async function syncIndex(
+  client: SanityClient,
+  index: SimilarIndex,
+): Promise<{_id: string; _rev: string}[]> {
   const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY))
   const present = new Set(revisions.map(({_id}) => _id))
   for (const id of index.questionIds()) if (!present.has(id)) index.remove(id)
@@ -79,4 +83,5 @@ export async function syncIndex(client: SanityClient, index: SimilarIndex): Prom
     outdated.map(({_id}) => _id),
   ))
     index.upsert(source)
+  return revisions
 }

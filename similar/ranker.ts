@@ -25,6 +25,20 @@ export interface Ranked {
 
 const U16_MAX = 0xffff
 
+/** Questions scored in full after each term walked by the pruned walk (they raise the bar). */
+const RAISERS = 8
+/** Bounds are raised by this factor before a comparison, so rounding can never prune a winner. */
+const BOUND_SLACK = 1 + 1e-9
+
+// The base segment lives in shared memory, so ranking workers (pool.ts) read it without a copy.
+function sharedU32(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT))
+}
+
+function sharedU16(length: number): Uint16Array {
+  return new Uint16Array(new SharedArrayBuffer(length * Uint16Array.BYTES_PER_ELEMENT))
+}
+
 class GrowableU32 {
   data = new Uint32Array(1024)
   length = 0
@@ -37,7 +51,9 @@ class GrowableU32 {
     this.data[this.length++] = value
   }
   finish(): Uint32Array {
-    return this.data.slice(0, this.length)
+    const finished = sharedU32(this.length)
+    finished.set(this.data.subarray(0, this.length))
+    return finished
   }
 }
 
@@ -53,7 +69,9 @@ class GrowableU16 {
     this.data[this.length++] = Math.min(value, U16_MAX)
   }
   finish(): Uint16Array {
-    return this.data.slice(0, this.length)
+    const finished = sharedU16(this.length)
+    finished.set(this.data.subarray(0, this.length))
+    return finished
   }
 }
 
@@ -214,11 +232,43 @@ interface QueryModel {
   averageLength: number
 }
 
+/**
+ * What a ranking worker needs to rank exactly as an index does (pool.ts): the base segment's
+ * typed arrays (shared memory, not copied) and copies of the small per-term and per-question
+ * arrays.
+ */
+export interface IndexSnapshot {
+  config: RankerConfig
+  termNames: string[]
+  df: Int32Array
+  ids: string[]
+  specialties: Int32Array
+  titleLengths: Float64Array
+  bodyLengths: Float64Array
+  totalTitleLength: number
+  totalBodyLength: number
+  forwardOffsets: Uint32Array
+  forwardTerms: Uint32Array
+  forwardTitleTf: Uint16Array
+  forwardBodyTf: Uint16Array
+  postingOffsets: Uint32Array
+  postingDocs: Uint32Array
+  postingTitleTf: Uint16Array
+  postingBodyTf: Uint16Array
+  tagOffsets: Uint32Array
+  tagList: Uint32Array
+  /** Per-term bounds (see termBound), copied. */
+  boundAverageLength: number
+  boundValues: Float64Array
+}
+
 export interface IndexStats {
   questions: number
   terms: number
   postings: number
   deltaQuestions: number
+  /** Query terms whose postings rankings did not walk (dynamic pruning), since the build. */
+  skippedTerms: number
   /** Bytes held in typed arrays (postings, forward lists, tags). */
   typedBytes: number
 }
@@ -265,8 +315,37 @@ export class SimilarIndex {
   private liveCount = 0
   private totalTitleLength = 0
   private totalBodyLength = 0
-  private scratch = new Float64Array(0)
+  /**
+   * Per question number: its running score at 2n (0 between rankings) and the length part of its
+   * BM25F denominator at 2n + 1 (-1: removed), side by side so the postings loop touches one
+   * cache line per question.
+   */
+  private pairs = new Float64Array(0)
+  /** What the lengths in `pairs` were worked out for (undefined: to do again). */
+  private normKey: {averageLength: number; k1b: number; titleBoost: number} | undefined
   private touched = new Uint32Array(0)
+  private offered = new Uint8Array(0)
+  // The pruned walk's questions still in the running, side by side (see prunedWalk).
+  private runScores = new Float64Array(0)
+  private runNorms = new Float64Array(0)
+  private runBonuses = new Float64Array(0)
+  /** Per question number: its bonus, while the pruned walk sorts the running questions. */
+  private bonuses = new Float64Array(0)
+  private slots = new Int32Array(0)
+  private termValues = new Float64Array(0)
+  private termFound = new Uint8Array(0)
+  private pruning = true
+  private skippedTerms = 0
+  /** Bumped by every change that can move a ranking (see `version`). */
+  private changes = 0
+  /**
+   * Per-term upper bounds of the BM25F value at a reference average length (see termBound), by
+   * term id; NaN: not worked out yet.
+   */
+  private bounds: {averageLength: number; values: Float64Array} = {
+    averageLength: 0,
+    values: new Float64Array(0),
+  }
 
   private constructor(config: RankerConfig, options: BuildOptions = {}) {
     this.currentConfig = config
@@ -320,10 +399,86 @@ export class SimilarIndex {
     if (analysisKey(analysisOptions(config)) !== built || config.useBody !== this.config.useBody)
       throw new Error('setQueryConfig cannot change the analysis: build a new index')
     this.currentConfig = config
+    this.changes++
+    this.normKey = undefined
+    this.bounds = {averageLength: 0, values: new Float64Array(0)}
   }
 
   get size(): number {
     return this.liveCount
+  }
+
+  /** Changes that can move a ranking since the build: a snapshot is stale once it moved. */
+  get version(): number {
+    return this.changes
+  }
+
+  /**
+   * What a ranking worker needs to rank as this index does (delta merged first). Relation
+   * tables a caller brought (BuildOptions.relations) are not part of it.
+   */
+  snapshot(): IndexSnapshot {
+    if (this.extraRelations.length > 0)
+      throw new Error('An index with extra relation tables cannot be ranked by workers')
+    if (this.deltaForward.size > 0 || this.liveCount !== this.ids.length) this.compact()
+    return {
+      config: this.currentConfig,
+      termNames: [...this.termNames],
+      df: Int32Array.from(this.df),
+      ids: [...this.ids],
+      specialties: Int32Array.from(this.specialties),
+      titleLengths: Float64Array.from(this.titleLengths),
+      bodyLengths: Float64Array.from(this.bodyLengths),
+      totalTitleLength: this.totalTitleLength,
+      totalBodyLength: this.totalBodyLength,
+      forwardOffsets: this.forwardOffsets,
+      forwardTerms: this.forwardTerms,
+      forwardTitleTf: this.forwardTitleTf,
+      forwardBodyTf: this.forwardBodyTf,
+      postingOffsets: this.postingOffsets,
+      postingDocs: this.postingDocs,
+      postingTitleTf: this.postingTitleTf,
+      postingBodyTf: this.postingBodyTf,
+      tagOffsets: this.tagOffsets,
+      tagList: this.tagList,
+      boundAverageLength: this.bounds.averageLength,
+      boundValues: this.bounds.values.slice(),
+    }
+  }
+
+  /** An index that ranks as the snapshot's did (for ranking only: no revisions or hashes). */
+  static fromSnapshot(snapshot: IndexSnapshot): SimilarIndex {
+    const index = new SimilarIndex(snapshot.config)
+    index.restore(snapshot)
+    return index
+  }
+
+  private restore(snapshot: IndexSnapshot) {
+    // The same term ids, and the same spelling entries in the same order.
+    for (const name of snapshot.termNames) this.termId(name)
+    this.df = Array.from(snapshot.df)
+    this.ids = snapshot.ids
+    this.specialties = Array.from(snapshot.specialties)
+    this.titleLengths = Array.from(snapshot.titleLengths)
+    this.bodyLengths = Array.from(snapshot.bodyLengths)
+    this.alive = snapshot.ids.map(() => true)
+    snapshot.ids.forEach((id, n) => this.numberOf.set(id, n))
+    this.liveCount = snapshot.ids.length
+    this.totalTitleLength = snapshot.totalTitleLength
+    this.totalBodyLength = snapshot.totalBodyLength
+    this.baseCount = snapshot.ids.length
+    this.forwardOffsets = snapshot.forwardOffsets
+    this.forwardTerms = snapshot.forwardTerms
+    this.forwardTitleTf = snapshot.forwardTitleTf
+    this.forwardBodyTf = snapshot.forwardBodyTf
+    this.postingOffsets = snapshot.postingOffsets
+    this.postingDocs = snapshot.postingDocs
+    this.postingTitleTf = snapshot.postingTitleTf
+    this.postingBodyTf = snapshot.postingBodyTf
+    this.tagOffsets = snapshot.tagOffsets
+    this.tagList = snapshot.tagList
+    this.allocate(this.ids.length)
+    this.bounds = {averageLength: snapshot.boundAverageLength, values: snapshot.boundValues}
   }
 
   has(id: string): boolean {
@@ -397,6 +552,7 @@ export class SimilarIndex {
     this.titleLengths.push(titleLength)
     this.bodyLengths.push(bodyLength)
     this.alive.push(true)
+    this.normKey = undefined
     this.numberOf.set(source._id, n)
     this.liveCount++
     this.totalTitleLength += titleLength
@@ -418,15 +574,16 @@ export class SimilarIndex {
     this.forwardTitleTf = parts.forwardTitleTf
     this.forwardBodyTf = parts.forwardBodyTf
     this.buildPostings()
-    this.tagOffsets = new Uint32Array(this.baseCount + 1)
+    this.tagOffsets = sharedU32(this.baseCount + 1)
     let total = 0
     parts.tags.forEach((tags, n) => {
       total += tags.length
       this.tagOffsets[n + 1] = total
     })
-    this.tagList = new Uint32Array(total)
+    this.tagList = sharedU32(total)
     parts.tags.forEach((tags, n) => this.tagList.set(tags, this.tagOffsets[n] ?? 0))
-    this.scratch = new Float64Array(this.ids.length)
+    this.allocate(this.ids.length)
+    this.computeBounds()
   }
 
   /** @internal */
@@ -445,12 +602,12 @@ export class SimilarIndex {
         counts[slot] = (counts[slot] ?? 0) + 1
       }
     }
-    const offsets = new Uint32Array(terms + 1)
+    const offsets = sharedU32(terms + 1)
     for (let t = 0; t < terms; t++) offsets[t + 1] = (offsets[t] ?? 0) + (counts[t + 1] ?? 0)
     const total = offsets[terms] ?? 0
-    const docs = new Uint32Array(total)
-    const titleTf = new Uint16Array(total)
-    const bodyTf = new Uint16Array(total)
+    const docs = sharedU32(total)
+    const titleTf = sharedU16(total)
+    const bodyTf = sharedU16(total)
     const cursor = offsets.slice(0, terms)
     for (let n = 0; n < this.baseCount; n++) {
       if (!this.alive[n]) continue
@@ -502,6 +659,7 @@ export class SimilarIndex {
       return
     }
     this.remove(source._id)
+    this.changes++
     const {forward, titleLength, bodyLength} = countTerms(source, this.config, (term) =>
       this.termId(term),
     )
@@ -516,18 +674,19 @@ export class SimilarIndex {
       postings.titleTf.push(forward.titleTf[i] ?? 0)
       postings.bodyTf.push(forward.bodyTf[i] ?? 0)
     })
-    if (this.scratch.length < this.ids.length) {
-      const bigger = new Float64Array(Math.max(this.ids.length, this.scratch.length * 2))
-      this.scratch = bigger
-    }
+    this.raiseBounds(n, forward)
+    if (this.offered.length < this.ids.length)
+      this.allocate(Math.max(this.ids.length, this.offered.length * 2))
     if (this.deltaForward.size > Math.max(2000, this.baseCount * 0.1)) this.compact()
   }
 
   remove(id: string) {
     const n = this.numberOf.get(id)
     if (n === undefined) return
+    this.changes++
     this.numberOf.delete(id)
     this.alive[n] = false
+    this.normKey = undefined
     this.liveCount--
     this.totalTitleLength -= this.titleLengths[n] ?? 0
     this.totalBodyLength -= this.bodyLengths[n] ?? 0
@@ -545,10 +704,10 @@ export class SimilarIndex {
     const forwards = live.map((n) => this.forward(n))
     const tags = live.map((n) => this.tagsOf(n))
     const total = forwards.reduce((sum, f) => sum + f.terms.length, 0)
-    const offsets = new Uint32Array(live.length + 1)
-    const terms = new Uint32Array(total)
-    const titleTf = new Uint16Array(total)
-    const bodyTf = new Uint16Array(total)
+    const offsets = sharedU32(live.length + 1)
+    const terms = sharedU32(total)
+    const titleTf = sharedU16(total)
+    const bodyTf = sharedU16(total)
     let at = 0
     forwards.forEach((f, i) => {
       terms.set(f.terms, at)
@@ -748,20 +907,24 @@ export class SimilarIndex {
     return self > 0 ? this.textScore(q, terms, averageLength) / self : 0
   }
 
-  private bonus(query: number, candidate: number): number {
+  private bonus(query: number, candidate: number, queryTags = this.tagsOf(query)): number {
     const {tagWeight, specialtyWeight} = this.config
     let bonus = 0
     const specialty = this.specialties[query] ?? -1
     if (specialtyWeight !== 0 && specialty >= 0 && this.specialties[candidate] === specialty)
       bonus += specialtyWeight
-    if (tagWeight !== 0) {
-      const a = this.tagsOf(query)
-      const b = this.tagsOf(candidate)
-      if (a.length > 0 && b.length > 0) {
+    if (tagWeight !== 0 && queryTags.length > 0) {
+      // The candidate's tags in place (no view allocated: this runs for many candidates).
+      const inBase = candidate < this.baseCount
+      const delta = inBase ? undefined : this.tagsOf(candidate)
+      const list = delta ?? this.tagList
+      const start = delta ? 0 : (this.tagOffsets[candidate] ?? 0)
+      const end = delta ? delta.length : (this.tagOffsets[candidate + 1] ?? 0)
+      if (end > start) {
         let shared = 0
-        for (let i = 0, j = 0; i < a.length && j < b.length;) {
-          const x = a[i] ?? 0
-          const y = b[j] ?? 0
+        for (let i = 0, j = start; i < queryTags.length && j < end;) {
+          const x = queryTags[i] ?? 0
+          const y = list[j] ?? 0
           if (x === y) {
             shared++
             i++
@@ -769,14 +932,187 @@ export class SimilarIndex {
           } else if (x < y) i++
           else j++
         }
-        bonus += (tagWeight * shared) / Math.sqrt(a.length * b.length)
+        bonus += (tagWeight * shared) / Math.sqrt(queryTags.length * (end - start))
       }
     }
     return bonus
   }
 
+  /** The most the tag and specialty bonuses can add to any candidate of query `q`. */
+  private maxBonus(q: number): number {
+    const {tagWeight, specialtyWeight} = this.config
+    const specialty = (this.specialties[q] ?? -1) >= 0 ? Math.max(specialtyWeight, 0) : 0
+    return specialty + (this.tagsOf(q).length > 0 ? Math.max(tagWeight, 0) : 0)
+  }
+
   private reranks(): boolean {
     return this.config.prfWeight > 0 || this.config.reverseWeight > 0
+  }
+
+  /** Scratch space of the rankings for `size` questions. */
+  private allocate(size: number) {
+    this.pairs = new Float64Array(2 * size)
+    this.offered = new Uint8Array(size)
+    this.touched = new Uint32Array(size)
+    this.runScores = new Float64Array(size)
+    this.runNorms = new Float64Array(size)
+    this.runBonuses = new Float64Array(size)
+    this.bonuses = new Float64Array(size)
+    this.normKey = undefined
+  }
+
+  /** `pairs` with every question's length part for `averageLength` (worked out when stale). */
+  private preparedPairs(averageLength: number): Float64Array {
+    const {titleBoost, k1, b} = this.config
+    const k1b = k1 * b
+    const key = this.normKey
+    if (key?.averageLength === averageLength && key.k1b === k1b && key.titleBoost === titleBoost)
+      return this.pairs
+    const pairs = this.pairs
+    for (let n = 0; n < this.ids.length; n++) {
+      // The same expression as termScore's, so scores do not move by a rounding.
+      const length = titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
+      pairs[2 * n + 1] = this.alive[n] ? (k1b * length) / averageLength : -1
+    }
+    this.normKey = {averageLength, k1b, titleBoost}
+    return pairs
+  }
+
+  /**
+   * An upper bound of `term`'s BM25F value in any question at `averageLength` (before the query
+   * weight): the largest value among its postings at a reference average length, worked out once
+   * per term and raised for questions added since. A longer average length shortens every
+   * question's normalised length, which raises a value by at most the ratio of the averages.
+   */
+  private termBound(term: number, averageLength: number): number {
+    const bounds = this.bounds
+    if (bounds.averageLength === 0) bounds.averageLength = averageLength
+    if (term >= bounds.values.length) {
+      // Terms added since the bounds were worked out.
+      const grown = new Float64Array(Math.max(this.vocabulary.size, term + 1)).fill(Number.NaN)
+      grown.set(bounds.values)
+      bounds.values = grown
+    }
+    let bound = bounds.values[term] ?? Number.NaN
+    if (Number.isNaN(bound)) {
+      bound = 0
+      const end = this.postingOffsets[term + 1] ?? 0
+      for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
+        const n = this.postingDocs[i] ?? 0
+        const value = this.boundValue(
+          this.postingTitleTf[i] ?? 0,
+          this.postingBodyTf[i] ?? 0,
+          n,
+          bounds.averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      const delta = this.deltaPostings.get(term)
+      for (let i = 0; delta && i < delta.docs.length; i++) {
+        const value = this.boundValue(
+          delta.titleTf[i] ?? 0,
+          delta.bodyTf[i] ?? 0,
+          delta.docs[i] ?? 0,
+          bounds.averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      bounds.values[term] = bound
+    }
+    return bound * Math.max(1, averageLength / bounds.averageLength)
+  }
+
+  /**
+   * Every term's bound in one pass over the base postings, as the index is built or compacted:
+   * cheaper than term by term later, the first ranking after a build (an edit's) does not pay
+   * for it, and ranking workers get them with the snapshot instead of each working them out.
+   */
+  private computeBounds() {
+    const averageLength = this.averageLength()
+    const values = new Float64Array(this.vocabulary.size)
+    const offsets = this.postingOffsets
+    for (let term = 0; term < values.length; term++) {
+      let bound = 0
+      const end = offsets[term + 1] ?? 0
+      for (let i = offsets[term] ?? 0; i < end; i++) {
+        const value = this.boundValue(
+          this.postingTitleTf[i] ?? 0,
+          this.postingBodyTf[i] ?? 0,
+          this.postingDocs[i] ?? 0,
+          averageLength,
+        )
+        if (value > bound) bound = value
+      }
+      values[term] = bound
+    }
+    this.bounds = {averageLength, values}
+  }
+
+  private boundValue(titleTf: number, bodyTf: number, n: number, averageLength: number): number {
+    const {titleBoost, k1, b} = this.config
+    const tf = titleBoost * titleTf + bodyTf
+    const length = titleBoost * (this.titleLengths[n] ?? 0) + (this.bodyLengths[n] ?? 0)
+    return (tf * (k1 + 1)) / (tf + k1 * (1 - b) + (k1 * b * length) / averageLength)
+  }
+
+  /** Raises the cached bounds of question `n`'s terms (it was just added). */
+  private raiseBounds(n: number, forward: Forward) {
+    const bounds = this.bounds
+    if (bounds.averageLength === 0) return
+    forward.terms.forEach((term, i) => {
+      const bound = bounds.values[term] ?? Number.NaN
+      if (Number.isNaN(bound)) return
+      const value = this.boundValue(
+        forward.titleTf[i] ?? 0,
+        forward.bodyTf[i] ?? 0,
+        n,
+        bounds.averageLength,
+      )
+      if (value > bound) bounds.values[term] = value
+    })
+  }
+
+  /** @internal For tests: rank by walking every posting (no dynamic pruning). */
+  setPruning(on: boolean) {
+    this.pruning = on
+  }
+
+  /**
+   * The query's text score against question `n`, summed in the query's term order as the
+   * postings loop sums it (so both give the same number to the last bit).
+   */
+  private exactText(n: number, model: QueryModel, pairs: Float64Array): number {
+    const slots = this.slots
+    const {titleBoost, k1, b} = this.config
+    const k1c = k1 * (1 - b)
+    const k1p = k1 + 1
+    const values = this.termValues
+    const found = this.termFound
+    const length = pairs[2 * n + 1] ?? 0
+    const record = (term: number, titleTf: number, bodyTf: number) => {
+      const slot = slots[term] ?? -1
+      if (slot < 0) return
+      const tf = titleBoost * titleTf + bodyTf
+      const weight = model.terms[slot]?.weight ?? 0
+      values[slot] = (weight * tf * k1p) / (tf + k1c + length)
+      found[slot] = 1
+    }
+    if (n < this.baseCount) {
+      const end = this.forwardOffsets[n + 1] ?? 0
+      for (let i = this.forwardOffsets[n] ?? 0; i < end; i++)
+        record(this.forwardTerms[i] ?? 0, this.forwardTitleTf[i] ?? 0, this.forwardBodyTf[i] ?? 0)
+    } else {
+      const forward = this.forward(n)
+      for (let i = 0; i < forward.terms.length; i++)
+        record(forward.terms[i] ?? 0, forward.titleTf[i] ?? 0, forward.bodyTf[i] ?? 0)
+    }
+    let score = 0
+    for (let slot = 0; slot < model.terms.length; slot++) {
+      if (found[slot] === 0) continue
+      score += values[slot] ?? 0
+      found[slot] = 0
+    }
+    return score
   }
 
   /**
@@ -790,53 +1126,251 @@ export class SimilarIndex {
     exclude: ReadonlySet<string>,
   ): {doc: number; score: number}[] {
     const {q, terms, self, averageLength} = model
-    const {titleBoost, k1, b, tagWeight, specialtyWeight} = this.config
-    const scores = this.scratch
-    if (this.touched.length < scores.length) this.touched = new Uint32Array(scores.length)
-    const touched = this.touched
-    let count = 0
-    const alive = this.alive
-    const titleLengths = this.titleLengths
-    const bodyLengths = this.bodyLengths
-    const k1b = k1 * b
-    const k1c = k1 * (1 - b)
-    // BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b + b·len/avg)), tf = boost·title + body.
-    const accumulate = (n: number, weight: number, titleTf: number, bodyTf: number) => {
-      const tf = titleBoost * titleTf + bodyTf
-      const length = titleBoost * (titleLengths[n] ?? 0) + (bodyLengths[n] ?? 0)
-      const value = (weight * tf * (k1 + 1)) / (tf + k1c + (k1b * length) / averageLength)
-      if (scores[n] === 0) touched[count++] = n
-      scores[n] = (scores[n] ?? 0) + value
+    // The bonus is only worked out for questions whose text score could still make it.
+    const maxBonus = withBonus ? this.maxBonus(q) : 0
+    const queryTags = this.tagsOf(q)
+    const top = new TopK(limit, this.ids)
+    const consider = (n: number, text: number) => {
+      if (top.full() && text + maxBonus < top.worst()) return
+      if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) return
+      top.offer(withBonus ? text + this.bonus(q, n, queryTags) : text, n)
     }
+    if (this.pruning && limit > 0 && terms.length > 1 && this.claimSlots(terms))
+      this.prunedWalk(model, top, consider, maxBonus, withBonus ? queryTags : undefined)
+    else this.fullWalk(model, consider)
+    return top.sorted()
+  }
+
+  /** Every posting of every query term, in the query's term order; each score is complete. */
+  private fullWalk(model: QueryModel, consider: (n: number, text: number) => void) {
+    const pairs = this.preparedPairs(model.averageLength)
+    const count = this.accumulate(model, model.terms.keys())
+    const touched = this.touched
+    for (let i = 0; i < count; i++) {
+      const n = touched[i] ?? 0
+      const score = pairs[2 * n] ?? 0
+      pairs[2 * n] = 0
+      consider(n, score / model.self)
+    }
+  }
+
+  /**
+   * Adds the query terms at `slots` to the scores (in `pairs`) of the questions holding them,
+   * and lists in touched those reached for the first time, after the `from` listed already;
+   * returns the new count. BM25F per posting: weight · tf(k1+1) / (tf + k1(1 − b) + k1·b·len/avg),
+   * tf = boost·title + body, in the same operations as exactText.
+   */
+  private accumulate(model: QueryModel, slots: Iterable<number>, from = 0): number {
+    const {q, terms, averageLength} = model
+    const {titleBoost, k1, b} = this.config
+    const pairs = this.preparedPairs(averageLength)
+    const touched = this.touched
+    let count = from
+    const k1c = k1 * (1 - b)
+    const k1p = k1 + 1
     const docs = this.postingDocs
     const titleTfs = this.postingTitleTf
     const bodyTfs = this.postingBodyTf
-    for (const {term, weight} of terms) {
+    for (const slot of slots) {
+      const {term, weight} = terms[slot] ?? {term: 0, weight: 0}
       const end = this.postingOffsets[term + 1] ?? 0
       for (let i = this.postingOffsets[term] ?? 0; i < end; i++) {
         const n = docs[i] ?? 0
-        if (alive[n] && n !== q) accumulate(n, weight, titleTfs[i] ?? 0, bodyTfs[i] ?? 0)
+        const norm = pairs[2 * n + 1] ?? -1
+        if (norm < 0 || n === q) continue
+        const tf = titleBoost * (titleTfs[i] ?? 0) + (bodyTfs[i] ?? 0)
+        const score = pairs[2 * n] ?? 0
+        if (score === 0) touched[count++] = n
+        pairs[2 * n] = score + (weight * tf * k1p) / (tf + k1c + norm)
       }
       const delta = this.deltaPostings.get(term)
-      if (!delta) continue
-      for (let i = 0; i < delta.docs.length; i++) {
+      for (let i = 0; delta && i < delta.docs.length; i++) {
         const n = delta.docs[i] ?? 0
-        if (alive[n] && n !== q) accumulate(n, weight, delta.titleTf[i] ?? 0, delta.bodyTf[i] ?? 0)
+        const norm = pairs[2 * n + 1] ?? -1
+        if (norm < 0 || n === q) continue
+        const tf = titleBoost * (delta.titleTf[i] ?? 0) + (delta.bodyTf[i] ?? 0)
+        const score = pairs[2 * n] ?? 0
+        if (score === 0) touched[count++] = n
+        pairs[2 * n] = score + (weight * tf * k1p) / (tf + k1c + norm)
       }
     }
-    // Top k; the bonus (at most tagWeight + specialtyWeight) is only worked out for questions
-    // whose text score could still make it.
-    const maxBonus = withBonus ? Math.max(tagWeight, 0) + Math.max(specialtyWeight, 0) : 0
-    const top = new TopK(limit, this.ids)
+    return count
+  }
+
+  /**
+   * Dynamic pruning (MaxScore). Terms are walked strongest first (by upper bound: weight × the
+   * term's largest value); after each, the questions with the best partial scores are scored
+   * in full, which raises the bar of the top. Once the terms not walked yet cannot together
+   * lift a question nobody reached over that bar, no new question can enter: the remaining
+   * terms (the long postings of common words) only add to the questions still in the running,
+   * which drop out as soon as their partial score plus the remaining bounds falls below the bar.
+   * The few left are scored in full by exactText, which sums as the full walk does: the result
+   * is the full walk's, to the last bit.
+   */
+  private prunedWalk(
+    model: QueryModel,
+    top: TopK,
+    consider: (n: number, text: number) => void,
+    maxBonus: number,
+    queryTags: Uint32Array | undefined,
+  ) {
+    const {q, terms, self, averageLength} = model
+    const pairs = this.preparedPairs(averageLength)
+    const offered = this.offered
+    const bounds = terms.map(({term, weight}) => weight * this.termBound(term, averageLength))
+    const order = bounds.map((_, slot) => slot).sort((x, y) => (bounds[y] ?? 0) - (bounds[x] ?? 0))
+    // What the terms not walked yet can add at most (summed afresh: no rounding drift).
+    const restFrom = (from: number) => {
+      let sum = 0
+      for (let i = from; i < order.length; i++) sum += bounds[order[i] ?? 0] ?? 0
+      return sum
+    }
+    let rest = restFrom(0)
+    const below = (score: number, bonus = maxBonus) =>
+      top.full() && (score * BOUND_SLACK) / self + bonus < top.worst()
+    const scored: number[] = []
+    const score = (n: number) => {
+      scored.push(n)
+      offered[n] = 1
+      consider(n, this.exactText(n, model, pairs) / self)
+    }
+    let count = 0
+    let walked = 0
+    while (walked < order.length && !below(rest)) {
+      const slot = order[walked++] ?? 0
+      count = this.accumulate(model, [slot], count)
+      rest = restFrom(walked)
+      // Raise the bar: the best partial scores so far, scored in full.
+      const best = new TopK(RAISERS, this.ids)
+      for (let i = 0; i < count; i++) {
+        const n = this.touched[i] ?? 0
+        if (offered[n] === 0) best.offer(pairs[2 * n] ?? 0, n)
+      }
+      for (const {doc} of best.sorted()) score(doc)
+    }
+    this.skippedTerms += order.length - walked
+    // The questions still in the running, in ascending order, with their partial scores,
+    // lengths and own bonuses (usually well below the most) side by side: the rest of the walk
+    // reads them in order, not all over the index.
+    const touched = this.touched
+    let running = 0
+    const bonuses = this.bonuses
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
-      const text = (scores[n] ?? 0) / self
-      scores[n] = 0
-      if (top.full() && text + maxBonus < top.worst()) continue
-      if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) continue
-      top.offer(withBonus ? text + this.bonus(q, n) : text, n)
+      const partial = pairs[2 * n] ?? 0
+      // The bonus is worked out once, for the questions the most bonus could keep in.
+      let bonus = 0
+      if (
+        offered[n] === 1 ||
+        below(partial + rest) ||
+        (queryTags && below(partial + rest, (bonus = this.bonus(q, n, queryTags))))
+      )
+        pairs[2 * n] = 0
+      else {
+        bonuses[n] = bonus
+        touched[running++] = n
+      }
     }
-    return top.sorted()
+    const run = touched.subarray(0, running).sort()
+    const runScores = this.runScores
+    const runNorms = this.runNorms
+    const runBonuses = this.runBonuses
+    for (let i = 0; i < running; i++) {
+      const n = run[i] ?? 0
+      runScores[i] = pairs[2 * n] ?? 0
+      pairs[2 * n] = 0
+      runNorms[i] = pairs[2 * n + 1] ?? 0
+      runBonuses[i] = bonuses[n] ?? 0
+    }
+    for (let next = walked; next < order.length && running > 0; next++) {
+      this.addToRunning(model, order[next] ?? 0, running)
+      rest = restFrom(next + 1)
+      // below(), with the bar read once (nothing is offered to the top in this loop).
+      const bar = top.full() ? top.worst() : -Infinity
+      let kept = 0
+      for (let i = 0; i < running; i++) {
+        if ((((runScores[i] ?? 0) + rest) * BOUND_SLACK) / self + (runBonuses[i] ?? 0) < bar)
+          continue
+        touched[kept] = touched[i] ?? 0
+        runScores[kept] = runScores[i] ?? 0
+        runNorms[kept] = runNorms[i] ?? 0
+        runBonuses[kept] = runBonuses[i] ?? 0
+        kept++
+      }
+      running = kept
+    }
+    for (let i = 0; i < running; i++) score(touched[i] ?? 0)
+    for (const n of scored) offered[n] = 0
+    for (const {term} of terms) this.slots[term] = -1
+  }
+
+  /**
+   * Adds the query term at `slot` to the scores of the `running` questions listed first in
+   * touched (ascending, their scores and lengths in runScores and runNorms): each is searched
+   * for in the term's postings (also ascending) by galloping from where the previous one was
+   * found, so a few questions cost a few steps each and many about one walk of the postings.
+   */
+  private addToRunning(model: QueryModel, slot: number, running: number) {
+    const {term, weight} = model.terms[slot] ?? {term: 0, weight: 0}
+    const {titleBoost, k1, b} = this.config
+    const k1c = k1 * (1 - b)
+    const k1p = k1 + 1
+    const touched = this.touched
+    const runScores = this.runScores
+    const runNorms = this.runNorms
+    const add = (i: number, titleTf: number, bodyTf: number) => {
+      const tf = titleBoost * titleTf + bodyTf
+      runScores[i] = (runScores[i] ?? 0) + (weight * tf * k1p) / (tf + k1c + (runNorms[i] ?? 0))
+    }
+    const docs = this.postingDocs
+    let at = this.postingOffsets[term] ?? 0
+    const end = this.postingOffsets[term + 1] ?? 0
+    let i = 0
+    for (; i < running && at < end; i++) {
+      const n = touched[i] ?? 0
+      if (n >= this.baseCount) break // delta questions come last
+      at = gallop(docs, n, at, end)
+      if (at < end && docs[at] === n)
+        add(i, this.postingTitleTf[at] ?? 0, this.postingBodyTf[at] ?? 0)
+    }
+    const delta = this.deltaPostings.get(term)
+    if (!delta) return
+    while (i < running && (touched[i] ?? 0) < this.baseCount) i++
+    let d = 0
+    for (; i < running && d < delta.docs.length; i++) {
+      const n = touched[i] ?? 0
+      while (d < delta.docs.length && (delta.docs[d] ?? 0) < n) d++
+      if (delta.docs[d] === n) add(i, delta.titleTf[d] ?? 0, delta.bodyTf[d] ?? 0)
+    }
+  }
+
+  /**
+   * Numbers the query's terms in the term → slot table exactText reads; false (and nothing
+   * left claimed) when a term comes twice, which the pruned walk's bookkeeping does not handle.
+   */
+  private claimSlots(terms: readonly QueryTerm[]): boolean {
+    const slots = this.termSlots()
+    for (const [slot, {term}] of terms.entries()) {
+      if ((slots[term] ?? -1) >= 0) {
+        for (const {term: claimed} of terms) slots[claimed] = -1
+        return false
+      }
+      slots[term] = slot
+    }
+    if (this.termValues.length < terms.length) {
+      this.termValues = new Float64Array(terms.length * 2)
+      this.termFound = new Uint8Array(terms.length * 2)
+    }
+    return true
+  }
+
+  /** Term id → its slot in the current query (-1: not in it); sized to the vocabulary. */
+  private termSlots(): Int32Array {
+    if (this.slots.length < this.vocabulary.size) {
+      const bigger = new Int32Array(Math.max(this.vocabulary.size, this.slots.length * 2)).fill(-1)
+      this.slots = bigger
+    }
+    return this.slots
   }
 
   /** Final score of candidate `c`: expanded text score (with feedback) + reverse + bonuses. */
@@ -917,13 +1451,14 @@ export class SimilarIndex {
       this.postingBodyTf,
       this.tagOffsets,
       this.tagList,
-      this.scratch,
+      this.pairs,
     ]
     return {
       questions: this.liveCount,
       terms: this.vocabulary.size,
       postings: this.postingDocs.length + deltaPostings,
       deltaQuestions: this.deltaForward.size,
+      skippedTerms: this.skippedTerms,
       typedBytes: typed.reduce((sum, array) => sum + array.byteLength, 0),
     }
   }
@@ -940,6 +1475,27 @@ function binarySearch(values: Uint32Array, target: number): number {
     else high = middle - 1
   }
   return -1
+}
+
+/** The first index in [from, end) of ascending `values` whose value is ≥ `target` (or end). */
+function gallop(values: Uint32Array, target: number, from: number, end: number): number {
+  if (from >= end || (values[from] ?? 0) >= target) return from
+  let step = 1
+  let low = from
+  let high = from + 1
+  while (high < end && (values[high] ?? 0) < target) {
+    low = high
+    step *= 2
+    high = low + step
+  }
+  high = Math.min(high, end)
+  // values[low] < target; values[high] ≥ target or high = end
+  while (low + 1 < high) {
+    const middle = (low + high) >>> 1
+    if ((values[middle] ?? 0) < target) low = middle
+    else high = middle
+  }
+  return high
 }
 
 /** Streams questions into flat forward arrays, then inverts them once. */

@@ -79,7 +79,30 @@ interface Tokenising {
   keepNumbers: boolean
 }
 
-const STEMMERS = {none: (word: string) => word, light: stem, strong: strongStem}
+/**
+ * A stemmer remembering its answers: an archive's words repeat (a vocabulary of tens of
+ * thousands across millions of tokens). Bounded: forgets everything past MEMO_SIZE words.
+ */
+function remembering(stemWord: (word: string) => string): (word: string) => string {
+  const memo = new Map<string, string>()
+  return (word) => {
+    let stemmed = memo.get(word)
+    if (stemmed === undefined) {
+      if (memo.size >= MEMO_SIZE) memo.clear()
+      stemmed = stemWord(word)
+      memo.set(word, stemmed)
+    }
+    return stemmed
+  }
+}
+
+const MEMO_SIZE = 200_000
+
+const STEMMERS = {
+  none: (word: string) => word,
+  light: remembering(stem),
+  strong: remembering(strongStem),
+}
 
 function tokenising(options: AnalyzeOptions): Tokenising {
   return {
@@ -115,21 +138,30 @@ const MAX_PHRASE = 4
 /** Concept names do not depend on the analysis: the head phrase, light-stemmed. */
 const NAMING: Tokenising = {stemmer: 'light', stopWords: 'full', keepNumbers: false}
 
-const tables = new Map<string, Map<string, string>>()
+/** Phrase → concept term, and the longest phrase starting with each first token. */
+interface SynonymTable {
+  phrases: Map<string, string>
+  longest: Map<string, number>
+}
+
+const tables = new Map<string, SynonymTable>()
 
 /** "token token" → concept term, built once per tokenising with the same analysis as documents. */
-function synonymTable(how: Tokenising): Map<string, string> {
+function synonymTable(how: Tokenising): SynonymTable {
   const key = `${how.stemmer} ${how.stopWords}`
   let table = tables.get(key)
   if (table) return table
-  table = new Map()
+  table = {phrases: new Map(), longest: new Map()}
   for (const group of SYNONYM_GROUPS) {
     const head = group[0]
     if (!head) continue
     const concept = `~${contentTokens(head, NAMING).join('_')}`
     for (const phrase of group) {
       const tokens = contentTokens(phrase, {...how, keepNumbers: false})
-      if (tokens.length > 0 && tokens.length <= MAX_PHRASE) table.set(tokens.join(' '), concept)
+      const first = tokens[0]
+      if (first === undefined || tokens.length > MAX_PHRASE) continue
+      table.phrases.set(tokens.join(' '), concept)
+      table.longest.set(first, Math.max(table.longest.get(first) ?? 0, tokens.length))
     }
   }
   tables.set(key, table)
@@ -142,7 +174,7 @@ function synonymTable(how: Tokenising): Map<string, string> {
  */
 export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
   const words = new Map<string, string[]>()
-  for (const [phrase, concept] of synonymTable(tokenising(options))) {
+  for (const [phrase, concept] of synonymTable(tokenising(options)).phrases) {
     if (phrase.includes(' ')) continue
     const list = words.get(concept) ?? []
     list.push(phrase)
@@ -151,11 +183,13 @@ export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
   return words
 }
 
-function applySynonyms(tokens: string[], phrases: Map<string, string>): string[] {
+function applySynonyms(tokens: string[], {phrases, longest}: SynonymTable): string[] {
   const out: string[] = []
   for (let i = 0; i < tokens.length;) {
     let matched = false
-    for (let length = Math.min(MAX_PHRASE, tokens.length - i); length >= 1; length--) {
+    // Only phrases starting with this token can match here (most tokens start none).
+    const most = longest.get(tokens[i] ?? '') ?? 0
+    for (let length = Math.min(most, tokens.length - i); length >= 1; length--) {
       const concept = phrases.get(tokens.slice(i, i + length).join(' '))
       if (concept) {
         out.push(concept)

@@ -6,7 +6,7 @@
 // a twitching eyelid vs a child's tics; leg cramps vs period cramps vs stomach cramps; chest
 // pressure on exertion vs chest-wall pain vs heartburn vs panic attacks): each is the others'
 // hard negative. The wording was written to read like real questions, with lay and clinical
-// variants; many variants are NOT in the synonym map (queries/similar/synonyms.ts), so the map
+// variants; many variants are NOT in the synonym map (similar/synonyms.ts), so the map
 // is not graded on its own vocabulary only.
 
 export interface Concept {

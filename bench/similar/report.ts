@@ -1,4 +1,4 @@
-// node queries/similar/eval/report.ts [--tune]
+// node bench/similar/report.ts [--tune]
 // Prints hit@4, MRR and precision@4 of each ranking variant on the held-out labelled sets; with
 // --tune, first searches the weights on the tuning sets (the numbers DEFAULT_RANKER came from).
 import {parseArgs} from 'node:util'

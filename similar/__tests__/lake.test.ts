@@ -9,8 +9,8 @@ import {similarThreadsFor} from '../../queries/similar.ts'
 import {importThreads, threadOf} from './support.ts'
 
 // The engine against the embedded lake through the real client: a labelled archive (clusters of
-// paraphrased questions, see eval/labelled.ts) imported with the importer, then precomputed,
-// edited, recomputed and served.
+// paraphrased questions, see bench/similar/labelled.ts) imported with the importer, then
+// precomputed, edited, recomputed and served.
 
 const SEED = 11
 const set = generateLabelledSet({seed: SEED})
@@ -369,5 +369,75 @@ describe('similarThreadsFor', () => {
     expect(stale.slice(3).every((thread) => thread.provenance === 'live')).toBe(true)
     await recomputeAffected(client, [id])
     expect((await similarThreadsFor(client, id, 5))[4]?.provenance).toBe('computed')
+  })
+})
+
+describe('computeSimilar on worker threads', () => {
+  it('writes the same lists as ranking on the calling thread', async () => {
+    const threads = set.questions.map((question) => threadOf(question, SEED))
+    const lists = async (dataset: string, workers: number) => {
+      const target = lake.client({dataset})
+      await importThreads(target, threads)
+      const report = await computeSimilar(target, {workers})
+      expect(report.rankedOn).toBe(Math.max(workers, 1))
+      expect(report.patched).toHaveLength(set.questions.length)
+      const written: {_id: string; similar: SimilarEntry[] | null}[] = await target.fetch(
+        '*[_type == "question"] | order(_id asc){_id, similar}',
+      )
+      return written
+    }
+    const serial = await lists('similar-serial', 0)
+    const parallel = await lists('similar-workers', 2)
+    expect(parallel).toEqual(serial)
+    expect(serial.every((question) => (question.similar ?? []).length === 4)).toBe(true)
+  })
+})
+
+describe('computeSimilar with a kept index', () => {
+  it('ranks only lists whose index or document changed, and writes what a fresh run writes', async () => {
+    const target = lake.client({dataset: 'similar-kept'})
+    await importThreads(
+      target,
+      set.questions.map((question) => threadOf(question, SEED)),
+    )
+    const total = set.questions.length
+    const index = await loadSimilarIndex(target)
+    const first = await computeSimilar(target, {index, workers: 0})
+    expect(first.ranked).toBe(total)
+    expect(first.patched).toHaveLength(total)
+
+    // Nothing changed: every list is known right without ranking.
+    const again = await computeSimilar(target, {index, workers: 0})
+    expect(again).toMatchObject({ranked: 0, patched: [], unchanged: total})
+
+    // An editor curates one list: only that document's revision moved, only it is ranked.
+    const [curatedId, editedId] = (
+      await target.fetch<string[]>('*[_type == "question"] | order(_id asc)._id')
+    ).slice(0, 2)
+    const listed: {similar: SimilarEntry[]} = await target.fetch('*[_id == $id][0]{similar}', {
+      id: curatedId,
+    })
+    const top = listed.similar[0]
+    await target
+      .patch(curatedId ?? '')
+      .set({similar: [{...top, _key: 'ed1', provenance: 'curated'}, ...listed.similar.slice(1)]})
+      .commit()
+    const curated = await computeSimilar(target, {index, workers: 0})
+    expect(curated).toMatchObject({ranked: 1, patched: [curatedId]})
+
+    // Another question's text changes: every ranking may move, so every list is ranked again.
+    await target
+      .patch(editedId ?? '')
+      .set({title: 'Ringing in one ear after a loud concert'})
+      .commit()
+    const edited = await computeSimilar(target, {index, workers: 0})
+    expect(edited.ranked).toBe(total)
+    expect(edited.patched).toContain(editedId)
+
+    // The lists written on the kept index are those a fresh index (full walk) gives.
+    const fresh = await loadSimilarIndex(target)
+    fresh.setPruning(false)
+    const check = await computeSimilar(target, {index: fresh, workers: 0})
+    expect(check).toMatchObject({ranked: total, patched: []})
   })
 })

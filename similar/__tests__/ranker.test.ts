@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {DEFAULT_RANKER, inputHash, type SimilarSource} from '../config.ts'
+import {generateArchive} from '../../bench/generate.ts'
 import {generateLabelledSet} from '../../bench/similar/labelled.ts'
-import {rankSimilar, SimilarIndex} from '../ranker.ts'
+import {type Ranked, rankSimilar, SimilarIndex} from '../ranker.ts'
+import {bodyText} from '../text.ts'
 
 const set = generateLabelledSet({seed: 7})
 const questions: SimilarSource[] = set.questions
@@ -94,5 +96,71 @@ describe('SimilarIndex', () => {
     index.upsert({...first, _rev: 'r2'})
     expect(index.revision(first._id)).toBe('r2')
     expect(index.stats().deltaQuestions).toBe(0)
+  })
+})
+
+describe('SimilarIndex pruning', () => {
+  // The bench archive generator: long bodies over a small vocabulary, so every query term is
+  // common and the pruned walk skips most postings; plus the labelled set (paraphrase clusters).
+  const archive = generateArchive({threads: 1000, seed: 11})
+  const archiveQuestions: SimilarSource[] = archive.questions.map((question) => ({
+    _id: question._id,
+    title: question.title ?? '',
+    body: bodyText(question.body),
+    tags: (question.tags ?? []).map((tag) => tag._ref),
+    ...(question.specialty ? {specialty: question.specialty._ref} : {}),
+  }))
+
+  /** Every ranking of `index` with pruning on and off, for the given limits and exclusions. */
+  function bothWays(index: SimilarIndex, ids: string[], limit: number, exclude = 0) {
+    const pruned: Ranked[][] = []
+    const full: Ranked[][] = []
+    for (const id of ids) {
+      const others = new Set(index.rank(id, exclude).map((r) => r._id))
+      index.setPruning(true)
+      pruned.push(index.rank(id, limit, others))
+      index.setPruning(false)
+      full.push(index.rank(id, limit, others))
+    }
+    index.setPruning(true)
+    return {pruned, full}
+  }
+
+  it('gives the full walk’s top lists, scores to the last bit', () => {
+    const index = SimilarIndex.build(archiveQuestions)
+    const ids = index.questionIds().filter((_, i) => i % 2 === 0)
+    for (const [limit, exclude] of [
+      [1, 0],
+      [4, 0],
+      [4, 3],
+      [50, 0],
+    ] as const) {
+      const {pruned, full} = bothWays(index, ids, limit, exclude)
+      expect(pruned).toEqual(full)
+      expect(pruned.every((list) => list.length === limit)).toBe(true)
+    }
+    // Most query terms were skipped, so the lists above came from the pruned walk.
+    expect(index.stats().skippedTerms).toBeGreaterThan(ids.length * 4 * 5)
+  })
+
+  it('gives the full walk’s top lists on paraphrase clusters and after edits', () => {
+    const index = SimilarIndex.build(questions.slice(0, 150))
+    for (const question of questions.slice(150)) index.upsert(question)
+    index.upsert({...(questions[3] as SimilarSource), body: 'My eyelid twitches every evening.'})
+    index.remove(questions[8]?._id ?? '')
+    expect(index.stats().deltaQuestions).toBeGreaterThan(0)
+    const ids = index.questionIds()
+    const {pruned, full} = bothWays(index, ids, 4, 2)
+    expect(pruned).toEqual(full)
+    expect(index.stats().skippedTerms).toBeGreaterThan(0)
+  })
+
+  it('gives the full walk’s pool when feedback reranks it', () => {
+    const index = SimilarIndex.build(archiveQuestions.slice(0, 400), {
+      ...DEFAULT_RANKER,
+      prfWeight: 0.1,
+    })
+    const {pruned, full} = bothWays(index, index.questionIds().slice(0, 100), 4)
+    expect(pruned).toEqual(full)
   })
 })

@@ -1,0 +1,181 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {loadavg} from 'node:os'
+import {fileURLToPath} from 'node:url'
+import {lakeClient} from '../lake/connect.ts'
+import {startLakeServer} from '../lake/server.ts'
+import {computeSimilar, recomputeAffected} from '../similar/compute.ts'
+import {loadSimilarIndex} from '../similar/load.ts'
+import {runInChild} from './child.ts'
+
+// The similar-thread precompute in a fresh process, as `npm run similar -- --recompute` runs it
+// when no lake is serving: open the dataset, parse it, then compute every question's list
+// through @sanity/client (index read in pages, ranking, patches), run it again (nothing to
+// write), then edit single questions and recompute what each edit affects with the index kept,
+// as the `npm start` updater does. Peak memory is the process's (lake and engine together).
+// Run as a script it prints one JSON line ({@link Precompute}) and exits.
+
+export interface Precompute {
+  questions: number
+  /**
+   * Full precompute: index built through the client, then every list ranked and written.
+   * `cpuSeconds`: CPU time of the whole process (every thread) meanwhile, which a busy machine
+   * inflates less than the wall time.
+   */
+  full: {
+    seconds: number
+    cpuSeconds: number
+    indexSeconds: number
+    indexCpuSeconds: number
+    patched: number
+    conflicts: number
+  }
+  /**
+   * The same again on the kept index: nothing changed, so nothing is ranked (every list is known
+   * right) and nothing written.
+   */
+  second: {seconds: number; cpuSeconds: number; ranked: number; patched: number}
+  /** One edited question each: `recomputeAffected` with the kept index. */
+  edits: {seconds: number; affected: number; patched: number}[]
+  /** 1-minute load average before and after (other work on the machine slows every number). */
+  loadAverage: {start: number; end: number}
+  /** RSS with the dataset opened and parsed, before the precompute. */
+  rssLakeBytes: number
+  /** Peak RSS of the process from the precompute's start to the last edit (Linux: VmHWM). */
+  peakRssBytes: number
+  /** How the peak was read: `VmHWM` (exact) or `sampled` (every 50 ms, a lower bound). */
+  peakMethod: 'VmHWM' | 'sampled'
+}
+
+interface ChildInput {
+  dataDir: string
+  dataset: string
+  token: string
+  /** The lake's query time limit, as the benchmark's own lake has it (LAKE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number
+  /** Questions to edit one after the other, each with the title it gets. */
+  edits: {id: string; title: string}[]
+}
+
+/** Resets the kernel's peak-RSS mark (Linux ≥ 4.0); false where that is not possible. */
+function resetPeak(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+function kernelPeak(): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    return match ? Number(match[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const seconds = (from: number) => Math.round(performance.now() - from) / 1000
+const cpuNow = () => {
+  const {user, system} = process.cpuUsage()
+  return (user + system) / 1000
+}
+const cpuSeconds = (from: number) => Math.round(cpuNow() - from) / 1000
+
+async function precomputeHere(input: ChildInput): Promise<Precompute> {
+  const server = await startLakeServer({
+    dataDir: input.dataDir,
+    command: 'npm run bench (similar precompute)',
+    token: input.token,
+    port: 0,
+    host: '127.0.0.1',
+    queryTimeoutMs: input.queryTimeoutMs,
+  })
+  try {
+    const client = lakeClient(server.url, input.dataset, input.token).withConfig({
+      perspective: 'published',
+    })
+    const {raw} = (await server.lake.storage(input.dataset)).dataset
+    while (raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    const rssLakeBytes = process.memoryUsage().rss
+
+    const exact = resetPeak()
+    let sampledPeak = process.memoryUsage().rss
+    const sampler = setInterval(() => {
+      sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())
+    }, 50)
+    try {
+      const loadStart = loadavg()[0] ?? 0
+      let started = performance.now()
+      let cpu = cpuNow()
+      let shown = 0
+      // As computeSimilar does without an index, but keeping the index for the runs after.
+      const index = await loadSimilarIndex(client)
+      const indexSeconds = seconds(started)
+      const indexCpuSeconds = cpuSeconds(cpu)
+      const first = await computeSimilar(client, {
+        index,
+        ids: index.questionIds(),
+        onProgress: ({done, total}) => {
+          if (done - shown < total / 20 && done < total) return
+          shown = done
+          process.stderr.write(`  precompute: ${done}/${total} lists, ${seconds(started)} s\n`)
+        },
+      })
+      const full = {
+        seconds: seconds(started),
+        cpuSeconds: cpuSeconds(cpu),
+        indexSeconds,
+        indexCpuSeconds,
+        patched: first.patched.length,
+        conflicts: first.conflicts,
+      }
+      started = performance.now()
+      cpu = cpuNow()
+      const again = await computeSimilar(client, {index})
+      const second = {
+        seconds: seconds(started),
+        cpuSeconds: cpuSeconds(cpu),
+        ranked: again.ranked,
+        patched: again.patched.length,
+      }
+
+      const edits: Precompute['edits'] = []
+      for (const edit of input.edits) {
+        await client.patch(edit.id).set({title: edit.title}).commit({visibility: 'sync'})
+        started = performance.now()
+        const report = await recomputeAffected(client, [edit.id], {index})
+        edits.push({
+          seconds: seconds(started),
+          affected: report.affected.length,
+          patched: report.patched.length,
+        })
+      }
+      const peak = exact ? kernelPeak() : undefined
+      return {
+        questions: first.questions,
+        full,
+        second,
+        edits,
+        loadAverage: {start: loadStart, end: loadavg()[0] ?? 0},
+        rssLakeBytes,
+        peakRssBytes: Math.max(peak ?? 0, sampledPeak),
+        peakMethod: peak === undefined ? 'sampled' : 'VmHWM',
+      }
+    } finally {
+      clearInterval(sampler)
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+/** Runs the precompute in a child process (the same Node binary) and returns its measurements. */
+export function measurePrecompute(input: ChildInput): Promise<Precompute> {
+  return runInChild<Precompute>(fileURLToPath(import.meta.url), input)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput
+  process.stdout.write(`${JSON.stringify(await precomputeHere(input))}\n`)
+}
