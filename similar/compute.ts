@@ -267,7 +267,7 @@ export async function computeSimilar(
 
   const patched: string[] = []
   const missing: string[] = []
-  let unchanged = 0
+  let unchanged = settled
   let conflicts = 0
   let done = 0
   let rankedCount = 0
