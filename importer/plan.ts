@@ -1,3 +1,4 @@
+import {getDraftId} from '@sanity/client/csm'
 import type {Mutation} from '@sanity/client'
 import {mergeFlags} from '../domain/quality/flags.ts'
 import {mergeImportedSimilar} from '../similar/entries.ts'
@@ -62,7 +63,7 @@ function decide(
   existing: Map<string, ExistingDocument>,
 ): Decision {
   const stored = existing.get(next._id)
-  if (existing.has(`drafts.${next._id}`))
+  if (existing.has(getDraftId(next._id)))
     return {kind: 'kept', reason: 'kept: an editor has an unpublished draft'}
   if (!stored) return {kind: 'create'}
   const written = sourceHash(stored)
@@ -268,8 +269,8 @@ export function planThread(
 export function documentIds(threads: readonly MappedThread[]): string[] {
   const ids = threads.flatMap((thread) => [
     thread.question._id,
-    `drafts.${thread.question._id}`,
-    ...thread.replies.flatMap((reply) => [reply._id, `drafts.${reply._id}`]),
+    getDraftId(thread.question._id),
+    ...thread.replies.flatMap((reply) => [reply._id, getDraftId(reply._id)]),
     ...thread.doctors.map((doctor) => doctor._id),
   ])
   return [...new Set(ids)]

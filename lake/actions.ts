@@ -1,7 +1,8 @@
 import type {Dataset} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, mutationError} from './errors.ts'
-import {isDraftId, isValidId} from './ids.ts'
+import {getDraftId, isDraftId} from '@sanity/client/csm'
+import {isValidId} from './ids.ts'
 
 // Sanity's Actions API (what Studio uses to edit, publish and delete) expressed as the plain
 // mutations the lake already commits atomically. Translated against the current state inside
@@ -50,7 +51,7 @@ export function actionsToMutations(dataset: Dataset, actions: unknown): unknown[
         const draftId =
           typeof attributes._id === 'string' && isDraftId(attributes._id)
             ? attributes._id
-            : `drafts.${publishedId}`
+            : getDraftId(publishedId)
         if (current(draftId)) {
           if (action.ifExists === 'ignore') break
           throw conflict(index, draftId, `A draft of "${publishedId}" already exists`)

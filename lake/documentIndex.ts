@@ -1,4 +1,5 @@
-import {isDraftId, isPrivateId, isVersionId} from './ids.ts'
+import {isPublishedId} from '@sanity/client/csm'
+import {isPrivateId} from './ids.ts'
 import {matchWords} from './matchWords.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
@@ -313,7 +314,7 @@ export class RawIndex implements DocumentIndex {
     this.byId.set(id, entry)
     this.unparsed++
     this.position.set(id, this.counter++)
-    if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    if (!isPublishedId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
     for (const target of references) pushTo(this.referencedBy, target, id)
@@ -358,7 +359,7 @@ export class RawIndex implements DocumentIndex {
     this.remove(id)
     this.byId.set(id, document)
     this.position.set(id, this.counter++)
-    if (isDraftId(id) || isVersionId(id)) this.unpublished++
+    if (!isPublishedId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
     for (const target of collectReferences(document)) pushTo(this.referencedBy, target, id)
@@ -377,7 +378,7 @@ export class RawIndex implements DocumentIndex {
     if (!existing) return
     this.byId.delete(id)
     this.position.delete(id)
-    if (isDraftId(id) || isVersionId(id)) this.unpublished--
+    if (!isPublishedId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
     // Stored documents are never modified in place, so their references are found again.

@@ -1,14 +1,11 @@
 import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
-import {DRAFTS_PREFIX, isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import {getDraftId, getPublishedId, isDraftId, isPublishedId, isVersionId} from '@sanity/client/csm'
+import {isPrivateId} from './ids.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
 // the raw index's sets while iterating costs little, and loading builds every index once. While
 // the dataset holds no drafts or versions, a view hands out the raw sets themselves.
-
-function isPublishedId(id: string): boolean {
-  return !isDraftId(id) && !isVersionId(id)
-}
 
 /** The drafts view's documents carry ids of their own (`_id`, `_originalId`). */
 function ownIdPath(path: readonly string[]): boolean {
@@ -201,7 +198,7 @@ export class DraftsView extends View {
   private overlay(draft: LakeDocument): LakeDocument {
     let overlay = this.overlays.get(draft)
     if (!overlay) {
-      overlay = {...draft, _id: publishedId(draft._id), _originalId: draft._id}
+      overlay = {...draft, _id: getPublishedId(draft._id), _originalId: draft._id}
       this.overlays.set(draft, overlay)
     }
     return overlay
@@ -209,19 +206,19 @@ export class DraftsView extends View {
 
   get(id: string): LakeDocument | undefined {
     if (!isPublishedId(id)) return undefined
-    const draft = this.raw.get(`${DRAFTS_PREFIX}${id}`)
+    const draft = this.raw.get(getDraftId(id))
     return draft ? this.overlay(draft) : this.raw.get(id)
   }
 
   protected accepts(id: string): string | undefined {
-    if (isDraftId(id)) return publishedId(id)
-    if (isVersionId(id) || this.raw.has(`${DRAFTS_PREFIX}${id}`)) return undefined
+    if (isDraftId(id)) return getPublishedId(id)
+    if (isVersionId(id) || this.raw.has(getDraftId(id))) return undefined
     return id
   }
 
   protected contains(set: ReadonlySet<string>, id: string): boolean {
     if (!isPublishedId(id)) return false
-    const draft = `${DRAFTS_PREFIX}${id}`
+    const draft = getDraftId(id)
     return this.raw.has(draft) ? set.has(draft) : set.has(id)
   }
 

@@ -37,14 +37,6 @@ export function objectsWhere(
   ]
 }
 
-export function publishedId(id: string): string {
-  return id.replace(/^drafts\./, '')
-}
-
-export function isDraftId(id: string): boolean {
-  return id.startsWith('drafts.')
-}
-
 /** A document as a migration reads it (any `@sanity/types` version's SanityDocument fits). */
 export interface StoredDocument {
   _id: string

@@ -1,3 +1,4 @@
+import {getPublishedId} from '@sanity/client/csm'
 import type {Mutation, SanityClient} from '@sanity/client'
 import {isConflict, withRetry} from '../domain/requests.ts'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, type RankerConfig} from './config.ts'
@@ -240,7 +241,7 @@ export async function recomputeAffected(
   const started = performance.now()
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
-  const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
+  const changed: string[] = [...new Set(changedIds.map(getPublishedId))].sort()
   if (changed.length === 0) {
     const nothing = {questions: 0, patched: [], unchanged: 0, missing: [], conflicts: 0}
     return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}

@@ -1,6 +1,6 @@
 import {at, defineMigration, patch, set} from 'sanity/migrate'
 import {slugify, stableHash} from '../../importer/normalize.ts'
-import {publishedId} from '../../migrator/nodes.ts'
+import {getDraftId, getPublishedId} from '@sanity/client/csm'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {slugInUseQuery} from '../../schemas/validation/queries.ts'
 import {stringField} from '../../schemas/values.ts'
@@ -38,19 +38,19 @@ export default defineMigration({
       const inUse: SlugInUseQueryResult = await client.fetch(slugInUseQuery, {
         type,
         slug,
-        draftId: `drafts.${id}`,
+        draftId: getDraftId(id),
         publishedId: id,
       })
       return inUse
     }
 
     for await (const document of documents()) {
-      const id = publishedId(document._id)
+      const id = getPublishedId(document._id)
       const type = document._type
       const source = stringField(document, type === 'question' ? 'title' : 'name') ?? ''
       const base = slugify(source, BASE_LENGTH[type] ?? 80) || type.toLowerCase()
       const lent: BackfillSlugOfQueryResult = await client.fetch(backfillSlugOfQuery, {
-        ids: [id, `drafts.${id}`],
+        ids: [id, getDraftId(id)],
         self: document._id,
       })
       const candidates = [lent, base, `${base}-${stableHash(id, 6)}`]

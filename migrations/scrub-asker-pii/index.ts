@@ -17,7 +17,8 @@ import {
 } from '../../domain/privacy/index.ts'
 import {contentHashAfterChange} from '../../importer/mapping.ts'
 import {digestOfTitleKey, slugify, stableHash} from '../../importer/normalize.ts'
-import {type JsonObject, publishedId} from '../../migrator/nodes.ts'
+import {getPublishedId} from '@sanity/client/csm'
+import {type JsonObject} from '../../migrator/nodes.ts'
 import {stringField} from '../../schemas/values.ts'
 
 // The importer's privacy rules (domain/privacy) applied to what is already in the dataset:
@@ -54,7 +55,7 @@ function scrubbedBlocks(value: unknown, path: Change['path'], context: PrivacyCo
 function slugFor(document: JsonObject, title: string): string {
   const current = stringField(document.slug, 'current') ?? ''
   const suffix =
-    HEX_SUFFIX.exec(current)?.[0] ?? `-${stableHash(publishedId(document._id as string), 6)}`
+    HEX_SUFFIX.exec(current)?.[0] ?? `-${stableHash(getPublishedId(document._id as string), 6)}`
   return `${slugify(title, 80) || 'thread'}${suffix}`
 }
 
