@@ -4,7 +4,7 @@ import type {SimilarSourcesQueryResult} from '../sanity.types.ts'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
 import {similarQuestionIdsQuery, similarRevisionsQuery, similarSourcesQuery} from './queries.ts'
 import {SimilarIndex} from './ranker.ts'
-import {bodyText} from './text.ts'
+import {plainText} from '../domain/portableText.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 // Reading questions for the ranker through the client, in pages: all ids first (one small
@@ -19,7 +19,7 @@ export function toSource(document: SimilarSourcesQueryResult[number]): SimilarSo
     _rev: document._rev,
     title: document.title ?? '',
     ...(document.shortTitle ? {shortTitle: document.shortTitle} : {}),
-    body: bodyText(document.body),
+    body: plainText(document.body),
     ...(document.specialty ? {specialty: document.specialty} : {}),
     tags: document.tags ?? [],
     ...(document.askedAt ? {askedAt: document.askedAt} : {}),
