@@ -10,6 +10,7 @@ import {lakeSettings} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
 import {type HistoryBench, measureHistory} from './history.ts'
 import {plainText} from '../domain/portableText.ts'
@@ -178,7 +179,7 @@ function rows(value: unknown): number {
 }
 
 function clientFor(server: LakeServer, token: string): SanityClient {
-  return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
+  return lakeClient(server.url, DATASET, token).withConfig(PUBLISHED_ONLY)
 }
 
 /** Bytes per file of the dataset folder, a folder's files summed (history/). */

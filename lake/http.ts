@@ -1,7 +1,7 @@
 import type {IncomingMessage} from 'node:http'
 import type {Duplex} from 'node:stream'
 import {bearerToken, type Caller, Sessions} from './auth.ts'
-import {LOCAL_PROJECT_ID} from './config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
 import {handleDataRequest} from './endpoints.ts'
 import {LakeError, notFound, unauthorized} from './errors.ts'
 import {checkRequest, corsHeaders, type GuardOptions} from './guard.ts'
