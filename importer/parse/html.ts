@@ -30,14 +30,13 @@ import {
   splitTitle,
 } from './fields.ts'
 import {errorMessage, notADate, quote} from '../messages.ts'
+import {safeHref} from '../../domain/links.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block
 // elements in reading order) and the sections are found by the same visible markers as the page
 // text format ("Share to:", "Ask Date:", "Dr. X reply Y", "More Info", ...). Rich text (question,
 // replies, More Info) goes through @portabletext/block-tools with the Studio's blockContent type.
-
-const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
 
 // Elements whose content is never thread text and may be active content.
 const REMOVED_ELEMENTS = [
@@ -416,25 +415,10 @@ function pageUrl(document: Document, html: string): string | undefined {
     /<!--\s*saved from url=\(\d+\)(\S+?)\s*-->/i.exec(html)?.[1],
   ]
   for (const candidate of candidates) {
-    const url = candidate ? safeUrl(candidate) : undefined
+    const url = candidate ? safeHref(candidate) : undefined
     if (url?.startsWith('http')) return url
   }
   return undefined
-}
-
-/**
- * An absolute http(s)/mailto URL, or undefined. The WHATWG parser decides the scheme the way a
- * browser would ("java\nscript:", " JAVASCRIPT:", entities already decoded by the HTML parser).
- * Relative URLs resolve against the page's address; without one they cannot be kept.
- */
-function safeUrl(raw: string, base?: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(raw, base)
-  } catch {
-    return undefined
-  }
-  return SAFE_PROTOCOLS.has(url.protocol) ? url.href : undefined
 }
 
 /**
@@ -459,10 +443,10 @@ function sanitize(document: Document, base: string | undefined): void {
       const lower = name.toLowerCase()
       const value = element.getAttribute(name) ?? ''
       if (lower.startsWith('on') || DROPPED_ATTRIBUTES.has(lower)) element.removeAttribute(name)
-      else if (URL_ATTRIBUTES.has(lower) && !safeUrl(value, base)) element.removeAttribute(name)
+      else if (URL_ATTRIBUTES.has(lower) && !safeHref(value, base)) element.removeAttribute(name)
     }
     const href = element.getAttribute('href')
-    const absolute = href === null ? undefined : safeUrl(href, base)
+    const absolute = href === null ? undefined : safeHref(href, base)
     // A link without a safe href is plain text; an image without a safe src goes, alt and all.
     if (element.tagName === 'A' && absolute) element.setAttribute('href', absolute)
     else if (element.tagName === 'A') unwrap(element)
@@ -683,7 +667,7 @@ function tidyBlocks(raw: readonly RawBlock[], prefix: string): PortableTextBlock
     const links = new Map<string, string>()
     const markDefs: PortableTextMarkDefinition[] = []
     for (const definition of Array.isArray(block.markDefs) ? block.markDefs : []) {
-      const href = typeof definition.href === 'string' ? safeUrl(definition.href) : undefined
+      const href = safeHref(definition.href)
       if (definition._type !== 'link' || !href) continue
       const linkKey = `${key}-l${markDefs.length}`
       links.set(definition._key, linkKey)
