@@ -5,7 +5,8 @@ import {referenceId} from '../values.ts'
 import {futureDateProblem, todayIso} from '../validation/dates.ts'
 import {isBlank} from '../../domain/portableText.ts'
 import {noContactDetails, tagsMatchSpecialty, uniqueSlug} from '../validation/rules.ts'
-import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+import {statusTitle} from '../workflow.ts'
+import {WORKFLOW_FIELDS} from '../workflowFields.ts'
 import {qualityField} from '../objects/qualityFlag.ts'
 import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
@@ -192,29 +193,7 @@ export const questionType = defineType({
       hidden: true,
       readOnly: true,
     }),
-    defineField({
-      name: 'status',
-      title: 'Status',
-      type: 'string',
-      group: 'workflow',
-      options: {list: WORKFLOW_STATUSES.map(({value, title}) => ({value, title})), layout: 'radio'},
-      validation: (rule) => rule.required().error('Set a workflow status.'),
-      initialValue: INITIAL_STATUS,
-    }),
-    defineField({
-      name: 'reviewedBy',
-      title: 'Reviewed by',
-      type: 'string',
-      group: 'workflow',
-      readOnly: true,
-    }),
-    defineField({
-      name: 'reviewedAt',
-      title: 'Reviewed at',
-      type: 'datetime',
-      group: 'workflow',
-      readOnly: true,
-    }),
+    ...WORKFLOW_FIELDS,
     defineField({
       name: 'replyCount',
       title: 'Number of replies',
