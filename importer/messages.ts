@@ -21,11 +21,6 @@ export function quote(text: string): string {
   return JSON.stringify(cut).replace(INVISIBLE, escapeChar)
 }
 
-/** What went wrong, from anything thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 /** The message for a date that is not on the calendar, the same in every format. */
 export function notADate(subject: string, text: string, expected: string): string {
   return `${subject} is not a date: ${quote(text)} (expected ${expected})`

@@ -16,6 +16,7 @@ import {
   type Span,
   spansOf,
 } from './logFormat.ts'
+import {errorMessage, hasCode} from '../domain/errors.ts'
 
 // A dataset's history on disk, kept where the transaction log already put it. The log
 // (`transactions.log`) is hard-linked into `history/` as `<n>.log` when it is started; compaction
@@ -93,14 +94,6 @@ interface HistoryFile {
 
 function fileName(file: HistoryFile): string {
   return `${String(file.fileNo).padStart(6, '0')}.${file.kind}`
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code
 }
 
 async function syncDirectory(dir: string) {

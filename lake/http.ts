@@ -21,6 +21,7 @@ import {
 import {sendSignInPage} from './signinPage.ts'
 import {KeyValueStore, studioResponse} from './studio.ts'
 import {EDITOR_ID, Users} from './users.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 
@@ -208,7 +209,7 @@ export function createRequestHandler(lake: Lake, options: HttpOptions): RequestH
         response.setHeader('connection', 'close')
       sendJson(response, error.status, error.body)
     } else {
-      const description = error instanceof Error ? error.message : String(error)
+      const description = errorMessage(error)
       options.log?.(`internal error on ${request.method} ${url.pathname}: ${description}`)
       sendJson(response, 500, {error: {type: 'internalError', description}})
     }

@@ -4,6 +4,7 @@ import type {Dataset, DocumentChange} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, mutationError} from './errors.ts'
 import {generateId, generateRevision, isValidId} from './ids.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // Turns a list of mutations into the document changes of one all-or-nothing transaction. The
 // patch operations themselves (set, unset, insert, inc, diffMatchPatch…) are @sanity/mutator's;
@@ -94,9 +95,7 @@ async function idsMatchingQuery(dataset: Dataset, query: unknown, params: unknow
   try {
     tree = parse(`*[${query.replace(/^\s*\*\s*\[([\s\S]*)\]\s*$/, '$1')}]._id`)
   } catch (error) {
-    throw badRequest(
-      `Mutation ${index}: invalid query: ${error instanceof Error ? error.message : error}`,
-    )
+    throw badRequest(`Mutation ${index}: invalid query: ${errorMessage(error)}`)
   }
   const value = await evaluate(tree, {
     dataset: dataset.raw.documents(),
@@ -265,9 +264,7 @@ export async function planTransaction(
               structuredClone(existing),
             )
           } catch (error) {
-            throw badRequest(
-              `Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`,
-            )
+            throw badRequest(`Mutation ${index}: ${errorMessage(error)}`)
           }
           if (!isObject(patched) || patched._id !== target || patched._type !== existing._type) {
             throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)

@@ -4,6 +4,7 @@ import {evaluate, type ExprNode, parse} from 'groq-js'
 import type {Migration} from 'sanity/migrate'
 import {withRetry} from '../domain/requests.ts'
 import {migratorDocumentsByIdQuery, migratorIdsQuery, migratorTypeIdsQuery} from './queries.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // The documents a migration runs on, chosen the way Sanity's runner chooses them from a dataset
 // export: drafts included, system documents (`_.…`) left out, `documentTypes` and the GROQ
@@ -21,7 +22,7 @@ function parseFilter(filter: string): ExprNode {
     return parse(`*[${filter}]`)
   } catch (error) {
     throw new Error(
-      `The migration's filter "${filter}" is not valid GROQ: ${error instanceof Error ? error.message : String(error)}`,
+      `The migration's filter "${filter}" is not valid GROQ: ${errorMessage(error)}`,
       {cause: error},
     )
   }

@@ -12,6 +12,7 @@ import {withRetry} from '../domain/requests.ts'
 import {migrationContext} from './context.ts'
 import {migrationDocuments} from './documents.ts'
 import {migratorDocumentTypesQuery} from './queries.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // Runs a migration written for `sanity migration run` through any @sanity/client: the embedded
 // lake or a real project. Sanity's own runner cannot target a local host, so this one collects the
@@ -310,7 +311,7 @@ export async function runMigration(
     }
     await flush()
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     throw new MigrationRunError(message, finish(), error)
   }
   return finish()

@@ -12,6 +12,7 @@ import {withLakeClient} from '../lake/connect.ts'
 import {DatasetLockedError, liveLockHolder} from '../lake/lock.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {DatasetStorage} from '../lake/storage.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
@@ -189,6 +190,6 @@ try {
   else if (command === 'repair') await repair()
   else fail(`Unknown command "${command}"`)
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error))
+  console.error(errorMessage(error))
   process.exit(1)
 }

@@ -29,8 +29,9 @@ import {
   type Section,
   splitTitle,
 } from './fields.ts'
-import {errorMessage, notADate, quote} from '../messages.ts'
+import {notADate, quote} from '../messages.ts'
 import {safeHref} from '../../domain/links.ts'
+import {errorMessage} from '../../domain/errors.ts'
 
 // Reads one thread from a saved HTML page. Pages come from different scrapers and browsers, so
 // there is no markup to rely on: after sanitising, the body is flattened into "units" (block

@@ -8,7 +8,8 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {detectLanguage, isoDate} from './fields.ts'
-import {errorMessage, notADate, quote} from '../messages.ts'
+import {notADate, quote} from '../messages.ts'
+import {errorMessage} from '../../domain/errors.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
