@@ -4,15 +4,15 @@ import {mergeFlags} from '../domain/quality/flags.ts'
 import {mergeImportedSimilar} from '../similar/entries.ts'
 import {
   type DoctorDocument,
-  importedContentHashes,
   type MappedThread,
   type QuestionDocument,
   type ReplyDocument,
 } from './mapping.ts'
-import {canonicalJson} from './normalize.ts'
 import {type ReportedFlag, reportedFlags} from './quality.ts'
 import type {Outcome, ThreadReport} from './run.ts'
 import type {ExistingDocument} from './target.ts'
+import {importedContentHashes} from '../domain/contentHash.ts'
+import {canonicalJson} from '../domain/hash.ts'
 
 // What to write for a thread, given what the dataset holds now. Pure functions of the mapped
 // thread and the stored documents, so a transaction that lost a race with another writer is

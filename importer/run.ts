@@ -7,13 +7,13 @@ import {
   scrubRecord,
   type ThreadMask,
 } from './privacy.ts'
-import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import {countFlags, DuplicateFinder, type FlagCounts, type ReportedFlag} from './quality.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 import {backoff, isConflict, isTooLarge} from '../domain/requests.ts'
 import type {ExistingDocument, ImportTarget} from './target.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {stableHash} from '../domain/hash.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write

@@ -1,11 +1,12 @@
 import {at, defineMigration, patch, set} from 'sanity/migrate'
-import {slugify, stableHash} from '../../importer/normalize.ts'
 import {getDraftId, getPublishedId} from '@sanity/client/csm'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {slugInUseQuery} from '../../schemas/validation/queries.ts'
 import {stringField} from '../../schemas/values.ts'
 import type {BackfillSlugOfQueryResult, SlugInUseQueryResult} from '../../sanity.types.ts'
 import {defineQuery} from 'groq'
+import {stableHash} from '../../domain/hash.ts'
+import {slugify} from '../../domain/names.ts'
 
 // Questions, doctors, specialties and FAQ tags need a slug for their pages; documents written
 // before slugs were required (or with the field cleared) get one. The slug comes from the title

@@ -10,13 +10,14 @@ import {
   setIfMissing,
   transaction,
 } from 'sanity/migrate'
-import {contentHashAfterChange, doctorId} from '../../importer/mapping.ts'
-import {doctorKey} from '../../importer/normalize.ts'
 import {getDraftId, isDraftId} from '@sanity/client/csm'
 import {objectsWhere, type StoredDocument} from '../../migrator/nodes.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import type {MergeReferencingDocumentsQueryResult} from '../../sanity.types.ts'
+import {contentHashAfterChange} from '../../domain/contentHash.ts'
+import {doctorId} from '../../domain/ids.ts'
+import {doctorKey} from '../../domain/names.ts'
 
 // Doctors whose normalised names match ("Dr. Lan Shengxing", "LAN Sheng-xing") are one doctor.
 // Per group of duplicates the kept doctor is the one with the importer's id for that name (so

@@ -1,8 +1,8 @@
 import {at, defineMigration, type NodePatch, patch, set} from 'sanity/migrate'
-import {digestOfTitleKey, titleDigest} from '../../importer/normalize.ts'
 import {getPublishedId, isDraftId} from '@sanity/client/csm'
 import {isObject} from '../../migrator/nodes.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
+import {digestOfTitleKey, titleDigest} from '../../domain/ids.ts'
 
 // "Similar Q&A" entries the importer could not resolve keep the title the source page showed.
 // Once a question with that title is in the archive (imported later, or written by an editor),

@@ -15,11 +15,13 @@ import {
   scrubBlocks,
   scrubText,
 } from '../../domain/privacy/index.ts'
-import {contentHashAfterChange} from '../../importer/mapping.ts'
-import {digestOfTitleKey, slugify, stableHash} from '../../importer/normalize.ts'
 import {getPublishedId} from '@sanity/client/csm'
 import {type JsonObject} from '../../migrator/nodes.ts'
 import {stringField} from '../../schemas/values.ts'
+import {contentHashAfterChange} from '../../domain/contentHash.ts'
+import {stableHash} from '../../domain/hash.ts'
+import {digestOfTitleKey} from '../../domain/ids.ts'
+import {slugify} from '../../domain/names.ts'
 
 // The importer's privacy rules (domain/privacy) applied to what is already in the dataset:
 // archives imported before the rules, with --keep-asker-names, and text editors have changed
