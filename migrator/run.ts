@@ -196,7 +196,7 @@ export async function runMigration(
       else unknown.push(id)
     }
     if (unknown.length > 0) {
-      const found = await withRetry(() => raw.fetch(migratorDocumentTypesQuery, {ids: unknown}))
+      const found = await raw.fetch(migratorDocumentTypesQuery, {ids: unknown})
       for (const {_id, _type} of found) {
         types.set(_id, _type)
         typeOf.set(_id, _type)

@@ -125,9 +125,7 @@ export async function computeSimilar(
 
   /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
   async function pass(batch: string[]): Promise<string[]> {
-    const state = await withRetry(() =>
-      client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
-    )
+    const state = await client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY)
     missing.push(...(await refresh(client, ranker, state, batch)))
     const computedAt = now().toISOString()
     const writes: {id: string; mutation: Mutation}[] = []
@@ -275,9 +273,7 @@ export async function recomputeAffected(
   }
   const existing = changed.filter((id) => index.has(id))
   const set = new Set(existing)
-  for (const id of await withRetry(() =>
-    client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY),
-  ))
+  for (const id of await client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY))
     set.add(id)
   const fanout = options.fanout ?? 50
   const candidates = new Map<string, string[]>()
@@ -290,8 +286,10 @@ export async function recomputeAffected(
     }
   }
   if (candidates.size > 0) {
-    const thresholds = await withRetry(() =>
-      client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED_ONLY),
+    const thresholds = await client.fetch(
+      similarThresholdsQuery,
+      {ids: [...candidates.keys()]},
+      PUBLISHED_ONLY,
     )
     for (const {_id, scores} of thresholds) {
       const computed = (scores ?? []).filter((score): score is number => score !== null)

@@ -1,5 +1,4 @@
 import type {SanityClient} from '@sanity/client'
-import {withRetry} from '../domain/requests.ts'
 import type {SimilarSourcesQueryResult} from '../sanity.types.ts'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
 import {similarQuestionIdsQuery, similarRevisionsQuery, similarSourcesQuery} from './queries.ts'
@@ -35,16 +34,14 @@ export async function fetchSources(
   const sources: SimilarSource[] = []
   for (let i = 0; i < ids.length; i += pageSize) {
     const page = ids.slice(i, i + pageSize)
-    const documents = await withRetry(() =>
-      client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED_ONLY),
-    )
+    const documents = await client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED_ONLY)
     sources.push(...documents.map(toSource))
   }
   return sources
 }
 
 export async function fetchQuestionIds(client: SanityClient): Promise<string[]> {
-  return withRetry(() => client.fetch(similarQuestionIdsQuery, {}, PUBLISHED_ONLY))
+  return client.fetch(similarQuestionIdsQuery, {}, PUBLISHED_ONLY)
 }
 
 /** Every published question, a page at a time. */
@@ -70,7 +67,7 @@ export async function loadSimilarIndex(
  * new and changed ones (by revision) re-read. One small query when nothing changed.
  */
 export async function syncIndex(client: SanityClient, index: SimilarIndex): Promise<void> {
-  const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY))
+  const revisions = await client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY)
   const present = new Set(revisions.map(({_id}) => _id))
   for (const id of index.questionIds()) if (!present.has(id)) index.remove(id)
   const outdated = revisions.filter(({_id, _rev}) => index.revision(_id) !== _rev)
