@@ -4,9 +4,9 @@ import {tagFilter} from '../referenceFilters.ts'
 import {referenceId} from '../values.ts'
 import {futureDateProblem, todayIso} from '../validation/dates.ts'
 import {isBlank} from '../../domain/portableText.ts'
-import {noContactDetails, tagsMatchSpecialty, uniqueSlug} from '../validation/rules.ts'
+import {noContactDetails, tagsMatchSpecialty} from '../validation/rules.ts'
 import {statusTitle} from '../workflow.ts'
-import {WORKFLOW_FIELDS} from '../workflowFields.ts'
+import {slugField, WORKFLOW_FIELDS} from '../fields.ts'
 import {qualityField} from '../objects/qualityFlag.ts'
 import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
@@ -44,17 +44,7 @@ export const questionType = defineType({
       group: 'content',
       validation: (rule) => rule.required().error('Give the question a title.'),
     }),
-    defineField({
-      name: 'slug',
-      title: 'Slug',
-      type: 'slug',
-      group: 'content',
-      options: {source: 'title', maxLength: 96, isUnique: () => true},
-      validation: (rule) => [
-        rule.required().error('Generate a slug: the thread page needs one.'),
-        rule.custom(uniqueSlug),
-      ],
-    }),
+    slugField('title', 96, 'Generate a slug: the thread page needs one.'),
     defineField({
       name: 'titleKey',
       title: 'Title key',

@@ -8,7 +8,7 @@ import {isBlank} from '../../domain/portableText.ts'
 import {questionSpecialtyQuery} from '../validation/queries.ts'
 import {noContactDetails, replyAfterQuestion} from '../validation/rules.ts'
 import {statusTitle} from '../workflow.ts'
-import {WORKFLOW_FIELDS} from '../workflowFields.ts'
+import {WORKFLOW_FIELDS} from '../fields.ts'
 import {qualityField} from '../objects/qualityFlag.ts'
 import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
