@@ -114,17 +114,8 @@ function timeOf(timestamp: string | undefined): number {
 
 // --- Records ---
 
-interface NewRecord {
-  id: string
-  seq: number
-  time: number
-  fileNo: number
-  flags: number
-  lineOffset: number
-  span: Span
-  spanCrc: number
-  revCrc: number
-}
+/** A record about to be written: its document id instead of its position in the index. */
+type NewRecord = Omit<HistoryRecord, 'index'> & {id: string}
 
 // A record is 16 32-bit words, read through typed-array views (little-endian machines write and
 // read the same bytes; a record that reads wrong fails its sum and the index is rebuilt):

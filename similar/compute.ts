@@ -13,6 +13,7 @@ import {fetchQuestionIds, fetchSources, loadSimilarIndex, syncIndex} from './loa
 import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from './queries.ts'
 import type {SimilarIndex} from './ranker.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
+import {inParallel} from '../domain/parallel.ts'
 
 // Precomputing similar-thread lists and keeping them fresh.
 //
@@ -59,17 +60,6 @@ export interface ComputeReport {
 }
 
 const MAX_CONFLICT_RETRIES = 3
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]
-      if (item !== undefined) await work(item)
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(concurrency, items.length)}, worker))
-}
 
 /** Brings the index's copy of `ids` up to date with the dataset (re-reading changed ones only). */
 async function refresh(
