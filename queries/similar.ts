@@ -2,7 +2,7 @@ import type {SanityClient} from '@sanity/client'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from '../similar/config.ts'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
-import {plainText} from '../domain/portableText.ts'
+import {toSource} from '../similar/load.ts'
 import {excerptOf} from './portableText.ts'
 
 // Serving a question's similar threads. The stored list is dereferenced in one query (a lookup
@@ -86,17 +86,7 @@ function fetchServed(client: SanityClient, id: string) {
 export function isStoredListFresh(question: Served): boolean {
   const entries = question.entries ?? []
   if (!entries.some((entry) => entry.provenance === 'computed')) return false
-  const current = inputHash(
-    {
-      _id: question._id,
-      title: question.title ?? '',
-      ...(question.shortTitle ? {shortTitle: question.shortTitle} : {}),
-      body: plainText(question.body),
-      ...(question.specialty ? {specialty: question.specialty} : {}),
-      tags: question.tags ?? [],
-    },
-    DEFAULT_RANKER,
-  )
+  const current = inputHash(toSource(question), DEFAULT_RANKER)
   return question.similarInputHash === current
 }
 

@@ -12,10 +12,18 @@ import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 export const DEFAULT_PAGE_SIZE = 500
 
-export function toSource(document: SimilarSourcesQueryResult[number]): SimilarSource {
+/** A question as stored, read by any query that projects what the ranker reads. */
+type StoredSource = Pick<
+  SimilarSourcesQueryResult[number],
+  '_id' | 'title' | 'shortTitle' | 'body' | 'specialty' | 'tags'
+> &
+  Partial<Pick<SimilarSourcesQueryResult[number], '_rev' | 'askedAt'>>
+
+/** What the ranker (and the fingerprint of a stored list) reads of a question. */
+export function toSource(document: StoredSource): SimilarSource {
   return {
     _id: document._id,
-    _rev: document._rev,
+    ...(document._rev ? {_rev: document._rev} : {}),
     title: document.title ?? '',
     ...(document.shortTitle ? {shortTitle: document.shortTitle} : {}),
     body: plainText(document.body),
