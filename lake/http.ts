@@ -10,7 +10,6 @@ import {type ListenLimits, Listeners} from './listen.ts'
 import {PresenceHub} from './presence.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
-  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,
@@ -22,6 +21,7 @@ import {sendSignInPage} from './signinPage.ts'
 import {KeyValueStore, studioResponse} from './studio.ts'
 import {EDITOR_ID, Users} from './users.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {isObject} from '../domain/json.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 

@@ -5,6 +5,7 @@ import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, mutationError} from './errors.ts'
 import {generateId, generateRevision, isValidId} from './ids.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Turns a list of mutations into the document changes of one all-or-nothing transaction. The
 // patch operations themselves (set, unset, insert, inc, diffMatchPatch…) are @sanity/mutator's;
@@ -38,7 +39,7 @@ const PATCH_OPERATIONS = new Set([
   'diffMatchPatch',
 ])
 
-type Json = Record<string, unknown>
+type Json = JsonObject
 
 /**
  * Deepest nesting of objects and arrays a document may have. Sanity allows 20 levels of
@@ -60,10 +61,6 @@ function nestingDepth(document: unknown): number {
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
   return deepest
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function isDocument(value: Json): value is LakeDocument {

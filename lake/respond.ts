@@ -2,6 +2,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 import {StringDecoder} from 'node:string_decoder'
 import {badRequest, LakeError} from './errors.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {isObject} from '../domain/json.ts'
 
 // Reading requests and writing JSON answers, for every endpoint of the HTTP API.
 
@@ -114,10 +115,6 @@ export function parseJson(text: string): unknown {
   } catch (error) {
     throw badRequest(`Malformed JSON body: ${errorMessage(error)}`)
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 export function methodNotAllowed(allowed: readonly string[]): LakeError {

@@ -1,13 +1,8 @@
 import type {Path} from 'sanity/migrate'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Small tools for migrations that look inside documents: find objects and address them with the
 // paths Sanity's patches take (array items by `_key` when they have one, otherwise by index).
-
-export type JsonObject = Record<string, unknown>
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 export interface Found {
   node: JsonObject

@@ -12,6 +12,7 @@ import type {
   PortableTextSpan,
 } from '@portabletext/types'
 import {safeHref} from '../domain/links.ts'
+import {isObject as isRecord} from '../domain/json.ts'
 
 // Portable Text → HTML for the preview pages. Every serializer is given here, nothing falls back
 // to the library's defaults: text is escaped, only the schema's styles, lists and marks become
@@ -20,10 +21,6 @@ import {safeHref} from '../domain/links.ts'
 // shape by shape first, so hostile or malformed JSON never reaches the renderer.
 
 const MAX_LIST_LEVEL = 10
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** `_type` of a node the renderer may see; "@…" types are the renderer's own virtual nodes. */
 function nodeType(value: Record<string, unknown>): string | undefined {

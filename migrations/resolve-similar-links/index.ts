@@ -1,6 +1,6 @@
 import {at, defineMigration, type NodePatch, patch, set} from 'sanity/migrate'
 import {getPublishedId, isDraftId} from '@sanity/client/csm'
-import {isObject} from '../../migrator/nodes.ts'
+import {isObject} from '../../domain/json.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
 import {digestOfTitleKey, titleDigest} from '../../domain/ids.ts'
 

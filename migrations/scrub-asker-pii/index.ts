@@ -16,7 +16,7 @@ import {
   scrubText,
 } from '../../domain/privacy/index.ts'
 import {getPublishedId} from '@sanity/client/csm'
-import {type JsonObject} from '../../migrator/nodes.ts'
+import type {JsonObject} from '../../domain/json.ts'
 import {stringField} from '../../schemas/values.ts'
 import {contentHashAfterChange} from '../../domain/contentHash.ts'
 import {stableHash} from '../../domain/hash.ts'
