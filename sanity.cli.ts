@@ -1,11 +1,12 @@
 import {defineCliConfig} from 'sanity/cli'
+import {DATASET, PROJECT_ID} from './studio/env.ts'
 
 export default defineCliConfig({
   // As in Sanity's templates: the CLI (deploy, dataset import, migration run…) works on the
   // project the Studio is configured for (studio/env.ts).
   api: {
-    projectId: process.env.SANITY_STUDIO_PROJECT_ID || 'local',
-    dataset: process.env.SANITY_STUDIO_DATASET || 'production',
+    projectId: PROJECT_ID,
+    dataset: DATASET,
   },
   deployment: {autoUpdates: false},
   typegen: {

@@ -2,6 +2,7 @@ import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {lakeClient} from '../lake/connect.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 import {join} from 'node:path'
 import {HistoryLog} from '../lake/historyLog.ts'
 import {startLakeServer} from '../lake/server.ts'
@@ -100,9 +101,7 @@ async function openAndQuery(input: ChildInput): Promise<Omit<ColdStart, 'history
   })
   const listenMs = performance.now() - started
   try {
-    const client = lakeClient(server.url, input.dataset, input.token).withConfig({
-      perspective: 'published',
-    })
+    const client = lakeClient(server.url, input.dataset, input.token).withConfig(PUBLISHED_ONLY)
     const probes: ColdStart['probes'] = []
     for (const probe of input.probes) {
       const answer: unknown = await client.fetch(probe.query, probe.params)

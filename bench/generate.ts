@@ -731,10 +731,3 @@ export function documentCount(archive: Archive): number {
     archive.replies.length
   )
 }
-
-/** Portable Text as plain text, for size statistics. */
-export function plainText(blocks: BlockContent | undefined): string {
-  return (blocks ?? [])
-    .map((item) => (item.children ?? []).map((child) => child.text ?? '').join(''))
-    .join('\n\n')
-}

@@ -10,15 +10,18 @@ import {lakeSettings} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {runQuery} from '../lake/query.ts'
 import {startLakeServer, type LakeServer} from '../lake/server.ts'
+import {PUBLISHED_ONLY} from '../queries/client.ts'
 import {type ColdStart, measureColdStart} from './coldStart.ts'
 import {measurePrecompute, type Precompute} from './precompute.ts'
 import {type HistoryBench, measureHistory} from './history.ts'
-import {archiveDocuments, documentCount, generateArchive, plainText} from './generate.ts'
+import {plainText} from '../domain/portableText.ts'
+import {archiveDocuments, documentCount, generateArchive} from './generate.ts'
 import {log, progress} from './progress.ts'
 import {type ArchiveSample, BENCH_QUERIES, type BenchQuery, sampleArchive} from './queries.ts'
 import {createRandom} from './random.ts'
 import {type LatencyStats, summarize} from './stats.ts'
 import {measureUnderLoad, type UnderLoad} from './underLoad.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // One benchmark run over one synthetic archive: bulk write over HTTP, cold start from disk, then
 // read latency through @sanity/client next to plain groq-js on the same in-memory dataset, with
@@ -197,7 +200,7 @@ function rows(value: unknown): number {
 }
 
 function clientFor(server: LakeServer, token: string): SanityClient {
-  return lakeClient(server.url, DATASET, token).withConfig({perspective: 'published'})
+  return lakeClient(server.url, DATASET, token).withConfig(PUBLISHED_ONLY)
 }
 
 /** Bytes per file of the dataset folder, a folder's files summed (history/). */
@@ -496,7 +499,7 @@ async function measureQuery(
       return await client.fetch(bench.query, values, {perspective})
     } catch (error) {
       failures++
-      return {failed: error instanceof Error ? error.message : String(error)}
+      return {failed: errorMessage(error)}
     }
   }
   const inProcess = measured.slice(0, options.inProcessIterations)

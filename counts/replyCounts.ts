@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import type {SanityClient} from '@sanity/client'
-import {getPublishedId} from '@sanity/client/csm'
+import {getDraftId, getPublishedId, isDraftId, isVersionId} from '@sanity/client/csm'
 import {defineQuery} from 'groq'
 import {backoff, isConflict} from '../domain/requests.ts'
 import type {Transaction} from '../lake/dataset.ts'
@@ -93,7 +93,7 @@ async function countsOf(client: SanityClient, ids: readonly string[] | undefined
   if (published.length === 0) return {versions: [], derived: new Map()}
   const some = await client.fetch(replyCountsOfQuery, {
     ids: published,
-    draftIds: published.map((id) => `drafts.${id}`),
+    draftIds: published.map(getDraftId),
   })
   return {
     versions: [...some.published, ...some.drafts],
@@ -167,8 +167,8 @@ function questionsAffected(transaction: Pick<Transaction, 'changes'>): string[] 
   const affected = new Set<string>()
   for (const {before, after} of transaction.changes) {
     const document = after ?? before
-    if (!document || document._id.startsWith('versions.')) continue
-    if (document._type === 'reply' && !document._id.startsWith('drafts.')) {
+    if (!document || isVersionId(document._id)) continue
+    if (document._type === 'reply' && !isDraftId(document._id)) {
       for (const id of [referencedQuestion(before), referencedQuestion(after)])
         if (id) affected.add(id)
     } else if (document._type === 'question' && after) {

@@ -1,6 +1,12 @@
 // Requests to a Content Lake (embedded or hosted) fail in a few ways that callers tell apart:
 // a revision conflict (read again, decide again), a body too large (split it), and transient
 // failures (rate limits, server errors, dropped connections) that are worth retrying as they are.
+//
+// Reads are retried by @sanity/client itself (its `shouldRetry`, `maxRetries` 5 by default):
+// queries on 429/502/503, GET requests also on dropped connections. Wrapping `client.fetch` again
+// would multiply its attempts, so reads are not wrapped (a query over 11 KB goes as a POST, which
+// the client does not retry after a dropped connection: its caller reports the failure). The
+// client never retries a mutation (a POST to /data/mutate): that is what `withRetry` is for.
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504])
 
@@ -37,7 +43,10 @@ export function backoff(attempt: number, baseMs: number): Promise<void> {
   )
 }
 
-/** Retries rate limits, server errors and dropped connections with exponential backoff. */
+/**
+ * Retries a write (`client.mutate`, a transaction's commit) on rate limits, server errors and
+ * dropped connections with exponential backoff, which the client does not do for writes.
+ */
 export async function withRetry<T>(work: () => Promise<T>, attempts = 6, baseMs = 250): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

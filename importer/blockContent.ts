@@ -1,5 +1,6 @@
 import type {PortableTextBlock} from '@portabletext/types'
 import type {BlockContent} from '../sanity.types.ts'
+import {safeHref} from '../domain/links.ts'
 
 // Whatever a parser produced, documents only get Portable Text the schema allows: blocks with the
 // schema's styles and lists, spans with strong/em and links whose href is http(s) or mailto.
@@ -19,17 +20,14 @@ const STYLES: Record<string, Block['style']> = {
   blockquote: 'blockquote',
 }
 const DECORATORS = new Set(['strong', 'em'])
-const SAFE_HREF = /^(?:https?:|mailto:)/i
 
 function safeLink(definition: {
   _key: string
   _type: string
   [key: string]: unknown
 }): MarkDef | undefined {
-  const href = definition.href
-  if (definition._type !== 'link' || typeof href !== 'string' || !SAFE_HREF.test(href.trim()))
-    return undefined
-  return {_type: 'link', _key: definition._key, href: href.trim()}
+  const href = definition._type === 'link' ? safeHref(definition.href) : undefined
+  return href ? {_type: 'link', _key: definition._key, href} : undefined
 }
 
 export function conformToSchema(blocks: readonly PortableTextBlock[]): BlockContent {

@@ -1,8 +1,8 @@
 import type {Dirent, Stats} from 'node:fs'
 import {lstat, readdir, realpath, stat} from 'node:fs/promises'
 import {extname, isAbsolute, join, sep} from 'node:path'
-import {errorMessage} from './messages.ts'
 import type {RecordOrigin} from './record.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // Which files an import reads. Folders are walked in name order; hidden entries are passed over
 // and so are files without an archive extension. A symbolic link is followed only when it leads

@@ -1,18 +1,10 @@
+import {printable} from '../domain/printable.ts'
+
 // What the importer says about its input, in the report and on the terminal. Input is quoted
 // short and escaped: a message never carries a long run of a file, and nothing read from an
 // archive (a title, a URL, a file name) reaches a terminal as control characters.
 
 const QUOTE_LENGTH = 40
-const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu
-
-function escapeChar(char: string): string {
-  return `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`
-}
-
-/** Text with control and invisible formatting characters written as `\uXXXX` escapes. */
-export function printable(text: string): string {
-  return text.replace(INVISIBLE, escapeChar)
-}
 
 /** Input text as messages quote it: in double quotes, cut to `QUOTE_LENGTH` characters, escaped. */
 export function quote(text: string): string {
@@ -20,12 +12,7 @@ export function quote(text: string): string {
     .slice(0, QUOTE_LENGTH)
     .join('')
   const cut = start.length < text.length ? `${start}…` : text
-  return JSON.stringify(cut).replace(INVISIBLE, escapeChar)
-}
-
-/** What went wrong, from anything thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return printable(JSON.stringify(cut))
 }
 
 /** The message for a date that is not on the calendar, the same in every format. */

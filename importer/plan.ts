@@ -1,17 +1,13 @@
+import {getDraftId} from '@sanity/client/csm'
 import type {Mutation} from '@sanity/client'
 import {mergeFlags} from '../domain/quality/flags.ts'
 import {mergeImportedSimilar} from '../similar/entries.ts'
-import {
-  type DoctorDocument,
-  importedContentHashes,
-  type MappedThread,
-  type QuestionDocument,
-  type ReplyDocument,
-} from './mapping.ts'
-import {canonicalJson} from './normalize.ts'
+import type {DoctorDocument, MappedThread, QuestionDocument, ReplyDocument} from './mapping.ts'
 import {type ReportedFlag, reportedFlags} from './quality.ts'
 import type {Outcome, ThreadReport} from './run.ts'
 import type {ExistingDocument} from './target.ts'
+import {importedContentHashes} from '../domain/contentHash.ts'
+import {canonicalJson} from '../domain/hash.ts'
 
 // What to write for a thread, given what the dataset holds now. Pure functions of the mapped
 // thread and the stored documents, so a transaction that lost a race with another writer is
@@ -62,7 +58,7 @@ function decide(
   existing: Map<string, ExistingDocument>,
 ): Decision {
   const stored = existing.get(next._id)
-  if (existing.has(`drafts.${next._id}`))
+  if (existing.has(getDraftId(next._id)))
     return {kind: 'kept', reason: 'kept: an editor has an unpublished draft'}
   if (!stored) return {kind: 'create'}
   const written = sourceHash(stored)
@@ -268,8 +264,8 @@ export function planThread(
 export function documentIds(threads: readonly MappedThread[]): string[] {
   const ids = threads.flatMap((thread) => [
     thread.question._id,
-    `drafts.${thread.question._id}`,
-    ...thread.replies.flatMap((reply) => [reply._id, `drafts.${reply._id}`]),
+    getDraftId(thread.question._id),
+    ...thread.replies.flatMap((reply) => [reply._id, getDraftId(reply._id)]),
     ...thread.doctors.map((doctor) => doctor._id),
   ])
   return [...new Set(ids)]

@@ -4,10 +4,11 @@ import {flagsOf, storedFlags} from '../domain/quality/flags.ts'
 import {detectThread, type FlagCode} from '../domain/quality/index.ts'
 import {SCAN_LIMIT} from '../domain/quality/text.ts'
 import type {QuestionSummary, StoredFlag} from '../domain/quality/types.ts'
-import {plainText} from '../schemas/validation/portableText.ts'
+import {plainText} from '../domain/portableText.ts'
 import type {DoctorDocument, MappedThread, QuestionDocument, ReplyDocument} from './mapping.ts'
-import {stableHash, titleKey} from './normalize.ts'
 import type {ImportTarget} from './target.ts'
+import {stableHash} from '../domain/hash.ts'
+import {titleKey} from '../domain/names.ts'
 
 // The importer's side of the quality flags (domain/quality): run the detectors on a mapped
 // thread, act on what they find, find repeated questions across the run and the dataset, and

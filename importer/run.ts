@@ -7,13 +7,14 @@ import {
   scrubRecord,
   type ThreadMask,
 } from './privacy.ts'
-import {errorMessage} from './messages.ts'
-import {stableHash} from './normalize.ts'
 import {type Batch, batchMutations, documentIds, planThread, toBatches} from './plan.ts'
 import {countFlags, DuplicateFinder, type FlagCounts, type ReportedFlag} from './quality.ts'
 import type {ParseResult, RecordOrigin} from './record.ts'
 import {backoff, isConflict, isTooLarge} from '../domain/requests.ts'
 import type {ExistingDocument, ImportTarget} from './target.ts'
+import {errorMessage} from '../domain/errors.ts'
+import {stableHash} from '../domain/hash.ts'
+import {inParallel} from '../domain/parallel.ts'
 
 // The import pipeline: records in, documents out, in chunks so 100,000-thread archives stream.
 // Per chunk: map, resolve similar titles, read what exists, decide per document, then write
@@ -117,17 +118,6 @@ export function summarize(
     seconds: Math.round(run.seconds * 100) / 100,
     threadsPerSecond: Math.round(run.read / Math.max(run.seconds, 0.001)),
   }
-}
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]
-      if (item !== undefined) await work(item)
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(concurrency, items.length)}, worker))
 }
 
 /** A thread this run has read: where it came from and a hash of everything it would write. */

@@ -38,19 +38,19 @@ export function clientTarget(client: SanityClient, {dryRun}: {dryRun: boolean}):
   return {
     async fetchDocuments(ids) {
       if (ids.length === 0) return new Map()
-      const documents = await withRetry(() => raw.fetch(importExistingDocumentsQuery, {ids}))
+      const documents = await raw.fetch(importExistingDocumentsQuery, {ids})
       return new Map(documents.map((document) => [document._id, document]))
     },
     async questionsByTitleKey(keys) {
       if (keys.length === 0) return []
-      return withRetry(() => raw.fetch(importQuestionsByTitleKeyQuery, {keys}))
+      return raw.fetch(importQuestionsByTitleKeyQuery, {keys})
     },
     async questionsByKey(keys) {
       if (keys.length === 0) return []
-      return withRetry(() => raw.fetch(importQuestionsByKeyQuery, {keys}))
+      return raw.fetch(importQuestionsByKeyQuery, {keys})
     },
     async questionsWithUnresolved() {
-      return withRetry(() => raw.fetch(importUnresolvedSimilarQuery))
+      return raw.fetch(importUnresolvedSimilarQuery)
     },
     async commit(mutations) {
       if (dryRun || mutations.length === 0) return

@@ -1,17 +1,15 @@
 import type {Dataset} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, mutationError} from './errors.ts'
-import {isDraftId, isValidId} from './ids.ts'
+import {isDraftId} from '@sanity/client/csm'
+import {isValidId} from './ids.ts'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Sanity's Actions API (what Studio uses to edit, publish and delete) expressed as the plain
 // mutations the lake already commits atomically. Translated against the current state inside
 // the commit queue, so "publish the draft" sees exactly the draft that is there.
 
-type Json = Record<string, unknown>
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+type Json = JsonObject
 
 function id(action: Json, field: string, index: number): string {
   const value = action[field]

@@ -10,7 +10,6 @@ import {DEFAULT_HISTORY_DAYS} from './storage.ts'
 
 const DEFAULT_PORT = 3400
 const DEFAULT_DATASET = 'production'
-export const LOCAL_PROJECT_ID = 'local'
 
 export interface LakeSettings {
   dataDir: string

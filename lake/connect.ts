@@ -1,7 +1,8 @@
 import {createClient, type SanityClient} from '@sanity/client'
 import {join} from 'node:path'
 import {API_VERSION} from '../schemas/apiVersion.ts'
-import {lakeSettings, lakeToken, LOCAL_PROJECT_ID, type LakeSettings} from './config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
+import {lakeSettings, lakeToken, type LakeSettings} from './config.ts'
 import {DatasetLockedError, liveLockHolder} from './lock.ts'
 import {startLakeServer} from './server.ts'
 

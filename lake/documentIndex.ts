@@ -1,4 +1,5 @@
-import {isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import {getPublishedId, isDraftId, isVersionId} from '@sanity/client/csm'
+import {isPrivateId} from './ids.ts'
 import {
   PREBUILT_SOURCES,
   sourceKey,
@@ -436,7 +437,7 @@ export class RawIndex implements DocumentIndex {
     this.place(id, entry)
     if (isDraftId(id)) {
       this.drafts.add(id)
-      this.withDraft.add(publishedId(id))
+      this.withDraft.add(getPublishedId(id))
     }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
@@ -502,7 +503,7 @@ export class RawIndex implements DocumentIndex {
     if (Object.hasOwn(document, '_score')) this.scored.add(id)
     if (isDraftId(id)) {
       this.drafts.add(id)
-      this.withDraft.add(publishedId(id))
+      this.withDraft.add(getPublishedId(id))
     }
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
@@ -545,7 +546,7 @@ export class RawIndex implements DocumentIndex {
     this.entryAt[position] = undefined
     for (const column of this.keyColumns.values()) column.values[position] = undefined
     this.scored.delete(id)
-    if (this.drafts.delete(id)) this.withDraft.delete(publishedId(id))
+    if (this.drafts.delete(id)) this.withDraft.delete(getPublishedId(id))
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)

@@ -2,6 +2,7 @@ import type {Caller} from './auth.ts'
 import type {Perspective, ViewName} from './dataset.ts'
 import {badRequest, notFound, unauthorized} from './errors.ts'
 import type {History} from './history.ts'
+import {isObject} from '../domain/json.ts'
 import {isValidId} from './ids.ts'
 import type {Lake} from './lake.ts'
 import type {Listeners} from './listen.ts'
@@ -9,7 +10,6 @@ import {checkQuery} from './query.ts'
 import {
   decodePart,
   flag,
-  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,

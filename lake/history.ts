@@ -11,7 +11,7 @@ import {
   type HistoryRecord,
   UNKNOWN_BEFORE,
 } from './historyLog.ts'
-import {DRAFTS_PREFIX, isVersionId, publishedId, VERSIONS_PREFIX} from './ids.ts'
+import {getDraftId, getPublishedId, getVersionFromId, isVersionId} from '@sanity/client/csm'
 import {UNRECORDED_ID} from './users.ts'
 
 // What Studio's History panel and "Review changes" ask of the history API (Studio 6.9.2), read
@@ -67,11 +67,6 @@ function redrafted(log: HistoryLog, record: HistoryRecord, published: string): b
     .versions(published)
     .find((version) => version.seq === previous.seq && isChange(version))
   return publish !== undefined && !(publish.flags & DELETED)
-}
-
-/** The release of a version id (`versions.<release>.<id>`). */
-function releaseOf(id: string): string {
-  return id.slice(VERSIONS_PREFIX.length).split('.')[0] ?? ''
 }
 
 function isChange(record: HistoryRecord): boolean {
@@ -230,8 +225,8 @@ export class History {
       below = Number(options.cursor)
       if (!Number.isSafeInteger(below)) throw badRequest(`Invalid cursor "${options.cursor}"`)
     }
-    const published = publishedId(documentId)
-    const variant = documentId === published ? `${DRAFTS_PREFIX}${published}` : documentId
+    const published = getPublishedId(documentId)
+    const variant = documentId === published ? getDraftId(published) : documentId
     const pair = new EventPair(log, published, variant)
     const feed = documentId === published ? 'published' : 'variant'
     const events: Record<string, unknown>[] = []
@@ -272,7 +267,7 @@ class DocumentReader {
   /** The document before `record` (null: it did not exist), or undefined when that is unknown. */
   async before(record: HistoryRecord, id: string): Promise<LakeDocument | null | undefined> {
     if (record.flags & CREATED) {
-      const published = publishedId(id)
+      const published = getPublishedId(id)
       if (published === id || !redrafted(this.log, record, published)) return null
       // The same draft, to Studio: its edit since the version that was published.
       const deletion = this.log.previous(record)
@@ -357,7 +352,9 @@ class EventPair {
       author: head.author ?? UNRECORDED_ID,
       documentId: this.published,
     }
-    const release = isVersionId(this.variant) ? {releaseId: releaseOf(this.variant)} : {}
+    const release = isVersionId(this.variant)
+      ? {releaseId: getVersionFromId(this.variant) ?? ''}
+      : {}
     const variantRevisionBefore = () => this.revision(this.variantBefore(seq), this.variant)
     const publish = async () => ({
       ...base,

@@ -16,6 +16,7 @@ import {
   type Span,
   spansOf,
 } from './logFormat.ts'
+import {errorMessage, hasCode} from '../domain/errors.ts'
 
 // A dataset's history on disk, kept where the transaction log already put it. The log
 // (`transactions.log`) is hard-linked into `history/` as `<n>.log` when it is started; compaction
@@ -95,14 +96,6 @@ function fileName(file: HistoryFile): string {
   return `${String(file.fileNo).padStart(6, '0')}.${file.kind}`
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code
-}
-
 async function syncDirectory(dir: string) {
   const directory = await open(dir, 'r')
   await directory.sync().finally(() => directory.close())
@@ -121,17 +114,8 @@ function timeOf(timestamp: string | undefined): number {
 
 // --- Records ---
 
-interface NewRecord {
-  id: string
-  seq: number
-  time: number
-  fileNo: number
-  flags: number
-  lineOffset: number
-  span: Span
-  spanCrc: number
-  revCrc: number
-}
+/** A record about to be written: its document id instead of its position in the index. */
+type NewRecord = Omit<HistoryRecord, 'index'> & {id: string}
 
 // A record is 16 32-bit words, read through typed-array views (little-endian machines write and
 // read the same bytes; a record that reads wrong fails its sum and the index is rebuilt):

@@ -1,7 +1,7 @@
 import type {IncomingMessage} from 'node:http'
 import type {Duplex} from 'node:stream'
 import {bearerToken, type Caller, Sessions} from './auth.ts'
-import {LOCAL_PROJECT_ID} from './config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
 import {handleDataRequest} from './endpoints.ts'
 import {LakeError, notFound, unauthorized} from './errors.ts'
 import {checkRequest, corsHeaders, type GuardOptions} from './guard.ts'
@@ -10,7 +10,6 @@ import {type ListenLimits, Listeners} from './listen.ts'
 import {PresenceHub} from './presence.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
 import {
-  isObject,
   type LakeRequest,
   type LakeResponse,
   methodNotAllowed,
@@ -21,6 +20,8 @@ import {
 import {sendSignInPage} from './signinPage.ts'
 import {KeyValueStore, studioResponse} from './studio.ts'
 import {EDITOR_ID, Users} from './users.ts'
+import {errorMessage} from '../domain/errors.ts'
+import {isObject} from '../domain/json.ts'
 
 export type {LakeRequest, LakeResponse} from './respond.ts'
 
@@ -268,7 +269,7 @@ function fail(
     if (!request.complete && request.httpVersionMajor < 2) response.setHeader('connection', 'close')
     sendJson(response, error.status, error.body)
   } else {
-    const description = error instanceof Error ? error.message : String(error)
+    const description = errorMessage(error)
     server.options.log?.(`internal error on ${request.method} ${url.pathname}: ${description}`)
     sendJson(response, 500, {error: {type: 'internalError', description}})
   }

@@ -3,6 +3,7 @@ import type {DatasetStorage} from './storage.ts'
 import {LakeError} from './errors.ts'
 import {ListenerFilter, type ListenOptions} from './listeners.ts'
 import type {LakeRequest, LakeResponse} from './respond.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // The listener endpoint's server-sent event streams, within limits: a local process or a page in
 // the editor's browser may open listeners without a token, and a reader that stops reading must
@@ -104,7 +105,7 @@ export class Listeners {
         } catch (error) {
           // The filter failed on this transaction (its time limit): tell the client and end the
           // stream, as Sanity does with a channel error; the lake itself carries on.
-          const message = error instanceof Error ? error.message : String(error)
+          const message = errorMessage(error)
           send(frame('channelError', {message}))
           closed = true
           response.end()

@@ -1,6 +1,7 @@
 import {linkSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+import {hasCode} from '../domain/errors.ts'
 
 // One process owns a dataset directory at a time. The lock file names the owner (and, for a
 // server, its URL) so a second process can say who holds it, or talk to it over HTTP instead.
@@ -32,7 +33,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (error) {
-    return error instanceof Error && 'code' in error && error.code === 'EPERM'
+    return hasCode(error, 'EPERM')
   }
 }
 
@@ -83,7 +84,7 @@ export class DatasetLock {
         linkSync(temp, path)
         return new DatasetLock(path, info)
       } catch (error) {
-        if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error
+        if (!hasCode(error, 'EEXIST')) throw error
         const holder = liveLockHolder(dir)
         if (holder) throw new DatasetLockedError(dir, holder)
         rmSync(path, {force: true}) // stale: its process is gone

@@ -4,6 +4,8 @@ import type {Dataset, DocumentChange} from './dataset.ts'
 import type {LakeDocument} from './documentIndex.ts'
 import {badRequest, mutationError} from './errors.ts'
 import {generateId, generateRevision, isValidId} from './ids.ts'
+import {errorMessage} from '../domain/errors.ts'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Turns a list of mutations into the document changes of one all-or-nothing transaction. The
 // patch operations themselves (set, unset, insert, inc, diffMatchPatch…) are @sanity/mutator's;
@@ -37,7 +39,7 @@ const PATCH_OPERATIONS = new Set([
   'diffMatchPatch',
 ])
 
-type Json = Record<string, unknown>
+type Json = JsonObject
 
 /**
  * Deepest nesting of objects and arrays a document may have. Sanity allows 20 levels of
@@ -59,10 +61,6 @@ function nestingDepth(document: unknown): number {
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
   return deepest
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function isDocument(value: Json): value is LakeDocument {
@@ -94,9 +92,7 @@ async function idsMatchingQuery(dataset: Dataset, query: unknown, params: unknow
   try {
     tree = parse(`*[${query.replace(/^\s*\*\s*\[([\s\S]*)\]\s*$/, '$1')}]._id`)
   } catch (error) {
-    throw badRequest(
-      `Mutation ${index}: invalid query: ${error instanceof Error ? error.message : error}`,
-    )
+    throw badRequest(`Mutation ${index}: invalid query: ${errorMessage(error)}`)
   }
   const value = await evaluate(tree, {
     dataset: dataset.raw.documents(),
@@ -289,7 +285,7 @@ function patchDocument(
       structuredClone(existing),
     )
   } catch (error) {
-    throw badRequest(`Mutation ${index}: ${error instanceof Error ? error.message : String(error)}`)
+    throw badRequest(`Mutation ${index}: ${errorMessage(error)}`)
   }
   if (!isObject(patched) || patched._id !== target || patched._type !== existing._type) {
     throw badRequest(`Mutation ${index}: a patch cannot change or remove "_id" or "_type"`)

@@ -13,6 +13,7 @@ import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {badRequest, queryParseError} from './errors.ts'
 import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // groq-js turns `path("**.**.x")` into a regular expression that backtracks exponentially in its
 // `**` segments (a 3,000-character string against six of them: minutes, with no way to stop it).
@@ -29,7 +30,7 @@ function parseError(query: string, error: unknown) {
   if (error instanceof GroqSyntaxError) {
     return queryParseError(query, error.message, error.position, error.position + 1)
   }
-  return queryParseError(query, error instanceof Error ? error.message : String(error))
+  return queryParseError(query, errorMessage(error))
 }
 
 /**

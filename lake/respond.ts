@@ -1,6 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 import {StringDecoder} from 'node:string_decoder'
 import {badRequest, LakeError} from './errors.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // Reading requests and writing JSON answers, for every endpoint of the HTTP API.
 
@@ -111,14 +112,8 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw badRequest(
-      `Malformed JSON body: ${error instanceof Error ? error.message : String(error)}`,
-    )
+    throw badRequest(`Malformed JSON body: ${errorMessage(error)}`)
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 export function methodNotAllowed(allowed: readonly string[]): LakeError {

@@ -1,6 +1,6 @@
 import {createServer, type Server} from 'node:http'
 import {createSecureServer, type Http2SecureServer, type ServerHttp2Session} from 'node:http2'
-import {LOCAL_PROJECT_ID} from './config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
 import {createRequestHandler, type HttpOptions} from './http.ts'
 import {Lake, type LakeOptions} from './lake.ts'
 import {localCertificate} from './tls.ts'

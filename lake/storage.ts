@@ -35,6 +35,7 @@ import {
   readHex,
   readLogLine,
 } from './logFormat.ts'
+import {errorMessage, hasCode} from '../domain/errors.ts'
 
 // Durability: every transaction is appended to `transactions.log` as one line and fsynced before
 // it is acknowledged. `snapshot.ndjson` holds the documents as of a sequence number; on start the
@@ -141,14 +142,6 @@ export interface RepairReport {
   notes: string[]
   /** The files holding what was set aside. */
   asideFiles: string[]
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code
 }
 
 async function exists(path: string): Promise<boolean> {

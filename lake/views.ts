@@ -1,15 +1,12 @@
 import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
-import {DRAFTS_PREFIX, isDraftId, isPrivateId, isVersionId, publishedId} from './ids.ts'
+import {getDraftId, getPublishedId, isDraftId, isPublishedId, isVersionId} from '@sanity/client/csm'
+import {isPrivateId} from './ids.ts'
 import type {TextIndex, TextSource} from './textIndex.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
 // the raw index's sets while iterating costs little, and loading builds every index once. While
 // the dataset holds no drafts or versions, a view hands out the raw sets themselves.
-
-function isPublishedId(id: string): boolean {
-  return !isDraftId(id) && !isVersionId(id)
-}
 
 /** The drafts view's documents carry ids of their own (`_id`, `_originalId`). */
 function ownIdPath(path: readonly string[]): boolean {
@@ -243,7 +240,7 @@ export class DraftsView extends View {
   private overlay(draft: LakeDocument): LakeDocument {
     let overlay = this.overlaid.get(draft)
     if (!overlay) {
-      overlay = {...draft, _id: publishedId(draft._id), _originalId: draft._id}
+      overlay = {...draft, _id: getPublishedId(draft._id), _originalId: draft._id}
       this.overlaid.set(draft, overlay)
     }
     return overlay
@@ -251,7 +248,7 @@ export class DraftsView extends View {
 
   get(id: string): LakeDocument | undefined {
     if (!isPublishedId(id)) return undefined
-    const draft = this.raw.hasDraft(id) ? this.raw.get(`${DRAFTS_PREFIX}${id}`) : undefined
+    const draft = this.raw.hasDraft(id) ? this.raw.get(getDraftId(id)) : undefined
     return draft ? this.overlay(draft) : this.raw.get(id)
   }
 
@@ -266,14 +263,14 @@ export class DraftsView extends View {
   }
 
   protected accepts(id: string): string | undefined {
-    if (isDraftId(id)) return publishedId(id)
+    if (isDraftId(id)) return getPublishedId(id)
     if (isVersionId(id) || this.raw.hasDraft(id)) return undefined
     return id
   }
 
   protected contains(set: ReadonlySet<string>, id: string): boolean {
     if (!isPublishedId(id)) return false
-    return this.raw.hasDraft(id) ? set.has(`${DRAFTS_PREFIX}${id}`) : set.has(id)
+    return this.raw.hasDraft(id) ? set.has(getDraftId(id)) : set.has(id)
   }
 
   protected rawIdOf(document: LakeDocument): string {

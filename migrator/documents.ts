@@ -2,8 +2,8 @@ import type {SanityClient} from '@sanity/client'
 import type {SanityDocument} from '@sanity/types'
 import {evaluate, type ExprNode, parse} from 'groq-js'
 import type {Migration} from 'sanity/migrate'
-import {withRetry} from '../domain/requests.ts'
 import {migratorDocumentsByIdQuery, migratorIdsQuery, migratorTypeIdsQuery} from './queries.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // The documents a migration runs on, chosen the way Sanity's runner chooses them from a dataset
 // export: drafts included, system documents (`_.…`) left out, `documentTypes` and the GROQ
@@ -21,7 +21,7 @@ function parseFilter(filter: string): ExprNode {
     return parse(`*[${filter}]`)
   } catch (error) {
     throw new Error(
-      `The migration's filter "${filter}" is not valid GROQ: ${error instanceof Error ? error.message : String(error)}`,
+      `The migration's filter "${filter}" is not valid GROQ: ${errorMessage(error)}`,
       {cause: error},
     )
   }
@@ -73,18 +73,16 @@ export function migrationDocuments(
   const select = migrationSelector(migration)
   const raw = client.withConfig({perspective: 'raw', useCdn: false})
   const idsOf = (type: string | undefined): Promise<string[]> =>
-    withRetry(() =>
-      type === undefined ? raw.fetch(migratorIdsQuery) : raw.fetch(migratorTypeIdsQuery, {type}),
-    )
+    type === undefined ? raw.fetch(migratorIdsQuery) : raw.fetch(migratorTypeIdsQuery, {type})
 
   return async function* documents() {
     const types = migration.documentTypes?.length ? [...migration.documentTypes] : [undefined]
     for (const type of types) {
       const ids = await idsOf(type)
       for (let start = 0; start < ids.length; start += pageSize) {
-        const page: SanityDocument[] = await withRetry(() =>
-          raw.fetch(migratorDocumentsByIdQuery, {ids: ids.slice(start, start + pageSize)}),
-        )
+        const page: SanityDocument[] = await raw.fetch(migratorDocumentsByIdQuery, {
+          ids: ids.slice(start, start + pageSize),
+        })
         for (const document of await select(page)) {
           options.onDocument?.(document)
           yield document

@@ -1,13 +1,8 @@
 import type {Path} from 'sanity/migrate'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Small tools for migrations that look inside documents: find objects and address them with the
 // paths Sanity's patches take (array items by `_key` when they have one, otherwise by index).
-
-export type JsonObject = Record<string, unknown>
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 export interface Found {
   node: JsonObject
@@ -35,14 +30,6 @@ export function objectsWhere(
     ...(match(value) ? [{node: value, path}] : []),
     ...Object.entries(value).flatMap(([key, field]) => objectsWhere(field, match, [...path, key])),
   ]
-}
-
-export function publishedId(id: string): string {
-  return id.replace(/^drafts\./, '')
-}
-
-export function isDraftId(id: string): boolean {
-  return id.startsWith('drafts.')
 }
 
 /** A document as a migration reads it (any `@sanity/types` version's SanityDocument fits). */

@@ -12,6 +12,7 @@ import {withRetry} from '../domain/requests.ts'
 import {migrationContext} from './context.ts'
 import {migrationDocuments} from './documents.ts'
 import {migratorDocumentTypesQuery} from './queries.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // Runs a migration written for `sanity migration run` through any @sanity/client: the embedded
 // lake or a real project. Sanity's own runner cannot target a local host, so this one collects the
@@ -211,9 +212,7 @@ class MigrationRun {
       else unknown.push(id)
     }
     if (unknown.length > 0) {
-      const found = await withRetry(() =>
-        this.raw.fetch(migratorDocumentTypesQuery, {ids: unknown}),
-      )
+      const found = await this.raw.fetch(migratorDocumentTypesQuery, {ids: unknown})
       for (const {_id, _type} of found) {
         types.set(_id, _type)
         this.typeOf.set(_id, _type)
@@ -359,7 +358,7 @@ export async function runMigration(
     }
     await run.flush()
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     throw new MigrationRunError(message, run.finish(), error)
   }
   return run.finish()

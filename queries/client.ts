@@ -30,6 +30,6 @@ export function createQueryClient(config: QueryClientConfig): SanityClient {
     ...(config.token ? {token: config.token} : {}),
     apiVersion: API_VERSION,
     useCdn: false,
-    perspective: 'published',
+    ...PUBLISHED_ONLY,
   })
 }

@@ -11,7 +11,8 @@ export {
   type PageOptions,
 } from './cursor.ts'
 export {type DoctorPage, fetchDoctorPage} from './doctors.ts'
-export {excerptOf, renderPortableText, safeHref} from './portableText.ts'
+export {safeHref} from '../domain/links.ts'
+export {excerptOf, renderPortableText} from './portableText.ts'
 export {MAX_SEARCH_TERMS, searchQuestions, type SearchResult, searchTerms} from './search.ts'
 export {
   fetchSpecialties,

@@ -11,6 +11,8 @@ import type {
   PortableTextMarkDefinition,
   PortableTextSpan,
 } from '@portabletext/types'
+import {safeHref} from '../domain/links.ts'
+import {isObject as isRecord} from '../domain/json.ts'
 
 // Portable Text → HTML for the preview pages. Every serializer is given here, nothing falls back
 // to the library's defaults: text is escaped, only the schema's styles, lists and marks become
@@ -18,26 +20,7 @@ import type {
 // inline objects, styles, marks) is dropped or rendered as plain escaped text. Input is checked
 // shape by shape first, so hostile or malformed JSON never reaches the renderer.
 
-const LINK_SCHEMES = new Set(['http:', 'https:', 'mailto:'])
 const MAX_LIST_LEVEL = 10
-
-/** The URL itself (normalised) when it is an absolute http, https or mailto URL. */
-export function safeHref(href: unknown): string | undefined {
-  if (typeof href !== 'string') return undefined
-  let url: URL
-  try {
-    // The URL parser drops tabs and newlines and lower-cases the scheme, as browsers do, so
-    // "java\nscript:" or "JAVASCRIPT:" are caught by the scheme check below.
-    url = new URL(href.trim())
-  } catch {
-    return undefined
-  }
-  return LINK_SCHEMES.has(url.protocol) ? url.href : undefined
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** `_type` of a node the renderer may see; "@…" types are the renderer's own virtual nodes. */
 function nodeType(value: Record<string, unknown>): string | undefined {

@@ -2,7 +2,8 @@ import type {SanityClient} from '@sanity/client'
 import {DEFAULT_COMPUTED_LIMIT, DEFAULT_RANKER, inputHash} from '../similar/config.ts'
 import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
-import {bodyText} from '../similar/text.ts'
+import {toSource} from '../similar/load.ts'
+import {excerptOf} from './portableText.ts'
 
 // Serving a question's similar threads. The stored list is dereferenced in one query (a lookup
 // by id plus a handful of references); a second query finds each listed thread's doctor. When the
@@ -64,16 +65,6 @@ export interface SimilarThreadLink {
   provenance: SimilarProvenance
 }
 
-const EXCERPT_LENGTH = 200
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  if (flat.length <= EXCERPT_LENGTH) return flat
-  const cut = flat.slice(0, EXCERPT_LENGTH)
-  const space = cut.lastIndexOf(' ')
-  return `${(space > EXCERPT_LENGTH * 0.6 ? cut.slice(0, space) : cut).replace(/[\s.,;:!?]+$/, '')}…`
-}
-
 interface Target {
   _id: string
   title: string | null
@@ -95,17 +86,7 @@ function fetchServed(client: SanityClient, id: string) {
 function isStoredListFresh(question: Served): boolean {
   const entries = question.entries ?? []
   if (!entries.some((entry) => entry.provenance === 'computed')) return false
-  const current = inputHash(
-    {
-      _id: question._id,
-      title: question.title ?? '',
-      ...(question.shortTitle ? {shortTitle: question.shortTitle} : {}),
-      body: bodyText(question.body),
-      ...(question.specialty ? {specialty: question.specialty} : {}),
-      tags: question.tags ?? [],
-    },
-    DEFAULT_RANKER,
-  )
+  const current = inputHash(toSource(question), DEFAULT_RANKER)
   return question.similarInputHash === current
 }
 
@@ -172,7 +153,7 @@ export async function similarThreadsFor(
     _id: target._id,
     title: target.title ?? 'Untitled question',
     slug: target.slug ?? '',
-    excerpt: excerpt(target.text),
+    excerpt: excerptOf(target.text),
     doctor: doctors.get(target._id) ?? null,
     specialty: target.specialty,
     score,

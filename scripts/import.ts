@@ -5,7 +5,8 @@ import {parseArgs} from 'node:util'
 import {describeCounts} from '../domain/quality/index.ts'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
-import {errorMessage, printable} from '../importer/messages.ts'
+import {errorMessage} from '../domain/errors.ts'
+import {printable} from '../domain/printable.ts'
 import {
   type ImportProgress,
   type ImportReport,

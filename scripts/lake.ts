@@ -6,11 +6,13 @@ import {get, type IncomingMessage} from 'node:http'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {parseArgs} from 'node:util'
-import {guardOptions, lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
+import {guardOptions, lakeSettings, lakeToken} from '../lake/config.ts'
 import {withLakeClient} from '../lake/connect.ts'
 import {DatasetLockedError, liveLockHolder} from '../lake/lock.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {DatasetStorage} from '../lake/storage.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
@@ -188,6 +190,6 @@ try {
   else if (command === 'repair') await repair()
   else fail(`Unknown command "${command}"`)
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error))
+  console.error(errorMessage(error))
   process.exit(1)
 }

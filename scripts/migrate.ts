@@ -4,6 +4,7 @@ import {withArchiveClient} from '../lake/connect.ts'
 import {formatReport, formatTransaction} from '../migrator/format.ts'
 import {listMigrations, loadMigration, UnknownMigrationError} from '../migrator/load.ts'
 import {type MigrationEvent, MigrationRunError, runMigration} from '../migrator/run.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 const USAGE = `Usage: npm run migrate -- <id> [--no-dry-run] [--quiet]
 
@@ -84,7 +85,7 @@ try {
     console.error(error.message)
     process.exit(2)
   }
-  console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`Migration failed: ${errorMessage(error)}`)
   if (error instanceof MigrationRunError) {
     for (const line of formatReport(error.report)) console.error(line)
     console.error('Fix the cause and run the same command again: committed work is not repeated.')

@@ -20,6 +20,7 @@ import {
   watchSimilar,
 } from '../similar/index.ts'
 import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
        npm run similar -- --ids-from <file|-> [options]   ids or slugs from a file or stdin
@@ -109,8 +110,7 @@ async function watch(client: SanityClient): Promise<number> {
           `lists for ${affected.changed.length + (own?.questions ?? 0)} changed questions: ` +
           `${affected.patched.length + (own?.patched.length ?? 0)} written.`,
       ),
-    onError: (error) =>
-      console.error(`similar threads: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error) => console.error(`similar threads: ${errorMessage(error)}`),
   })
   console.error(`Watching ${projectId}/${dataset} (checkpoint ${path}); Ctrl-C stops.`)
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])
@@ -180,7 +180,7 @@ try {
   })
   process.exit(code)
 } catch (error) {
-  console.error(`similar failed: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`similar failed: ${errorMessage(error)}`)
   process.exit(1)
 }
 

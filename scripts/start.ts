@@ -4,12 +4,12 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
-import {guardOptions, lakeSettings, lakeToken, LOCAL_PROJECT_ID} from '../lake/config.ts'
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
+import {guardOptions, lakeSettings, lakeToken} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {serveStatic} from '../lake/staticFiles.ts'
 import {readInputs} from '../importer/inputs.ts'
-import {errorMessage} from '../importer/messages.ts'
 import {runImport} from '../importer/run.ts'
 import {clientTarget} from '../importer/target.ts'
 import {keepReplyCountsRight, syncReplyCounts} from '../counts/replyCounts.ts'
@@ -22,6 +22,7 @@ import {
 } from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 const SAMPLE = join(import.meta.dirname, '..', 'sample', 'archive')
 const STUDIO = join(import.meta.dirname, '..', 'dist')
@@ -126,16 +127,14 @@ Press Ctrl-C to stop.`)
 const watcher = watchSimilar({
   client,
   checkpoint: fileCheckpoint(checkpointPath(settings.dataDir, LOCAL_PROJECT_ID, settings.dataset)),
-  onError: (error) =>
-    console.error(`similar threads: ${error instanceof Error ? error.message : String(error)}`),
+  onError: (error) => console.error(`similar threads: ${errorMessage(error)}`),
 })
 // Closed before the lake, so the listener does not report the lake going away.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void watcher.stop())
 
 // Stored reply counts (the Studio's lists show them) follow every commit, and writes made while
 // nothing was watching (a standalone import or migration) are corrected now, in the background.
-const onCountError = (error: unknown) =>
-  console.error(`reply counts: ${error instanceof Error ? error.message : error}`)
+const onCountError = (error: unknown) => console.error(`reply counts: ${errorMessage(error)}`)
 keepReplyCountsRight({
   storage: await server.lake.storage(settings.dataset),
   client,

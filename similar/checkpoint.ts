@@ -1,5 +1,6 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
+import {hasCode} from '../domain/errors.ts'
 
 // Where the freshness worker keeps its high-water mark: the Content Lake time up to which every
 // change to a question has been recomputed. After a restart the worker recomputes what changed
@@ -45,7 +46,7 @@ export function fileCheckpoint(path: string): CheckpointStore {
       try {
         text = await readFile(path, 'utf8')
       } catch (error) {
-        if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined
+        if (hasCode(error, 'ENOENT')) return undefined
         throw error
       }
       return parseCheckpoint(text, path)

@@ -1,3 +1,4 @@
+import {getPublishedId} from '@sanity/client/csm'
 import type {Mutation, SanityClient} from '@sanity/client'
 import {availableParallelism} from 'node:os'
 import {isConflict, withRetry} from '../domain/requests.ts'
@@ -15,6 +16,7 @@ import {similarReferrersQuery, similarStateQuery, similarThresholdsQuery} from '
 import type {SimilarIndex} from './ranker.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
 import type {SimilarStateQueryResult} from '../sanity.types.ts'
+import {inParallel} from '../domain/parallel.ts'
 
 // Precomputing similar-thread lists and keeping them fresh.
 //
@@ -106,17 +108,6 @@ async function rankingPool(index: SimilarIndex, size: number): Promise<RankPool 
   } catch {
     return undefined // no worker threads here: rank on this thread
   }
-}
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]
-      if (item !== undefined) await work(item)
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(concurrency, items.length)}, worker))
 }
 
 /** Brings the index's copy of `ids` up to date with the dataset (re-reading changed ones only). */
@@ -285,9 +276,7 @@ export async function computeSimilar(
 
   /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
   async function pass(batch: string[]): Promise<string[]> {
-    const state = await withRetry(() =>
-      client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY),
-    )
+    const state = await client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY)
     missing.push(...(await refresh(client, ranker, state, batch)))
     const toRank = state.filter(
       (question) => known.get(question._id) !== checkKey(ranker.version, limit, question._rev),
@@ -387,7 +376,7 @@ export async function recomputeAffected(
   const started = performance.now()
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
-  const changed = [...new Set(changedIds.map((id) => id.replace(/^drafts\./, '')))].sort()
+  const changed: string[] = [...new Set(changedIds.map(getPublishedId))].sort()
   if (changed.length === 0) {
     const nothing = {
       questions: 0,
@@ -429,9 +418,7 @@ export async function recomputeAffected(
   }
   const existing = changed.filter((id) => index.has(id))
   const set = new Set(existing)
-  for (const id of await withRetry(() =>
-    client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY),
-  ))
+  for (const id of await client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY))
     set.add(id)
   const fanout = options.fanout ?? 50
   const candidates = new Map<string, string[]>()
@@ -444,8 +431,10 @@ export async function recomputeAffected(
     }
   }
   if (candidates.size > 0) {
-    const thresholds = await withRetry(() =>
-      client.fetch(similarThresholdsQuery, {ids: [...candidates.keys()]}, PUBLISHED_ONLY),
+    const thresholds = await client.fetch(
+      similarThresholdsQuery,
+      {ids: [...candidates.keys()]},
+      PUBLISHED_ONLY,
     )
     for (const {_id, scores} of thresholds) {
       const computed = (scores ?? []).filter((score): score is number => score !== null)

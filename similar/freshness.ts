@@ -1,3 +1,4 @@
+import {isPublishedId} from '@sanity/client/csm'
 import type {SanityClient} from '@sanity/client'
 import {
   type ComputeReport,
@@ -65,8 +66,7 @@ export function classifyChange(
 ): ChangeKind {
   const document = after ?? before
   if (!document || document._type !== 'question') return 'none'
-  const id = document._id
-  if (id.startsWith('drafts.') || id.startsWith('versions.')) return 'none'
+  if (!isPublishedId(document._id)) return 'none'
   if (!before || !after) return 'inputs'
   if (inputs(before) !== inputs(after)) return 'inputs'
   if (editorEntries(before) !== editorEntries(after)) return 'entries'

@@ -1,10 +1,9 @@
 import type {SanityClient} from '@sanity/client'
-import {withRetry} from '../domain/requests.ts'
 import type {SimilarSourcesQueryResult} from '../sanity.types.ts'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from './config.ts'
 import {similarQuestionIdsQuery, similarRevisionsQuery, similarSourcesQuery} from './queries.ts'
 import {SimilarIndex} from './ranker.ts'
-import {bodyText} from './text.ts'
+import {plainText} from '../domain/portableText.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 // Reading questions for the ranker through the client, in pages: all ids first (one small
@@ -13,13 +12,21 @@ import {PUBLISHED_ONLY} from '../queries/client.ts'
 
 export const DEFAULT_PAGE_SIZE = 500
 
-function toSource(document: SimilarSourcesQueryResult[number]): SimilarSource {
+/** A question as stored, read by any query that projects what the ranker reads. */
+type StoredSource = Pick<
+  SimilarSourcesQueryResult[number],
+  '_id' | 'title' | 'shortTitle' | 'body' | 'specialty' | 'tags'
+> &
+  Partial<Pick<SimilarSourcesQueryResult[number], '_rev' | 'askedAt'>>
+
+/** What the ranker (and the fingerprint of a stored list) reads of a question. */
+export function toSource(document: StoredSource): SimilarSource {
   return {
     _id: document._id,
-    _rev: document._rev,
+    ...(document._rev ? {_rev: document._rev} : {}),
     title: document.title ?? '',
     ...(document.shortTitle ? {shortTitle: document.shortTitle} : {}),
-    body: bodyText(document.body),
+    body: plainText(document.body),
     ...(document.specialty ? {specialty: document.specialty} : {}),
     tags: document.tags ?? [],
     ...(document.askedAt ? {askedAt: document.askedAt} : {}),
@@ -35,16 +42,14 @@ export async function fetchSources(
   const sources: SimilarSource[] = []
   for (let i = 0; i < ids.length; i += pageSize) {
     const page = ids.slice(i, i + pageSize)
-    const documents = await withRetry(() =>
-      client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED_ONLY),
-    )
+    const documents = await client.fetch(similarSourcesQuery, {ids: page}, PUBLISHED_ONLY)
     sources.push(...documents.map(toSource))
   }
   return sources
 }
 
 export async function fetchQuestionIds(client: SanityClient): Promise<string[]> {
-  return withRetry(() => client.fetch(similarQuestionIdsQuery, {}, PUBLISHED_ONLY))
+  return client.fetch(similarQuestionIdsQuery, {}, PUBLISHED_ONLY)
 }
 
 /** Every published question, a page at a time. */
@@ -74,7 +79,7 @@ export async function syncIndex(
   client: SanityClient,
   index: SimilarIndex,
 ): Promise<{_id: string; _rev: string}[]> {
-  const revisions = await withRetry(() => client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY))
+  const revisions = await client.fetch(similarRevisionsQuery, {}, PUBLISHED_ONLY)
   const present = new Set(revisions.map(({_id}) => _id))
   for (const id of index.questionIds()) if (!present.has(id)) index.remove(id)
   const outdated = revisions.filter(({_id, _rev}) => index.revision(_id) !== _rev)

@@ -1,6 +1,7 @@
 import {parentPort} from 'node:worker_threads'
 import type {WorkerReply, WorkerRequest} from './pool.ts'
 import {SimilarIndex} from './ranker.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // A ranking worker of pool.ts: loads index snapshots, ranks batches of questions.
 
@@ -27,7 +28,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
     reply({
       type: 'failed',
       job: request.job,
-      message: error instanceof Error ? error.message : String(error),
+      message: errorMessage(error),
     })
   }
 })

@@ -1125,7 +1125,7 @@ export class SimilarIndex {
     withBonus: boolean,
     exclude: ReadonlySet<string>,
   ): {doc: number; score: number}[] {
-    const {q, terms, self, averageLength} = model
+    const {q, terms} = model
     // The bonus is only worked out for questions whose text score could still make it.
     const maxBonus = withBonus ? this.maxBonus(q) : 0
     const queryTags = this.tagsOf(q)

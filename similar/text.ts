@@ -1,5 +1,3 @@
-import {toPlainText} from '@portabletext/toolkit'
-import type {PortableTextBlock} from '@portabletext/types'
 import {stem, strongStem} from './stem.ts'
 import {SYNONYM_GROUPS} from './synonyms.ts'
 
@@ -208,14 +206,4 @@ export function analyze(text: string, options: AnalyzeOptions): string[] {
   const how = tokenising(options)
   const tokens = contentTokens(text, how)
   return options.synonyms ? applySynonyms(tokens, synonymTable(how)) : tokens
-}
-
-/** Plain text of a Portable Text field as stored (non-block items ignored). */
-export function bodyText(value: unknown): string {
-  if (!Array.isArray(value)) return ''
-  const blocks = value.filter(
-    (item): item is PortableTextBlock =>
-      typeof item === 'object' && item !== null && '_type' in item && item._type === 'block',
-  )
-  return toPlainText(blocks)
 }

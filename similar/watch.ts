@@ -1,5 +1,4 @@
 import type {MutationEvent, SanityClient} from '@sanity/client'
-import {withRetry} from '../domain/requests.ts'
 import {PUBLISHED_ONLY} from '../queries/client.ts'
 import {CheckpointError, type CheckpointStore} from './checkpoint.ts'
 import {DEFAULT_RANKER, type RankerConfig} from './config.ts'
@@ -105,9 +104,7 @@ async function findChanged(
   let updated = 0
   for (let i = 0; i < ids.length; i += DEFAULT_PAGE_SIZE) {
     const page = ids.slice(i, i + DEFAULT_PAGE_SIZE)
-    const rows = await withRetry(() =>
-      client.fetch(similarWatchStateQuery, {ids: page}, PUBLISHED_ONLY),
-    )
+    const rows = await client.fetch(similarWatchStateQuery, {ids: page}, PUBLISHED_ONLY)
     for (const row of rows) {
       if (row.similarInputHash !== index.inputHash(row._id)) {
         changed.add(row._id)
@@ -258,7 +255,7 @@ class Watch {
   private async catchUp(): Promise<{changed: string[]; now: string}> {
     const {client, config} = this
     const started = performance.now()
-    const now = await withRetry(() => client.fetch(serverNowQuery, {}, PUBLISHED_ONLY))
+    const now = await client.fetch(serverNowQuery, {}, PUBLISHED_ONLY)
     const since = await this.sinceForCatchUp()
     if (this.index) await syncIndex(client, this.index)
     else this.index = await loadSimilarIndex(client, {config})

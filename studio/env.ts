@@ -1,10 +1,11 @@
+import {LOCAL_PROJECT_ID} from '../domain/project.ts'
+
 // Where the Studio points, from the variables Sanity's CLI and templates use: the CLI reads
 // SANITY_STUDIO_* from the environment (and .env files), and builds every
 // `process.env.SANITY_STUDIO_…` into the Studio bundle as a literal. Unset ones fall back to the
 // embedded lake. Each is read by its full name: the bundler only replaces names it sees whole.
 // A token never goes in here.
 
-const LOCAL_PROJECT_ID = 'local'
 export const PROJECT_ID = process.env.SANITY_STUDIO_PROJECT_ID || LOCAL_PROJECT_ID
 export const DATASET = process.env.SANITY_STUDIO_DATASET || 'production'
 

@@ -19,6 +19,7 @@ import {
   tagPage,
   threadPage,
 } from './pages.ts'
+import {errorMessage} from '../domain/errors.ts'
 
 // The preview site and its JSON API, as one request handler for node:http. It only reads, through
 // the client it is given (published perspective: drafts never show), so it serves the embedded
@@ -304,9 +305,7 @@ export function createWebHandler(client: SanityClient, options: WebHandlerOption
       else sendHtml(request, response, 200, await page(client, segments, url))
     } catch (error) {
       if (!(error instanceof HttpError)) {
-        options.log?.(
-          `${request.method} ${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
-        )
+        options.log?.(`${request.method} ${url.pathname} failed: ${errorMessage(error)}`)
       }
       const sent =
         error instanceof HttpError

@@ -1,4 +1,4 @@
-import {plainText} from '../../schemas/validation/portableText.ts'
+import {plainText} from '../portableText.ts'
 import {stringField} from '../../schemas/values.ts'
 import {flagsOf, mergeFlags, storedFlags} from './flags.ts'
 import {DETECTORS, detectThread} from './index.ts'

@@ -1,4 +1,4 @@
-import {printable} from '../../importer/messages.ts'
+import {printable} from '../printable.ts'
 import type {ThreadText} from './types.ts'
 
 // Text helpers the detectors share. Archives are hostile: every pattern here runs in time linear

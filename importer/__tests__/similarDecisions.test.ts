@@ -3,12 +3,12 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {excludePatches, pinPatches, unexcludePatches} from '../../similar/editorial.ts'
 import type {SimilarEntry, SimilarExclusionEntry} from '../../similar/entries.ts'
 import {startTestLake, type TestLake} from '../../test/support/lake.ts'
-import {importedQuestionContent} from '../mapping.ts'
-import {stableHash} from '../normalize.ts'
 import {textToPortableText} from '../portableText.ts'
 import type {ParseResult, ThreadRecord} from '../record.ts'
 import {runImport} from '../run.ts'
 import {clientTarget} from '../target.ts'
+import {importedQuestionContent} from '../../domain/contentHash.ts'
+import {stableHash} from '../../domain/hash.ts'
 
 // Re-imports and editors' similar-thread decisions, against the embedded lake: a pin or an
 // exclusion survives re-imports of the same and of a changed source page, and is not an edit

@@ -1,6 +1,7 @@
 import type {ParseResult, RecordOrigin, ThreadRecord} from '../record.ts'
 import {detectLanguage, splitTitle} from './fields.ts'
-import {errorMessage, quote} from '../messages.ts'
+import {quote} from '../messages.ts'
+import {errorMessage} from '../../domain/errors.ts'
 import {toBlocks} from './html/blocks.ts'
 import {domWindow} from './html/dom.ts'
 import {markupProblem} from './html/limits.ts'

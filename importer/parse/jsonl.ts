@@ -8,13 +8,13 @@ import type {
   ThreadTag,
 } from '../record.ts'
 import {detectLanguage, isoDate} from './fields.ts'
-import {errorMessage, notADate, quote} from '../messages.ts'
+import {notADate, quote} from '../messages.ts'
+import {errorMessage} from '../../domain/errors.ts'
+import {isObject, type JsonObject} from '../../domain/json.ts'
 
 // The interchange format: one thread per line as JSON. Only "title" and "question" are required;
 // everything else may be missing or null. A bad line fails alone, with every problem it has, so
 // one run of the importer reports all the fixes a file needs.
-
-type JsonObject = Record<string, unknown>
 
 // The calendar date as written; an offset never moves it to another day.
 const TIME = /(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?/.source
@@ -226,10 +226,6 @@ class Fields {
     this.error(key, `must be an array, got ${describe(value)}`)
     return []
   }
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function isWebUrl(text: string): boolean {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {Dataset, type Perspective} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
-import {isDraftId, isVersionId, publishedId} from '../ids.ts'
+import {getPublishedId, isDraftId, isVersionId} from '@sanity/client/csm'
 import {runQuery} from '../query.ts'
 
 // The published and drafts perspectives are views over the raw index. Here they are checked
@@ -21,11 +21,13 @@ function expected(raw: LakeDocument[], perspective: Perspective): LakeDocument[]
   if (perspective === 'raw') return raw
   if (perspective === 'published')
     return raw.filter((d) => !isDraftId(d._id) && !isVersionId(d._id))
-  const drafts = new Set(raw.filter((d) => isDraftId(d._id)).map((d) => publishedId(d._id)))
+  const drafts = new Set<string>(
+    raw.filter((d) => isDraftId(d._id)).map((d) => getPublishedId(d._id)),
+  )
   const out: LakeDocument[] = []
   for (const d of raw) {
     if (isVersionId(d._id)) continue
-    if (isDraftId(d._id)) out.push({...d, _id: publishedId(d._id), _originalId: d._id})
+    if (isDraftId(d._id)) out.push({...d, _id: getPublishedId(d._id), _originalId: d._id})
     else if (!drafts.has(d._id)) out.push(d)
   }
   return out
@@ -53,7 +55,7 @@ describe('perspective views', () => {
       const id =
         [`q${n}`, `drafts.q${n}`, `versions.r1.q${n}`, `r${n}`, `drafts.r${n}`][pick(5)] ?? ''
       const remove = pick(5) === 0
-      const isReply = publishedId(id).startsWith('r')
+      const isReply = getPublishedId(id).startsWith('r')
       const after: LakeDocument | null = remove
         ? null
         : isReply

@@ -1,11 +1,12 @@
 import {at, defineMigration, patch, set} from 'sanity/migrate'
-import {slugify, stableHash} from '../../importer/normalize.ts'
-import {publishedId} from '../../migrator/nodes.ts'
+import {getDraftId, getPublishedId} from '@sanity/client/csm'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {slugInUseQuery} from '../../schemas/validation/queries.ts'
 import {stringField} from '../../schemas/values.ts'
 import type {BackfillSlugOfQueryResult, SlugInUseQueryResult} from '../../sanity.types.ts'
 import {defineQuery} from 'groq'
+import {stableHash} from '../../domain/hash.ts'
+import {slugify} from '../../domain/names.ts'
 
 // Questions, doctors, specialties and FAQ tags need a slug for their pages; documents written
 // before slugs were required (or with the field cleared) get one. The slug comes from the title
@@ -38,19 +39,19 @@ export default defineMigration({
       const inUse: SlugInUseQueryResult = await client.fetch(slugInUseQuery, {
         type,
         slug,
-        draftId: `drafts.${id}`,
+        draftId: getDraftId(id),
         publishedId: id,
       })
       return inUse
     }
 
     for await (const document of documents()) {
-      const id = publishedId(document._id)
+      const id = getPublishedId(document._id)
       const type = document._type
       const source = stringField(document, type === 'question' ? 'title' : 'name') ?? ''
       const base = slugify(source, BASE_LENGTH[type] ?? 80) || type.toLowerCase()
       const lent: BackfillSlugOfQueryResult = await client.fetch(backfillSlugOfQuery, {
-        ids: [id, `drafts.${id}`],
+        ids: [id, getDraftId(id)],
         self: document._id,
       })
       const candidates = [lent, base, `${base}-${stableHash(id, 6)}`]

@@ -10,12 +10,14 @@ import {
   setIfMissing,
   transaction,
 } from 'sanity/migrate'
-import {contentHashAfterChange, doctorId} from '../../importer/mapping.ts'
-import {doctorKey} from '../../importer/normalize.ts'
-import {isDraftId, objectsWhere, type StoredDocument} from '../../migrator/nodes.ts'
+import {getDraftId, isDraftId} from '@sanity/client/csm'
+import {objectsWhere, type StoredDocument} from '../../migrator/nodes.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import type {MergeReferencingDocumentsQueryResult} from '../../sanity.types.ts'
+import {contentHashAfterChange} from '../../domain/contentHash.ts'
+import {doctorId} from '../../domain/ids.ts'
+import {doctorKey} from '../../domain/names.ts'
 
 // Doctors whose normalised names match ("Dr. Lan Shengxing", "LAN Sheng-xing") are one doctor.
 // Per group of duplicates the kept doctor is the one with the importer's id for that name (so
@@ -122,7 +124,7 @@ export default defineMigration({
       if (!kept) continue
       const duplicates = sorted.filter((doctor) => doctor !== kept)
       const removed = duplicates.flatMap((doctor) =>
-        drafts.has(`drafts.${doctor._id}`) ? [doctor._id, `drafts.${doctor._id}`] : [doctor._id],
+        drafts.has(getDraftId(doctor._id)) ? [doctor._id, getDraftId(doctor._id)] : [doctor._id],
       )
       const ids = new Set(removed)
 
@@ -134,7 +136,7 @@ export default defineMigration({
         .filter((document) => !ids.has(document._id))
         .flatMap((document) => repoint(document, ids, kept._id) ?? [])
 
-      const merged: Mutation[] = [kept, drafts.get(`drafts.${kept._id}`)].flatMap((doctor) => {
+      const merged: Mutation[] = [kept, drafts.get(getDraftId(kept._id))].flatMap((doctor) => {
         const patches = doctor ? mergedFields(doctor, duplicates) : []
         return doctor && patches.length > 0
           ? [patch(doctor._id, patches, {ifRevision: doctor._rev})]

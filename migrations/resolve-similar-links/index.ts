@@ -1,7 +1,8 @@
 import {at, defineMigration, type NodePatch, patch, set} from 'sanity/migrate'
-import {digestOfTitleKey, titleDigest} from '../../importer/normalize.ts'
-import {isDraftId, isObject, publishedId} from '../../migrator/nodes.ts'
+import {getPublishedId, isDraftId} from '@sanity/client/csm'
+import {isObject} from '../../domain/json.ts'
 import {referenceId, stringField} from '../../schemas/values.ts'
+import {digestOfTitleKey, titleDigest} from '../../domain/ids.ts'
 
 // "Similar Q&A" entries the importer could not resolve keep the title the source page showed.
 // Once a question with that title is in the archive (imported later, or written by an editor),
@@ -42,7 +43,7 @@ export default defineMigration({
 
     for await (const question of documents()) {
       const similar = Array.isArray(question.similar) ? question.similar : []
-      const self = publishedId(question._id)
+      const self = getPublishedId(question._id)
       const referenced = new Set(similar.map((entry) => referenceId(entry?.question)))
       const patches: NodePatch[] = []
       for (const [index, entry] of similar.entries()) {

@@ -15,10 +15,13 @@ import {
   scrubBlocks,
   scrubText,
 } from '../../domain/privacy/index.ts'
-import {contentHashAfterChange} from '../../importer/mapping.ts'
-import {digestOfTitleKey, slugify, stableHash} from '../../importer/normalize.ts'
-import {type JsonObject, publishedId} from '../../migrator/nodes.ts'
+import {getPublishedId} from '@sanity/client/csm'
+import type {JsonObject} from '../../domain/json.ts'
 import {stringField} from '../../schemas/values.ts'
+import {contentHashAfterChange} from '../../domain/contentHash.ts'
+import {stableHash} from '../../domain/hash.ts'
+import {digestOfTitleKey} from '../../domain/ids.ts'
+import {slugify} from '../../domain/names.ts'
 
 // The importer's privacy rules (domain/privacy) applied to what is already in the dataset:
 // archives imported before the rules, with --keep-asker-names, and text editors have changed
@@ -54,7 +57,7 @@ function scrubbedBlocks(value: unknown, path: Change['path'], context: PrivacyCo
 function slugFor(document: JsonObject, title: string): string {
   const current = stringField(document.slug, 'current') ?? ''
   const suffix =
-    HEX_SUFFIX.exec(current)?.[0] ?? `-${stableHash(publishedId(document._id as string), 6)}`
+    HEX_SUFFIX.exec(current)?.[0] ?? `-${stableHash(getPublishedId(document._id as string), 6)}`
   return `${slugify(title, 80) || 'thread'}${suffix}`
 }
 

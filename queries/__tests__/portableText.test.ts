@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {excerptOf, renderPortableText, safeHref} from '../portableText.ts'
+import {excerptOf, renderPortableText} from '../portableText.ts'
 import {PORTABLE_TEXT_FIXTURES} from './fixtures/portableText.ts'
 
 describe('renderPortableText', () => {
@@ -17,25 +17,6 @@ describe('renderPortableText', () => {
     expect(new Set(tags)).toEqual(
       new Set(['p', 'h2', 'h3', 'blockquote', 'strong', 'em', 'ol', 'ul', 'li', 'a', 'br']),
     )
-  })
-})
-
-describe('safeHref', () => {
-  it('keeps absolute http, https and mailto URLs only', () => {
-    expect(safeHref('http://example.org')).toBe('http://example.org/')
-    expect(safeHref(' HTTPS://Example.org/a ')).toBe('https://example.org/a')
-    expect(safeHref('mailto:a@example.org')).toBe('mailto:a@example.org')
-    for (const href of [
-      'javascript:x',
-      'vbscript:x',
-      'ftp://x',
-      '//example.org',
-      '#top',
-      1,
-      null,
-    ]) {
-      expect(safeHref(href)).toBeUndefined()
-    }
   })
 })
 

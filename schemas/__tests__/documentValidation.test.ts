@@ -9,7 +9,8 @@ import {
   paragraphs,
   rashTag,
 } from '../../test/fixtures/documents.ts'
-import {startQueryServer, type QueryServer} from '../../test/support/queryServer.ts'
+import {startTestLake, TEST_TOKEN, type TestLake} from '../../test/support/lake.ts'
+import {seed} from '../../test/support/migrations.ts'
 import {
   createValidationWorkspace,
   type Finding,
@@ -17,9 +18,10 @@ import {
 } from '../../test/support/studioWorkspace.ts'
 
 // Runs the schema's rules the way the Studio does (validateDocument on a workspace), with async
-// rules querying fixture documents through @sanity/client, so removing a rule fails a test here.
+// rules querying fixture documents in a started lake through @sanity/client, so removing a rule
+// fails a test here.
 
-let server: QueryServer
+let lake: TestLake
 let workspace: Workspace
 
 const otherQuestionWithSameSlug = {
@@ -29,11 +31,12 @@ const otherQuestionWithSameSlug = {
 }
 
 beforeAll(async () => {
-  server = await startQueryServer([...ARCHIVE, otherQuestionWithSameSlug])
-  workspace = await createValidationWorkspace(server.url)
+  lake = await startTestLake()
+  await seed(lake.client(), [...ARCHIVE, otherQuestionWithSameSlug])
+  workspace = await createValidationWorkspace(lake.server.url, TEST_TOKEN)
 })
 
-afterAll(() => server.close())
+afterAll(() => lake.close())
 
 function check(document: SanityDocument): Promise<Finding[]> {
   return validate(workspace, document)
@@ -185,15 +188,14 @@ describe('reply validation', () => {
       _id: `drafts.${eyelidQuestion._id}`,
       askedAt: '2021-03-10',
     }
-    const draftServer = await startQueryServer([...ARCHIVE, draftQuestion])
+    await lake.client().create(draftQuestion)
     try {
-      const draftWorkspace = await createValidationWorkspace(draftServer.url)
-      const findings = await validate(draftWorkspace, eyelidReply)
+      const findings = await check(eyelidReply)
       expect(messages(findings, 'error')).toEqual([
         'repliedAt: The reply date (2021-03-04) is before the question was asked (2021-03-10). Check both dates.',
       ])
     } finally {
-      await draftServer.close()
+      await lake.client().delete(draftQuestion._id)
     }
   })
 

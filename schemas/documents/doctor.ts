@@ -1,6 +1,6 @@
 import {UserIcon} from '@sanity/icons/User'
 import {defineArrayMember, defineField, defineType} from '@sanity/types'
-import {uniqueSlug} from '../validation/rules.ts'
+import {slugField} from '../fields.ts'
 
 /** How pages address every doctor of the archive. */
 export const DOCTOR_HONORIFIC = 'Dr.'
@@ -44,17 +44,7 @@ export const doctorType = defineType({
       readOnly: true,
       initialValue: DOCTOR_HONORIFIC,
     }),
-    defineField({
-      name: 'slug',
-      title: 'Slug',
-      type: 'slug',
-      group: 'content',
-      options: {source: 'name', maxLength: 96, isUnique: () => true},
-      validation: (rule) => [
-        rule.required().error("Generate a slug for the doctor's page."),
-        rule.custom(uniqueSlug),
-      ],
-    }),
+    slugField('name', 96, "Generate a slug for the doctor's page."),
     defineField({
       name: 'specialties',
       title: 'Specialties',

@@ -1,6 +1,6 @@
 import {TagIcon} from '@sanity/icons/Tag'
 import {defineField, defineType} from '@sanity/types'
-import {uniqueSlug} from '../validation/rules.ts'
+import {slugField} from '../fields.ts'
 
 /** A "Related FAQ" topic, e.g. "Muscle Twitching (Neurology)". */
 export const faqTagType = defineType({
@@ -17,17 +17,7 @@ export const faqTagType = defineType({
       group: 'content',
       validation: (rule) => rule.required().error("Enter the tag's name."),
     }),
-    defineField({
-      name: 'slug',
-      title: 'Slug',
-      type: 'slug',
-      group: 'content',
-      options: {source: 'name', maxLength: 96, isUnique: () => true},
-      validation: (rule) => [
-        rule.required().error('Generate a slug for the tag page.'),
-        rule.custom(uniqueSlug),
-      ],
-    }),
+    slugField('name', 96, 'Generate a slug for the tag page.'),
     defineField({
       name: 'specialty',
       title: 'Specialty',

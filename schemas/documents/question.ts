@@ -3,9 +3,10 @@ import {defineArrayMember, defineField, defineType} from '@sanity/types'
 import {tagFilter} from '../referenceFilters.ts'
 import {referenceId} from '../values.ts'
 import {futureDateProblem, todayIso} from '../validation/dates.ts'
-import {isBlank} from '../validation/portableText.ts'
-import {noContactDetails, tagsMatchSpecialty, uniqueSlug} from '../validation/rules.ts'
-import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+import {isBlank} from '../../domain/portableText.ts'
+import {noContactDetails, tagsMatchSpecialty} from '../validation/rules.ts'
+import {statusTitle} from '../workflow.ts'
+import {slugField, WORKFLOW_FIELDS} from '../fields.ts'
 import {qualityField} from '../objects/qualityFlag.ts'
 import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
@@ -43,17 +44,7 @@ export const questionType = defineType({
       group: 'content',
       validation: (rule) => rule.required().error('Give the question a title.'),
     }),
-    defineField({
-      name: 'slug',
-      title: 'Slug',
-      type: 'slug',
-      group: 'content',
-      options: {source: 'title', maxLength: 96, isUnique: () => true},
-      validation: (rule) => [
-        rule.required().error('Generate a slug: the thread page needs one.'),
-        rule.custom(uniqueSlug),
-      ],
-    }),
+    slugField('title', 96, 'Generate a slug: the thread page needs one.'),
     defineField({
       name: 'titleKey',
       title: 'Title key',
@@ -192,29 +183,7 @@ export const questionType = defineType({
       hidden: true,
       readOnly: true,
     }),
-    defineField({
-      name: 'status',
-      title: 'Status',
-      type: 'string',
-      group: 'workflow',
-      options: {list: WORKFLOW_STATUSES.map(({value, title}) => ({value, title})), layout: 'radio'},
-      validation: (rule) => rule.required().error('Set a workflow status.'),
-      initialValue: INITIAL_STATUS,
-    }),
-    defineField({
-      name: 'reviewedBy',
-      title: 'Reviewed by',
-      type: 'string',
-      group: 'workflow',
-      readOnly: true,
-    }),
-    defineField({
-      name: 'reviewedAt',
-      title: 'Reviewed at',
-      type: 'datetime',
-      group: 'workflow',
-      readOnly: true,
-    }),
+    ...WORKFLOW_FIELDS,
     defineField({
       name: 'replyCount',
       title: 'Number of replies',

@@ -4,10 +4,11 @@ import {API_VERSION} from '../apiVersion.ts'
 import {doctorFilter} from '../referenceFilters.ts'
 import {referenceId} from '../values.ts'
 import {futureDateProblem, todayIso} from '../validation/dates.ts'
-import {isBlank} from '../validation/portableText.ts'
+import {isBlank} from '../../domain/portableText.ts'
 import {questionSpecialtyQuery} from '../validation/queries.ts'
 import {noContactDetails, replyAfterQuestion} from '../validation/rules.ts'
-import {INITIAL_STATUS, statusTitle, WORKFLOW_STATUSES} from '../workflow.ts'
+import {statusTitle} from '../workflow.ts'
+import {WORKFLOW_FIELDS} from '../fields.ts'
 import {qualityField} from '../objects/qualityFlag.ts'
 import {openFlagsLabel} from '../../domain/quality/flags.ts'
 
@@ -81,29 +82,7 @@ export const replyType = defineType({
           .error(),
       ],
     }),
-    defineField({
-      name: 'status',
-      title: 'Status',
-      type: 'string',
-      group: 'workflow',
-      options: {list: WORKFLOW_STATUSES.map(({value, title}) => ({value, title})), layout: 'radio'},
-      validation: (rule) => rule.required().error('Set a workflow status.'),
-      initialValue: INITIAL_STATUS,
-    }),
-    defineField({
-      name: 'reviewedBy',
-      title: 'Reviewed by',
-      type: 'string',
-      group: 'workflow',
-      readOnly: true,
-    }),
-    defineField({
-      name: 'reviewedAt',
-      title: 'Reviewed at',
-      type: 'datetime',
-      group: 'workflow',
-      readOnly: true,
-    }),
+    ...WORKFLOW_FIELDS,
     defineField({name: 'source', title: 'Source', type: 'source', group: 'source'}),
   ],
   orderings: [

@@ -1,6 +1,6 @@
 import {ActivityIcon} from '@sanity/icons/Activity'
 import {defineField, defineType} from '@sanity/types'
-import {uniqueSlug} from '../validation/rules.ts'
+import {slugField} from '../fields.ts'
 
 export const specialtyType = defineType({
   name: 'specialty',
@@ -17,17 +17,7 @@ export const specialtyType = defineType({
       group: 'content',
       validation: (rule) => rule.required().error("Enter the specialty's name."),
     }),
-    defineField({
-      name: 'slug',
-      title: 'Slug',
-      type: 'slug',
-      group: 'content',
-      options: {source: 'name', maxLength: 64, isUnique: () => true},
-      validation: (rule) => [
-        rule.required().error('Generate a slug for the specialty page.'),
-        rule.custom(uniqueSlug),
-      ],
-    }),
+    slugField('name', 64, 'Generate a slug for the specialty page.'),
     defineField({
       name: 'description',
       title: 'Description',

@@ -1,8 +1,9 @@
+import {getDraftId, getPublishedId} from '@sanity/client/csm'
 import type {SlugValue, ValidationContext} from 'sanity'
 import {API_VERSION} from '../apiVersion.ts'
 import {replyDateProblem} from './dates.ts'
 import {findContactDetails, looksLikeFullName} from './privacy.ts'
-import {plainText} from './portableText.ts'
+import {plainText} from '../../domain/portableText.ts'
 import {questionAskDateQuery, slugInUseQuery, tagSpecialtiesQuery} from './queries.ts'
 import {tagsOutsideSpecialty, type TagSpecialty} from './tags.ts'
 import {referenceId, stringField} from '../values.ts'
@@ -10,19 +11,15 @@ import {referenceId, stringField} from '../values.ts'
 // Async and cross-field rules, called from `rule.custom` in the schema types. Each returns `true`
 // or a message an editor can act on; the level (error/warning) is chosen where the rule is used.
 
-function publishedId(id: string): string {
-  return id.replace(/^drafts\./, '')
-}
-
 /** Slugs are unique per document type, across drafts and published documents. */
 export async function uniqueSlug(slug: SlugValue | undefined, context: ValidationContext) {
   const current = slug?.current
   if (!current || !context.document) return true
-  const id = publishedId(context.document._id)
+  const id = getPublishedId(context.document._id)
   const taken = await context.getClient({apiVersion: API_VERSION}).fetch<boolean>(slugInUseQuery, {
     type: context.document._type,
     slug: current,
-    draftId: `drafts.${id}`,
+    draftId: getDraftId(id),
     publishedId: id,
   })
   return taken

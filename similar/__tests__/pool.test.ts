@@ -3,7 +3,7 @@ import {generateArchive} from '../../bench/generate.ts'
 import type {SimilarSource} from '../config.ts'
 import {RankPool, type RankRequest} from '../pool.ts'
 import {SimilarIndex} from '../ranker.ts'
-import {bodyText} from '../text.ts'
+import {plainText} from '../../domain/portableText.ts'
 
 // Ranking worker threads against the index they were given: the same lists, also after the
 // index changed under them.
@@ -12,7 +12,7 @@ const archive = generateArchive({threads: 600, seed: 5})
 const questions: SimilarSource[] = archive.questions.map((question) => ({
   _id: question._id,
   title: question.title ?? '',
-  body: bodyText(question.body),
+  body: plainText(question.body),
   tags: (question.tags ?? []).map((tag) => tag._ref),
   ...(question.specialty ? {specialty: question.specialty._ref} : {}),
 }))

@@ -3,7 +3,7 @@ import {DEFAULT_RANKER, inputHash, type SimilarSource} from '../config.ts'
 import {generateArchive} from '../../bench/generate.ts'
 import {generateLabelledSet} from '../../bench/similar/labelled.ts'
 import {type Ranked, rankSimilar, SimilarIndex} from '../ranker.ts'
-import {bodyText} from '../text.ts'
+import {plainText} from '../../domain/portableText.ts'
 
 const set = generateLabelledSet({seed: 7})
 const questions: SimilarSource[] = set.questions
@@ -106,7 +106,7 @@ describe('SimilarIndex pruning', () => {
   const archiveQuestions: SimilarSource[] = archive.questions.map((question) => ({
     _id: question._id,
     title: question.title ?? '',
-    body: bodyText(question.body),
+    body: plainText(question.body),
     tags: (question.tags ?? []).map((tag) => tag._ref),
     ...(question.specialty ? {specialty: question.specialty._ref} : {}),
   }))

@@ -23,6 +23,7 @@ import {
   unpinPatches,
 } from '../../similar/editorial.ts'
 import {isCurated, type SimilarEntry, type SimilarExclusionEntry} from '../../similar/entries.ts'
+import {isObject} from '../../domain/json.ts'
 
 // A question's similar threads as editors triage them: each entry with where it comes from and
 // its score, and Pin / Unpin and Exclude buttons; below, the excluded threads with Un-exclude.
@@ -39,10 +40,6 @@ export function isSimilarList(props: InputProps): props is ArrayOfObjectsInputPr
     props.path[0] === 'similar' &&
     props.schemaType.of.some((member) => member.name === 'similarThread')
   )
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
 }
 
 function isSimilarEntry(value: unknown): value is SimilarEntry {

@@ -5,11 +5,11 @@ import type {
   QuestionDocument,
   SpecialtyDocument,
 } from '../../importer/mapping.ts'
-import {stableHash} from '../../importer/normalize.ts'
 import backfillSlugs from '../../migrations/backfill-slugs/index.ts'
 import {paragraphs} from '../fixtures/documents.ts'
 import {startTestLake, type TestLake} from '../support/lake.ts'
 import {apply, collect, migrate, read, seed} from '../support/migrations.ts'
+import {stableHash} from '../../domain/hash.ts'
 
 const questionWithoutSlug: QuestionDocument = {
   _id: 'question-no-slug',

@@ -1,12 +1,6 @@
 import type {Mutation} from 'sanity/migrate'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import {
-  doctorId,
-  type DoctorDocument,
-  importedReplyContent,
-  type ReplyDocument,
-} from '../../importer/mapping.ts'
-import {stableHash} from '../../importer/normalize.ts'
+import type {DoctorDocument, ReplyDocument} from '../../importer/mapping.ts'
 import mergeDuplicateDoctors, {
   MAX_MUTATIONS,
 } from '../../migrations/merge-duplicate-doctors/index.ts'
@@ -21,6 +15,9 @@ import {
   seed,
   transactionsOf,
 } from '../support/migrations.ts'
+import {importedReplyContent} from '../../domain/contentHash.ts'
+import {stableHash} from '../../domain/hash.ts'
+import {doctorId} from '../../domain/ids.ts'
 
 const CANONICAL = doctorId('Lan Shengxing')
 

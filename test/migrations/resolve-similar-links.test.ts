@@ -1,10 +1,10 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import type {QuestionDocument} from '../../importer/mapping.ts'
-import {titleKey} from '../../importer/normalize.ts'
 import resolveSimilarLinks from '../../migrations/resolve-similar-links/index.ts'
 import {paragraphs} from '../fixtures/documents.ts'
 import {startTestLake, type TestLake} from '../support/lake.ts'
 import {collect, migrate, read, readOne, seed} from '../support/migrations.ts'
+import {titleKey} from '../../domain/names.ts'
 
 type SimilarEntry = NonNullable<QuestionDocument['similar']>[number]
 

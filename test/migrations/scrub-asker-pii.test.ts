@@ -1,15 +1,12 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import {
-  importedQuestionContent,
-  type QuestionDocument,
-  type ReplyDocument,
-} from '../../importer/mapping.ts'
-import {stableHash} from '../../importer/normalize.ts'
+import type {QuestionDocument, ReplyDocument} from '../../importer/mapping.ts'
 import scrubAskerPii from '../../migrations/scrub-asker-pii/index.ts'
 import type {Doctor} from '../../sanity.types.ts'
 import {neurologist, paragraphs} from '../fixtures/documents.ts'
 import {startTestLake, type TestLake} from '../support/lake.ts'
 import {collect, migrate, read, readOne, seed} from '../support/migrations.ts'
+import {importedQuestionContent} from '../../domain/contentHash.ts'
+import {stableHash} from '../../domain/hash.ts'
 
 /** A question as an importer before the privacy rule wrote it: full name, contact details. */
 function importedBeforePrivacy(): QuestionDocument {

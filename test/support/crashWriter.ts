@@ -18,6 +18,7 @@
 import {writeSync} from 'node:fs'
 import {Lake} from '../../lake/lake.ts'
 import {startLakeServer} from '../../lake/server.ts'
+import {hasCode} from '../../domain/errors.ts'
 
 export type WriterShape = 'create' | 'mixed'
 
@@ -50,7 +51,7 @@ function emit(line: string) {
     try {
       offset += writeSync(1, buffer, offset)
     } catch (error) {
-      if (!(error instanceof Error && 'code' in error && error.code === 'EAGAIN')) throw error
+      if (!hasCode(error, 'EAGAIN')) throw error
     }
   }
 }

@@ -2,6 +2,7 @@ import {createClient, type SanityClient} from '@sanity/client'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {LOCAL_PROJECT_ID} from '../../domain/project.ts'
 import {API_VERSION} from '../../schemas/apiVersion.ts'
 import {startLakeServer, type LakeServer, type LakeServerOptions} from '../../lake/server.ts'
 
@@ -37,7 +38,7 @@ export async function startTestLake(
     ...options,
   })
   const base = {
-    projectId: 'local',
+    projectId: LOCAL_PROJECT_ID,
     apiHost: server.url,
     useProjectHostname: false,
     useCdn: false,

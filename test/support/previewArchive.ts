@@ -1,6 +1,7 @@
 import type {SanityClient} from '@sanity/client'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {LOCAL_PROJECT_ID} from '../../domain/project.ts'
 import {readInputs} from '../../importer/inputs.ts'
 import {runImport} from '../../importer/run.ts'
 import {clientTarget} from '../../importer/target.ts'
@@ -167,7 +168,7 @@ export async function startPreviewArchive(): Promise<PreviewArchive> {
     .commit({visibility: 'sync'})
 
   const client = createQueryClient({
-    projectId: 'local',
+    projectId: LOCAL_PROJECT_ID,
     dataset: 'test',
     apiHost: lake.server.url,
     useProjectHostname: false,

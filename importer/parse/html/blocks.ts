@@ -8,7 +8,7 @@ import {Schema} from '@sanity/schema'
 import {isArraySchemaType, type ArraySchemaType} from '@sanity/types'
 import {blockContentType} from '../../../schemas/objects/blockContent.ts'
 import {domWindow} from './dom.ts'
-import {safeUrl} from './sanitize.ts'
+import {safeHref} from '../../../domain/links.ts'
 import type {Unit} from './units.ts'
 
 // Rich text (question, replies, More Info): units through @portabletext/block-tools with the
@@ -61,7 +61,7 @@ function tidyBlocks(raw: readonly RawBlock[], prefix: string): PortableTextBlock
     const links = new Map<string, string>()
     const markDefs: PortableTextMarkDefinition[] = []
     for (const definition of Array.isArray(block.markDefs) ? block.markDefs : []) {
-      const href = typeof definition.href === 'string' ? safeUrl(definition.href) : undefined
+      const href = typeof definition.href === 'string' ? safeHref(definition.href) : undefined
       if (definition._type !== 'link' || !href) continue
       const linkKey = `${key}-l${markDefs.length}`
       links.set(definition._key, linkKey)

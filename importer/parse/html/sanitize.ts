@@ -1,8 +1,7 @@
 import {domWindow} from './dom.ts'
+import {safeHref} from '../../../domain/links.ts'
 
 // Saved pages are hostile input: what could run, load or hide goes before anything is read.
-
-const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
 
 // Elements whose content is never thread text and may be active content.
 const REMOVED_ELEMENTS = [
@@ -61,25 +60,10 @@ export function pageUrl(document: Document, html: string): string | undefined {
     /<!--\s*saved from url=\(\d+\)(\S+?)\s*-->/i.exec(html)?.[1],
   ]
   for (const candidate of candidates) {
-    const url = candidate ? safeUrl(candidate) : undefined
+    const url = candidate ? safeHref(candidate) : undefined
     if (url?.startsWith('http')) return url
   }
   return undefined
-}
-
-/**
- * An absolute http(s)/mailto URL, or undefined. The WHATWG parser decides the scheme the way a
- * browser would ("java\nscript:", " JAVASCRIPT:", entities already decoded by the HTML parser).
- * Relative URLs resolve against the page's address; without one they cannot be kept.
- */
-export function safeUrl(raw: string, base?: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(raw, base)
-  } catch {
-    return undefined
-  }
-  return SAFE_PROTOCOLS.has(url.protocol) ? url.href : undefined
 }
 
 /**
@@ -104,10 +88,10 @@ export function sanitize(document: Document, base: string | undefined): void {
       const lower = name.toLowerCase()
       const value = element.getAttribute(name) ?? ''
       if (lower.startsWith('on') || DROPPED_ATTRIBUTES.has(lower)) element.removeAttribute(name)
-      else if (URL_ATTRIBUTES.has(lower) && !safeUrl(value, base)) element.removeAttribute(name)
+      else if (URL_ATTRIBUTES.has(lower) && !safeHref(value, base)) element.removeAttribute(name)
     }
     const href = element.getAttribute('href')
-    const absolute = href === null ? undefined : safeUrl(href, base)
+    const absolute = href === null ? undefined : safeHref(href, base)
     // A link without a safe href is plain text; an image without a safe src goes, alt and all.
     if (element.tagName === 'A' && absolute) element.setAttribute('href', absolute)
     else if (element.tagName === 'A') unwrap(element)

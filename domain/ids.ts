@@ -1,11 +1,9 @@
-import {createHash} from 'node:crypto'
+import {stableHash} from './hash.ts'
+import {doctorKey, slugify, titleKey} from './names.ts'
 
-// Keys and ids derived from scraped text. They must be stable across runs and machines:
-// re-imports address the same documents, and the same doctor spelled two ways is one doctor.
-// Name keys live in domain/names.ts (the Studio uses them too); re-exported for the importer.
-
-import {titleKey} from '../domain/names.ts'
-export {doctorDisplayName, doctorKey, slugify, titleKey} from '../domain/names.ts'
+// Document ids and title digests derived from scraped text. They must be stable across runs and
+// machines: re-imports address the same documents, migrations find the documents the importer
+// made, and the same doctor spelled two ways is one doctor.
 
 const ID_SAFE = /^[a-z0-9-]+$/
 
@@ -25,21 +23,13 @@ export function idPart(key: string, maxLength = 60): string {
   return ascii ? `${ascii}-${hash}` : hash
 }
 
-/** A short stable hash of any JSON value (keys sorted, so property order never matters). */
-export function stableHash(value: unknown, length = 16): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length)
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, field]) => field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
+export const questionId = (identity: string) => `question-${stableHash(identity, 20)}`
+// A name without letters or digits ("???") is its own key.
+export const specialtyId = (name: string) =>
+  `specialty-${idPart(slugify(name, Infinity) || name.trim())}`
+export const doctorId = (name: string) => `doctor-${idPart(doctorKey(name) || name.trim())}`
+export const tagId = (name: string, specialty: string | undefined) =>
+  `faqTag-${stableHash(`${titleKey(name)}|${specialty ? titleKey(specialty) : ''}`, 16)}`
 
 /**
  * What questions and "Similar Q&A" entries store to find each other: a digest of the title key,

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {doctorId, specialtyId} from '../mapping.ts'
-import {doctorDisplayName, doctorKey, idPart} from '../normalize.ts'
+import {idPart, doctorId, specialtyId} from '../ids.ts'
+import {doctorDisplayName, doctorKey} from '../names.ts'
 
 describe('doctorDisplayName', () => {
   it('drops the "Dr." prefix with or without a space after it', () => {

@@ -1,7 +1,13 @@
 import {toPlainText} from '@portabletext/toolkit'
 import type {PortableTextBlock} from '@portabletext/types'
 
-/** Plain text of a Portable Text value; tolerant of the loosely typed values Studio hands to rules. */
+// Portable Text as plain text, one rule for Studio validation, the importer's quality checks, the
+// similar-thread engine and the preview site (no Node APIs, so the Studio bundle can use it).
+
+/**
+ * Plain text of a Portable Text value as stored (non-block items ignored); tolerant of the loosely
+ * typed values Studio hands to rules.
+ */
 export function plainText(value: unknown): string {
   if (!Array.isArray(value)) return ''
   const blocks = value.filter(
