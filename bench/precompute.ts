@@ -97,6 +97,9 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
     })
     const {raw} = (await server.lake.storage(input.dataset)).dataset
     while (raw.unparsedCount > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    // A serving lake builds its text indexes once the snapshot is parsed: measured after that,
+    // as a lake that has been open a while (the build competes for the same cores).
+    await raw.indexesBuilt()
     const rssLakeBytes = process.memoryUsage().rss
 
     const exact = resetPeak()
