@@ -714,6 +714,65 @@ async function measureSimilar(
   return similar
 }
 
+/**
+ * The written archive served again: the cold start in a fresh process, then, on a lake reopened
+ * here, the queries, other requests under a pathological query and the history requests.
+ */
+async function measureServing(
+  options: BenchOptions,
+  selected: readonly BenchQuery[],
+  serverOptions: Parameters<typeof startLakeServer>[0] & {dataDir: string; token: string},
+  prepared: Prepared,
+) {
+  const {dataDir, token} = serverOptions
+  const queryTimeoutMs = options.queryTimeoutMs
+  const {child, counts} = await measureColdStartChild(
+    dataDir,
+    token,
+    prepared.sample,
+    queryTimeoutMs,
+  )
+  const started = performance.now()
+  const server = await startLakeServer(serverOptions)
+  try {
+    const client = clientFor(server, token)
+    await warmReopened(server)
+    const coldStart: BenchResults['coldStart'] = {
+      ...child,
+      firstQueryMs: Math.round((child.ms - child.listenMs) * 1000) / 1000,
+      counts,
+      benchProcessMs: elapsed(started),
+    }
+    log(`  reopened in the benchmark process in ${Math.round(coldStart.benchProcessMs)} ms`)
+    const mismatches = countMismatches(counts, prepared.archive.byType)
+
+    const queries = await measureQueries(
+      options,
+      selected,
+      client,
+      server,
+      prepared.sample,
+      mismatches,
+    )
+
+    // A run of some queries only (`--queries`) leaves this table out.
+    if (!options.only)
+      log('Other requests while a pathological query runs (until the lake stops it)…')
+    const underLoad = options.only
+      ? []
+      : await measureUnderLoad({
+          url: server.url,
+          dataset: DATASET,
+          version: client.config().apiVersion ?? '',
+          documentId: prepared.sample.questionIds[0] ?? '',
+        })
+    const history = await measureEditorHistory(options, server, client, token, prepared.sample)
+    return {coldStart, queries, underLoad, history, mismatches}
+  } finally {
+    await server.close()
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString()
   const loadAtStart = loadavg()[0] ?? 0
@@ -762,60 +821,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       return {...common(prepared, close), ...nothing, similar}
     }
 
-    const {child, counts} = await measureColdStartChild(
-      dataDir,
-      token,
-      prepared.sample,
-      queryTimeoutMs,
-    )
-    const started = performance.now()
-    server = await startLakeServer(serverOptions)
-    const client = clientFor(server, token)
-    await warmReopened(server)
-    const coldStart: BenchResults['coldStart'] = {
-      ...child,
-      firstQueryMs: Math.round((child.ms - child.listenMs) * 1000) / 1000,
-      counts,
-      benchProcessMs: elapsed(started),
-    }
-    log(`  reopened in the benchmark process in ${Math.round(coldStart.benchProcessMs)} ms`)
-    const mismatches = countMismatches(counts, prepared.archive.byType)
-
-    const queries = await measureQueries(
-      options,
-      selected,
-      client,
-      server,
-      prepared.sample,
-      mismatches,
-    )
-
-    // A run of some queries only (`--queries`) leaves this table out.
-    if (!options.only)
-      log('Other requests while a pathological query runs (until the lake stops it)…')
-    const underLoad = options.only
-      ? []
-      : await measureUnderLoad({
-          url: server.url,
-          dataset: DATASET,
-          version: client.config().apiVersion ?? '',
-          documentId: prepared.sample.questionIds[0] ?? '',
-        })
-    const history = await measureEditorHistory(options, server, client, token, prepared.sample)
-    await server.close()
-    server = undefined
+    const serving = await measureServing(options, selected, serverOptions, prepared)
     const similar = options.similar
       ? await measureSimilar(dataDir, token, prepared.sample, queryTimeoutMs)
       : null
-    return {
-      ...common(prepared, close),
-      coldStart,
-      queries,
-      underLoad,
-      similar,
-      history,
-      mismatches,
-    }
+    return {...common(prepared, close), ...serving, similar}
   } finally {
     await server?.close()
     if (keep) log(`Kept the data directory: ${dataDir}`)
