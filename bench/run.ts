@@ -455,9 +455,11 @@ async function plainRuns(
     timeoutMs: options.queryTimeoutMs,
     plain: true,
   })
+  const plainMs: number[] = []
+  // `--plain-iterations 0` times the lake only (plain groq-js can take minutes a run at 100k).
+  if (lakeResults.length === 0) return {plainMs, mismatchCount: 0}
   await runQuery(dataset, bench.query, plainOptions(measured[0] ?? {}))
   tick()
-  const plainMs: number[] = []
   let mismatchCount = 0
   for (let index = 0; index < lakeResults.length; index++) {
     const values = measured[index] ?? {}

@@ -2,7 +2,7 @@
 // latency next to plain groq-js, checking that both give the same results.
 //
 //   node scripts/bench.ts [--threads 10000] [--seed 1] [--out bench/results.json] [--keep]
-//                         [--iterations 200] [--plain-iterations 10] [--budget-seconds 60]
+//                         [--iterations 200] [--plain-iterations 10 (0: lake only)] [--budget-seconds 60]
 //                         [--data-dir DIR] [--queries name,name] [--no-similar | --similar-only]
 //
 // --data-dir keeps the data folder and, run again with the same threads and seed, reuses the
@@ -19,11 +19,16 @@ import {parseArgs} from 'node:util'
 import {formatReport} from '../bench/report.ts'
 import {DEFAULT_OPTIONS, runBench} from '../bench/run.ts'
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+function positiveInteger(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  minimum = 1,
+): number {
   if (value === undefined) return fallback
   const parsed = Number(value)
-  if (!Number.isInteger(parsed) || parsed < 1) {
-    console.error(`--${name} must be a positive integer, got "${value}"`)
+  if (!Number.isInteger(parsed) || parsed < minimum) {
+    console.error(`--${name} must be an integer of at least ${minimum}, got "${value}"`)
     process.exit(2)
   }
   return parsed
@@ -63,6 +68,7 @@ const options = {
     'plain-iterations',
     values['plain-iterations'],
     DEFAULT_OPTIONS.plainIterations,
+    0,
   ),
   budgetMs:
     positiveInteger('budget-seconds', values['budget-seconds'], DEFAULT_OPTIONS.budgetMs / 1000) *
