@@ -167,8 +167,8 @@ function isPrimitive(value: unknown): value is Primitive {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
-/** Ascending positions in either of two ascending lists, once each. */
-function mergeAscending(a: Int32Array, b: Int32Array): Int32Array {
+/** Ascending positions in either of two ascending lists, once each (a union). */
+export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length)
   let i = 0
   let j = 0
@@ -745,7 +745,7 @@ export class RawIndex implements DocumentIndex {
         cached = {version: this.version, positions}
         this.referrerPositions.set(id, cached)
       }
-      all = all ? mergeAscending(all, cached.positions) : cached.positions
+      all = all ? unionPositions(all, cached.positions) : cached.positions
     }
     return all ?? new Int32Array(0)
   }

@@ -1,6 +1,11 @@
 import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
-import {collectReferences, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
+import {
+  collectReferences,
+  type DocumentIndex,
+  type LakeDocument,
+  unionPositions,
+} from './documentIndex.ts'
 import {orderedMatches, type PreparedKeys, prepareKeys} from './orderedSlice.ts'
 import {eagerColumn, type KeyColumn, lazyColumn, rankedMatches} from './rankedSlice.ts'
 import {
@@ -15,7 +20,6 @@ import {
   someRows,
   TermReader,
   textSourcesIn,
-  unionPositions,
   viewRows,
 } from './textPlan.ts'
 

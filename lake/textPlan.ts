@@ -1,5 +1,5 @@
 import type {ExprNode} from 'groq-js'
-import {COMPOUND, type DocumentIndex, type LakeDocument} from './documentIndex.ts'
+import {COMPOUND, type DocumentIndex, type LakeDocument, unionPositions} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
 import {
   attributeValue,
@@ -299,24 +299,6 @@ interface Condition {
   tests(rows: Rows): Uint8Array
   /** Ascending positions of the documents it may hold for; undefined when any may. */
   holds(): Int32Array | undefined
-}
-
-/** Ascending positions in either (a union). */
-export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(a.length + b.length)
-  let i = 0
-  let j = 0
-  let n = 0
-  while (i < a.length && j < b.length) {
-    const p = a[i] as number
-    const q = b[j] as number
-    out[n++] = p <= q ? p : q
-    if (p <= q) i++
-    if (q <= p) j++
-  }
-  while (i < a.length) out[n++] = a[i++] as number
-  while (j < b.length) out[n++] = b[j++] as number
-  return out.subarray(0, n)
 }
 
 /** For each row, whether its position is in ascending `positions`. */
