@@ -96,7 +96,7 @@ const checkKey = (version: number, limit: number, revision: string) =>
 const POOL_MIN_QUESTIONS = 2000
 
 /** Ranking workers for `count` lists (0: rank on this thread). */
-function poolSize(count: number, workers: number | undefined): number {
+function rankingWorkers(count: number, workers: number | undefined): number {
   return workers ?? (count >= POOL_MIN_QUESTIONS ? availableParallelism() : 0)
 }
 
@@ -239,6 +239,103 @@ async function questionsToCompute(
   return {ids: ids.sort(), settled: revisions.length - ids.length}
 }
 
+type RunOptions = ComputeOptions & {limit: number; total: number; poolSize: number}
+
+/** One run of computeSimilar: reads, ranks and writes batches of questions, and counts. */
+class ListRun {
+  readonly patched: string[] = []
+  readonly missing: string[] = []
+  unchanged = 0
+  conflicts = 0
+  ranked = 0
+  private done = 0
+  private starting: Promise<RankPool | undefined> | undefined
+  private readonly known: Map<string, string>
+  private readonly client: SanityClient
+  private readonly ranker: SimilarIndex
+  private readonly options: RunOptions
+
+  constructor(client: SanityClient, ranker: SimilarIndex, options: RunOptions) {
+    this.client = client
+    this.ranker = ranker
+    this.options = options
+    this.known = checkedOf(ranker)
+  }
+
+  /** The lists of `questions`, ranked on the workers (started by the first batch that needs them). */
+  private async rankAll(questions: QuestionState[]) {
+    const {limit} = this.options
+    const requests = questions.map((question) => rankRequest(question, limit))
+    const pool =
+      requests.length > 0
+        ? await (this.starting ??= rankingPool(this.ranker, this.options.poolSize))
+        : undefined
+    return pool
+      ? pool.rank(requests)
+      : requests.map(({id, exclude}) => this.ranker.rank(id, limit, new Set(exclude)))
+  }
+
+  /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
+  private async pass(batch: string[]): Promise<string[]> {
+    const {client, ranker, known} = this
+    const {limit} = this.options
+    const state = await client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY)
+    this.missing.push(...(await refresh(client, ranker, state, batch)))
+    const toRank = state.filter(
+      (question) => known.get(question._id) !== checkKey(ranker.version, limit, question._rev),
+    )
+    this.unchanged += state.length - toRank.length
+    this.ranked += toRank.length
+    // Read before ranking: a pool reloaded meanwhile ranks a later version, which only makes the
+    // record below stale (ranked again next time), never wrong.
+    const version = ranker.version
+    const rankings = await this.rankAll(toRank)
+    const computedAt = (this.options.now ?? (() => new Date()))().toISOString()
+    const writes: {id: string; mutation: Mutation}[] = []
+    for (const [i, question] of toRank.entries()) {
+      const mutation = listPatch(question, rankings[i] ?? [], ranker, computedAt)
+      if (mutation) writes.push({id: question._id, mutation})
+      else {
+        this.unchanged++
+        known.set(question._id, checkKey(version, limit, question._rev))
+      }
+    }
+    const size = this.options.transactionSize ?? 50
+    const written = await writePatches(client, writes, size, (ids, revision) => {
+      for (const id of ids) {
+        ranker.setRevision(id, revision)
+        known.set(id, checkKey(version, limit, revision))
+      }
+      this.patched.push(...ids)
+    })
+    this.conflicts += written.conflicts
+    return written.conflicted
+  }
+
+  /** A batch until every question in it is written or known right (conflicts read again). */
+  async batch(batch: string[]) {
+    let pending = batch
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_CONFLICT_RETRIES)
+        throw new Error(
+          `Questions kept changing while their lists were written: ${pending.join(', ')}`,
+        )
+      const before = pending.length
+      pending = await this.pass(pending)
+      this.done += before - pending.length
+    }
+    const {total} = this.options
+    this.options.onProgress?.({done: this.done, total, patched: this.patched.length})
+  }
+
+  /** Stops the workers, if any were started; returns how many ranked. */
+  async close(): Promise<number> {
+    const pool = await this.starting
+    await pool?.close()
+    return pool?.size ?? 1
+  }
+}
+
 /** Writes lists for `options.ids` (default: all questions). */
 export async function computeSimilar(
   client: SanityClient,
@@ -247,96 +344,29 @@ export async function computeSimilar(
   const started = performance.now()
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
-  const now = options.now ?? (() => new Date())
   const {index: ranker, indexSeconds, revisions} = await rankingIndex(client, options, config)
   const {ids, settled} = await questionsToCompute(client, options, ranker, limit, revisions)
-  const known = checkedOf(ranker)
-  const transactionSize = options.transactionSize ?? 50
-  const readSize = Math.max(transactionSize, options.readSize ?? 250)
+  const readSize = Math.max(options.transactionSize ?? 50, options.readSize ?? 250)
   const batches: string[][] = []
   for (let i = 0; i < ids.length; i += readSize) batches.push(ids.slice(i, i + readSize))
 
-  const patched: string[] = []
-  const missing: string[] = []
-  let unchanged = settled
-  let conflicts = 0
-  let done = 0
-  let rankedCount = 0
-  const size = ids.length > 0 ? poolSize(ids.length, options.workers) : 0
-  let starting: Promise<RankPool | undefined> | undefined
-
-  /** The lists of `questions`, ranked on the workers (started by the first batch that needs them). */
-  async function rankAll(questions: QuestionState[]) {
-    const requests = questions.map((question) => rankRequest(question, limit))
-    const pool = requests.length > 0 ? await (starting ??= rankingPool(ranker, size)) : undefined
-    return pool
-      ? pool.rank(requests)
-      : requests.map(({id, exclude}) => ranker.rank(id, limit, new Set(exclude)))
-  }
-
-  /** Reads, ranks and writes `batch`; returns the ids whose transaction hit a revision conflict. */
-  async function pass(batch: string[]): Promise<string[]> {
-    const state = await client.fetch(similarStateQuery, {ids: batch}, PUBLISHED_ONLY)
-    missing.push(...(await refresh(client, ranker, state, batch)))
-    const toRank = state.filter(
-      (question) => known.get(question._id) !== checkKey(ranker.version, limit, question._rev),
-    )
-    unchanged += state.length - toRank.length
-    rankedCount += toRank.length
-    // Read before ranking: a pool reloaded meanwhile ranks a later version, which only makes the
-    // record below stale (ranked again next time), never wrong.
-    const version = ranker.version
-    const rankings = await rankAll(toRank)
-    const computedAt = now().toISOString()
-    const writes: {id: string; mutation: Mutation}[] = []
-    for (const [i, question] of toRank.entries()) {
-      const mutation = listPatch(question, rankings[i] ?? [], ranker, computedAt)
-      if (mutation) writes.push({id: question._id, mutation})
-      else {
-        unchanged++
-        known.set(question._id, checkKey(version, limit, question._rev))
-      }
-    }
-    const written = await writePatches(client, writes, transactionSize, (ids, revision) => {
-      for (const id of ids) {
-        ranker.setRevision(id, revision)
-        known.set(id, checkKey(version, limit, revision))
-      }
-      patched.push(...ids)
-    })
-    conflicts += written.conflicts
-    return written.conflicted
-  }
-
-  async function runBatch(batch: string[]) {
-    let pending = batch
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_CONFLICT_RETRIES)
-        throw new Error(
-          `Questions kept changing while their lists were written: ${pending.join(', ')}`,
-        )
-      const before = pending.length
-      pending = await pass(pending)
-      done += before - pending.length
-    }
-    options.onProgress?.({done, total: ids.length, patched: patched.length})
-  }
-
+  const poolSize = ids.length > 0 ? rankingWorkers(ids.length, options.workers) : 0
+  const run = new ListRun(client, ranker, {...options, limit, total: ids.length, poolSize})
+  let rankedOn = 1
   try {
-    await inParallel(batches, options.concurrency ?? 2 + size, runBatch)
+    await inParallel(batches, options.concurrency ?? 2 + poolSize, (batch) => run.batch(batch))
   } finally {
-    await (await starting)?.close()
+    rankedOn = await run.close()
   }
-  const pool = await starting
   return {
     questions: ids.length + settled,
-    patched: patched.sort(),
-    unchanged,
-    missing: missing.sort(),
-    conflicts,
+    patched: run.patched.sort(),
+    unchanged: run.unchanged + settled,
+    missing: run.missing.sort(),
+    conflicts: run.conflicts,
     indexSeconds: Math.round(indexSeconds * 100) / 100,
-    rankedOn: pool?.size ?? 1,
-    ranked: rankedCount,
+    rankedOn,
+    ranked: run.ranked,
     seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
   }
 }
