@@ -22,6 +22,7 @@ import {
   textSourcesIn,
   viewRows,
 } from './textPlan.ts'
+import {IdSet} from './idSet.ts'
 
 // Index-aware rewriting of a parsed GROQ tree. Every `*[filter]` whose filter contains indexable
 // conjuncts with constant operands (`_id == $id`, `_type == "question"`, `references($id)`,
@@ -82,11 +83,12 @@ function strings(values: unknown[]): Set<string> {
  * view's ids. Intersections that iterate one keep positions, so ranked slices need not look the
  * positions up again.
  */
-class PositionSet implements ReadonlySet<string> {
+class PositionSet extends IdSet {
   readonly positions: Int32Array
   readonly view: DocumentIndex
 
   constructor(positions: Int32Array, view: DocumentIndex) {
+    super()
     this.positions = positions
     this.view = view
   }
@@ -140,26 +142,6 @@ class PositionSet implements ReadonlySet<string> {
       const id = this.view.idAtPosition(position)
       if (id !== undefined) yield id
     }
-  }
-
-  values(): SetIterator<string> {
-    return this.keys()
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys()
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const id of this) yield [id, id]
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
-    for (const id of this) callback(id, id, this)
-  }
-
-  get [Symbol.toStringTag]() {
-    return 'PositionSet'
   }
 }
 
@@ -250,10 +232,11 @@ function typedCandidates(
  * `_type in C`: documents of any of the types, as a set that unites the type sets only when
  * iterated (membership is what intersections ask of a large side).
  */
-class TypesSet implements ReadonlySet<string> {
+class TypesSet extends IdSet {
   private readonly sets: ReadonlySet<string>[]
 
   constructor(sets: ReadonlySet<string>[]) {
+    super()
     this.sets = sets
     unordered.add(this)
   }
@@ -268,26 +251,6 @@ class TypesSet implements ReadonlySet<string> {
 
   *keys(): SetIterator<string> {
     for (const set of this.sets) yield* set
-  }
-
-  values(): SetIterator<string> {
-    return this.keys()
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys()
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const id of this) yield [id, id]
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
-    for (const id of this) callback(id, id, this)
-  }
-
-  get [Symbol.toStringTag]() {
-    return 'TypesSet'
   }
 }
 

@@ -2,6 +2,7 @@ import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
 import {getDraftId, getPublishedId, isDraftId, isPublishedId, isVersionId} from '@sanity/client/csm'
 import {isPrivateId} from './ids.ts'
 import type {TextIndex, TextSource} from './textIndex.ts'
+import {IdSet} from './idSet.ts'
 
 // The published and drafts perspectives as views over the raw index rather than indexes of their
 // own: drafts and versions are few next to published documents, so filtering (or overlaying)
@@ -14,7 +15,7 @@ function ownIdPath(path: readonly string[]): boolean {
 }
 
 /** A raw id set seen through a view: membership and iteration translated, order kept. */
-class ViewSet implements ReadonlySet<string> {
+class ViewSet extends IdSet {
   private readonly raw: ReadonlySet<string>
   private readonly accepts: (id: string) => string | undefined
   private readonly contains: (id: string) => boolean
@@ -25,6 +26,7 @@ class ViewSet implements ReadonlySet<string> {
     accepts: (id: string) => string | undefined,
     contains: (id: string) => boolean,
   ) {
+    super()
     this.raw = raw
     this.accepts = accepts
     this.contains = contains
@@ -44,26 +46,6 @@ class ViewSet implements ReadonlySet<string> {
       const viewId = this.accepts(id)
       if (viewId !== undefined) yield viewId
     }
-  }
-
-  values(): SetIterator<string> {
-    return this.keys()
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys()
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const id of this) yield [id, id]
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void): void {
-    for (const id of this) callback(id, id, this)
-  }
-
-  get [Symbol.toStringTag]() {
-    return 'ViewSet'
   }
 }
 
