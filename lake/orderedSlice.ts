@@ -1,4 +1,5 @@
 import type {LakeDocument} from './documentIndex.ts'
+import {quickselect} from './quickselect.ts'
 
 // `*[filter] | order(key desc, …)[0...20]` reads only the first 20 matches in key order, so the
 // filter need only run over the candidates with the best keys, as long as enough of them pass.
@@ -46,32 +47,6 @@ function less(a: Key, b: Key): boolean {
   return typeof a === 'string' ? typeof b === 'string' && a < b : typeof b === 'number' && a < b
 }
 
-/** The `rank`-th smallest of `keys` (0-based) by quickselect; reorders `keys`. */
-function select(keys: Key[], rank: number): Key {
-  let low = 0
-  let high = keys.length - 1
-  while (low < high) {
-    const pivot = keys[(low + high) >> 1] as Key
-    let i = low
-    let j = high
-    while (i <= j) {
-      while (less(keys[i] as Key, pivot)) i++
-      while (less(pivot, keys[j] as Key)) j--
-      if (i <= j) {
-        const swap = keys[i] as Key
-        keys[i] = keys[j] as Key
-        keys[j] = swap
-        i++
-        j--
-      }
-    }
-    if (rank <= j) high = j
-    else if (rank >= i) low = i
-    else break
-  }
-  return keys[rank] as Key
-}
-
 /** Candidates' keys at one path, and the same keys sorted ascending (see `prepareKeys`). */
 export interface PreparedKeys {
   keys: Key[]
@@ -115,7 +90,7 @@ export async function orderedMatches(
   const admits = (bound: Key, key: Key) => !(descending ? less(key, bound) : less(bound, key))
   /** The `count`-th best of `some` keys (which it reorders). */
   const nth = (some: Key[], count: number) =>
-    select(some, descending ? some.length - count : count - 1)
+    quickselect(some, descending ? some.length - count : count - 1, less)
 
   const matched: number[] = []
   // The worst key of the rounds so far; null once the last round took every candidate left.

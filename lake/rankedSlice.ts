@@ -1,4 +1,5 @@
 import type {LakeDocument} from './documentIndex.ts'
+import {quickselect} from './quickselect.ts'
 
 // `… | order(k1 desc, k2, …)[0...20]` reads the first 20 rows in key order, so a filter in front
 // of it need only run over the candidates with the best keys, as long as enough of them pass.
@@ -88,37 +89,19 @@ export interface RankedKeys {
   stable: boolean
 }
 
-/** `rank`-th smallest of `items` (0-based) under `compare`, by quickselect; reorders `items`. */
+/** `rank`-th smallest of `items` (0-based) under `compare`; reorders `items`. */
 function select(
   items: Int32Array,
   rank: number,
   compare: (a: number, b: number) => number,
 ): number {
-  let low = 0
-  let high = items.length - 1
-  while (low < high) {
-    const pivot = items[(low + high) >> 1] as number
-    let i = low
-    let j = high
-    while (i <= j) {
-      while (compare(items[i] as number, pivot) < 0) i++
-      while (compare(pivot, items[j] as number) < 0) j--
-      if (i <= j) {
-        const swap = items[i] as number
-        items[i] = items[j] as number
-        items[j] = swap
-        i++
-        j--
-      }
-    }
-    if (rank <= j) high = j
-    else if (rank >= i) low = i
-    else break
-  }
-  return items[rank] as number
+  return quickselect(items, rank, (a, b) => compare(a, b) < 0)
 }
 
-/** The `rank`-th smallest number (0-based), by quickselect; reorders `numbers`. */
+/**
+ * The `rank`-th smallest number (0-based), by quickselect; reorders `numbers`. Kept apart from
+ * `quickselect`: numeric keys are the common case of ranked slices, compared here without a call.
+ */
 function selectNumber(numbers: Float64Array, rank: number): number {
   let low = 0
   let high = numbers.length - 1
