@@ -7,6 +7,7 @@ import {
   type TextIndexSize,
   type TextSource,
 } from './textIndex.ts'
+import {attributeValue} from './attribute.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
 // `_type`, references reversed (which documents reference X) and equality indexes on attribute
@@ -185,17 +186,6 @@ export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
   return out.subarray(0, n)
 }
 
-/** A path's value as groq-js reads `a.b.c`: null unless each step is an object's own key. */
-function groqValueAt(document: unknown, path: readonly string[]): unknown {
-  let value = document
-  for (const name of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-    if (!Object.hasOwn(value, name)) return null
-    value = (value as Record<string, unknown>)[name]
-  }
-  return value
-}
-
 /**
  * What a key column holds for an object or array: order() ranks it with null, but `==` tells
  * it apart from null.
@@ -204,11 +194,11 @@ export const COMPOUND: unknown = Object.freeze({})
 
 /** A document's entry in a key column (see `DocumentIndex.keyColumn`). */
 function keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
-  const value = groqValueAt(document, path)
+  const value = attributeValue(document, path)
   if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
   if (!Array.isArray(value)) return null
   return value.map((item) => {
-    const ref = groqValueAt(item, ['_ref'])
+    const ref = attributeValue(item, ['_ref'])
     return ref === null || isPrimitive(ref) ? ref : undefined
   })
 }

@@ -1,5 +1,6 @@
 import type {LakeDocument} from './documentIndex.ts'
 import {quickselect} from './quickselect.ts'
+import {attributeValue} from './attribute.ts'
 
 // `*[filter] | order(key desc, …)[0...20]` reads only the first 20 matches in key order, so the
 // filter need only run over the candidates with the best keys, as long as enough of them pass.
@@ -15,17 +16,6 @@ const MIN_PREFIX = 64
 
 type Key = string | number
 
-/** The value at `path` as groq-js reads it: null unless each step is an object's own key. */
-function keyAt(document: LakeDocument, path: readonly string[]): unknown {
-  let value: unknown = document
-  for (const name of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-    if (!Object.hasOwn(value, name)) return null
-    value = (value as Record<string, unknown>)[name]
-  }
-  return value
-}
-
 /**
  * The keys at `path` when groq-js compares them all by value alone, as JS's `<` does: all strings
  * or all finite numbers. Anything else (nulls, mixed types, datetimes) is left to groq-js.
@@ -34,7 +24,7 @@ function comparableKeys(documents: readonly LakeDocument[], path: readonly strin
   const keys: Key[] = []
   let strings = 0
   for (const document of documents) {
-    const key = keyAt(document, path)
+    const key = attributeValue(document, path)
     if (typeof key === 'string') strings++
     else if (typeof key !== 'number' || !Number.isFinite(key)) return undefined
     keys.push(key)

@@ -1,5 +1,6 @@
 import {canonicalKey, matchTokens, type TermLookup} from './matchText.ts'
 import {PostingLists, type PostingVisitor} from './postings.ts'
+import {attributeValue} from './attribute.ts'
 
 // Word indexes over the text of one source in every document: the tokens GROQ's `match` reads
 // from a field (`title`: a string, or the strings of an array) or from `pt::text(field)`, with how
@@ -32,17 +33,6 @@ export const PREBUILT_SOURCES: readonly TextSource[] = [
 
 export function sourceKey(source: TextSource): string {
   return `${source.kind}:${source.path.join('.')}`
-}
-
-/** A path's value as groq-js reads `a.b.c`: null unless each step is an object's own key. */
-export function attributeValue(document: unknown, path: readonly string[]): unknown {
-  let value = document
-  for (const name of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-    if (!Object.hasOwn(value, name)) return null
-    value = (value as Record<string, unknown>)[name]
-  }
-  return value
 }
 
 function blockText(block: Record<string, unknown>): string | null {

@@ -1,13 +1,8 @@
 import type {ExprNode} from 'groq-js'
 import {COMPOUND, type DocumentIndex, type LakeDocument, unionPositions} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
-import {
-  attributeValue,
-  MAX_POSTINGS_READ,
-  mergePostings,
-  type TextIndex,
-  type TextSource,
-} from './textIndex.ts'
+import {attributeValue} from './attribute.ts'
+import {MAX_POSTINGS_READ, mergePostings, type TextIndex, type TextSource} from './textIndex.ts'
 import {positionsOfIdList} from './textQuery.ts'
 
 // What the text indexes tell the planner about `match` and score(): the documents a `match`
