@@ -13,6 +13,7 @@ import {type LakeServer, startLakeServer} from '../../lake/server.ts'
 import {serveStatic} from '../../lake/staticFiles.ts'
 import {launchChromium} from '../support/chromium.ts'
 import {SAMPLE_ARCHIVE, STUDIO_DIST} from '../support/studioArchive.ts'
+import {UI_TIMEOUT} from '../support/studioPane.ts'
 
 // History in the Studio, across a restart of the lake: an editor edits and publishes an imported
 // question, edits it again, the lake stops and starts on the same data folder, and the History
@@ -21,7 +22,6 @@ import {SAMPLE_ARCHIVE, STUDIO_DIST} from '../support/studioArchive.ts'
 // test-results/history/.
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'history')
-const UI_TIMEOUT = 60_000
 const DATASET = 'production'
 const TOKEN = 'history-test-token-0123456789abcdefghijk'
 const QUESTION = 'Night Sweats Without Fever: Should I Worry?'

@@ -4,6 +4,7 @@ import type {Browser, Locator, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {launchChromium} from '../support/chromium.ts'
 import {type StudioArchive, startStudioArchive} from '../support/studioArchive.ts'
+import {publishWhenSettled, UI_TIMEOUT} from '../support/studioPane.ts'
 
 // An editor's day, end to end, on the imported sample archive: the built Studio served by a lake
 // on a fresh data folder, Debian's Chromium driving it, and the preview site reading the same lake
@@ -12,7 +13,6 @@ import {type StudioArchive, startStudioArchive} from '../support/studioArchive.t
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'studio')
 /** The document form takes ~10 s to appear the first time; everything else is much quicker. */
-const UI_TIMEOUT = 60_000
 
 const QUESTION = 'Kneecap Pain After Running: Causes and Exercises'
 const EDITED_TITLE = 'Kneecap Pain After Running: Causes and Treatment'
@@ -186,21 +186,7 @@ async function startReply(page: Page, doctor: string, text: string): Promise<Loc
  */
 async function publishDocument(pane: Locator, isPublished: () => Promise<boolean>) {
   await pane.getByTestId('document-panel-document-title').click()
-  let settledChecks = 0
-  await expect
-    .poll(
-      async () => {
-        const saving = /Saving/.test(await pane.getByTestId('pane-footer').innerText())
-        const errors = await pane.getByTestId('input-validation-icon-error').count()
-        settledChecks = saving || errors > 0 ? 0 : settledChecks + 1
-        return settledChecks
-      },
-      {timeout: UI_TIMEOUT, interval: 250},
-    )
-    .toBeGreaterThanOrEqual(4)
-  const button = pane.getByTestId('action-publish')
-  await button.click({timeout: UI_TIMEOUT})
-  await expect.poll(isPublished, {timeout: 30_000, interval: 250}).toBe(true)
+  const button = await publishWhenSettled(pane, isPublished)
   await expect.poll(() => button.isDisabled(), {timeout: 30_000, interval: 250}).toBe(true)
 }
 

@@ -10,6 +10,7 @@ import {computeSimilar} from '../../similar/compute.ts'
 import {type SimilarWatcher, watchSimilar} from '../../similar/watch.ts'
 import {launchChromium} from '../support/chromium.ts'
 import {type StudioArchive, startStudioArchive} from '../support/studioArchive.ts'
+import {publishWhenSettled, UI_TIMEOUT} from '../support/studioPane.ts'
 
 // An editor triaging a question's similar threads in the Studio: the sample archive plus a few
 // more knee and running threads, lists precomputed, and the freshness worker running as
@@ -18,7 +19,6 @@ import {type StudioArchive, startStudioArchive} from '../support/studioArchive.t
 // un-pins and un-excludes. Screenshots in test-results/suggestions/.
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'suggestions')
-const UI_TIMEOUT = 60_000
 const QUESTION = 'Kneecap Pain After Running: Causes and Exercises'
 
 /** More threads about knees and running, so the question has more candidates than places. */
@@ -141,21 +141,7 @@ const shoot = (page: Page, name: string) =>
  * no draft left and Studio has caught up (Publish disabled again).
  */
 async function publish(pane: Locator, isPublished: () => Promise<boolean>) {
-  let settled = 0
-  await expect
-    .poll(
-      async () => {
-        const saving = /Saving/.test(await pane.getByTestId('pane-footer').innerText())
-        const errors = await pane.getByTestId('input-validation-icon-error').count()
-        settled = saving || errors > 0 ? 0 : settled + 1
-        return settled
-      },
-      {timeout: UI_TIMEOUT, interval: 250},
-    )
-    .toBeGreaterThanOrEqual(4)
-  const button = pane.getByTestId('action-publish')
-  await button.click({timeout: UI_TIMEOUT})
-  await expect.poll(isPublished, {timeout: 30_000, interval: 250}).toBe(true)
+  const button = await publishWhenSettled(pane, isPublished)
   await expect.poll(() => button.isDisabled(), {timeout: 30_000, interval: 250}).toBe(true)
 }
 

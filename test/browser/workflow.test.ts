@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Question, Reply} from '../../sanity.types.ts'
 import {launchChromium} from '../support/chromium.ts'
 import {type StudioArchive, startStudioArchive} from '../support/studioArchive.ts'
+import {publishWhenSettled, UI_TIMEOUT} from '../support/studioPane.ts'
 
 // What editors rely on beyond the day in studio.test.ts: workflow actions held to the validation
 // that holds Publish, reply counts that follow the replies, doctors found as the Studio shows
@@ -14,7 +15,6 @@ import {type StudioArchive, startStudioArchive} from '../support/studioArchive.t
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'workflow')
 /** The document form takes ~10 s to appear the first time; everything else is much quicker. */
-const UI_TIMEOUT = 60_000
 const TRANSITION_LABELS = ['Mark reviewed', 'Request changes', 'Send back to review', 'Archive']
 
 let archive: StudioArchive | undefined
@@ -253,20 +253,7 @@ describe('workflow actions', () => {
  */
 async function publishDocument(pane: Locator, isPublished: () => Promise<boolean>) {
   await pane.getByTestId('document-panel-document-title').click()
-  let settledChecks = 0
-  await expect
-    .poll(
-      async () => {
-        const saving = /Saving/.test(await pane.getByTestId('pane-footer').innerText())
-        const errors = await pane.getByTestId('input-validation-icon-error').count()
-        settledChecks = saving || errors > 0 ? 0 : settledChecks + 1
-        return settledChecks
-      },
-      {timeout: UI_TIMEOUT, interval: 250},
-    )
-    .toBeGreaterThanOrEqual(4)
-  await pane.getByTestId('action-publish').click({timeout: UI_TIMEOUT})
-  await expect.poll(isPublished, {timeout: 30_000, interval: 250}).toBe(true)
+  await publishWhenSettled(pane, isPublished)
 }
 
 /** The subtitle of a question's row in "All questions" (specialty · date · replies). */
