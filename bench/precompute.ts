@@ -1,4 +1,5 @@
 import {readFileSync, writeFileSync} from 'node:fs'
+import type {SanityClient} from '@sanity/client'
 import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {lakeClient} from '../lake/connect.ts'
@@ -101,76 +102,96 @@ async function precomputeHere(input: ChildInput): Promise<Precompute> {
     // as a lake that has been open a while (the build competes for the same cores).
     await raw.indexesBuilt()
     const rssLakeBytes = process.memoryUsage().rss
-
-    const exact = resetPeak()
-    let sampledPeak = process.memoryUsage().rss
-    const sampler = setInterval(() => {
-      sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())
-    }, 50)
+    const peak = new PeakMemory()
     try {
       const loadStart = loadavg()[0] ?? 0
-      let started = performance.now()
-      let cpu = cpuNow()
-      let shown = 0
-      // As computeSimilar does without an index, but keeping the index for the runs after.
-      const index = await loadSimilarIndex(client)
-      const indexSeconds = seconds(started)
-      const indexCpuSeconds = cpuSeconds(cpu)
-      const first = await computeSimilar(client, {
-        index,
-        ids: index.questionIds(),
-        onProgress: ({done, total}) => {
-          if (done - shown < total / 20 && done < total) return
-          shown = done
-          process.stderr.write(`  precompute: ${done}/${total} lists, ${seconds(started)} s\n`)
-        },
-      })
-      const full = {
-        seconds: seconds(started),
-        cpuSeconds: cpuSeconds(cpu),
-        indexSeconds,
-        indexCpuSeconds,
-        patched: first.patched.length,
-        conflicts: first.conflicts,
-      }
-      started = performance.now()
-      cpu = cpuNow()
-      const again = await computeSimilar(client, {index})
-      const second = {
-        seconds: seconds(started),
-        cpuSeconds: cpuSeconds(cpu),
-        ranked: again.ranked,
-        patched: again.patched.length,
-      }
-
-      const edits: Precompute['edits'] = []
-      for (const edit of input.edits) {
-        await client.patch(edit.id).set({title: edit.title}).commit({visibility: 'sync'})
-        started = performance.now()
-        const report = await recomputeAffected(client, [edit.id], {index})
-        edits.push({
-          seconds: seconds(started),
-          affected: report.affected.length,
-          patched: report.patched.length,
-        })
-      }
-      const peak = exact ? kernelPeak() : undefined
+      const runs = await measureRuns(client, input.edits)
       return {
-        questions: first.questions,
-        full,
-        second,
-        edits,
+        ...runs,
         loadAverage: {start: loadStart, end: loadavg()[0] ?? 0},
         rssLakeBytes,
-        peakRssBytes: Math.max(peak ?? 0, sampledPeak),
-        peakMethod: peak === undefined ? 'sampled' : 'VmHWM',
+        ...peak.read(),
       }
     } finally {
-      clearInterval(sampler)
+      peak.stop()
     }
   } finally {
     await server.close()
   }
+}
+
+/** Peak resident memory from now on: the kernel's high-water mark, else sampled every 50 ms. */
+class PeakMemory {
+  private readonly exact = resetPeak()
+  private sampled = process.memoryUsage().rss
+  private readonly sampler = setInterval(() => {
+    this.sampled = Math.max(this.sampled, process.memoryUsage.rss())
+  }, 50)
+
+  read(): Pick<Precompute, 'peakRssBytes' | 'peakMethod'> {
+    const peak = this.exact ? kernelPeak() : undefined
+    return {
+      peakRssBytes: Math.max(peak ?? 0, this.sampled),
+      peakMethod: peak === undefined ? 'sampled' : 'VmHWM',
+    }
+  }
+
+  stop() {
+    clearInterval(this.sampler)
+  }
+}
+
+/** The full precompute, the run over an unchanged archive, then one recompute per edit. */
+async function measureRuns(
+  client: SanityClient,
+  editsToMake: ChildInput['edits'],
+): Promise<Pick<Precompute, 'questions' | 'full' | 'second' | 'edits'>> {
+  let started = performance.now()
+  let cpu = cpuNow()
+  let shown = 0
+  // As computeSimilar does without an index, but keeping the index for the runs after.
+  const index = await loadSimilarIndex(client)
+  const indexSeconds = seconds(started)
+  const indexCpuSeconds = cpuSeconds(cpu)
+  const first = await computeSimilar(client, {
+    index,
+    ids: index.questionIds(),
+    onProgress: ({done, total}) => {
+      if (done - shown < total / 20 && done < total) return
+      shown = done
+      process.stderr.write(`  precompute: ${done}/${total} lists, ${seconds(started)} s\n`)
+    },
+  })
+  const full = {
+    seconds: seconds(started),
+    cpuSeconds: cpuSeconds(cpu),
+    indexSeconds,
+    indexCpuSeconds,
+    patched: first.patched.length,
+    conflicts: first.conflicts,
+  }
+  started = performance.now()
+  cpu = cpuNow()
+  const again = await computeSimilar(client, {index})
+  const second = {
+    seconds: seconds(started),
+    cpuSeconds: cpuSeconds(cpu),
+    ranked: again.ranked,
+    patched: again.patched.length,
+  }
+
+  const edits: Precompute['edits'] = []
+  for (const edit of editsToMake) {
+    await client.patch(edit.id).set({title: edit.title}).commit({visibility: 'sync'})
+    started = performance.now()
+    const report = await recomputeAffected(client, [edit.id], {index})
+    edits.push({
+      seconds: seconds(started),
+      affected: report.affected.length,
+      patched: report.patched.length,
+    })
+  }
+  return {questions: first.questions, full, second, edits}
 }
 
 /** Runs the precompute in a child process (the same Node binary) and returns its measurements. */

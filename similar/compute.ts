@@ -407,50 +407,66 @@ export async function recomputeAffected(
   const config = options.config ?? DEFAULT_RANKER
   const limit = options.limit ?? DEFAULT_COMPUTED_LIMIT
   const changed: string[] = [...new Set(changedIds.map(getPublishedId))].sort()
-  if (changed.length === 0) {
-    const nothing = {
-      questions: 0,
-      patched: [],
-      unchanged: 0,
-      missing: [],
-      conflicts: 0,
-      rankedOn: 1,
-      ranked: 0,
-    }
-    return {...nothing, indexSeconds: 0, seconds: 0, changed, affected: []}
-  }
+  if (changed.length === 0) return nothingChanged()
   let indexSeconds = 0
   let index = options.index
-  const passed = index !== undefined
-  if (!index) {
+  if (index) await syncChanged(client, index, changed)
+  else {
     index = await loadSimilarIndex(client, {config})
     indexSeconds = (performance.now() - started) / 1000
   }
+  const timing = () => ({
+    indexSeconds: Math.round(indexSeconds * 100) / 100,
+    seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
+  })
 
   if (changed.length > index.size * BULK_SHARE) {
     // Many changes: recompute every list (computeSimilar first syncs a passed-in index).
     const report = await computeSimilar(client, {...options, index, config, limit})
-    const all = index.questionIds().sort()
-    return {
-      ...report,
-      changed,
-      affected: all,
-      indexSeconds: Math.round(indexSeconds * 100) / 100,
-      seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
-    }
+    return {...report, changed, affected: index.questionIds().sort(), ...timing()}
   }
-  if (passed) {
-    // Bring the changed questions up to date in the index (new, edited or deleted).
-    const current = await fetchSources(client, changed)
-    const found = new Set(current.map((source) => source._id))
-    for (const source of current) index.upsert(source)
-    for (const id of changed) if (!found.has(id)) index.remove(id)
+  const affected = await affectedBy(client, index, changed, options.fanout ?? 50, limit)
+  const report = await computeSimilar(client, {...options, ids: affected, index, config, limit})
+  return {...report, changed, affected, ...timing()}
+}
+
+function nothingChanged(): RecomputeReport {
+  return {
+    questions: 0,
+    patched: [],
+    unchanged: 0,
+    missing: [],
+    conflicts: 0,
+    rankedOn: 1,
+    ranked: 0,
+    indexSeconds: 0,
+    seconds: 0,
+    changed: [],
+    affected: [],
   }
+}
+
+/** Brings the changed questions up to date in a passed-in index (new, edited or deleted). */
+async function syncChanged(client: SanityClient, index: SimilarIndex, changed: string[]) {
+  const current = await fetchSources(client, changed)
+  const found = new Set(current.map((source) => source._id))
+  for (const source of current) index.upsert(source)
+  for (const id of changed) if (!found.has(id)) index.remove(id)
+}
+
+/** The questions whose lists `changed` can affect, rules 1–3 of recomputeAffected, sorted. */
+async function affectedBy(
+  client: SanityClient,
+  index: SimilarIndex,
+  changed: string[],
+  fanout: number,
+  limit: number,
+): Promise<string[]> {
   const existing = changed.filter((id) => index.has(id))
   const set = new Set(existing)
   for (const id of await client.fetch(similarReferrersQuery, {ids: changed}, PUBLISHED_ONLY))
     set.add(id)
-  const fanout = options.fanout ?? 50
+  // Rule 3: each changed question's near neighbours, with the changed questions that reach them.
   const candidates = new Map<string, string[]>()
   for (const id of existing) {
     for (const {_id} of index.rank(id, fanout)) {
@@ -472,16 +488,7 @@ export async function recomputeAffected(
       if ((candidates.get(_id) ?? []).some((c) => index.scoreFor(_id, c) >= bar)) set.add(_id)
     }
   }
-  const affected = [...set].sort()
-
-  const report = await computeSimilar(client, {...options, ids: affected, index, config, limit})
-  return {
-    ...report,
-    changed,
-    affected,
-    indexSeconds: Math.round(indexSeconds * 100) / 100,
-    seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
-  }
+  return [...set].sort()
 }
 
 /** The part of an import report (importer/run.ts ImportReport) recomputation needs. */
