@@ -83,6 +83,29 @@ async function scrollToTop(list: Locator) {
   })
 }
 
+/**
+ * Scrolls `list` down by most of a screen, or back to the top once at the end. The virtual list
+ * renders only rows near the view and can lag behind the scroll while it reloads after a change,
+ * so callers collecting rows go through it again and again until they have what they expect;
+ * moving the scroller itself (with overlap) never stalls the way scrolling the last row into view
+ * does when that row already counts as visible.
+ */
+async function scrollOn(list: Locator) {
+  await list.evaluate((pane) => {
+    // The list's scroller: the element with the most to scroll (previews overflow by a pixel or so).
+    let scroller: Element | undefined
+    for (const element of pane.querySelectorAll('*'))
+      if (
+        element.scrollHeight - element.clientHeight >
+        (scroller ? scroller.scrollHeight - scroller.clientHeight : 0)
+      )
+        scroller = element
+    if (!scroller) return
+    const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1
+    scroller.scrollTop = atEnd ? 0 : scroller.scrollTop + Math.floor(scroller.clientHeight * 0.75)
+  })
+}
+
 /** Scrolls `list` from the top down until the row of `documentId` is rendered. */
 async function revealRow(list: Locator, documentId: string): Promise<Locator> {
   const row = list.locator(`a[href$=";${documentId}"]`)
@@ -91,7 +114,7 @@ async function revealRow(list: Locator, documentId: string): Promise<Locator> {
     .poll(
       async () => {
         if ((await row.count()) > 0) return true
-        await list.locator(QUESTION_ROWS).last().scrollIntoViewIfNeeded()
+        await scrollOn(list)
         return false
       },
       {timeout: UI_TIMEOUT, interval: 250},
@@ -111,7 +134,7 @@ async function listedQuestions(list: Locator, expected: number): Promise<Set<str
           .locator(QUESTION_ROWS)
           .evaluateAll((rows) => rows.map((row) => row.getAttribute('href') ?? ''))
         for (const href of hrefs) ids.add(href.slice(href.lastIndexOf(';') + 1))
-        await list.locator(QUESTION_ROWS).last().scrollIntoViewIfNeeded()
+        await scrollOn(list)
         return ids.size
       },
       {timeout: UI_TIMEOUT, interval: 250},
