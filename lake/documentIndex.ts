@@ -205,6 +205,12 @@ function keyValue(document: LakeDocument, path: readonly string[], refs: boolean
 
 /** Unused scan positions tolerated beyond one per document before they are renumbered. */
 const RENUMBER_SLACK = 1 << 16
+
+/** A document taken out of the index, with the scan position it had. */
+interface Unlinked {
+  position: number
+  document: LakeDocument
+}
 /** Longest a text index build holds the event loop at a time, in milliseconds. */
 const BUILD_SLICE_MS = 5
 
@@ -486,8 +492,14 @@ export class RawIndex implements DocumentIndex {
 
   put(document: LakeDocument) {
     const id = document._id
-    this.remove(id)
-    if (this.idAt.length > 2 * this.byId.size + RENUMBER_SLACK) this.renumber()
+    // The text indexes move a replaced document's postings below, sharing the work of what
+    // the two versions have in common; renumbering first would drop the old positions.
+    let replaced = this.unlink(id)
+    if (this.idAt.length > 2 * this.byId.size + RENUMBER_SLACK) {
+      if (replaced) this.unindexText(replaced)
+      replaced = undefined
+      this.renumber()
+    }
     this.byId.set(id, document)
     this.place(id, document)
     if (Object.hasOwn(document, '_score')) this.scored.add(id)
@@ -503,7 +515,7 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
     }
-    this.indexText(id, document)
+    this.indexText(id, document, replaced)
     this.keyValues(id, document)
     this.changed()
   }
@@ -516,19 +528,46 @@ export class RawIndex implements DocumentIndex {
       column.values[position] = keyValue(document, column.path, column.refs)
   }
 
-  /** Adds a new document to the text indexes that have read every document before it. */
-  private indexText(id: string, document: LakeDocument | undefined) {
+  /**
+   * Adds a new document to the text indexes that have read every document before it, moving the
+   * postings of the version it replaces (`replaced`, already unlinked) where there is one.
+   */
+  private indexText(id: string, document: LakeDocument | undefined, replaced?: Unlinked) {
     const position = this.position.get(id)
-    if (document === undefined || position === undefined) return
+    if (document === undefined || position === undefined) {
+      if (replaced) this.unindexText(replaced)
+      return
+    }
     for (const entry of this.textIndexes.values()) {
-      // An index being built reads it later: new documents come last in the scan order.
-      if (!entry.building) entry.index.add(position, document)
+      const indexed = replaced !== undefined && replaced.position < entry.progress
+      // A build still going reads the new version later: new documents come last in the scan.
+      // (Not `building` alone: a build ends a moment before its promise settles.)
+      if (position >= entry.progress) {
+        if (indexed) entry.index.remove(replaced.position, replaced.document)
+      } else if (indexed) {
+        entry.index.replace(replaced.position, position, replaced.document, document)
+      } else entry.index.add(position, document)
+    }
+  }
+
+  /** Forgets an unlinked document's postings in the text indexes that have read it. */
+  private unindexText({position, document}: Unlinked) {
+    for (const entry of this.textIndexes.values()) {
+      if (position < entry.progress) entry.index.remove(position, document)
     }
   }
 
   remove(id: string) {
+    const unlinked = this.unlink(id)
+    if (!unlinked) return
+    this.unindexText(unlinked)
+    this.changed()
+  }
+
+  /** Takes a document out of every structure but the text indexes (see `remove` and `put`). */
+  private unlink(id: string): Unlinked | undefined {
     const existing = this.get(id)
-    if (!existing) return
+    if (!existing) return undefined
     const position = this.position.get(id) ?? -1
     this.byId.delete(id)
     this.position.delete(id)
@@ -546,10 +585,7 @@ export class RawIndex implements DocumentIndex {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)
     }
-    for (const entry of this.textIndexes.values()) {
-      if (position < entry.progress) entry.index.remove(position, existing)
-    }
-    this.changed()
+    return {position, document: existing}
   }
 
   /**

@@ -281,9 +281,9 @@ function patchDocument(
   }
   let patched: unknown
   try {
-    patched = new Mutation({mutations: [{patch: {...operations, id: target}}]}).apply(
-      structuredClone(existing),
-    )
+    // @sanity/mutator patches immutably: what the patch leaves alone stays the same objects,
+    // which the text indexes read once for both versions (lake/textIndex.ts `replace`).
+    patched = new Mutation({mutations: [{patch: {...operations, id: target}}]}).apply(existing)
   } catch (error) {
     throw badRequest(`Mutation ${index}: ${errorMessage(error)}`)
   }

@@ -1,6 +1,7 @@
 import {canonicalKey, matchTokens, type TermLookup} from './matchText.ts'
 import {PostingLists, type PostingVisitor} from './postings.ts'
 import {attributeValue} from './attribute.ts'
+import {isObject, type JsonObject} from '../domain/json.ts'
 
 // Word indexes over the text of one source in every document: the tokens GROQ's `match` reads
 // from a field (`title`: a string, or the strings of an array) or from `pt::text(field)`, with how
@@ -99,21 +100,46 @@ export function textQueryWords(document: {_id: string}): Set<string> {
   return documentWords(document, new Set([document._id.toLowerCase()]))
 }
 
+/** An index's keys in one document: with how often each occurs, or each once (text::query). */
+type Keys = ReadonlyMap<string, number> | ReadonlySet<string>
+
+/**
+ * The words text::query finds in two versions of a document with the same `_id`: those of the
+ * top-level fields both versions share (the same value: a patch keeps what it does not touch),
+ * read once, and those only the version before or after has. Together they are
+ * `textQueryWords` of each version.
+ */
+function documentWordsChange(
+  before: JsonObject,
+  after: JsonObject,
+): {shared: Set<string>; gone: Set<string>; come: Set<string>} {
+  const shared = new Set([String(after._id).toLowerCase()])
+  const gone = new Set<string>()
+  const come = new Set<string>()
+  for (const key of Object.keys(after)) {
+    if (NOT_TEXT.has(key)) continue
+    documentWords(after[key], before[key] === after[key] ? shared : come)
+  }
+  for (const key of Object.keys(before)) {
+    if (!NOT_TEXT.has(key) && before[key] !== after[key]) documentWords(before[key], gone)
+  }
+  for (const word of shared) {
+    gone.delete(word)
+    come.delete(word)
+  }
+  return {shared, gone, come}
+}
+
 /** Keys of the index's terms in one document, with how often each occurs. */
-function keysOf(
-  source: TextSource,
-  document: unknown,
-): {keys: Map<string, number>; array: boolean} {
+function keysOf(source: TextSource, document: unknown): {keys: Keys; array: boolean} {
+  if (source.kind === 'document')
+    return {keys: textQueryWords(document as {_id: string}), array: false}
   const keys = new Map<string, number>()
   const count = (text: string) => {
     for (const token of matchTokens(text)) {
       const key = canonicalKey(token)
       keys.set(key, (keys.get(key) ?? 0) + 1)
     }
-  }
-  if (source.kind === 'document') {
-    for (const word of textQueryWords(document as {_id: string})) keys.set(word, 1)
-    return {keys, array: false}
   }
   const value = attributeValue(document, source.path)
   if (source.kind === 'pt') {
@@ -203,39 +229,81 @@ export class TextIndex {
   /** Indexes a document at `position`, greater than any position indexed before. */
   add(position: number, document: unknown) {
     const {keys, array} = keysOf(this.source, document)
-    if (array) this.arrays.add(position)
-    for (const [key, count] of keys) {
-      let list = this.vocabulary.get(key)
-      if (list === undefined) {
-        list = this.lists.create()
-        this.vocabulary.set(key, list)
-        this.recent.push(key)
-      }
-      this.lists.append(list, position, count)
-      this.postings++
-    }
+    this.record(position, keys, array)
   }
 
   /** Forgets the document that was at `position` (no longer live) with the content it had. */
   remove(position: number, document: unknown) {
-    const {keys} = keysOf(this.source, document)
-    this.arrays.delete(position)
-    for (const key of keys.keys()) {
-      const list = this.vocabulary.get(key)
-      if (list === undefined) continue
-      this.lists.markDead(list)
-      this.postings--
-      const size = this.lists.size(list)
-      const dead = this.lists.deadCount(list)
-      if (dead >= size) {
-        this.lists.drop(list)
-        this.vocabulary.delete(key)
-        this.stale++
-      } else if (size >= REWRITE_MIN && dead * 2 > size) {
-        this.lists.rewrite(list, this.isLive)
+    this.forget(position, keysOf(this.source, document).keys)
+  }
+
+  /**
+   * Moves a rewritten document from `from` (no longer live) to `to` (greater than any position
+   * indexed before): remove and add in one, reading the text both versions share once.
+   */
+  replace(from: number, to: number, before: unknown, after: unknown) {
+    if (this.source.kind === 'document') {
+      if (!isObject(before) || !isObject(after) || before._id !== after._id) {
+        this.remove(from, before)
+        this.add(to, after)
+        return
       }
+      const {shared, gone, come} = documentWordsChange(before, after)
+      // New postings first: a list the move empties for a moment is not dropped.
+      this.record(to, shared, false)
+      this.record(to, come, false)
+      this.forget(from, shared, gone)
+      return
     }
+    if (attributeValue(before, this.source.path) !== attributeValue(after, this.source.path)) {
+      this.remove(from, before)
+      this.add(to, after)
+      return
+    }
+    const {keys, array} = keysOf(this.source, after)
+    this.record(to, keys, array)
+    this.forget(from, keys)
+  }
+
+  private record(position: number, keys: Keys, array: boolean) {
+    if (array) this.arrays.add(position)
+    if (keys instanceof Map) for (const [key, count] of keys) this.append(key, position, count)
+    else for (const key of keys as ReadonlySet<string>) this.append(key, position, 1)
+  }
+
+  private append(key: string, position: number, count: number) {
+    let list = this.vocabulary.get(key)
+    if (list === undefined) {
+      list = this.lists.create()
+      this.vocabulary.set(key, list)
+      this.recent.push(key)
+    }
+    this.lists.append(list, position, count)
+    this.postings++
+  }
+
+  /** Marks the postings of `position` dead under each key once (`keySets` are disjoint). */
+  private forget(position: number, ...keySets: Keys[]) {
+    this.arrays.delete(position)
+    for (const keys of keySets) for (const key of keys.keys()) this.markDead(key)
+    // Only once every key is marked: a compaction drops the dead postings and resets the marks.
     if (this.lists.wasteful) this.lists.compact(this.isLive)
+  }
+
+  private markDead(key: string) {
+    const list = this.vocabulary.get(key)
+    if (list === undefined) return
+    this.lists.markDead(list)
+    this.postings--
+    const size = this.lists.size(list)
+    const dead = this.lists.deadCount(list)
+    if (dead >= size) {
+      this.lists.drop(list)
+      this.vocabulary.delete(key)
+      this.stale++
+    } else if (size >= REWRITE_MIN && dead * 2 > size) {
+      this.lists.rewrite(list, this.isLive)
+    }
   }
 
   /** Renumbers positions (`renumber` keeps their order; dead ones are dropped). */

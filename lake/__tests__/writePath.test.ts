@@ -144,3 +144,62 @@ describe('request bodies', () => {
     expect(captured.status).toBe(413)
   })
 })
+
+describe('patches', () => {
+  it('leave the stored version they patch as it was (they share its untouched parts)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'write-path-patch-'))
+    const lake = new Lake({dataDir: dir, command: 'vitest', unsafeNoSync: true})
+    try {
+      const body = [
+        {_key: 'b', _type: 'block', children: [{_key: 's', _type: 'span', text: 'abc'}]},
+      ]
+      const tags = [
+        {_key: 'k1', n: 1},
+        {_key: 'k2', n: 2},
+      ]
+      await lake.mutate('test', [
+        {
+          create: {
+            _id: 'p',
+            _type: 'note',
+            title: 'hello world',
+            n: 1,
+            body,
+            tags,
+            deep: {a: {b: 1}},
+          },
+        },
+      ])
+      const {dataset} = await lake.storage('test')
+      const operations = [
+        {set: {title: 'x', 'deep.a.b': 2, 'tags[_key=="k1"].n': 5}},
+        {setIfMissing: {extra: []}, unset: ['tags[1]']},
+        {inc: {n: 1, 'tags[0].n': 3}, dec: {n: 2}},
+        {insert: {after: 'tags[-1]', items: [{_key: 'k3', n: 3}]}},
+        {insert: {before: 'body[0].children[0]', items: [{_key: 'd', _type: 'span', text: 'z'}]}},
+        {diffMatchPatch: {'body[0].children[1].text': '@@ -1,3 +1,3 @@\n-abc\n+abd\n'}},
+        {unset: ['body[0].children[0]', 'deep.a']},
+      ]
+      for (const operation of operations) {
+        const stored = dataset.get('p')
+        const copy = structuredClone(stored)
+        await lake.mutate('test', [{patch: {id: 'p', ...operation}}])
+        expect(dataset.get('p')).not.toEqual(copy)
+        expect(stored, JSON.stringify(operation)).toEqual(copy)
+      }
+      expect(dataset.get('p')).toMatchObject({
+        title: 'x',
+        n: 0,
+        deep: {},
+        tags: [
+          {_key: 'k1', n: 8},
+          {_key: 'k3', n: 3},
+        ],
+        body: [{children: [{text: 'abd'}]}],
+      })
+    } finally {
+      await lake.close()
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+})
