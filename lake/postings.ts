@@ -19,6 +19,21 @@ function sliceSize(level: number): number {
   return SLICE_SIZES[Math.min(level, LAST_LEVEL)] ?? 32768
 }
 
+/** Bytes of the longest varint written (a 32-bit value). */
+const MAX_VARINT = 5
+
+/** Writes `value` (0 ≤ value < 2³²) as a varint at `offset`; returns the offset after it. */
+function putVarint(chunk: Uint8Array, offset: number, value: number): number {
+  let rest = value
+  let at = offset
+  while (rest >= 0x80) {
+    chunk[at++] = (rest & 0x7f) | 0x80
+    rest >>>= 7
+  }
+  chunk[at++] = rest
+  return at
+}
+
 function grow(array: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
   if (size <= array.length) return array
   const grown = new Int32Array(Math.max(size, array.length * 2))
@@ -152,8 +167,17 @@ export class PostingLists {
   append(list: number, slot: number, count = 1) {
     const last = this.lastSlot[list] ?? -1
     if (slot <= last) throw new Error(`Posting ${slot} out of order after ${last}`)
-    this.writeVarint(list, slot - last)
-    if (this.counts) this.writeVarint(list, count)
+    const at = this.writeAt[list] ?? -1
+    if (at >= 0 && (this.sliceEnd[list] ?? -1) - at >= 2 * MAX_VARINT) {
+      // Room for both varints in the current slice (slices never cross chunks): no checks per byte.
+      const chunk = this.chunks[at >>> CHUNK_BITS] as Uint8Array
+      let offset = putVarint(chunk, at & CHUNK_MASK, slot - last)
+      if (this.counts) offset = putVarint(chunk, offset, count)
+      this.writeAt[list] = at - (at & CHUNK_MASK) + offset
+    } else {
+      this.writeVarint(list, slot - last)
+      if (this.counts) this.writeVarint(list, count)
+    }
     this.lastSlot[list] = slot
     this.length[list] = (this.length[list] ?? 0) + 1
   }

@@ -249,10 +249,9 @@ export class TextIndex {
         return
       }
       const {shared, gone, come} = documentWordsChange(before, after)
-      // New postings first: a list the move empties for a moment is not dropped.
-      this.record(to, shared, false)
+      this.move(from, to, shared, false)
       this.record(to, come, false)
-      this.forget(from, shared, gone)
+      this.forget(from, gone)
       return
     }
     if (attributeValue(before, this.source.path) !== attributeValue(after, this.source.path)) {
@@ -261,8 +260,26 @@ export class TextIndex {
       return
     }
     const {keys, array} = keysOf(this.source, after)
-    this.record(to, keys, array)
-    this.forget(from, keys)
+    this.move(from, to, keys, array)
+    this.forget(from)
+  }
+
+  /** Moves the postings of keys both versions have: one lookup per key for both positions. */
+  private move(from: number, to: number, keys: Keys, array: boolean) {
+    this.arrays.delete(from)
+    if (array) this.arrays.add(to)
+    const moveOne = (count: number, key: string): void => {
+      const list = this.vocabulary.get(key)
+      if (list === undefined) return this.append(key, to, count)
+      // New posting first: the list is never all dead, so never dropped here.
+      this.lists.append(list, to, count)
+      this.lists.markDead(list)
+      const size = this.lists.size(list)
+      if (size >= REWRITE_MIN && this.lists.deadCount(list) * 2 > size)
+        this.lists.rewrite(list, this.isLive)
+    }
+    if (keys instanceof Map) for (const [key, count] of keys) moveOne(count, key)
+    else for (const key of keys as ReadonlySet<string>) moveOne(1, key)
   }
 
   private record(position: number, keys: Keys, array: boolean) {
@@ -282,10 +299,10 @@ export class TextIndex {
     this.postings++
   }
 
-  /** Marks the postings of `position` dead under each key once (`keySets` are disjoint). */
-  private forget(position: number, ...keySets: Keys[]) {
+  /** Marks the postings of `position` dead under each key, then compacts if that is due. */
+  private forget(position: number, keys?: Keys) {
     this.arrays.delete(position)
-    for (const keys of keySets) for (const key of keys.keys()) this.markDead(key)
+    if (keys) for (const key of keys.keys()) this.markDead(key)
     // Only once every key is marked: a compaction drops the dead postings and resets the marks.
     if (this.lists.wasteful) this.lists.compact(this.isLive)
   }
