@@ -107,10 +107,29 @@ function pushTo(map: Map<string, string[]>, key: string, id: string) {
   else map.set(key, [id])
 }
 
-function pullFrom(map: Map<string, string[]>, key: string, id: string) {
+/**
+ * Removes `id` from a list kept in scan order, found by binary search on the positions
+ * (`positionOf`; `id` itself is at `position`): targets such as a specialty have thousands.
+ */
+function pullFrom(
+  map: Map<string, string[]>,
+  key: string,
+  id: string,
+  position: number,
+  positionOf: (id: string) => number,
+) {
   const list = map.get(key)
-  const at = list ? list.indexOf(id) : -1
-  if (!list || at < 0) return
+  if (!list) return
+  let low = 0
+  let high = list.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const other = list[middle] as string
+    if ((other === id ? position : positionOf(other)) < position) low = middle + 1
+    else high = middle
+  }
+  const at = list[low] === id ? low : list.indexOf(id)
+  if (at < 0) return
   if (list.length === 1) map.delete(key)
   else list.splice(at, 1)
 }
@@ -580,7 +599,9 @@ export class RawIndex implements DocumentIndex {
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
     // Stored documents are never modified in place, so their references are found again.
-    for (const target of collectReferences(existing)) pullFrom(this.referencedBy, target, id)
+    const positionOf = (other: string) => this.position.get(other) ?? -1
+    for (const target of collectReferences(existing))
+      pullFrom(this.referencedBy, target, id, position, positionOf)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)

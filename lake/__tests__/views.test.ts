@@ -116,3 +116,43 @@ describe('perspective views', () => {
     expect(drafts.idsOfType('question').has('drafts.b')).toBe(false)
   })
 })
+
+describe('referrers', () => {
+  it('stay in scan order through rewrites, renumbering and deletes', () => {
+    const dataset = new Dataset('referrers')
+    const note = (id: string, refs: string[]): LakeDocument => ({
+      _id: id,
+      _type: 'note',
+      refs: refs.map((ref, i) => ({_key: `k${i}`, _ref: ref})),
+    })
+    dataset.load(Array.from({length: 300}, (_, i) => note(`n${i}`, ['hub', `t${i % 7}`])))
+    let next = 1
+    const rewrite = (ids: string[], refs: (id: string) => string[] | null) =>
+      dataset.apply({
+        seq: next,
+        id: `t${next++}`,
+        timestamp: '',
+        mutations: [],
+        changes: ids.map((id) => {
+          const targets = refs(id)
+          return {id, before: dataset.get(id) ?? null, after: targets ? note(id, targets) : null}
+        }),
+      })
+    const expectScanOrder = () => {
+      for (const target of ['hub', 't0', 't3', 'hub2']) {
+        const expected = dataset.raw
+          .documents()
+          .filter((doc) => JSON.stringify(doc).includes(`"_ref":"${target}"`))
+          .map((doc) => doc._id)
+        expect([...dataset.raw.idsReferencing(target)], target).toEqual(expected)
+      }
+    }
+    rewrite(['n5', 'n299', 'n0', 'n150'], () => ['hub', 't3'])
+    expectScanOrder()
+    rewrite(['n7', 'n8', 'n140'], (id) => (id === 'n8' ? null : ['hub2', 't0']))
+    expectScanOrder()
+    dataset.raw.renumber()
+    rewrite(['n1', 'n5', 'n298'], () => ['hub', 'hub2', 't0'])
+    expectScanOrder()
+  })
+})
