@@ -65,11 +65,18 @@ export interface DocumentIndex {
   /**
    * By scan position, each document's value at `path` as an order key (strings, numbers,
    * booleans, null, and COMPOUND for objects and arrays), or with `refs` the `_ref` of
-   * each item of the array there (null: not an array; an item's null: no `_ref`; undefined: not
-   * comparable). Built in the background on first use, then kept current; undefined until built,
+   * each item of the array there as its `refId` (null: not an array; -1: an item whose `_ref`
+   * is not comparable; null `_ref`s have an id too): counted without reading strings. Built in the background on first use, then kept current; undefined until built,
    * and for a view's own `_id`.
    */
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined
+  /**
+   * The number a `refs` key column holds for a `_ref` value (-1: no column holds it), and how
+   * many values have one (it grows as columns meet new values: numbers looked up before may
+   * have one since).
+   */
+  refId(value: unknown): number
+  readonly refIdCount: number
   /**
    * Documents this view shows with another `_id` than the raw document at their position has
    * (the drafts view's drafts), with that position.
@@ -212,15 +219,6 @@ export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
 export const COMPOUND: unknown = Object.freeze({})
 
 /** A document's entry in a key column (see `DocumentIndex.keyColumn`). */
-function keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
-  const value = attributeValue(document, path)
-  if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
-  if (!Array.isArray(value)) return null
-  return value.map((item) => {
-    const ref = attributeValue(item, ['_ref'])
-    return ref === null || isPrimitive(ref) ? ref : undefined
-  })
-}
 
 /** Unused scan positions tolerated beyond one per document before they are renumbered. */
 const RENUMBER_SLACK = 1 << 16
@@ -338,6 +336,8 @@ export class RawIndex implements DocumentIndex {
   /** The document at each scan position (found without hashing its id: queries read many). */
   private entryAt: (LakeDocument | Unparsed | undefined)[] = []
   private counter = 0
+  /** Ids of the `_ref` values `refs` key columns hold (groq-js equality: by primitive value). */
+  private readonly refIds = new Map<unknown, number>()
   /** Order-key columns by path (see `keyColumn`), values by scan position; built in slices. */
   private readonly keyColumns = new Map<
     string,
@@ -544,7 +544,7 @@ export class RawIndex implements DocumentIndex {
     const position = this.position.get(id)
     if (document === undefined || position === undefined) return
     for (const column of this.keyColumns.values())
-      column.values[position] = keyValue(document, column.path, column.refs)
+      column.values[position] = this.keyValue(document, column.path, column.refs)
   }
 
   /**
@@ -797,6 +797,27 @@ export class RawIndex implements DocumentIndex {
     return all ?? new Int32Array(0)
   }
 
+  refId(value: unknown): number {
+    return this.refIds.get(value) ?? -1
+  }
+
+  get refIdCount(): number {
+    return this.refIds.size
+  }
+
+  private keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
+    const value = attributeValue(document, path)
+    if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
+    if (!Array.isArray(value)) return null
+    return value.map((item) => {
+      const ref = attributeValue(item, ['_ref'])
+      if (ref !== null && !isPrimitive(ref)) return -1
+      let id = this.refIds.get(ref)
+      if (id === undefined) this.refIds.set(ref, (id = this.refIds.size))
+      return id
+    })
+  }
+
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
     const key = `${refs ? 'refs' : 'value'}:${path.join('.')}`
     let column = this.keyColumns.get(key)
@@ -831,7 +852,7 @@ export class RawIndex implements DocumentIndex {
     let sliceEnds = performance.now() + BUILD_SLICE_MS
     for (let position = 0; position < end; position++) {
       const document = this.documentAtPosition(position)
-      if (document) column.values[position] = keyValue(document, column.path, column.refs)
+      if (document) column.values[position] = this.keyValue(document, column.path, column.refs)
       if ((position & 255) === 0 && performance.now() > sliceEnds) {
         await new Promise((resolve) => setImmediate(resolve))
         sliceEnds = performance.now() + BUILD_SLICE_MS

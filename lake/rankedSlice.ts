@@ -56,12 +56,12 @@ export interface KeyColumn {
  * equal to one another (as +Infinity here, after every finite number).
  */
 export function eagerColumn(count: number, compute: (i: number) => unknown): KeyColumn {
-  const values: unknown[] = Array.from<unknown>({length: count})
+  const values: unknown[] = []
   const numbers = new Float64Array(count)
   let numeric = true
   for (let i = 0; i < count; i++) {
     const value = compute(i)
-    values[i] = value
+    values.push(value)
     if (typeof value === 'number' && Number.isFinite(value)) numbers[i] = value
     else if (typeRank(value) === 100) numbers[i] = Number.POSITIVE_INFINITY
     else numeric = false
@@ -69,14 +69,21 @@ export function eagerColumn(count: number, compute: (i: number) => unknown): Key
   return numeric ? {value: (i) => values[i], numbers} : {value: (i) => values[i]}
 }
 
-/** A key column from a function, each value computed once (few are: those that tie before it). */
-export function lazyColumn(compute: (i: number) => unknown): KeyColumn {
-  const values = new Map<number, unknown>()
+/**
+ * A key column over `count` candidates from a function, each value computed once (few are:
+ * those that tie before it; at times thousands, so kept by index rather than in a Map).
+ */
+export function lazyColumn(count: number, compute: (i: number) => unknown): KeyColumn {
+  // Filled up front: written out of order, a growing array would turn into a dictionary.
+  const values: unknown[] = []
+  for (let i = 0; i < count; i++) values.push(undefined)
+  const known = new Uint8Array(count)
   return {
     value: (i) => {
-      if (values.has(i)) return values.get(i)
+      if (known[i] === 1) return values[i]
       const value = compute(i)
-      values.set(i, value)
+      values[i] = value
+      known[i] = 1
       return value
     },
   }

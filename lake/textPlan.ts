@@ -722,18 +722,13 @@ export type KeyFunction = (
  * after it is asked for) or not kept (the view's own ids). The column is asked for only when a
  * key is first read: a query may end up not ranking at all.
  */
-function keyReader(view: DocumentIndex, path: readonly string[], refs: boolean) {
+function keyReader(view: DocumentIndex, path: readonly string[]) {
   let column: readonly unknown[] | null | undefined
   return (position: number, document: () => LakeDocument | undefined): unknown => {
-    if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, refs) ?? null)
+    if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, false) ?? null)
     if (column) return column[position] ?? null
     const value = attributeValue(document() ?? null, path)
-    if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
-    if (!Array.isArray(value)) return null
-    return value.map((item) => {
-      const ref = attributeValue(item, ['_ref'])
-      return ref === null || isPrimitive(ref) ? ref : undefined
-    })
+    return value === null || isPrimitive(value) ? value : COMPOUND
   }
 }
 
@@ -752,19 +747,37 @@ function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunct
     return undefined
   const values = constant(test.right, params)
   if (!values) return undefined
-  const read = keyReader(view, path, true)
   const within = Array.isArray(values.value) ? values.value : undefined
   // groq-js's isEqual matches strings, numbers and booleans by value, and null with null.
-  const primitives = new Set(
-    (within ?? []).filter((value) => ['string', 'number', 'boolean'].includes(typeof value)),
-  )
-  const hasNull = within?.includes(null) ?? false
+  const wanted = (within ?? []).filter((value) => value === null || isPrimitive(value))
+  const primitives = new Set(wanted)
+  // The column holds each `_ref` as its refId: the ids of `wanted`, looked up again whenever
+  // the column has met new values (a write during the query may bring one of them).
+  let wantedIds = new Set<number>()
+  let idsFor = -1
+  let column: readonly unknown[] | null | undefined
   return (position, document) => {
-    const refs = read(position, document)
-    if (!Array.isArray(refs)) return null
+    if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, true) ?? null)
+    if (column) {
+      const refs = column[position]
+      if (!Array.isArray(refs)) return null
+      if (!within) return 0
+      if (idsFor !== view.refIdCount) {
+        idsFor = view.refIdCount
+        wantedIds = new Set(wanted.map((value) => view.refId(value)).filter((id) => id >= 0))
+      }
+      let count = 0
+      for (let i = 0; i < refs.length; i++) if (wantedIds.has(refs[i] as number)) count++
+      return count
+    }
+    const value = attributeValue(document() ?? null, path)
+    if (!Array.isArray(value)) return null
     if (!within) return 0
     let count = 0
-    for (const ref of refs) if (ref === null ? hasNull : primitives.has(ref)) count++
+    for (const item of value) {
+      const ref = attributeValue(item, ['_ref'])
+      if ((ref === null || isPrimitive(ref)) && primitives.has(ref)) count++
+    }
     return count
   }
 }
@@ -780,7 +793,7 @@ function selectKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunc
     const value = constant(test.right, params)
     if (!path || !value) return undefined
     alternatives.push({
-      read: keyReader(view, path, false),
+      read: keyReader(view, path),
       value: value.value,
       result: result.value,
     })
@@ -809,6 +822,6 @@ export function keyFunction(
   if (scored && path?.[0] === '_score') {
     return path.length === 1 ? (_position, _document, score) => score : () => null
   }
-  if (path) return keyReader(view, path, false)
+  if (path) return keyReader(view, path)
   return countKey(node, params, view) ?? selectKey(node, params, view)
 }

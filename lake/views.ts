@@ -161,6 +161,14 @@ abstract class View implements DocumentIndex {
     return ownIdPath(path) ? undefined : this.raw.keyColumn(path, refs)
   }
 
+  refId(value: unknown): number {
+    return this.raw.refId(value)
+  }
+
+  get refIdCount(): number {
+    return this.raw.refIdCount
+  }
+
   overlays(): {position: number; document: LakeDocument}[] {
     return []
   }
