@@ -777,7 +777,7 @@ function rankedKeys(keys: readonly RankedKey[], rows: Rows, scores: Float64Array
         ? scoreColumn
         : columns.length === 0
           ? eagerColumn(rows.positions.length, value)
-          : lazyColumn(rows.positions.length, value),
+          : lazyColumn(value),
     )
     descending.push(key.descending)
   }

@@ -69,21 +69,14 @@ export function eagerColumn(count: number, compute: (i: number) => unknown): Key
   return numeric ? {value: (i) => values[i], numbers} : {value: (i) => values[i]}
 }
 
-/**
- * A key column over `count` candidates from a function, each value computed once (few are:
- * those that tie before it; at times thousands, so kept by index rather than in a Map).
- */
-export function lazyColumn(count: number, compute: (i: number) => unknown): KeyColumn {
-  // Filled up front: written out of order, a growing array would turn into a dictionary.
-  const values: unknown[] = []
-  for (let i = 0; i < count; i++) values.push(undefined)
-  const known = new Uint8Array(count)
+/** A key column from a function, each value computed once (few are: those that tie before it). */
+export function lazyColumn(compute: (i: number) => unknown): KeyColumn {
+  const values = new Map<number, unknown>()
   return {
     value: (i) => {
-      if (known[i] === 1) return values[i]
+      if (values.has(i)) return values.get(i)
       const value = compute(i)
-      values[i] = value
-      known[i] = 1
+      values.set(i, value)
       return value
     },
   }
