@@ -498,6 +498,47 @@ describe('text indexes kept current', () => {
     }
   })
 
+  it('counts shared tags that no document had when the key column was built', async () => {
+    const dataset = new Dataset('search-new-tags')
+    dataset.load(searchDocuments(7))
+    const fallback = (tags: string[]) => ({
+      id: 'q2',
+      refs: ['spec1', ...tags],
+      tags,
+      specialty: 'spec1',
+      exclude: [],
+      limit: 4,
+    })
+    await expectAsPlain(dataset, similarFallbackQuery, fallback(['tag1', 'tag-new']))
+    await dataset.raw.indexesBuilt()
+    const questions = dataset.raw
+      .documents()
+      .filter((doc) => doc._type === 'question' && !doc._id.includes('.') && doc._id !== 'q2')
+    // Every question in the specialty (more candidates than one round of the ranked slice), the
+    // last six with a tag first written now, several times: each item counts, as groq-js counts.
+    const tag = (ref: string, key: string) => ({_type: 'reference', _ref: ref, _key: key})
+    write(
+      dataset,
+      1,
+      questions.map((doc, i) => ({
+        id: doc._id,
+        after: {
+          ...doc,
+          status: 'reviewed',
+          specialty: {_type: 'reference', _ref: 'spec1'},
+          tags:
+            i >= questions.length - 6
+              ? Array.from({length: 4 + (i % 2)}, (_, k) => tag('tag-new', `n${k}`))
+              : i % 3 === 0
+                ? [tag('tag1', 't')]
+                : [],
+        },
+      })),
+    )
+    await expectAsPlain(dataset, similarFallbackQuery, fallback(['tag1', 'tag-new']))
+    await expectAsPlain(dataset, similarFallbackQuery, fallback(['tag-new']))
+  })
+
   it('keeps documents written while an index is being built', async () => {
     const docs: LakeDocument[] = []
     for (let i = 0; i < 4000; i++) {
