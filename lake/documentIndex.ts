@@ -189,7 +189,24 @@ function valueAt(document: LakeDocument, path: readonly string[]): unknown {
   return value
 }
 
-function isPrimitive(value: unknown): value is Primitive {
+/**
+ * The `_ref` of each item of the array at `path` (null or a primitive; undefined where it is
+ * neither, which equals nothing), or null when there is no array there.
+ */
+export function refsAt(
+  document: unknown,
+  path: readonly string[],
+): (Primitive | null | undefined)[] | null {
+  const value = attributeValue(document, path)
+  if (!Array.isArray(value)) return null
+  return value.map((item) => {
+    const ref = attributeValue(item, ['_ref'])
+    return ref === null || isPrimitive(ref) ? ref : undefined
+  })
+}
+
+/** A value GROQ compares by value (what key columns and value indexes keep as it is). */
+export function isPrimitive(value: unknown): value is Primitive {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
 }
 
@@ -806,16 +823,18 @@ export class RawIndex implements DocumentIndex {
   }
 
   private keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
-    const value = attributeValue(document, path)
-    if (!refs) return value === null || isPrimitive(value) ? value : COMPOUND
-    if (!Array.isArray(value)) return null
-    return value.map((item) => {
-      const ref = attributeValue(item, ['_ref'])
-      if (ref !== null && !isPrimitive(ref)) return -1
-      let id = this.refIds.get(ref)
-      if (id === undefined) this.refIds.set(ref, (id = this.refIds.size))
-      return id
-    })
+    if (!refs) {
+      const value = attributeValue(document, path)
+      return value === null || isPrimitive(value) ? value : COMPOUND
+    }
+    return (
+      refsAt(document, path)?.map((ref) => {
+        if (ref === undefined) return -1
+        let id = this.refIds.get(ref)
+        if (id === undefined) this.refIds.set(ref, (id = this.refIds.size))
+        return id
+      }) ?? null
+    )
   }
 
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {

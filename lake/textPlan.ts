@@ -1,5 +1,12 @@
 import type {ExprNode} from 'groq-js'
-import {COMPOUND, type DocumentIndex, type LakeDocument, unionPositions} from './documentIndex.ts'
+import {
+  COMPOUND,
+  type DocumentIndex,
+  isPrimitive,
+  type LakeDocument,
+  refsAt,
+  unionPositions,
+} from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
 import {attributeValue} from './attribute.ts'
 import {MAX_POSTINGS_READ, mergePostings, type TextIndex, type TextSource} from './textIndex.ts'
@@ -732,10 +739,6 @@ function keyReader(view: DocumentIndex, path: readonly string[]) {
   }
 }
 
-function isPrimitive(value: unknown): value is string | number | boolean {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-}
-
 function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
   if (node.type !== 'FuncCall' || node.name !== 'count' || node.namespace !== 'global')
     return undefined
@@ -770,14 +773,11 @@ function countKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunct
       for (let i = 0; i < refs.length; i++) if (wantedIds.has(refs[i] as number)) count++
       return count
     }
-    const value = attributeValue(document() ?? null, path)
-    if (!Array.isArray(value)) return null
+    const refs = refsAt(document() ?? null, path)
+    if (!refs) return null
     if (!within) return 0
     let count = 0
-    for (const item of value) {
-      const ref = attributeValue(item, ['_ref'])
-      if ((ref === null || isPrimitive(ref)) && primitives.has(ref)) count++
-    }
+    for (const ref of refs) if (primitives.has(ref)) count++
     return count
   }
 }
