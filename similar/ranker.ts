@@ -908,34 +908,56 @@ export class SimilarIndex {
   }
 
   private bonus(query: number, candidate: number, queryTags = this.tagsOf(query)): number {
-    const {tagWeight, specialtyWeight} = this.config
-    let bonus = 0
+    return this.specialtyBonus(query, candidate) + this.tagBonus(candidate, queryTags)
+  }
+
+  private specialtyBonus(query: number, candidate: number): number {
     const specialty = this.specialties[query] ?? -1
-    if (specialtyWeight !== 0 && specialty >= 0 && this.specialties[candidate] === specialty)
-      bonus += specialtyWeight
-    if (tagWeight !== 0 && queryTags.length > 0) {
-      // The candidate's tags in place (no view allocated: this runs for many candidates).
-      const inBase = candidate < this.baseCount
-      const delta = inBase ? undefined : this.tagsOf(candidate)
-      const list = delta ?? this.tagList
-      const start = delta ? 0 : (this.tagOffsets[candidate] ?? 0)
-      const end = delta ? delta.length : (this.tagOffsets[candidate + 1] ?? 0)
-      if (end > start) {
-        let shared = 0
-        for (let i = 0, j = start; i < queryTags.length && j < end;) {
-          const x = queryTags[i] ?? 0
-          const y = list[j] ?? 0
-          if (x === y) {
-            shared++
-            i++
-            j++
-          } else if (x < y) i++
-          else j++
-        }
-        bonus += (tagWeight * shared) / Math.sqrt(queryTags.length * (end - start))
-      }
+    return specialty >= 0 && this.specialties[candidate] === specialty
+      ? this.config.specialtyWeight
+      : 0
+  }
+
+  /** The candidate's tags in place: no view allocated, as this runs for many candidates. */
+  private candidateTags(candidate: number): {list: Uint32Array; start: number; end: number} {
+    if (candidate >= this.baseCount) {
+      const list = this.tagsOf(candidate)
+      return {list, start: 0, end: list.length}
     }
-    return bonus
+    const start = this.tagOffsets[candidate] ?? 0
+    return {list: this.tagList, start, end: this.tagOffsets[candidate + 1] ?? start}
+  }
+
+  private tagBonus(candidate: number, queryTags: Uint32Array): number {
+    const {tagWeight} = this.config
+    if (tagWeight === 0 || queryTags.length === 0) return 0
+    const {list, start, end} = this.candidateTags(candidate)
+    if (end <= start) return 0
+    let shared = 0
+    for (let i = 0, j = start; i < queryTags.length && j < end;) {
+      const x = queryTags[i] ?? 0
+      const y = list[j] ?? 0
+      if (x === y) {
+        shared++
+        i++
+        j++
+      } else if (x < y) i++
+      else j++
+    }
+    return (tagWeight * shared) / Math.sqrt(queryTags.length * (end - start))
+  }
+
+  /**
+   * At least tagBonus, from the tag counts alone (the shared tags are at most the fewer of the
+   * two): lets the pruned walk drop most candidates without merging their tags.
+   */
+  private tagBonusBound(candidate: number, queryTagCount: number): number {
+    const tagWeight = Math.max(this.config.tagWeight, 0)
+    if (tagWeight === 0 || queryTagCount === 0) return 0
+    const {start, end} = this.candidateTags(candidate)
+    const count = end - start
+    if (count <= 0) return 0
+    return (tagWeight * Math.min(count, queryTagCount)) / Math.sqrt(queryTagCount * count)
   }
 
   /** The most the tag and specialty bonuses can add to any candidate of query `q`. */
@@ -1258,14 +1280,17 @@ export class SimilarIndex {
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
       const partial = pairs[2 * n] ?? 0
-      // The bonus is worked out once, for the questions the most bonus could keep in.
+      // The bonus is worked out once, for the questions the most bonus could keep in, and
+      // only after a bound from the specialty and the tag counts could not drop them.
       let bonus = 0
-      if (
-        offered[n] === 1 ||
-        below(partial + rest) ||
-        (queryTags && below(partial + rest, (bonus = this.bonus(q, n, queryTags))))
-      )
-        pairs[2 * n] = 0
+      let drop = offered[n] === 1 || below(partial + rest)
+      if (!drop && queryTags) {
+        const specialty = this.specialtyBonus(q, n)
+        drop =
+          below(partial + rest, specialty + this.tagBonusBound(n, queryTags.length)) ||
+          below(partial + rest, (bonus = specialty + this.tagBonus(n, queryTags)))
+      }
+      if (drop) pairs[2 * n] = 0
       else {
         bonuses[n] = bonus
         touched[running++] = n
