@@ -108,38 +108,20 @@ function addTo<K>(map: Map<K, Set<string>>, key: K, id: string) {
   set.add(id)
 }
 
-function pushTo(map: Map<string, string[]>, key: string, id: string) {
-  const list = map.get(key)
-  if (list) list.push(id)
-  else map.set(key, [id])
+/**
+ * The scan positions of the documents referencing one target, ascending. A referrer that is
+ * rewritten or deleted leaves its old position in place, dead (no document is there any more),
+ * and counted; the list drops its dead positions once they are half of it. A rewrite takes the
+ * next position, so the lists only grow at their end: no search and no splice in the list of a
+ * target with thousands of referrers.
+ */
+interface Referrers {
+  positions: number[]
+  dead: number
 }
 
-/**
- * Removes `id` from a list kept in scan order, found by binary search on the positions
- * (`positionOf`; `id` itself is at `position`): targets such as a specialty have thousands.
- */
-function pullFrom(
-  map: Map<string, string[]>,
-  key: string,
-  id: string,
-  position: number,
-  positionOf: (id: string) => number,
-) {
-  const list = map.get(key)
-  if (!list) return
-  let low = 0
-  let high = list.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    const other = list[middle] as string
-    if ((other === id ? position : positionOf(other)) < position) low = middle + 1
-    else high = middle
-  }
-  const at = list[low] === id ? low : list.indexOf(id)
-  if (at < 0) return
-  if (list.length === 1) map.delete(key)
-  else list.splice(at, 1)
-}
+/** Below this many positions a list with dead ones is left as it is. */
+const REFERRERS_COMPACT_MIN = 16
 
 /**
  * The documents with one value at a path: one document as it is (most values of a path like
@@ -328,8 +310,8 @@ export class RawIndex implements DocumentIndex {
   private unparsed = 0
   private cursor: MapIterator<[string, LakeDocument | Unparsed]> | undefined
   private readonly byType = new Map<string, Set<string>>()
-  /** Referrers in scan order; arrays because most targets have a handful (cheaper to build). */
-  private readonly referencedBy = new Map<string, string[]>()
+  /** Referrers by target (see Referrers); arrays, as most targets have a handful. */
+  private referencedBy = new Map<string, Referrers>()
   /**
    * Equality indexes on attribute paths ("slug.current"), built on first use, then maintained;
    * split by type, so `_type == "question" && specialty._ref == $id` needs no intersection.
@@ -474,7 +456,7 @@ export class RawIndex implements DocumentIndex {
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
-    for (const target of references) pushTo(this.referencedBy, target, id)
+    for (const target of references) this.addReferrer(target, id)
     let at = 0
     for (const index of this.valueIndexes.values()) {
       const value = values[at++]
@@ -496,6 +478,34 @@ export class RawIndex implements DocumentIndex {
     this.position.set(id, position)
     this.idAt[position] = id
     this.entryAt[position] = entry
+  }
+
+  /** Lists `id`, just placed (at the last position), among `target`'s referrers. */
+  private addReferrer(target: string, id: string) {
+    const position = this.position.get(id) ?? -1
+    const referrers = this.referencedBy.get(target)
+    if (referrers) referrers.positions.push(position)
+    else this.referencedBy.set(target, {positions: [position], dead: 0})
+  }
+
+  /** Counts a referrer of `target` as gone: its position is already free (see unlink). */
+  private dropReferrer(target: string) {
+    const referrers = this.referencedBy.get(target)
+    if (!referrers) return
+    const {positions} = referrers
+    if (++referrers.dead >= positions.length) this.referencedBy.delete(target)
+    else if (positions.length >= REFERRERS_COMPACT_MIN && referrers.dead * 2 > positions.length) {
+      referrers.positions = positions.filter((position) => this.idAt[position] !== undefined)
+      referrers.dead = 0
+    }
+  }
+
+  /** The live positions of `target`'s referrers, ascending. */
+  private referrerPositionsOf(target: string): number[] {
+    const referrers = this.referencedBy.get(target)
+    if (!referrers) return []
+    if (referrers.dead === 0) return referrers.positions
+    return referrers.positions.filter((position) => this.idAt[position] !== undefined)
   }
 
   /** Paths with a value index, oldest first (snapshots store each document's values for them). */
@@ -546,7 +556,7 @@ export class RawIndex implements DocumentIndex {
     if (isDraftId(id) || isVersionId(id)) this.unpublished++
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, document._type, id)
-    for (const target of collectReferences(document)) pushTo(this.referencedBy, target, id)
+    for (const target of collectReferences(document)) this.addReferrer(target, id)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(document, index.path)
       if (isPrimitive(value)) addValue(index.ids, value, document._type, id)
@@ -616,9 +626,7 @@ export class RawIndex implements DocumentIndex {
     if (isPrivateId(id)) this.dotted--
     removeFrom(this.byType, existing._type, id)
     // Stored documents are never modified in place, so their references are found again.
-    const positionOf = (other: string) => this.position.get(other) ?? -1
-    for (const target of collectReferences(existing))
-      pullFrom(this.referencedBy, target, id, position, positionOf)
+    for (const target of collectReferences(existing)) this.dropReferrer(target)
     for (const index of this.valueIndexes.values()) {
       const value = valueAt(existing, index.path)
       if (isPrimitive(value)) removeValue(index.ids, value, existing._type, id)
@@ -646,6 +654,13 @@ export class RawIndex implements DocumentIndex {
     }
     for (const entry of this.textIndexes.values()) {
       entry.index.renumber((position) => renumbered[position] ?? -1)
+    }
+    // Positions keep their order (byId is in scan order); dead ones (-1) are dropped.
+    for (const referrers of this.referencedBy.values()) {
+      referrers.positions = referrers.positions
+        .map((position) => renumbered[position] ?? -1)
+        .filter((position) => position >= 0)
+      referrers.dead = 0
     }
     for (const column of this.keyColumns.values()) {
       const values: unknown[] = Array.from<unknown>({length: idAt.length})
@@ -801,12 +816,7 @@ export class RawIndex implements DocumentIndex {
     for (const id of new Set(ids)) {
       let cached = this.referrerPositions.get(id)
       if (cached?.version !== this.version) {
-        // Referrers are kept in scan order: their positions come out ascending.
-        const referrers = this.referencedBy.get(id) ?? []
-        const positions = new Int32Array(referrers.length)
-        for (let i = 0; i < referrers.length; i++)
-          positions[i] = this.position.get(referrers[i] as string) ?? 0
-        cached = {version: this.version, positions}
+        cached = {version: this.version, positions: Int32Array.from(this.referrerPositionsOf(id))}
         this.referrerPositions.set(id, cached)
       }
       all = all ? unionPositions(all, cached.positions) : cached.positions
@@ -905,7 +915,9 @@ export class RawIndex implements DocumentIndex {
   }
 
   idsReferencing(id: string): ReadonlySet<string> {
-    const referrers = this.referencedBy.get(id)
-    return referrers ? new Set(referrers) : EMPTY
+    const positions = this.referrerPositionsOf(id)
+    return positions.length > 0
+      ? new Set(positions.map((position) => this.idAt[position] as string))
+      : EMPTY
   }
 }

@@ -84,14 +84,42 @@ const NOT_TEXT = new Set(['_type', '_key', '_rev'])
  * `_rev` (random per write: nobody searches for one, and each would be a word of its own).
  */
 function documentWords(value: unknown, into: Set<string>): Set<string> {
-  if (typeof value === 'string') {
-    for (const word of value.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (word) into.add(word)
-  } else if (Array.isArray(value)) {
+  if (typeof value === 'string') stringWords(value, into)
+  else if (Array.isArray(value)) {
     for (const item of value) documentWords(item, into)
   } else if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>
     for (const key of Object.keys(record)) if (!NOT_TEXT.has(key)) documentWords(record[key], into)
   }
+  return into
+}
+
+const WORD_SEPARATORS = /[^\p{L}\p{N}]+/u
+const ASCII = /^[\x00-\x7f]*$/
+
+/**
+ * The words of one string: lowercased, split on runs of what is neither a letter nor a number.
+ * ASCII text (most of it) is split by character codes, which reads each write's strings several
+ * times faster than the Unicode pattern; the pattern splits the rest.
+ */
+export function stringWords(text: string, into: Set<string>): Set<string> {
+  const lower = text.toLowerCase()
+  if (!ASCII.test(lower)) {
+    for (const word of lower.split(WORD_SEPARATORS)) if (word) into.add(word)
+    return into
+  }
+  let start = -1
+  for (let i = 0; i < lower.length; i++) {
+    const code = lower.charCodeAt(i)
+    // Lowercased ASCII: letters are a–z.
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
+      if (start < 0) start = i
+    } else if (start >= 0) {
+      into.add(lower.slice(start, i))
+      start = -1
+    }
+  }
+  if (start >= 0) into.add(lower.slice(start))
   return into
 }
 

@@ -9,7 +9,7 @@ import {
   termLookup,
   termScore,
 } from '../matchText.ts'
-import {portableText} from '../textIndex.ts'
+import {portableText, stringWords} from '../textIndex.ts'
 
 // The text index restates groq-js's `match` (its tokenizer is internal): what it says a text's
 // tokens are and which of them a term matches must be what groq-js itself answers, on text built
@@ -164,5 +164,27 @@ describe('match restated for the text index', () => {
     for (const value of values) {
       expect(portableText(value)).toEqual(await groq('pt::text($value)', {value}))
     }
+  })
+})
+
+describe('text::query words', () => {
+  it('splits ASCII by character codes exactly as the Unicode pattern splits every string', () => {
+    const next = mulberry32(23)
+    const pattern = (text: string) =>
+      new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean))
+    const asciiOnly = ALPHABET.filter((part) => /^[\x00-\x7f]$/.test(part))
+    let ascii = 0
+    for (let i = 0; i < 3000; i++) {
+      const parts = i % 2 === 0 ? asciiOnly : ALPHABET
+      let text = ''
+      for (let length = Math.floor(next() * 30); length > 0; length--)
+        text += parts[Math.floor(next() * parts.length)]
+      if (i % 7 === 0) text = `Zebra ${text} 2024Q3`
+      if (/^[\x00-\x7f]*$/.test(text)) ascii++
+      expect([...stringWords(text, new Set())].sort()).toEqual([...pattern(text)].sort())
+    }
+    // Both paths ran: ASCII strings and strings with other characters.
+    expect(ascii).toBeGreaterThan(1000)
+    expect(ascii).toBeLessThan(2900)
   })
 })

@@ -154,5 +154,23 @@ describe('referrers', () => {
     dataset.raw.renumber()
     rewrite(['n1', 'n5', 'n298'], () => ['hub', 'hub2', 't0'])
     expectScanOrder()
+    // Most of a long list rewritten (its dead positions dropped), one target's referrers all
+    // gone, then one again.
+    const all = dataset.raw.documents().map((doc) => doc._id)
+    rewrite(all.slice(0, 250), (id) => (id.endsWith('3') ? null : ['hub', 't0']))
+    expectScanOrder()
+    rewrite(all.slice(100), () => ['hub'])
+    expect(dataset.raw.idsReferencing('t3').size).toBe(0)
+    expect(dataset.raw.positionsReferencing(['t3', 't0'])).toEqual(
+      Int32Array.from(
+        all.slice(0, 100).flatMap((id) => {
+          const doc = dataset.get(id)
+          return doc && JSON.stringify(doc).includes('"t0"') ? [dataset.raw.positionOf(id)] : []
+        }),
+      ),
+    )
+    rewrite(['n2'], () => ['t3'])
+    expectScanOrder()
+    expect([...dataset.raw.idsReferencing('t3')]).toEqual(['n2'])
   })
 })
