@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import type {SanityClient} from '@sanity/client'
 import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
@@ -29,6 +29,8 @@ export interface Precompute {
     indexCpuSeconds: number
     patched: number
     conflicts: number
+    /** cpuSeconds by kind of thread, where Linux shows them (/proc/self/task). */
+    threads?: ThreadCpu
   }
   /**
    * The same again on the kept index: nothing changed, so nothing is ranked (every list is known
@@ -141,6 +143,75 @@ class PeakMemory {
   }
 }
 
+/**
+ * CPU seconds by kind of thread: the main thread (the lake and the engine's reading and
+ * writing), the ranking workers (Node worker threads), V8's helper threads (garbage collection,
+ * compilation) and the rest (libuv's pool).
+ */
+export interface ThreadCpu {
+  main: number
+  workers: number
+  v8: number
+  other: number
+}
+
+/** Each live thread's name and CPU seconds so far, by thread id; undefined off Linux. */
+function threadTimes(): Map<string, {name: string; seconds: number}> | undefined {
+  try {
+    const times = new Map<string, {name: string; seconds: number}>()
+    for (const tid of readdirSync('/proc/self/task')) {
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      } catch {
+        continue // the thread ended meanwhile
+      }
+      const close = stat.lastIndexOf(')')
+      const fields = stat.slice(close + 2).split(' ')
+      // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+      const ticks = Number(fields[11]) + Number(fields[12])
+      times.set(tid, {name: stat.slice(stat.indexOf('(') + 1, close), seconds: ticks / 100})
+    }
+    return times
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CPU by kind of thread from now on. Worker threads end with their pool, so every thread's time
+ * is sampled while the work runs and the last sample of each counts.
+ */
+class ThreadCpuMeter {
+  private readonly start = threadTimes()
+  private readonly last = new Map(this.start)
+  private readonly sampler = setInterval(() => this.sample(), 250)
+
+  private sample() {
+    for (const [tid, time] of threadTimes() ?? []) this.last.set(tid, time)
+  }
+
+  stop(): ThreadCpu | undefined {
+    clearInterval(this.sampler)
+    if (!this.start) return undefined
+    this.sample()
+    const cpu: ThreadCpu = {main: 0, workers: 0, v8: 0, other: 0}
+    for (const [tid, {name, seconds}] of this.last) {
+      const used = seconds - (this.start.get(tid)?.seconds ?? 0)
+      const kind =
+        tid === String(process.pid)
+          ? 'main'
+          : name === 'WorkerThread'
+            ? 'workers'
+            : name.startsWith('V8')
+              ? 'v8'
+              : 'other'
+      cpu[kind] = Math.round((cpu[kind] + used) * 100) / 100
+    }
+    return cpu
+  }
+}
+
 /** The full precompute, the run over an unchanged archive, then one recompute per edit. */
 async function measureRuns(
   client: SanityClient,
@@ -149,6 +220,7 @@ async function measureRuns(
   let started = performance.now()
   let cpu = cpuNow()
   let shown = 0
+  const threads = new ThreadCpuMeter()
   // As computeSimilar does without an index, but keeping the index for the runs after.
   const index = await loadSimilarIndex(client)
   const indexSeconds = seconds(started)
@@ -169,6 +241,7 @@ async function measureRuns(
     indexCpuSeconds,
     patched: first.patched.length,
     conflicts: first.conflicts,
+    ...definedThreads(threads.stop()),
   }
   started = performance.now()
   cpu = cpuNow()
@@ -192,6 +265,10 @@ async function measureRuns(
     })
   }
   return {questions: first.questions, full, second, edits}
+}
+
+function definedThreads(threads: ThreadCpu | undefined): {threads?: ThreadCpu} {
+  return threads ? {threads} : {}
 }
 
 /** Runs the precompute in a child process (the same Node binary) and returns its measurements. */

@@ -1,4 +1,4 @@
-import type {Precompute} from './precompute.ts'
+import type {Precompute, ThreadCpu} from './precompute.ts'
 import type {BenchResults, ColdStartResult} from './run.ts'
 
 // The human-readable report: a few summary lines and one table of query latencies.
@@ -7,6 +7,12 @@ const number = (value: number, digits = 0) =>
   value.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits})
 const mib = (bytes: number) => `${number(bytes / 2 ** 20)} MiB`
 const ms = (value: number) => (value >= 100 ? number(value) : number(value, value >= 10 ? 1 : 2))
+
+/** " (ranking workers 250.1, main thread 70.3, V8 helpers 20.2, other 0.4)", or nothing. */
+const threadSplit = (threads: ThreadCpu | undefined) =>
+  threads
+    ? ` (ranking workers ${number(threads.workers, 1)}, main thread ${number(threads.main, 1)}, V8 helpers ${number(threads.v8, 1)}, other ${number(threads.other, 1)})`
+    : ''
 
 /** Columns aligned; the first is left-aligned, the others right-aligned unless in `left`. */
 function table(header: string[], rows: string[][], left: number[] = [0]): string[] {
@@ -218,7 +224,7 @@ function similarTable(similar: Precompute): string[] {
         [
           'Full precompute (index + every list)',
           `${number(similar.full.seconds, 1)} s`,
-          `CPU ${number(similar.full.cpuSeconds, 1)} s; index ${number(similar.full.indexSeconds, 1)} s (CPU ${number(similar.full.indexCpuSeconds, 1)} s); ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
+          `CPU ${number(similar.full.cpuSeconds, 1)} s${threadSplit(similar.full.threads)}; index ${number(similar.full.indexSeconds, 1)} s (CPU ${number(similar.full.indexCpuSeconds, 1)} s); ${number(similar.full.patched)} lists written; ${similar.full.conflicts} conflicts`,
         ],
         [
           'Again, nothing changed',
