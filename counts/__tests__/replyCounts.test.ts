@@ -50,6 +50,26 @@ describe('syncReplyCounts', () => {
     // Right now: a second pass writes nothing.
     expect(await syncReplyCounts(client, [QUESTION])).toMatchObject({checked: 2, corrected: 0})
   })
+  it('reads the counts of many questions a page of ids per query', async () => {
+    // Five questions with 0–4 replies each; pages of two ids (the default is 1,000).
+    const ids = Array.from({length: 5}, (_, i) => `question-paged-${i}`)
+    await seed(client, [
+      ...ids.map((_id) => ({...eyelidQuestion, _id, replyCount: 9})),
+      ...ids.flatMap((id, i) =>
+        Array.from({length: i}, (_, r) =>
+          reply(`reply-${id}-${r}`, {question: {_type: 'reference', _ref: id}}),
+        ),
+      ),
+      {...eyelidQuestion, _id: `drafts.${ids[3]}`, replyCount: 0},
+    ])
+    expect(await syncReplyCounts(client, ids, {idsPerQuery: 2})).toMatchObject({
+      checked: 6,
+      corrected: 6,
+      conflicts: 0,
+    })
+    expect(await Promise.all(ids.map(stored))).toEqual([0, 1, 2, 3, 4])
+    expect(await stored(`drafts.${ids[3]}`)).toBe(3)
+  })
 })
 
 describe('what readers get', () => {

@@ -85,10 +85,16 @@ export const MESSENGER_FILLERS = words(
   `id account acct number no username user name handle is at on via 號 号`,
 )
 
-/** Words that never are an id, though they may follow a messenger name. */
+/**
+ * Words that never are an id, though they may follow a messenger name: also the question and
+ * function words a sentence starts with after a topic ("Facebook: What is…", "WhatsApp: How do
+ * I…", as real questions are written).
+ */
 export const NOT_IDS = words(`
   is me or and the to at on in a an my your our please thanks thank number account id app group
   call message chat video same here there below above too also only
+  what how why when where who whom whose which can could should would will shall do does did are
+  was were has have had may might must it its this that these those they we you he she if any
 `)
 
 /** Hosts whose pages are a person's profile or chat. */

@@ -69,6 +69,9 @@ describe('messenger ids', () => {
     'WhatsApp same as the first',
     'ID 12345678 on the wristband',
     'the NIH study information line at 1-800-411-1222',
+    'Facebook: What happens to my photos once I close the account?',
+    'WhatsApp: How do I send the clinic a scan of my results?',
+    'WhatsApp: Can the nurse see when I have read her message?',
   ])('finds no id in "%s"', (text) => {
     expect(found(text, 'messenger')).toEqual([])
   })
