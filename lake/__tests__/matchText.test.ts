@@ -171,7 +171,12 @@ describe('text::query words', () => {
   it('splits ASCII by character codes exactly as the Unicode pattern splits every string', () => {
     const next = mulberry32(23)
     const pattern = (text: string) =>
-      new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean))
+      new Set(
+        text
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u)
+          .filter(Boolean),
+      )
     const asciiOnly = ALPHABET.filter((part) => /^[\x00-\x7f]$/.test(part))
     let ascii = 0
     for (let i = 0; i < 3000; i++) {
