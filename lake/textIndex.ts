@@ -95,7 +95,7 @@ function documentWords(value: unknown, into: Set<string>): Set<string> {
 }
 
 const WORD_SEPARATORS = /[^\p{L}\p{N}]+/u
-const ASCII = /^[\x00-\x7f]*$/
+const ASCII = /^\p{ASCII}*$/u
 
 /**
  * The words of one string: lowercased, split on runs of what is neither a letter nor a number.
