@@ -28,6 +28,7 @@ export interface LakeResponse {
   end(chunk: string | Uint8Array): unknown
   once(event: 'drain' | 'close', listener: () => void): unknown
   on(event: 'close', listener: () => void): unknown
+  off(event: 'drain' | 'close', listener: () => void): unknown
   destroy(): void
 }
 
@@ -43,12 +44,23 @@ export function sendJson(response: LakeResponse, status: number, body: unknown) 
 /** Rows written per chunk of a streamed answer. */
 const ROWS_PER_CHUNK = 500
 
-/** Waits until the response has room again (false if it closed meanwhile). */
+/**
+ * Waits until the response has room again (false if it closed meanwhile). The listener that did
+ * not fire is taken off: a long answer waits many times on one response.
+ */
 function drained(response: LakeResponse): Promise<boolean> {
   if (response.destroyed) return Promise.resolve(false)
   return new Promise((resolve) => {
-    response.once('drain', () => resolve(true))
-    response.once('close', () => resolve(false))
+    const onDrain = () => {
+      response.off('close', onClose)
+      resolve(true)
+    }
+    const onClose = () => {
+      response.off('drain', onDrain)
+      resolve(false)
+    }
+    response.once('drain', onDrain)
+    response.once('close', onClose)
   })
 }
 

@@ -117,6 +117,7 @@ describe('request bodies', () => {
       },
       once: () => undefined,
       on: () => undefined,
+      off: () => undefined,
       destroy: () => undefined,
     }
     return {fake, captured}
