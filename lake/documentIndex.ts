@@ -66,8 +66,9 @@ export interface DocumentIndex {
    * By scan position, each document's value at `path` as an order key (strings, numbers,
    * booleans, null, and COMPOUND for objects and arrays), or with `refs` the `_ref` of
    * each item of the array there as its `refId` (null: not an array; -1: an item whose `_ref`
-   * is not comparable; null `_ref`s have an id too): counted without reading strings. Built in the background on first use, then kept current; undefined until built,
-   * and for a view's own `_id`.
+   * is not comparable; null `_ref`s have an id too): counted without reading strings. Built in
+   * the background on first use, then kept current; undefined until built, and for a view's own
+   * `_id`.
    */
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined
   /**
@@ -217,7 +218,10 @@ export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
  */
 export const COMPOUND: unknown = Object.freeze({})
 
-/** A document's entry in a key column (see `DocumentIndex.keyColumn`). */
+/** A value as an order key (see `DocumentIndex.keyColumn`): objects and arrays as COMPOUND. */
+export function orderKey(value: unknown): unknown {
+  return value === null || isPrimitive(value) ? value : COMPOUND
+}
 
 /** Unused scan positions tolerated beyond one per document before they are renumbered. */
 const RENUMBER_SLACK = 1 << 16
@@ -311,7 +315,7 @@ export class RawIndex implements DocumentIndex {
   private cursor: MapIterator<[string, LakeDocument | Unparsed]> | undefined
   private readonly byType = new Map<string, Set<string>>()
   /** Referrers by target (see Referrers); arrays, as most targets have a handful. */
-  private referencedBy = new Map<string, Referrers>()
+  private readonly referencedBy = new Map<string, Referrers>()
   /**
    * Equality indexes on attribute paths ("slug.current"), built on first use, then maintained;
    * split by type, so `_type == "question" && specialty._ref == $id` needs no intersection.
@@ -495,7 +499,7 @@ export class RawIndex implements DocumentIndex {
     const {positions} = referrers
     if (++referrers.dead >= positions.length) this.referencedBy.delete(target)
     else if (positions.length >= REFERRERS_COMPACT_MIN && referrers.dead * 2 > positions.length) {
-      referrers.positions = positions.filter((position) => this.idAt[position] !== undefined)
+      referrers.positions = this.livePositions(positions)
       referrers.dead = 0
     }
   }
@@ -504,8 +508,12 @@ export class RawIndex implements DocumentIndex {
   private referrerPositionsOf(target: string): number[] {
     const referrers = this.referencedBy.get(target)
     if (!referrers) return []
-    if (referrers.dead === 0) return referrers.positions
-    return referrers.positions.filter((position) => this.idAt[position] !== undefined)
+    return referrers.dead === 0 ? referrers.positions : this.livePositions(referrers.positions)
+  }
+
+  /** The positions that still hold a document (a rewrite or delete frees the old one). */
+  private livePositions(positions: readonly number[]): number[] {
+    return positions.filter((position) => this.idAt[position] !== undefined)
   }
 
   /** Paths with a value index, oldest first (snapshots store each document's values for them). */
@@ -833,10 +841,7 @@ export class RawIndex implements DocumentIndex {
   }
 
   private keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
-    if (!refs) {
-      const value = attributeValue(document, path)
-      return value === null || isPrimitive(value) ? value : COMPOUND
-    }
+    if (!refs) return orderKey(attributeValue(document, path))
     return (
       refsAt(document, path)?.map((ref) => {
         if (ref === undefined) return -1

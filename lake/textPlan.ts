@@ -4,6 +4,7 @@ import {
   type DocumentIndex,
   isPrimitive,
   type LakeDocument,
+  orderKey,
   refsAt,
   unionPositions,
 } from './documentIndex.ts'
@@ -734,8 +735,7 @@ function keyReader(view: DocumentIndex, path: readonly string[]) {
   return (position: number, document: () => LakeDocument | undefined): unknown => {
     if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, false) ?? null)
     if (column) return column[position] ?? null
-    const value = attributeValue(document() ?? null, path)
-    return value === null || isPrimitive(value) ? value : COMPOUND
+    return orderKey(attributeValue(document() ?? null, path))
   }
 }
 
