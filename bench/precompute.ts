@@ -185,7 +185,8 @@ function threadTimes(): Map<string, {name: string; seconds: number}> | undefined
 class ThreadCpuMeter {
   private readonly start = threadTimes()
   private readonly last = new Map(this.start)
-  private readonly sampler = setInterval(() => this.sample(), 250)
+  // Unreferenced: a run that fails before stop() must not be kept alive by the sampling.
+  private readonly sampler = setInterval(() => this.sample(), 250).unref()
 
   private sample() {
     for (const [tid, time] of threadTimes() ?? []) this.last.set(tid, time)
@@ -206,8 +207,10 @@ class ThreadCpuMeter {
             : name.startsWith('V8')
               ? 'v8'
               : 'other'
-      cpu[kind] = Math.round((cpu[kind] + used) * 100) / 100
+      cpu[kind] += used
     }
+    for (const kind of Object.keys(cpu) as (keyof ThreadCpu)[])
+      cpu[kind] = Math.round(cpu[kind] * 100) / 100
     return cpu
   }
 }

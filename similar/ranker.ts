@@ -918,7 +918,7 @@ export class SimilarIndex {
       : 0
   }
 
-  /** The candidate's tags in place: no view allocated, as this runs for many candidates. */
+  /** The candidate's tags in place (no subarray made: this runs for many candidates). */
   private candidateTags(candidate: number): {list: Uint32Array; start: number; end: number} {
     if (candidate >= this.baseCount) {
       const list = this.tagsOf(candidate)
@@ -954,8 +954,11 @@ export class SimilarIndex {
   private tagBonusBound(candidate: number, queryTagCount: number): number {
     const tagWeight = Math.max(this.config.tagWeight, 0)
     if (tagWeight === 0 || queryTagCount === 0) return 0
-    const {start, end} = this.candidateTags(candidate)
-    const count = end - start
+    // The count alone: two offsets, no tag list looked up.
+    const count =
+      candidate < this.baseCount
+        ? (this.tagOffsets[candidate + 1] ?? 0) - (this.tagOffsets[candidate] ?? 0)
+        : this.tagsOf(candidate).length
     if (count <= 0) return 0
     return (tagWeight * Math.min(count, queryTagCount)) / Math.sqrt(queryTagCount * count)
   }
