@@ -16,8 +16,9 @@ afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: tr
 const QUIET = {unsafeNoSync: true, warn: () => undefined}
 
 async function datasetDir(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'lake-hostile-')), 'data')
-  dirs.push(dir)
+  const parent = await mkdtemp(join(tmpdir(), 'lake-hostile-'))
+  dirs.push(parent)
+  const dir = join(parent, 'data')
   await mkdir(dir)
   return dir
 }
