@@ -1280,18 +1280,24 @@ export class SimilarIndex {
     const touched = this.touched
     let running = 0
     const bonuses = this.bonuses
+    // below(), with the bar read once (nothing is offered to the top in this loop).
+    const bar = top.full() ? top.worst() : -Infinity
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
-      const partial = pairs[2 * n] ?? 0
+      if (offered[n] === 1) {
+        pairs[2 * n] = 0
+        continue
+      }
+      const reach = (((pairs[2 * n] ?? 0) + rest) * BOUND_SLACK) / self
       // The bonus is worked out once, for the questions the most bonus could keep in, and
       // only after a bound from the specialty and the tag counts could not drop them.
       let bonus = 0
-      let drop = offered[n] === 1 || below(partial + rest)
+      let drop = reach + maxBonus < bar
       if (!drop && queryTags) {
         const specialty = this.specialtyBonus(q, n)
         drop =
-          below(partial + rest, specialty + this.tagBonusBound(n, queryTags.length)) ||
-          below(partial + rest, (bonus = specialty + this.tagBonus(n, queryTags)))
+          reach + specialty + this.tagBonusBound(n, queryTags.length) < bar ||
+          reach + (bonus = specialty + this.tagBonus(n, queryTags)) < bar
       }
       if (drop) pairs[2 * n] = 0
       else {
@@ -1311,21 +1317,8 @@ export class SimilarIndex {
       runBonuses[i] = bonuses[n] ?? 0
     }
     for (let next = walked; next < order.length && running > 0; next++) {
-      this.addToRunning(model, order[next] ?? 0, running)
       rest = restFrom(next + 1)
-      // below(), with the bar read once (nothing is offered to the top in this loop).
-      const bar = top.full() ? top.worst() : -Infinity
-      let kept = 0
-      for (let i = 0; i < running; i++) {
-        if ((((runScores[i] ?? 0) + rest) * BOUND_SLACK) / self + (runBonuses[i] ?? 0) < bar)
-          continue
-        touched[kept] = touched[i] ?? 0
-        runScores[kept] = runScores[i] ?? 0
-        runNorms[kept] = runNorms[i] ?? 0
-        runBonuses[kept] = runBonuses[i] ?? 0
-        kept++
-      }
-      running = kept
+      running = this.addToRunning(model, order[next] ?? 0, running, rest, top)
     }
     for (let i = 0; i < running; i++) score(touched[i] ?? 0)
     for (const n of scored) offered[n] = 0
@@ -1334,42 +1327,73 @@ export class SimilarIndex {
 
   /**
    * Adds the query term at `slot` to the scores of the `running` questions listed first in
-   * touched (ascending, their scores and lengths in runScores and runNorms): each is searched
-   * for in the term's postings (also ascending) by galloping from where the previous one was
-   * found, so a few questions cost a few steps each and many about one walk of the postings.
+   * touched (ascending, their scores, lengths and bonuses in runScores, runNorms and
+   * runBonuses): each is searched for in the term's postings (also ascending) by galloping from
+   * where the previous one was found, so a few questions cost a few steps each and many about
+   * one walk of the postings. Those that can no longer make the top with the terms left
+   * (`rest` at most) drop out as it goes; returns how many are still running, listed first.
    */
-  private addToRunning(model: QueryModel, slot: number, running: number) {
+  private addToRunning(
+    model: QueryModel,
+    slot: number,
+    running: number,
+    rest: number,
+    top: TopK,
+  ): number {
     const {term, weight} = model.terms[slot] ?? {term: 0, weight: 0}
     const {titleBoost, k1, b} = this.config
     const k1c = k1 * (1 - b)
     const k1p = k1 + 1
+    const {self} = model
+    // below(), with the bar read once (nothing is offered to the top in this loop).
+    const bar = top.full() ? top.worst() : -Infinity
     const touched = this.touched
     const runScores = this.runScores
     const runNorms = this.runNorms
-    const add = (i: number, titleTf: number, bodyTf: number) => {
-      const tf = titleBoost * titleTf + bodyTf
-      runScores[i] = (runScores[i] ?? 0) + (weight * tf * k1p) / (tf + k1c + (runNorms[i] ?? 0))
-    }
+    const runBonuses = this.runBonuses
     const docs = this.postingDocs
+    const titleTfs = this.postingTitleTf
+    const bodyTfs = this.postingBodyTf
+    const delta = this.deltaPostings.get(term)
     let at = this.postingOffsets[term] ?? 0
     const end = this.postingOffsets[term + 1] ?? 0
-    let i = 0
-    for (; i < running && at < end; i++) {
-      const n = touched[i] ?? 0
-      if (n >= this.baseCount) break // delta questions come last
-      at = gallop(docs, n, at, end)
-      if (at < end && docs[at] === n)
-        add(i, this.postingTitleTf[at] ?? 0, this.postingBodyTf[at] ?? 0)
-    }
-    const delta = this.deltaPostings.get(term)
-    if (!delta) return
-    while (i < running && (touched[i] ?? 0) < this.baseCount) i++
     let d = 0
-    for (; i < running && d < delta.docs.length; i++) {
+    let kept = 0
+    for (let i = 0; i < running; i++) {
       const n = touched[i] ?? 0
-      while (d < delta.docs.length && (delta.docs[d] ?? 0) < n) d++
-      if (delta.docs[d] === n) add(i, delta.titleTf[d] ?? 0, delta.bodyTf[d] ?? 0)
+      const norm = runNorms[i] ?? 0
+      let score = runScores[i] ?? 0
+      let titleTf = -1
+      let bodyTf = 0
+      if (n < this.baseCount) {
+        if (at < end) {
+          at = gallop(docs, n, at, end)
+          if (at < end && docs[at] === n) {
+            titleTf = titleTfs[at] ?? 0
+            bodyTf = bodyTfs[at] ?? 0
+          }
+        }
+      } else if (delta) {
+        // Delta questions come last, in ascending order, as do their postings.
+        while (d < delta.docs.length && (delta.docs[d] ?? 0) < n) d++
+        if (delta.docs[d] === n) {
+          titleTf = delta.titleTf[d] ?? 0
+          bodyTf = delta.bodyTf[d] ?? 0
+        }
+      }
+      if (titleTf >= 0) {
+        const tf = titleBoost * titleTf + bodyTf
+        score += (weight * tf * k1p) / (tf + k1c + norm)
+      }
+      const bonus = runBonuses[i] ?? 0
+      if (((score + rest) * BOUND_SLACK) / self + bonus < bar) continue
+      touched[kept] = n
+      runScores[kept] = score
+      runNorms[kept] = norm
+      runBonuses[kept] = bonus
+      kept++
     }
+    return kept
   }
 
   /**

@@ -155,6 +155,17 @@ describe('SimilarIndex pruning', () => {
     expect(index.stats().skippedTerms).toBeGreaterThan(0)
   })
 
+  it('gives the full walk’s top lists when most questions were added after the build', () => {
+    // Added questions have postings of their own (delta), read after the built ones.
+    const index = SimilarIndex.build(archiveQuestions.slice(0, 300))
+    for (const question of archiveQuestions.slice(300)) index.upsert(question)
+    expect(index.stats().deltaQuestions).toBe(archiveQuestions.length - 300)
+    const ids = index.questionIds().filter((_, i) => i % 3 === 0)
+    const {pruned, full} = bothWays(index, ids, 4, 2)
+    expect(pruned).toEqual(full)
+    expect(index.stats().skippedTerms).toBeGreaterThan(ids.length * 4)
+  })
+
   it('gives the full walk’s pool when feedback reranks it', () => {
     const index = SimilarIndex.build(archiveQuestions.slice(0, 400), {
       ...DEFAULT_RANKER,
