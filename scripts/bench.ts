@@ -15,9 +15,9 @@
 // when a lake result differs from plain groq-js.
 import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {parseArgs} from 'node:util'
 import {formatReport} from '../bench/report.ts'
 import {DEFAULT_OPTIONS, runBench} from '../bench/run.ts'
+import {parseCommandLine} from './args.ts'
 
 function positiveInteger(
   name: string,
@@ -34,27 +34,31 @@ function positiveInteger(
   return parsed
 }
 
-const {values} = parseArgs({
-  options: {
-    threads: {type: 'string'},
-    seed: {type: 'string'},
-    out: {type: 'string', default: 'bench/results.json'},
-    keep: {type: 'boolean', default: false},
-    iterations: {type: 'string'},
-    'plain-iterations': {type: 'string'},
-    'budget-seconds': {type: 'string'},
-    'data-dir': {type: 'string'},
-    queries: {type: 'string'},
-    'no-similar': {type: 'boolean', default: false},
-    'similar-only': {type: 'boolean', default: false},
-    help: {type: 'boolean', short: 'h', default: false},
+const USAGE =
+  'Usage: npm run bench -- [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--data-dir DIR] [--queries name,name] [--no-similar | --similar-only]'
+
+const {values} = parseCommandLine(
+  {
+    options: {
+      threads: {type: 'string'},
+      seed: {type: 'string'},
+      out: {type: 'string', default: 'bench/results.json'},
+      keep: {type: 'boolean', default: false},
+      iterations: {type: 'string'},
+      'plain-iterations': {type: 'string'},
+      'budget-seconds': {type: 'string'},
+      'data-dir': {type: 'string'},
+      queries: {type: 'string'},
+      'no-similar': {type: 'boolean', default: false},
+      'similar-only': {type: 'boolean', default: false},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
 
 if (values.help) {
-  console.log(
-    'Usage: node scripts/bench.ts [--threads N] [--seed S] [--out FILE] [--keep] [--iterations N] [--plain-iterations N] [--budget-seconds S] [--data-dir DIR] [--queries name,name] [--no-similar | --similar-only]',
-  )
+  console.log(USAGE)
   process.exit(0)
 }
 

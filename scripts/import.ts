@@ -1,7 +1,6 @@
 // npm run import -- <inputs…> [--dry-run] [--out file.ndjson] [--report report.json] [--keep-asker-names]
 import type {SanityClient} from '@sanity/client'
 import {writeFileSync} from 'node:fs'
-import {parseArgs} from 'node:util'
 import {describeCounts} from '../domain/quality/index.ts'
 import {withArchiveClient} from '../lake/connect.ts'
 import {readInputs} from '../importer/inputs.ts'
@@ -18,6 +17,7 @@ import {clientTarget, type ImportTarget, ndjsonTarget} from '../importer/target.
 import {recomputeAffected} from '../similar/index.ts'
 import {syncReplyCounts} from '../counts/replyCounts.ts'
 import {noPrivacyCounts, type PrivacyCounts} from '../importer/privacy.ts'
+import {parseCommandLine} from './args.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
 
@@ -31,17 +31,20 @@ Options:
   --keep-asker-names   store askers' names as scraped (default: initial only)
   --no-similar         skip recomputing similar-thread lists for the imported questions`
 
-const {values, positionals} = parseArgs({
-  allowPositionals: true,
-  options: {
-    'dry-run': {type: 'boolean', default: false},
-    out: {type: 'string'},
-    report: {type: 'string'},
-    'keep-asker-names': {type: 'boolean', default: false},
-    'no-similar': {type: 'boolean', default: false},
-    help: {type: 'boolean', short: 'h', default: false},
+const {values, positionals} = parseCommandLine(
+  {
+    allowPositionals: true,
+    options: {
+      'dry-run': {type: 'boolean', default: false},
+      out: {type: 'string'},
+      report: {type: 'string'},
+      'keep-asker-names': {type: 'boolean', default: false},
+      'no-similar': {type: 'boolean', default: false},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
 
 if (values.help) {
   console.log(USAGE)

@@ -5,7 +5,6 @@ import {createReadStream, createWriteStream} from 'node:fs'
 import {get, type IncomingMessage} from 'node:http'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {parseArgs} from 'node:util'
 import {LOCAL_PROJECT_ID} from '../domain/project.ts'
 import {guardOptions, lakeSettings, lakeToken} from '../lake/config.ts'
 import {withLakeClient} from '../lake/connect.ts'
@@ -13,6 +12,7 @@ import {DatasetLockedError, liveLockHolder} from '../lake/lock.ts'
 import {closeOnSignals, keepServingOnStrayRejections, startLakeServer} from '../lake/server.ts'
 import {DatasetStorage} from '../lake/storage.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {parseCommandLine} from './args.ts'
 
 const USAGE = `Usage: npm run lake -- <command> [options]
 
@@ -34,19 +34,22 @@ Options:
   --missing          import: skip documents that already exist
   --quiet            serve: do not log requests`
 
-const {values, positionals} = parseArgs({
-  allowPositionals: true,
-  options: {
-    dataset: {type: 'string'},
-    'data-dir': {type: 'string'},
-    port: {type: 'string'},
-    replace: {type: 'boolean', default: false},
-    missing: {type: 'boolean', default: false},
-    quiet: {type: 'boolean', default: false},
-    name: {type: 'string'},
-    help: {type: 'boolean', short: 'h', default: false},
+const {values, positionals} = parseCommandLine(
+  {
+    allowPositionals: true,
+    options: {
+      dataset: {type: 'string'},
+      'data-dir': {type: 'string'},
+      port: {type: 'string'},
+      replace: {type: 'boolean', default: false},
+      missing: {type: 'boolean', default: false},
+      quiet: {type: 'boolean', default: false},
+      name: {type: 'string'},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`)

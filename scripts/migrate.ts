@@ -1,10 +1,10 @@
 // npm run migrate -- [<id>] [--no-dry-run] [--quiet]
-import {parseArgs} from 'node:util'
 import {withArchiveClient} from '../lake/connect.ts'
 import {formatReport, formatTransaction} from '../migrator/format.ts'
 import {listMigrations, loadMigration, UnknownMigrationError} from '../migrator/load.ts'
 import {type MigrationEvent, MigrationRunError, runMigration} from '../migrator/run.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {parseCommandLine} from './args.ts'
 
 const USAGE = `Usage: npm run migrate -- <id> [--no-dry-run] [--quiet]
 
@@ -19,15 +19,18 @@ Options:
   --no-dry-run   commit the mutations, in transactions of at most 100 mutations
   --quiet        print only the summary, not every mutation`
 
-const {values, positionals} = parseArgs({
-  allowPositionals: true,
-  allowNegative: true,
-  options: {
-    'dry-run': {type: 'boolean', default: true},
-    quiet: {type: 'boolean', default: false},
-    help: {type: 'boolean', short: 'h', default: false},
+const {values, positionals} = parseCommandLine(
+  {
+    allowPositionals: true,
+    allowNegative: true,
+    options: {
+      'dry-run': {type: 'boolean', default: true},
+      quiet: {type: 'boolean', default: false},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
 
 if (values.help) {
   console.log(USAGE)

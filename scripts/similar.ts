@@ -4,7 +4,6 @@ import type {SanityClient} from '@sanity/client'
 import {once} from 'node:events'
 import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
-import {parseArgs} from 'node:util'
 import {lakeSettings} from '../lake/config.ts'
 import {withArchiveClient} from '../lake/connect.ts'
 import {similarThreadsFor} from '../queries/similar.ts'
@@ -21,6 +20,7 @@ import {
 } from '../similar/index.ts'
 import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
 import {errorMessage} from '../domain/errors.ts'
+import {parseCommandLine} from './args.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
        npm run similar -- --ids-from <file|-> [options]   ids or slugs from a file or stdin
@@ -46,19 +46,22 @@ Options:
   --checkpoint F  where --watch keeps its checkpoint (default: similar-watch.<project>.<dataset>.json
                 in the lake's data folder, LAKE_DATA_DIR or .data)`
 
-const {values, positionals} = parseArgs({
-  allowPositionals: true,
-  options: {
-    limit: {type: 'string'},
-    json: {type: 'boolean', default: false},
-    recompute: {type: 'boolean', default: false},
-    'ids-from': {type: 'string'},
-    all: {type: 'boolean', default: false},
-    watch: {type: 'boolean', default: false},
-    checkpoint: {type: 'string'},
-    help: {type: 'boolean', short: 'h', default: false},
+const {values, positionals} = parseCommandLine(
+  {
+    allowPositionals: true,
+    options: {
+      limit: {type: 'string'},
+      json: {type: 'boolean', default: false},
+      recompute: {type: 'boolean', default: false},
+      'ids-from': {type: 'string'},
+      all: {type: 'boolean', default: false},
+      watch: {type: 'boolean', default: false},
+      checkpoint: {type: 'string'},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
 
 if (values.help) {
   console.log(USAGE)

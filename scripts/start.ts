@@ -3,7 +3,6 @@
 // with its JSON API reading from it.
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {parseArgs} from 'node:util'
 import {LOCAL_PROJECT_ID} from '../domain/project.ts'
 import {guardOptions, lakeSettings, lakeToken} from '../lake/config.ts'
 import {lakeClient} from '../lake/connect.ts'
@@ -22,22 +21,43 @@ import {
 } from '../similar/index.ts'
 import {DEFAULT_WEB_PORT, startWebServer} from '../web/server.ts'
 import {runSanity} from './sanityCli.ts'
+import {parseCommandLine} from './args.ts'
 import {errorMessage} from '../domain/errors.ts'
 
 const SAMPLE = join(import.meta.dirname, '..', 'sample', 'archive')
 const STUDIO = join(import.meta.dirname, '..', 'dist')
 const DEFAULT_STUDIO_PORT = 3443
 
-const {values} = parseArgs({
-  options: {
-    port: {type: 'string'},
-    'data-dir': {type: 'string'},
-    'web-port': {type: 'string'},
-    'studio-port': {type: 'string'},
-    'no-sample': {type: 'boolean', default: false},
-    quiet: {type: 'boolean', default: false},
+const USAGE = `Usage: npm start -- [options]
+
+Serves the embedded lake, the Studio and the preview site (see README: Quick start).
+
+Options:
+  --data-dir <dir>      data directory (default: $LAKE_DATA_DIR or ".data")
+  --port <n>            the lake's port (default: $LAKE_PORT or 3400)
+  --studio-port <n>     the Studio's port (default: $STUDIO_PORT or 3443)
+  --web-port <n>        the preview site's port (default: $WEB_PORT or 3401)
+  --no-sample           do not import the sample archive into an empty dataset
+  --quiet               do not log requests`
+
+const {values} = parseCommandLine(
+  {
+    options: {
+      port: {type: 'string'},
+      'data-dir': {type: 'string'},
+      'web-port': {type: 'string'},
+      'studio-port': {type: 'string'},
+      'no-sample': {type: 'boolean', default: false},
+      quiet: {type: 'boolean', default: false},
+      help: {type: 'boolean', short: 'h', default: false},
+    },
   },
-})
+  USAGE,
+)
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 const settings = lakeSettings({
   ...(values.port ? {port: Number(values.port)} : {}),
   ...(values['data-dir'] ? {dataDir: values['data-dir']} : {}),
