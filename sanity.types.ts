@@ -1045,6 +1045,31 @@ export type SimilarServeQueryResult = {
 } | null
 
 // Source: queries/similar.ts
+// Variable: similarServeManyQuery
+// Query: *[_id in $ids][_type == "question"]{    _id, title, shortTitle, body,    "specialty": specialty._ref,    "tags": tags[]._ref,    similarInputHash,    "excluded": similarExcluded[].question._ref,    "entries": similar[defined(question._ref) && question->status != "archived"]{      provenance,      score,      "target": question->{        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name      }    }  }
+export type SimilarServeManyQueryResult = Array<{
+  _id: string
+  title: string | null
+  shortTitle: string | null
+  body: BlockContent | null
+  specialty: string | null
+  tags: Array<string> | null
+  similarInputHash: string | null
+  excluded: Array<string | null> | null
+  entries: Array<{
+    provenance: 'computed' | 'curated' | 'imported' | null
+    score: number | null
+    target: {
+      _id: string
+      title: string | null
+      slug: string | null
+      text: string
+      specialty: string | null
+    } | null
+  }> | null
+}>
+
+// Source: queries/similar.ts
 // Variable: similarDoctorsQuery
 // Query: *[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){    "question": question._ref,    "doctor": doctor->name  }
 export type SimilarDoctorsQueryResult = Array<{
@@ -1461,6 +1486,7 @@ declare module '@sanity/client' {
     '{\n  "total": count(*[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived"\n  ]),\n  "rows": *[\n    _type == "reply" && doctor._ref == $doctorId && status != "archived" &&\n    defined(question->slug.current) && question->status != "archived" && (\n      !defined($lastId) ||\n      coalesce(repliedAt, "") < $lastDate ||\n      (coalesce(repliedAt, "") == $lastDate && _id < $lastId)\n    )\n  ] | order(coalesce(repliedAt, "") desc, _id desc)[0...$limit]{\n    _id,\n    repliedAt,\n    "excerpt": pt::text(body),\n    "question": question->{\n      _id,\n      title,\n      "slug": slug.current,\n      askedAt,\n      "specialty": specialty->{name, "slug": slug.current}\n    }\n  }\n}': DoctorRepliesQueryResult
     '\n  *[_type == "question" && [title, pt::text(body)] match $terms && status != "archived"]\n    | score(boost(title match $terms, 3), pt::text(body) match $terms)\n    | order(_score desc, askedAt desc, _id desc)[0...$limit]{\n  _id,\n  title,\n  "slug": slug.current,\n  shortTitle,\n  askedAt,\n  "replyCount": count(*[\n  _type == "reply" && status != "archived" &&\n  !(_id in path("drafts.**")) && !(_id in path("versions.**"))\n && question._ref == ^._id]),\n  "excerpt": pt::text(body),\n  "specialty": specialty->{name, "slug": slug.current}\n}\n': SearchQuestionsQueryResult
     '*[_type == "question" && _id == $id][0]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "excluded": similarExcluded[].question._ref,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeQueryResult
+    '*[_id in $ids][_type == "question"]{\n    _id, title, shortTitle, body,\n    "specialty": specialty._ref,\n    "tags": tags[]._ref,\n    similarInputHash,\n    "excluded": similarExcluded[].question._ref,\n    "entries": similar[defined(question._ref) && question->status != "archived"]{\n      provenance,\n      score,\n      "target": question->{\n        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n      }\n    }\n  }': SimilarServeManyQueryResult
     '*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){\n    "question": question._ref,\n    "doctor": doctor->name\n  }': SimilarDoctorsQueryResult
     '*[_type == "question" && references($refs) && _id != $id && !(_id in $exclude) && status != "archived"]\n    | order(count(tags[_ref in $tags]) desc, select(specialty._ref == $specialty => 1, 0) desc, askedAt desc, _id asc)\n    [0...$limit]{\n      _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name\n    }': SimilarFallbackQueryResult
     '\n  *[_type == "specialty" && defined(slug.current)] | order(name asc){\n    _id,\n    name, "slug": slug.current,\n    description\n  }\n': SpecialtyIndexQueryResult

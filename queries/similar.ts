@@ -28,6 +28,24 @@ export const similarServeQuery = defineQuery(
   }`,
 )
 
+/** The same for many questions at once (`npm run similar -- --all`): one query per page. */
+const similarServeManyQuery = defineQuery(
+  `*[_id in $ids][_type == "question"]{
+    _id, title, shortTitle, body,
+    "specialty": specialty._ref,
+    "tags": tags[]._ref,
+    similarInputHash,
+    "excluded": similarExcluded[].question._ref,
+    "entries": similar[defined(question._ref) && question->status != "archived"]{
+      provenance,
+      score,
+      "target": question->{
+        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name
+      }
+    }
+  }`,
+)
+
 /** Serving: the doctor of each listed question's first reply. */
 const similarDoctorsQuery = defineQuery(
   `*[_type == "reply" && question._ref in $ids] | order(repliedAt asc, _id asc){
@@ -104,8 +122,50 @@ export async function similarThreadsFor(
   if (limit <= 0) return []
   const question = await fetchServed(client, questionId)
   if (!question) return []
+  const [links = []] = await withDoctors(client, [await pickThreads(client, question, limit)])
+  return links
+}
+
+/**
+ * similarThreadsFor of many questions, in one query for the questions and one for the doctors
+ * (plus the live fallback of each question without a fresh list). Unknown ids are left out.
+ */
+export async function similarThreadsForMany(
+  client: SanityClient,
+  questionIds: readonly string[],
+  limit: number = DEFAULT_COMPUTED_LIMIT,
+): Promise<Map<string, SimilarThreadLink[]>> {
+  const served = new Map<string, SimilarThreadLink[]>()
+  if (limit <= 0 || questionIds.length === 0) return served
+  const questions = await client.fetch(
+    similarServeManyQuery,
+    {ids: [...questionIds]},
+    PUBLISHED_ONLY,
+  )
+  const picked = []
+  for (const question of questions) picked.push(await pickThreads(client, question, limit))
+  const links = await withDoctors(client, picked)
+  questions.forEach((question, i) => served.set(question._id, links[i] ?? []))
+  return served
+}
+
+interface Picked {
+  target: Target
+  provenance: SimilarProvenance
+  score: number | null
+}
+
+/**
+ * Up to `limit` threads of `question`: its stored list when fresh; otherwise its curated and
+ * imported entries, then the live fallback (a query).
+ */
+async function pickThreads(
+  client: SanityClient,
+  question: Served,
+  limit: number,
+): Promise<Picked[]> {
   const fresh = isStoredListFresh(question)
-  const picked: {target: Target; provenance: SimilarProvenance; score: number | null}[] = []
+  const picked: Picked[] = []
   // Threads an editor excluded are never shown, from the stored list or the live fallback.
   const seen = new Set<string>([
     question._id,
@@ -140,23 +200,31 @@ export async function similarThreadsFor(
       for (const target of live) take(target, 'live', null)
     }
   }
-  if (picked.length === 0) return []
+  return picked
+}
+
+/** The picked threads of each question as links, with the doctors of all of them read at once. */
+async function withDoctors(
+  client: SanityClient,
+  lists: readonly Picked[][],
+): Promise<SimilarThreadLink[][]> {
+  const ids = [...new Set(lists.flatMap((list) => list.map(({target}) => target._id)))]
   const doctors = new Map<string, string>()
-  const replies = await client.fetch(
-    similarDoctorsQuery,
-    {ids: picked.map(({target}) => target._id)},
-    PUBLISHED_ONLY,
+  if (ids.length > 0) {
+    const replies = await client.fetch(similarDoctorsQuery, {ids}, PUBLISHED_ONLY)
+    for (const {question: id, doctor} of replies)
+      if (id && doctor && !doctors.has(id)) doctors.set(id, doctor)
+  }
+  return lists.map((list) =>
+    list.map(({target, provenance, score}) => ({
+      _id: target._id,
+      title: target.title ?? 'Untitled question',
+      slug: target.slug ?? '',
+      excerpt: excerptOf(target.text),
+      doctor: doctors.get(target._id) ?? null,
+      specialty: target.specialty,
+      score,
+      provenance,
+    })),
   )
-  for (const {question: id, doctor} of replies)
-    if (id && doctor && !doctors.has(id)) doctors.set(id, doctor)
-  return picked.map(({target, provenance, score}) => ({
-    _id: target._id,
-    title: target.title ?? 'Untitled question',
-    slug: target.slug ?? '',
-    excerpt: excerptOf(target.text),
-    doctor: doctors.get(target._id) ?? null,
-    specialty: target.specialty,
-    score,
-    provenance,
-  }))
 }

@@ -6,8 +6,9 @@ import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
 import {lakeSettings} from '../lake/config.ts'
 import {withArchiveClient} from '../lake/connect.ts'
-import {similarThreadsFor} from '../queries/similar.ts'
-import {rankBeyondServed} from '../similar/extend.ts'
+import {type SimilarThreadLink, similarThreadsForMany} from '../queries/similar.ts'
+import {type RankedThread, rankBeyondServed} from '../similar/extend.ts'
+import type {SimilarResolveQueryResult} from '../sanity.types.ts'
 import {
   checkpointPath,
   computeSimilar,
@@ -67,6 +68,8 @@ if (values.help) {
   console.log(USAGE)
   process.exit(0)
 }
+/** Questions served and ranked at a time (a few queries per page, not per question). */
+const PAGE = 100
 const limit = values.limit === undefined ? DEFAULT_COMPUTED_LIMIT : Number(values.limit)
 if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
   console.error(`--limit takes a whole number from 1 to 100.\n\n${USAGE}`)
@@ -142,41 +145,35 @@ try {
       )
     }
     let index: SimilarIndex | undefined
-    for (const [position, question] of found.entries()) {
+    for (let start = 0; start < found.length; start += PAGE) {
+      const page = found.slice(start, start + PAGE)
       if (process.stderr.isTTY && found.length > 20)
-        process.stderr.write(`\r${position + 1}/${found.length} questions`)
-      const served = await similarThreadsFor(client, question._id, limit)
+        process.stderr.write(`\r${start + page.length}/${found.length} questions`)
+      const served = await similarThreadsForMany(
+        client,
+        page.map((question) => question._id),
+        limit,
+      )
+      const servedOf = (id: string) => served.get(id) ?? []
       // Past the stored list: the same ranker, live (the index is read once, on first need).
-      if (served.length < limit && limit > DEFAULT_COMPUTED_LIMIT) index ??= await loadIndex(client)
+      if (limit > DEFAULT_COMPUTED_LIMIT && page.some(({_id}) => servedOf(_id).length < limit))
+        index ??= await loadIndex(client)
       const beyond = index
         ? await rankBeyondServed(
             client,
             index,
-            question._id,
-            served.map(({_id}) => _id),
+            page.map(({_id}) => ({questionId: _id, servedIds: servedOf(_id).map((t) => t._id)})),
             limit,
           )
-        : []
-      const similar = [
-        ...served,
-        ...beyond.map((thread) => ({...thread, provenance: 'ranked' as const})),
-      ]
-      if (values.json) {
-        console.log(
-          JSON.stringify({
-            _id: question._id,
-            title: question.title,
-            similar: similar.map(({_id, title, score}) => ({_id, title, score})),
-          }),
-        )
-        continue
-      }
-      console.log(`${question.title ?? 'Untitled question'} (${question._id})`)
-      if (similar.length === 0) console.log('  no similar threads')
-      similar.forEach((thread, i) => {
-        const score = thread.score === null ? '' : ` ${thread.score.toFixed(3)}`
-        console.log(`  ${i + 1}. ${thread.title}  [${thread.provenance}${score}]`)
-      })
+        : new Map<string, RankedThread[]>()
+      for (const question of page)
+        print(question, [
+          ...servedOf(question._id),
+          ...(beyond.get(question._id) ?? []).map((thread) => ({
+            ...thread,
+            provenance: 'ranked' as const,
+          })),
+        ])
     }
     if (process.stderr.isTTY && found.length > 20) process.stderr.write('\n')
     return missing.length > 0 ? 1 : 0
@@ -185,6 +182,28 @@ try {
 } catch (error) {
   console.error(`similar failed: ${errorMessage(error)}`)
   process.exit(1)
+}
+
+type Listed = SimilarThreadLink | (RankedThread & {provenance: 'ranked'})
+
+/** One question's list on stdout: a JSON line with --json, else readable lines. */
+function print(question: SimilarResolveQueryResult[number], similar: Listed[]) {
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        _id: question._id,
+        title: question.title,
+        similar: similar.map(({_id, title, score}) => ({_id, title, score})),
+      }),
+    )
+    return
+  }
+  console.log(`${question.title ?? 'Untitled question'} (${question._id})`)
+  if (similar.length === 0) console.log('  no similar threads')
+  similar.forEach((thread, i) => {
+    const score = thread.score === null ? '' : ` ${thread.score.toFixed(3)}`
+    console.log(`  ${i + 1}. ${thread.title}  [${thread.provenance}${score}]`)
+  })
 }
 
 async function loadIndex(client: Parameters<typeof loadSimilarIndex>[0]): Promise<SimilarIndex> {

@@ -123,6 +123,12 @@ describe('npm run similar', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a))
     expect(new Set(entries.map((entry) => entry._id)).size).toBe(10)
     expect(entries.map((entry) => entry._id)).not.toContain(ids[0])
+    // Served and ranked a page of questions at a time: the same list as asked for alone.
+    const every = lines((await similarCli(['--all', '--json', '--limit', '10'])).stdout)
+    expect(every).toHaveLength(80)
+    expect(every.find((line) => line._id === ids[0])).toEqual(long)
+    const [second] = lines((await similarCli([ids[1] ?? '', '--json', '--limit', '10'])).stdout)
+    expect(every.find((line) => line._id === ids[1])).toEqual(second)
   })
 
   it('reads thousands of ids from a file or stdin, and lists every question with --all', async () => {

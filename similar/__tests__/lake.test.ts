@@ -5,7 +5,7 @@ import {computeSimilar, recomputeAffected, recomputeAfterImport} from '../comput
 import {type SimilarEntry, listedTargets} from '../entries.ts'
 import {generateLabelledSet, type LabelledQuestion} from '../../bench/similar/labelled.ts'
 import {loadSimilarIndex} from '../load.ts'
-import {similarThreadsFor} from '../../queries/similar.ts'
+import {similarThreadsFor, similarThreadsForMany} from '../../queries/similar.ts'
 import {importThreads, threadOf} from './support.ts'
 
 // The engine against the embedded lake through the real client: a labelled archive (clusters of
@@ -367,6 +367,14 @@ describe('similarThreadsFor', () => {
     const stale = await similarThreadsFor(client, id, 5)
     expect(stale.slice(0, 2).map((thread) => thread.provenance)).toEqual(['curated', 'curated'])
     expect(stale.slice(3).every((thread) => thread.provenance === 'live')).toBe(true)
+
+    // Many at once (npm run similar --all): each question's list as served alone, fresh,
+    // stale with curated entries, or live only; unknown ids left out.
+    const ids = [id, fresh, ...all.map((q: {_id: string}) => q._id).slice(0, 12)]
+    const many = await similarThreadsForMany(client, [...ids, 'question-does-not-exist'], 5)
+    expect([...many.keys()].sort()).toEqual([...new Set(ids)].sort())
+    for (const one of ids) expect(many.get(one)).toEqual(await similarThreadsFor(client, one, 5))
+    expect(many.get(id)).toEqual(stale)
     await recomputeAffected(client, [id])
     expect((await similarThreadsFor(client, id, 5))[4]?.provenance).toBe('computed')
   })
