@@ -10,9 +10,8 @@ import {excerptOf} from './portableText.ts'
 // list is missing or stale, a live GROQ query stands in: same specialty or shared FAQ tags,
 // most shared tags first, then newest. Curated entries are shown first in both cases.
 
-/** Serving: the question's inputs (to check freshness) and its stored list, dereferenced. */
-export const similarServeQuery = defineQuery(
-  `*[_type == "question" && _id == $id][0]{
+/** What serving reads of a question: its inputs (to check freshness) and its stored list. */
+const SERVED = `{
     _id, title, shortTitle, body,
     "specialty": specialty._ref,
     "tags": tags[]._ref,
@@ -25,26 +24,13 @@ export const similarServeQuery = defineQuery(
         _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name
       }
     }
-  }`,
-)
+  }`
+
+/** Serving: one question, its stored list dereferenced. */
+export const similarServeQuery = defineQuery(`*[_type == "question" && _id == $id][0]${SERVED}`)
 
 /** The same for many questions at once (`npm run similar -- --all`): one query per page. */
-const similarServeManyQuery = defineQuery(
-  `*[_id in $ids][_type == "question"]{
-    _id, title, shortTitle, body,
-    "specialty": specialty._ref,
-    "tags": tags[]._ref,
-    similarInputHash,
-    "excluded": similarExcluded[].question._ref,
-    "entries": similar[defined(question._ref) && question->status != "archived"]{
-      provenance,
-      score,
-      "target": question->{
-        _id, title, "slug": slug.current, "text": pt::text(body), "specialty": specialty->name
-      }
-    }
-  }`,
-)
+const similarServeManyQuery = defineQuery(`*[_id in $ids][_type == "question"]${SERVED}`)
 
 /** Serving: the doctor of each listed question's first reply. */
 const similarDoctorsQuery = defineQuery(
