@@ -8,12 +8,21 @@ const USER_ERRORS = new Set([
 ])
 
 /**
- * parseArgs for a command: a mistyped option ends the command with the mistake and the usage on
- * stderr and exit code 2, not a stack trace. Node's message goes on to explain `--` for
- * positionals that start with a dash, which under `npm run x -- …` only confuses: it is cut.
+ * parseArgs for a command, with `--help` / `-h` (the usage on stdout, exit 0): a mistyped option
+ * ends the command with the mistake and the usage on stderr and exit code 2, not a stack trace.
+ * Node's message goes on to explain `--` for positionals that start with a dash, which under
+ * `npm run x -- …` only confuses: it is cut.
  */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string) {
   try {
+    const parsed = parseArgs({
+      ...config,
+      options: {...config.options, help: {type: 'boolean', short: 'h'}},
+    })
+    if ((parsed.values as Record<string, unknown>).help === true) {
+      console.log(usage)
+      process.exit(0)
+    }
     return parseArgs(config)
   } catch (error) {
     const code = (error as {code?: unknown}).code

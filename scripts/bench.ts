@@ -51,16 +51,10 @@ const {values} = parseCommandLine(
       queries: {type: 'string'},
       'no-similar': {type: 'boolean', default: false},
       'similar-only': {type: 'boolean', default: false},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
 )
-
-if (values.help) {
-  console.log(USAGE)
-  process.exit(0)
-}
 
 const options = {
   ...DEFAULT_OPTIONS,

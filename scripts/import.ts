@@ -40,16 +40,11 @@ const {values, positionals} = parseCommandLine(
       report: {type: 'string'},
       'keep-asker-names': {type: 'boolean', default: false},
       'no-similar': {type: 'boolean', default: false},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
 )
 
-if (values.help) {
-  console.log(USAGE)
-  process.exit(0)
-}
 if (positionals.length === 0) {
   console.error(`Give at least one input file or directory.\n\n${USAGE}`)
   process.exit(2)

@@ -45,7 +45,6 @@ const {values, positionals} = parseCommandLine(
       missing: {type: 'boolean', default: false},
       quiet: {type: 'boolean', default: false},
       name: {type: 'string'},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
@@ -57,9 +56,9 @@ function fail(message: string): never {
 }
 
 const [command, file] = positionals
-if (values.help || !command) {
+if (!command) {
   console.log(USAGE)
-  process.exit(command || values.help ? 0 : 2)
+  process.exit(2)
 }
 if (values.port !== undefined && !/^\d+$/.test(values.port))
   fail(`--port must be a number, not "${values.port}"`)

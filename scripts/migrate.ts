@@ -26,16 +26,10 @@ const {values, positionals} = parseCommandLine(
     options: {
       'dry-run': {type: 'boolean', default: true},
       quiet: {type: 'boolean', default: false},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
 )
-
-if (values.help) {
-  console.log(USAGE)
-  process.exit(0)
-}
 
 const [id, ...extra] = positionals
 if (extra.length > 0) {

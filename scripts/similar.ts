@@ -58,16 +58,11 @@ const {values, positionals} = parseCommandLine(
       all: {type: 'boolean', default: false},
       watch: {type: 'boolean', default: false},
       checkpoint: {type: 'string'},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
 )
 
-if (values.help) {
-  console.log(USAGE)
-  process.exit(0)
-}
 /** Questions served and ranked at a time (a few queries per page, not per question). */
 const PAGE = 100
 const limit = values.limit === undefined ? DEFAULT_COMPUTED_LIMIT : Number(values.limit)

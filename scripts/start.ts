@@ -49,15 +49,10 @@ const {values} = parseCommandLine(
       'studio-port': {type: 'string'},
       'no-sample': {type: 'boolean', default: false},
       quiet: {type: 'boolean', default: false},
-      help: {type: 'boolean', short: 'h', default: false},
     },
   },
   USAGE,
 )
-if (values.help) {
-  console.log(USAGE)
-  process.exit(0)
-}
 const settings = lakeSettings({
   ...(values.port ? {port: Number(values.port)} : {}),
   ...(values['data-dir'] ? {dataDir: values['data-dir']} : {}),

@@ -36,6 +36,16 @@ describe('command-line mistakes', () => {
     expect(stderr).not.toContain('To specify a positional argument')
   })
 
+  it.each(['import.ts', 'lake.ts', 'migrate.ts', 'similar.ts', 'bench.ts', 'start.ts'])(
+    '%s prints its usage for --help and -h',
+    async (script) => {
+      for (const flag of ['--help', '-h']) {
+        const {stdout} = await run(process.execPath, [join(SCRIPTS, script), flag])
+        expect(stdout).toMatch(/^Usage: npm (run \w+|start) --/)
+      }
+    },
+  )
+
   it('names an option given without its value', async () => {
     const {code, stderr} = await failure('similar.ts', ['--limit'])
     expect(code).toBe(2)
