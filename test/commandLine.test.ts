@@ -27,6 +27,11 @@ describe('command-line mistakes', () => {
     ['similar.ts', 'npm run similar --'],
     ['bench.ts', 'npm run bench --'],
     ['start.ts', 'npm start --'],
+    ['../bench/similar/eval.ts', 'npm run similar:eval --'],
+    ['../bench/similar/tune.ts', 'npm run similar:tune --'],
+    ['../bench/similar/real/product.ts', 'npm run similar:product --'],
+    ['../bench/similar/real/prepare.ts', 'npm run similar:data --'],
+    ['../bench/similar/real/translation.ts', 'npm run similar:translation --'],
   ])('%s names an unknown option and shows its usage', async (script, usage) => {
     const {code, stderr} = await failure(script, ['--data-dirr', 'x'])
     expect(code).toBe(2)

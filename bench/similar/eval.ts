@@ -7,7 +7,6 @@
 // reporting.
 import {createHash} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
-import {parseArgs} from 'node:util'
 import type {RankerConfig, SimilarSource} from '../../similar/config.ts'
 import {type ExtraRelations, SimilarIndex} from '../../similar/ranker.ts'
 import {generateLabelledSet, type LabelledSet} from './labelled.ts'
@@ -16,6 +15,10 @@ import {loadRealSets, type RealQuery, type RealQuestion} from './real/sets.ts'
 import {EVAL_VARIANTS, type EvalVariant, TEST_SEEDS, TUNING_SEEDS} from './variants.ts'
 import {loadVectorRelations} from './vectors.ts'
 import {loadWordNetRelations} from './wordnet.ts'
+import {parseCommandLine} from '../../scripts/args.ts'
+
+const USAGE =
+  'Usage: npm run similar:eval -- [--only quora,comqa,semeval,generated] [--splits dev,test] [--dir DIR]\n  [--variants name,name] [--json FILE] [--wordnet DIR] [--vectors FILE]'
 
 /** A corpus with its dev and test queries. */
 export interface EvalPart {
@@ -199,17 +202,20 @@ function table(rows: readonly Row[]): string {
 }
 
 async function main() {
-  const {values} = parseArgs({
-    options: {
-      only: {type: 'string'},
-      dir: {type: 'string'},
-      splits: {type: 'string', default: 'dev,test'},
-      variants: {type: 'string'},
-      json: {type: 'string'},
-      wordnet: {type: 'string'},
-      vectors: {type: 'string'},
+  const {values} = parseCommandLine(
+    {
+      options: {
+        only: {type: 'string'},
+        dir: {type: 'string'},
+        splits: {type: 'string', default: 'dev,test'},
+        variants: {type: 'string'},
+        json: {type: 'string'},
+        wordnet: {type: 'string'},
+        vectors: {type: 'string'},
+      },
     },
-  })
+    USAGE,
+  )
   const list = (text: string | undefined) => text?.split(',').map((item) => item.trim())
   const only = list(values.only)
   const splits = (list(values.splits) ?? []).filter((s): s is Split => s === 'dev' || s === 'test')

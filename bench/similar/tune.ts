@@ -4,13 +4,16 @@
 // when the objective improves. Objective: the mean over sets of (hit@4 + MRR@10) / 2, SemEval and
 // the generated set at half weight (85 queries; a set built to reward what it was built for).
 // Prints the path and the best configuration; DEFAULT_RANKER is set from it by hand.
-import {parseArgs} from 'node:util'
 import {DEFAULT_RANKER, type RankerConfig} from '../../similar/config.ts'
 import {analysisOptions, SimilarIndex} from '../../similar/ranker.ts'
 import {analysisKey} from '../../similar/relations.ts'
 import {type EvalPart, generatedSet, neutralTies, sourcesOf} from './eval.ts'
 import {evaluateReal} from './real/baseline.ts'
 import {loadRealSets} from './real/sets.ts'
+import {parseCommandLine} from '../../scripts/args.ts'
+
+const USAGE =
+  'Usage: npm run similar:tune -- [--rounds 2] [--only quora,comqa,semeval,generated] [--from JSON] [--keys name,name]'
 
 const SET_WEIGHT: Record<string, number> = {quora: 1, comqa: 1, semeval: 0.5, generated: 0.5}
 
@@ -109,14 +112,17 @@ async function devSets(only?: readonly string[]): Promise<Tuning[]> {
 }
 
 async function main() {
-  const {values} = parseArgs({
-    options: {
-      rounds: {type: 'string', default: '2'},
-      only: {type: 'string'},
-      from: {type: 'string'},
-      keys: {type: 'string'},
+  const {values} = parseCommandLine(
+    {
+      options: {
+        rounds: {type: 'string', default: '2'},
+        only: {type: 'string'},
+        from: {type: 'string'},
+        keys: {type: 'string'},
+      },
     },
-  })
+    USAGE,
+  )
   const objective = new DevObjective(await devSets(values.only?.split(',')))
   let best: RankerConfig = {...DEFAULT_RANKER, ...(values.from ? JSON.parse(values.from) : {})}
   let bestScore = objective.score(best)

@@ -12,9 +12,12 @@ import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {parseArgs} from 'node:util'
 import type {RealQuery, RealQuestion, RealSetMeta} from './sets.ts'
 import {DEFAULT_DATA_DIR} from './sets.ts'
+import {parseCommandLine} from '../../../scripts/args.ts'
+
+const USAGE =
+  'Usage: npm run similar:data -- [--mirrors DIR] [--out DIR] [--max-queries N] [--only quora,comqa,semeval]'
 
 /** A file at a pinned commit of a mirrored repository. */
 interface Pinned {
@@ -521,22 +524,17 @@ async function writeSet(dir: string, spec: SetSpec, prepared: Prepared, maxQueri
 }
 
 async function main() {
-  const {values} = parseArgs({
-    options: {
-      mirrors: {type: 'string', default: process.env.SIMILAR_MIRRORS ?? '/work/.mirror'},
-      out: {type: 'string', default: DEFAULT_DATA_DIR},
-      'max-queries': {type: 'string', default: '5000'},
-      only: {type: 'string'},
-      help: {type: 'boolean', short: 'h', default: false},
+  const {values} = parseCommandLine(
+    {
+      options: {
+        mirrors: {type: 'string', default: process.env.SIMILAR_MIRRORS ?? '/work/.mirror'},
+        out: {type: 'string', default: DEFAULT_DATA_DIR},
+        'max-queries': {type: 'string', default: '5000'},
+        only: {type: 'string'},
+      },
     },
-  })
-  if (values.help) {
-    console.log(
-      'Usage: node bench/similar/real/prepare.ts [--mirrors DIR] [--out DIR] [--max-queries N]\n' +
-        '                                          [--only quora,comqa,semeval]',
-    )
-    return
-  }
+    USAGE,
+  )
   const maxQueries = Number(values['max-queries'])
   if (!Number.isInteger(maxQueries) || maxQueries < 0) {
     console.error(`--max-queries must be a whole number ≥ 0, got "${values['max-queries']}"`)

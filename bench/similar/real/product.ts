@@ -11,12 +11,15 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
-import {parseArgs} from 'node:util'
 import {DEFAULT_RANKER} from '../../../similar/config.ts'
 import {SimilarIndex} from '../../../similar/ranker.ts'
 import {neutralTies, sourcesOf} from '../eval.ts'
 import {bm25Ranking, evaluateReal, type RealMetrics, type RealRanking} from './baseline.ts'
 import {DEFAULT_DATA_DIR, loadRealSets, type RealSet, type RealSplit} from './sets.ts'
+import {parseCommandLine} from '../../../scripts/args.ts'
+
+const USAGE =
+  'Usage: npm run similar:product -- [--only quora,comqa,semeval] [--splits dev,test] [--dir DIR] [--keep]'
 
 const SCRIPTS = join(import.meta.dirname, '..', '..', '..', 'scripts')
 const URL_PREFIX = 'https://real-set.invalid/'
@@ -98,14 +101,17 @@ function row(name: string, metrics: RealMetrics): string {
 }
 
 async function main() {
-  const {values} = parseArgs({
-    options: {
-      only: {type: 'string'},
-      splits: {type: 'string', default: 'dev,test'},
-      dir: {type: 'string', default: DEFAULT_DATA_DIR},
-      keep: {type: 'boolean', default: false},
+  const {values} = parseCommandLine(
+    {
+      options: {
+        only: {type: 'string'},
+        splits: {type: 'string', default: 'dev,test'},
+        dir: {type: 'string', default: DEFAULT_DATA_DIR},
+        keep: {type: 'boolean', default: false},
+      },
     },
-  })
+    USAGE,
+  )
   const only = values.only?.split(',').filter(Boolean)
   const splits = values.splits.split(',').filter(Boolean) as RealSplit[]
   const sets = await loadRealSets(values.dir, only)

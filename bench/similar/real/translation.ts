@@ -15,12 +15,15 @@ import {createHash} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {parseArgs} from 'node:util'
 import {DEFAULT_RANKER} from '../../../similar/config.ts'
 import {analysisOptions} from '../../../similar/ranker.ts'
 import {analysisKey} from '../../../similar/relations.ts'
 import {analyze, type AnalyzeOptions} from '../../../similar/text.ts'
 import {loadRealSets, type RealSet} from './sets.ts'
+import {parseCommandLine} from '../../../scripts/args.ts'
+
+const USAGE =
+  'Usage: npm run similar:translation -- [--dir DIR] [--out similar/translation-table.ts]'
 
 const SETS = ['quora', 'comqa']
 const PAIRS_PER_GROUP = 12
@@ -203,12 +206,15 @@ function header(sets: readonly RealSet[], options: AnalyzeOptions, pairs: number
 
 async function main() {
   const here = dirname(fileURLToPath(import.meta.url))
-  const {values} = parseArgs({
-    options: {
-      dir: {type: 'string'},
-      out: {type: 'string', default: join(here, '../../../similar/translation-table.ts')},
+  const {values} = parseCommandLine(
+    {
+      options: {
+        dir: {type: 'string'},
+        out: {type: 'string', default: join(here, '../../../similar/translation-table.ts')},
+      },
     },
-  })
+    USAGE,
+  )
   const sets = await loadRealSets(values.dir, SETS)
   if (sets.length < SETS.length || sets.some((set) => set.train.length === 0)) {
     console.error('Need the quora and comqa sets with their train fold: npm run similar:data')
