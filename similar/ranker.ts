@@ -168,6 +168,10 @@ class TopK {
   worst(): number {
     return this.scores[0] ?? -Infinity
   }
+  /** What a score must reach to be kept: the lowest kept once full, before that anything. */
+  bar(): number {
+    return this.full() ? this.worst() : -Infinity
+  }
   offer(score: number, doc: number) {
     if (this.limit <= 0) return
     if (this.full() && score < this.worst()) return
@@ -1156,7 +1160,7 @@ export class SimilarIndex {
     const queryTags = this.tagsOf(q)
     const top = new TopK(limit, this.ids)
     const consider = (n: number, text: number) => {
-      if (top.full() && text + maxBonus < top.worst()) return
+      if (text + maxBonus < top.bar()) return
       if (exclude.size > 0 && exclude.has(this.ids[n] ?? '')) return
       top.offer(withBonus ? text + this.bonus(q, n, queryTags) : text, n)
     }
@@ -1252,7 +1256,7 @@ export class SimilarIndex {
     }
     let rest = restFrom(0)
     const below = (score: number, bonus = maxBonus) =>
-      top.full() && (score * BOUND_SLACK) / self + bonus < top.worst()
+      (score * BOUND_SLACK) / self + bonus < top.bar()
     const scored: number[] = []
     const score = (n: number) => {
       scored.push(n)
@@ -1281,7 +1285,7 @@ export class SimilarIndex {
     let running = 0
     const bonuses = this.bonuses
     // below(), with the bar read once (nothing is offered to the top in this loop).
-    const bar = top.full() ? top.worst() : -Infinity
+    const bar = top.bar()
     for (let i = 0; i < count; i++) {
       const n = touched[i] ?? 0
       if (offered[n] === 1) {
@@ -1346,7 +1350,7 @@ export class SimilarIndex {
     const k1p = k1 + 1
     const {self} = model
     // below(), with the bar read once (nothing is offered to the top in this loop).
-    const bar = top.full() ? top.worst() : -Infinity
+    const bar = top.bar()
     const touched = this.touched
     const runScores = this.runScores
     const runNorms = this.runNorms
