@@ -10,14 +10,18 @@
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {mkdir, writeFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {basename, extname, join, resolve} from 'node:path'
+import {pairsFormat, readPairs} from './pairs.ts'
 import type {RealQuery, RealQuestion, RealSetMeta} from './sets.ts'
 import {DEFAULT_DATA_DIR} from './sets.ts'
 import {parseCommandLine} from '../../../scripts/args.ts'
 
-const USAGE =
-  'Usage: npm run similar:data -- [--mirrors DIR] [--out DIR] [--max-queries N] [--only quora,comqa,semeval]'
+const USAGE = `Usage: npm run similar:data -- [--mirrors DIR] [--out DIR] [--max-queries N] [--only quora,comqa,semeval]
+       npm run similar:data -- --pairs FILE [--name NAME] [--out DIR] [--max-queries N]
+  --pairs FILE  a labelled question-pair file instead of the mirrors: CSV, TSV (.tsv) or JSON
+                lines (.jsonl) with two question columns and a label (1/0, true/false, yes/no);
+                written as the set NAME (default: the file's name)`
 
 /** A file at a pinned commit of a mirrored repository. */
 interface Pinned {
@@ -523,6 +527,68 @@ async function writeSet(dir: string, spec: SetSpec, prepared: Prepared, maxQueri
   await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n')
 }
 
+/** Rows of a pairs file listed one by one before the rest are only counted. */
+const SKIPPED_SHOWN = 10
+
+/**
+ * A labelled pair file (pairs.ts) prepared as the set `name`, split as the mirrored sets are.
+ * Rows that cannot be read are listed and the exit code is 1; the set is written without them.
+ */
+async function preparePairs(
+  file: string,
+  name: string | undefined,
+  out: string,
+  maxQueries: number,
+) {
+  const path = resolve(file)
+  const setName = name ?? basename(path, extname(path)).replace(/[^\w.-]+/g, '-')
+  if (!/^[\w.-]+$/.test(setName) || SETS.some((spec) => spec.name === setName)) {
+    console.error(
+      `--name must be letters, digits, ".", "_" or "-" and not a built-in set: "${setName}"`,
+    )
+    process.exit(2)
+  }
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    console.error(`Cannot read ${path}: ${(error as Error).message}`)
+    process.exit(1)
+  }
+  let set: ReturnType<typeof readPairs>
+  try {
+    set = readPairs(text, pairsFormat(path), setName)
+  } catch (error) {
+    console.error(`${path}: ${(error as Error).message}`)
+    process.exit(1)
+  }
+  const prepared = finish(set, maxQueries, 0)
+  const spec: SetSpec = {
+    name: setName,
+    description: `labelled question pairs from ${basename(path)} (${set.pairs.positive} positive, ${set.pairs.negative} negative)`,
+    licence: "the file owner's terms (not recorded here)",
+    files: [{repo: 'local file', commit: sha(text), path}],
+    read: () => set,
+    trainShare: 0,
+  }
+  await writeSet(join(out, setName), spec, prepared, maxQueries)
+  const s = prepared.stats
+  console.log(
+    `${setName}: ${set.pairs.positive} positive and ${set.pairs.negative} negative pairs; corpus ` +
+      `${s.corpus} questions (${s.exactDuplicatesMerged} exact duplicates merged), queries dev ` +
+      `${s.dev} / test ${s.test} (${s.trivialQueriesDropped} trivial dropped); written to ` +
+      `${join(out, setName)}`,
+  )
+  if (set.skipped.length > 0) {
+    for (const {line, reason} of set.skipped.slice(0, SKIPPED_SHOWN))
+      console.error(`  line ${line}: skipped, ${reason}`)
+    if (set.skipped.length > SKIPPED_SHOWN)
+      console.error(`  … and ${set.skipped.length - SKIPPED_SHOWN} more rows skipped`)
+    console.error(`${set.skipped.length} row(s) of ${basename(path)} skipped`)
+    process.exitCode = 1
+  }
+}
+
 async function main() {
   const {values} = parseCommandLine(
     {
@@ -531,6 +597,8 @@ async function main() {
         out: {type: 'string', default: DEFAULT_DATA_DIR},
         'max-queries': {type: 'string', default: '5000'},
         only: {type: 'string'},
+        pairs: {type: 'string'},
+        name: {type: 'string'},
       },
     },
     USAGE,
@@ -542,6 +610,10 @@ async function main() {
   }
   const only = values.only?.split(',').map((name) => name.trim())
   const out = resolve(values.out)
+  if (values.pairs !== undefined) {
+    await preparePairs(values.pairs, values.name, out, maxQueries)
+    return
+  }
   const started = performance.now()
   const missingRepos = new Set<string>()
   let skipped = 0
