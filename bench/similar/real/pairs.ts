@@ -136,7 +136,8 @@ export function readPairs(text: string, format: PairsFormat, name: string): Pair
     set.add(to)
     relevant.set(from, set)
   }
-  for (const row of rows(text, format)) {
+  // A byte-order mark (spreadsheet exports write one) is not part of the first field or line.
+  for (const row of rows(text.replace(/^\uFEFF/, ''), format)) {
     if ('error' in row) {
       skipped.push({line: row.line, reason: row.error})
       continue

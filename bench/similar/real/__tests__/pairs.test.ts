@@ -58,11 +58,12 @@ describe('question-pair files', () => {
 
   it('reads JSON lines by their keys', () => {
     const jsonl = [
-      JSON.stringify({
-        sentence1: 'Is a fever of 38 high?',
-        sentence2: 'Is 38 degrees a fever?',
-        label: 1.0,
-      }),
+      '\uFEFF' +
+        JSON.stringify({
+          sentence1: 'Is a fever of 38 high?',
+          sentence2: 'Is 38 degrees a fever?',
+          label: 1.0,
+        }),
       '{broken',
       JSON.stringify({sentence1: 'Why do I sneeze?', sentence2: 'Why do I cough?', label: '0'}),
     ].join('\n')
