@@ -9,7 +9,8 @@ import {TRANSLATION_TABLE} from './translation-table.ts'
 //
 // Score of candidate d for question q (the questions' own text only, no tags, decides the order):
 //   text(q, d) = Σ over q's terms and their expansions  w(t) · BM25F(t, d)  /  BM25F(q against q)
-//   score = text + reverseWeight · text(d, q) + tag and specialty bonuses
+//   score = text + reverseWeight · text(d, q) + titleGramWeight · cos(title 4-grams of q, d)
+//           + tag and specialty bonuses   (the middle two on the first pass's best rerankDepth)
 // where w(t) = idf(t) · saturated query tf · retention(t)^retentionWeight for q's own terms
 // (retention: learned, how often duplicates keep the word), and for an expansion term e reached
 // from query term t: source weight × relation weight × saturated tf(t) × idf(e). The expansion
@@ -73,7 +74,13 @@ export interface RankerConfig {
   prfTerms: number
   /** Adds the candidate's own normalised score against the query (paraphrase is symmetric). */
   reverseWeight: number
-  /** First-pass candidates rescored when feedback or the reverse score is on. */
+  /**
+   * Adds the cosine of the two titles' character 4-grams (tf-idf; similar/titleGrams.ts) × this
+   * weight, on the first pass's best `rerankDepth`: wording index terms miss (compounds, word
+   * endings, misspellings, word order).
+   */
+  titleGramWeight: number
+  /** First-pass candidates rescored when feedback, the reverse or the title-gram score is on. */
   rerankDepth: number
 }
 
@@ -111,7 +118,8 @@ export const DEFAULT_RANKER: RankerConfig = {
   prfDocs: 5,
   prfTerms: 10,
   reverseWeight: 0,
-  rerankDepth: 50,
+  titleGramWeight: 0.25,
+  rerankDepth: 10,
 }
 
 /** Computed entries per question by default. */

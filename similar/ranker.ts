@@ -8,6 +8,7 @@ import {
   translationRelations,
 } from './relations.ts'
 import {analyze, type AnalyzeOptions, conceptWords} from './text.ts'
+import {TitleGrams, type TitleGramsSnapshot} from './titleGrams.ts'
 
 // The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses.
 //
@@ -261,6 +262,7 @@ export interface IndexSnapshot {
   postingBodyTf: Uint16Array
   tagOffsets: Uint32Array
   tagList: Uint32Array
+  titleGrams: TitleGramsSnapshot
   /** Per-term bounds (see termBound), copied. */
   boundAverageLength: number
   boundValues: Float64Array
@@ -291,6 +293,8 @@ export class SimilarIndex {
   private revisions: (string | undefined)[] = []
   private hashes: string[] = []
   private specialties: number[] = []
+  /** Every question's title as character 4-grams, by question number (the title-gram score). */
+  private titleGrams = new TitleGrams()
   private titleLengths: number[] = []
   private bodyLengths: number[] = []
   private alive: boolean[] = []
@@ -445,6 +449,7 @@ export class SimilarIndex {
       postingBodyTf: this.postingBodyTf,
       tagOffsets: this.tagOffsets,
       tagList: this.tagList,
+      titleGrams: this.titleGrams.snapshot(),
       boundAverageLength: this.bounds.averageLength,
       boundValues: this.bounds.values.slice(),
     }
@@ -463,6 +468,7 @@ export class SimilarIndex {
     this.df = Array.from(snapshot.df)
     this.ids = snapshot.ids
     this.specialties = Array.from(snapshot.specialties)
+    this.titleGrams = TitleGrams.fromSnapshot(snapshot.titleGrams)
     this.titleLengths = Array.from(snapshot.titleLengths)
     this.bodyLengths = Array.from(snapshot.bodyLengths)
     this.alive = snapshot.ids.map(() => true)
@@ -553,6 +559,7 @@ export class SimilarIndex {
     this.revisions.push(source._rev)
     this.hashes.push(inputHash(source, this.config))
     this.specialties.push(this.internSpecialty(source.specialty))
+    this.titleGrams.add(n, source.title)
     this.titleLengths.push(titleLength)
     this.bodyLengths.push(bodyLength)
     this.alive.push(true)
@@ -694,6 +701,7 @@ export class SimilarIndex {
     this.liveCount--
     this.totalTitleLength -= this.titleLengths[n] ?? 0
     this.totalBodyLength -= this.bodyLengths[n] ?? 0
+    this.titleGrams.remove(n)
     for (const term of this.forward(n).terms) this.df[term] = (this.df[term] ?? 1) - 1
     if (n >= this.baseCount) {
       this.deltaForward.delete(n)
@@ -725,6 +733,7 @@ export class SimilarIndex {
     this.revisions = keep(this.revisions)
     this.hashes = keep(this.hashes)
     this.specialties = keep(this.specialties)
+    this.titleGrams.compact(live)
     this.titleLengths = keep(this.titleLengths)
     this.bodyLengths = keep(this.bodyLengths)
     this.alive = live.map(() => true)
@@ -975,7 +984,15 @@ export class SimilarIndex {
   }
 
   private reranks(): boolean {
-    return this.config.prfWeight > 0 || this.config.reverseWeight > 0
+    const {prfWeight, reverseWeight, titleGramWeight} = this.config
+    return prfWeight > 0 || reverseWeight > 0 || titleGramWeight > 0
+  }
+
+  /** Makes `q` the title-gram score's query; false when that score is off. */
+  private titleQuery(q: number): boolean {
+    if (this.config.titleGramWeight <= 0) return false
+    this.titleGrams.setQuery(q)
+    return true
   }
 
   /** Scratch space of the rankings for `size` questions. */
@@ -1430,13 +1447,19 @@ export class SimilarIndex {
   }
 
   /** Final score of candidate `c`: expanded text score (with feedback) + reverse + bonuses. */
-  private finalScore(model: QueryModel, c: number): number {
+  private finalScore(model: QueryModel, c: number, titles: boolean): number {
     const text = this.textScore(c, model.terms, model.averageLength) / model.self
     const {reverseWeight} = this.config
     const reverse =
       reverseWeight > 0 ? reverseWeight * this.reverse(model.q, c, model.averageLength) : 0
     if (text <= 0 && reverse <= 0) return 0
-    return text + reverse + this.bonus(model.q, c)
+    // In rank()'s order when the title grams are the only re-scoring: (text + bonus) + titles.
+    return text + this.bonus(model.q, c) + reverse + this.titleScore(titles, c)
+  }
+
+  /** The title-gram score of candidate `c` against the query set by titleQuery (if `on`). */
+  private titleScore(on: boolean, c: number): number {
+    return on ? this.config.titleGramWeight * this.titleGrams.cosine(c) : 0
   }
 
   /** The model with feedback terms from the first pass added (when feedback is on). */
@@ -1451,8 +1474,8 @@ export class SimilarIndex {
   /**
    * The `limit` questions most similar to `id` (itself and `exclude` left out), best first.
    * Scores: the BM25F score of the question's terms and their expansions, normalised by the
-   * question's score against itself, plus feedback and reverse scores on the first pass's best
-   * `rerankDepth`, plus the tag and specialty bonuses.
+   * question's score against itself, plus feedback, reverse and title-gram scores on the first
+   * pass's best `rerankDepth`, plus the tag and specialty bonuses.
    */
   rank(id: string, limit: number, exclude: ReadonlySet<string> = new Set()): Ranked[] {
     const q = this.numberOf.get(id)
@@ -1462,14 +1485,24 @@ export class SimilarIndex {
     const named = (list: {doc: number; score: number}[]) =>
       list.map(({score, doc}) => ({_id: this.ids[doc] ?? '', score}))
     if (!this.reranks()) return named(this.firstPass(model, limit, true, exclude))
+    const {prfWeight, reverseWeight, rerankDepth} = this.config
+    if (prfWeight <= 0 && reverseWeight <= 0) {
+      // The title grams alone: the first pass's scores are final but for them.
+      const titles = this.titleQuery(q)
+      const top = new TopK(limit, this.ids)
+      for (const {doc, score} of this.firstPass(model, Math.max(limit, rerankDepth), true, exclude))
+        top.offer(score + this.titleScore(titles, doc), doc)
+      return named(top.sorted())
+    }
     // Feedback comes from the pool before `exclude` is applied, as in scoreFor.
     const depth = Math.max(limit, this.config.rerankDepth, this.config.prfDocs) + exclude.size
-    const pool = this.firstPass(model, depth, false, new Set())
+    const pool = this.firstPass(model, depth, true, new Set())
     const final = this.withFeedback(model, pool)
+    const titles = this.titleQuery(q)
     const top = new TopK(limit, this.ids)
     for (const {doc} of pool) {
       if (exclude.size > 0 && exclude.has(this.ids[doc] ?? '')) continue
-      top.offer(this.finalScore(final, doc), doc)
+      top.offer(this.finalScore(final, doc, titles), doc)
     }
     return named(top.sorted())
   }
@@ -1490,7 +1523,7 @@ export class SimilarIndex {
       prfWeight > 0
         ? this.withFeedback(model, this.firstPass(model, prfDocs, false, new Set()))
         : model
-    return this.finalScore(final, c)
+    return this.finalScore(final, c, this.titleQuery(q))
   }
 
   stats(): IndexStats {

@@ -39,6 +39,8 @@ const GRID: Grid = {
   maxExpansionDfRatio: [0.01, 0.03, 0.1, 0.5],
   prfWeight: [0, 0.05, 0.1],
   reverseWeight: [0, 0.1, 0.25],
+  titleGramWeight: [0, 0.1, 0.25, 0.5],
+  rerankDepth: [10, 20, 50],
 }
 
 interface Tuning {

@@ -21,6 +21,7 @@ const PLAIN: RankerConfig = {
   fuzzyWeight: 0,
   prfWeight: 0,
   reverseWeight: 0,
+  titleGramWeight: 0,
 }
 
 export const VARIANTS: {name: string; config: RankerConfig}[] = [
@@ -79,6 +80,7 @@ const EXPANSIONS_OFF = {
   fuzzyWeight: 0,
   prfWeight: 0,
   reverseWeight: 0,
+  titleGramWeight: 0,
 }
 
 /** DEFAULT_RANKER's analysis and BM25F weights without any expansion or reranking. */
@@ -123,8 +125,11 @@ export const EVAL_VARIANTS: EvalVariant[] = [
   on('fuzzy', 'base + spelling neighbours (char trigrams)', {
     fuzzyWeight: chosen.fuzzyWeight || 0.5,
   }),
-  on('prf', 'base + RM3 feedback (0.1, 5 docs, 10 terms)', {prfWeight: 0.1}),
-  on('reverse', 'base + reverse score (0.25)', {reverseWeight: 0.25}),
+  on('prf', 'base + RM3 feedback (0.1, 5 docs, 10 terms)', {prfWeight: 0.1, rerankDepth: 50}),
+  on('reverse', 'base + reverse score (0.25)', {reverseWeight: 0.25, rerankDepth: 50}),
+  on('title-grams', 'base + title 4-grams (0.25, best 10 re-scored)', {
+    titleGramWeight: chosen.titleGramWeight || 0.25,
+  }),
   {
     key: 'wordnet',
     name: 'base + WordNet synonyms (0.25)',
@@ -148,6 +153,9 @@ export const EVAL_VARIANTS: EvalVariant[] = [
   without('chosen-lexicon', 'chosen − lexicon', {lexiconWeight: 0}),
   without('chosen-translation', 'chosen − translation table', {translationWeight: 0}),
   without('chosen-fuzzy', 'chosen − spelling neighbours', {fuzzyWeight: 0}),
+  without('chosen-title-grams', 'chosen − title 4-grams', {titleGramWeight: 0}),
+  without('title-grams-50', 'chosen, title 4-grams on the best 50', {rerankDepth: 50}),
+  without('title-grams-0.5', 'chosen, title 4-grams at 0.5', {titleGramWeight: 0.5}),
   {
     key: 'chosen-wordnet',
     name: 'chosen + WordNet synonyms (0.1)',

@@ -9,6 +9,7 @@ import {
   translationRelations,
 } from '../relations.ts'
 import {analyze} from '../text.ts'
+import {TitleGrams} from '../titleGrams.ts'
 
 // Each signal of the ranker, on a corpus small enough to see why: with the signal the expected
 // question comes first, without it (weight 0) it does not.
@@ -21,6 +22,7 @@ const OFF: RankerConfig = {
   prfWeight: 0,
   reverseWeight: 0,
   retentionWeight: 0,
+  titleGramWeight: 0,
 }
 
 function question(id: string, title: string, body = ''): SimilarSource {
@@ -110,6 +112,56 @@ describe('numbers and question words', () => {
     ]
     expect(top(SimilarIndex.build(corpus, {...OFF, keepNumbers: true}), 'q')).toBe('same')
     const ranked = SimilarIndex.build(corpus, {...OFF, keepNumbers: false}).rank('q', 2)
+    expect(ranked[0]?.score).toBeCloseTo(ranked[1]?.score ?? 0, 9)
+  })
+})
+
+describe('title 4-grams', () => {
+  const others = ['Rash on my arm', 'Cold feet all winter', 'Snoring partner', 'Dry skin']
+  /** Cosine of the first title with each title, in a table of all of them. */
+  const cosines = (titles: string[]) => {
+    const grams = new TitleGrams()
+    titles.forEach((title, n) => grams.add(n, title))
+    grams.setQuery(0)
+    return titles.map((_, n) => grams.cosine(n))
+  }
+
+  it('sees a compound, a word ending and a misspelling that the index terms miss', () => {
+    const [self, split, unrelated] = cosines([
+      'Is my son overweight',
+      'Is my son over weight',
+      'Dry skin',
+      ...others,
+    ])
+    expect(self).toBeCloseTo(1, 9)
+    expect(split).toBeGreaterThan(0.5)
+    expect(unrelated).toBe(0)
+    expect(cosines(['diabetes diet', 'diabetic diet', ...others])[1]).toBeGreaterThan(0.3)
+    expect(cosines(['diarhea', 'diarrhea', ...others])[1]).toBeGreaterThan(0.2)
+  })
+
+  it('keeps its gram counts through removals, renumbering and a snapshot', () => {
+    const grams = new TitleGrams()
+    ;['knee pain', 'knee pain', 'sore knee', ...others].forEach((title, n) => grams.add(n, title))
+    grams.remove(0)
+    grams.compact([1, 2, 3, 4, 5, 6])
+    const copy = TitleGrams.fromSnapshot(grams.snapshot())
+    for (const table of [grams, copy]) table.setQuery(0)
+    expect(copy.cosine(1)).toBeCloseTo(grams.cosine(1), 12)
+    expect(grams.cosine(1)).toBeGreaterThan(0)
+    expect(copy.snapshot().titles).toBe(6)
+  })
+
+  it('ranks the question in the same words and order first when the terms tie', () => {
+    const corpus = [
+      question('q', 'Knee pain after running'),
+      question('a', 'After running knee pain'),
+      question('b', 'Knee pain after running'),
+      ...others.map((title, i) => question(`o${i}`, title)),
+    ]
+    expect(top(SimilarIndex.build(corpus, {...OFF, titleGramWeight: 0.25}), 'q')).toBe('b')
+    const ranked = SimilarIndex.build(corpus, OFF).rank('q', 2)
+    expect(ranked.map(({_id}) => _id).sort()).toEqual(['a', 'b'])
     expect(ranked[0]?.score).toBeCloseTo(ranked[1]?.score ?? 0, 9)
   })
 })
