@@ -10,14 +10,16 @@ import {
 import {analyze, type AnalyzeOptions, conceptWords} from './text.ts'
 import {TitleGrams, type TitleGramsSnapshot} from './titleGrams.ts'
 
-// The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses.
+// The similar-thread index: BM25F over title (boosted) and body, plus tag and specialty bonuses;
+// the best few re-scored with the titles' character 4-grams (titleGrams.ts).
 //
 // Memory: terms are numbered; each question keeps its terms as a forward list (term id, title
 // tf, body tf: 8 bytes a term) and each term a postings list (question number, title tf, body
 // tf: 8 bytes), both in flat typed arrays (compressed-sparse-row). About 100 MB for 100,000
-// questions of a few paragraphs; no text is kept. Changes after the build go to a small delta
-// segment (new versions appended, old ones tombstoned) merged back by `compact()`, so keeping an
-// index fresh never re-analyses the archive.
+// questions of a few paragraphs; no text is kept (titles as 4-gram ids, 4 bytes a character).
+// Changes after the build go to a small delta segment (new versions appended, old ones
+// tombstoned) merged back by `compact()`, so keeping an index fresh never re-analyses the
+// archive.
 
 export interface Ranked {
   _id: string
@@ -1446,7 +1448,10 @@ export class SimilarIndex {
     return this.slots
   }
 
-  /** Final score of candidate `c`: expanded text score (with feedback) + reverse + bonuses. */
+  /**
+   * Final score of candidate `c`: expanded text score (with feedback) + bonuses + reverse +
+   * title grams (those only if `titles`: titleQuery set the query).
+   */
   private finalScore(model: QueryModel, c: number, titles: boolean): number {
     const text = this.textScore(c, model.terms, model.averageLength) / model.self
     const {reverseWeight} = this.config
@@ -1496,7 +1501,7 @@ export class SimilarIndex {
     }
     // Feedback comes from the pool before `exclude` is applied, as in scoreFor.
     const depth = Math.max(limit, this.config.rerankDepth, this.config.prfDocs) + exclude.size
-    const pool = this.firstPass(model, depth, true, new Set())
+    const pool = this.firstPass(model, depth, false, new Set())
     const final = this.withFeedback(model, pool)
     const titles = this.titleQuery(q)
     const top = new TopK(limit, this.ids)
