@@ -47,7 +47,8 @@ const SHORT_STOP_WORDS: ReadonlySet<string> = new Set(
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/
 const TOKEN = /[a-z0-9]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g
 
-function normalise(text: string): string {
+/** Text as every comparison reads it: accents dropped, lowercased, apostrophes removed. */
+export function normalise(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -1,3 +1,5 @@
+import {normalise} from './text.ts'
+
 // Titles as character 4-grams (spaces included, so adjacent words make grams of their own):
 // the cosine of two titles' tf-idf gram vectors sees what index terms miss — compounds ("over
 // weight" / "overweight"), endings the light stemmer keeps apart (diabetes / diabetic),
@@ -10,13 +12,9 @@
 const SIZE = 4
 const MAX_COUNT = 255
 
-/** A title's text as grams are read from it: folded, words joined by one space, padded. */
+/** A title's text as grams are read from it: normalised, words joined by one space, padded. */
 function folded(title: string): string {
-  const words = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/['’]/g, '')
+  const words = normalise(title)
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word !== '')
   return words.length === 0 ? '' : ` ${words.join(' ')} `
