@@ -1,3 +1,4 @@
+import {addRelevant, type RawSet} from './raw.ts'
 import type {RealQuestion} from './sets.ts'
 
 // A labelled question-pair file as an evaluation set: the shape most duplicate and paraphrase
@@ -14,9 +15,7 @@ const LABEL = ['label', 'isduplicate', 'duplicate', 'isparaphrase', 'paraphrase'
 const YES = new Set(['1', 'true', 'yes', 'duplicate', 'similar', 'paraphrase'])
 const NO = new Set(['0', 'false', 'no', 'notduplicate', 'dissimilar', 'different'])
 
-export interface PairsSet {
-  questions: RealQuestion[]
-  relevant: Map<string, Set<string>>
+export interface PairsSet extends RawSet {
   transitive: true
   pairs: {positive: number; negative: number}
   /** Rows left out, with their line (1-based; a CSV record's first line) and why. */
@@ -131,11 +130,6 @@ export function readPairs(text: string, format: PairsFormat, name: string): Pair
   const relevant = new Map<string, Set<string>>()
   const skipped: PairsSet['skipped'] = []
   const pairs = {positive: 0, negative: 0}
-  const link = (from: string, to: string) => {
-    const set = relevant.get(from) ?? new Set<string>()
-    set.add(to)
-    relevant.set(from, set)
-  }
   // A byte-order mark (spreadsheet exports write one) is not part of the first field or line.
   for (const row of rows(text.replace(/^\uFEFF/, ''), format)) {
     if ('error' in row) {
@@ -166,8 +160,8 @@ export function readPairs(text: string, format: PairsFormat, name: string): Pair
     const b = `${name}:${line}b`
     questions.push({id: a, title: first}, {id: b, title: second})
     if (positive) {
-      link(a, b)
-      link(b, a)
+      addRelevant(relevant, a, b)
+      addRelevant(relevant, b, a)
       pairs.positive++
     } else pairs.negative++
   }

@@ -13,6 +13,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {basename, extname, join, resolve} from 'node:path'
 import {pairsFormat, readPairs} from './pairs.ts'
+import {addRelevant, type RawSet} from './raw.ts'
 import type {RealQuery, RealQuestion, RealSetMeta} from './sets.ts'
 import {DEFAULT_DATA_DIR} from './sets.ts'
 import {parseCommandLine} from '../../../scripts/args.ts'
@@ -28,17 +29,6 @@ interface Pinned {
   repo: string
   commit: string
   path: string
-}
-
-/** What a source reader yields: questions and, per query, the ids labelled relevant to it. */
-interface RawSet {
-  questions: RealQuestion[]
-  relevant: Map<string, Set<string>>
-  /**
-   * Labels mean "same question" (an equivalence): relevance is closed over linked questions, so
-   * A–B and B–C make C relevant to A. Not for graded topical relevance (SemEval).
-   */
-  transitive: boolean
 }
 
 interface SetSpec {
@@ -136,12 +126,6 @@ const SETS: SetSpec[] = [
 
 function lines(text: string): string[] {
   return text.split(/\r?\n/).filter((line) => line.trim() !== '')
-}
-
-function addRelevant(relevant: Map<string, Set<string>>, query: string, id: string) {
-  const set = relevant.get(query) ?? new Set<string>()
-  set.add(id)
-  relevant.set(query, set)
 }
 
 /** Line i of a file and line i of its partner are a duplicate pair; each side is a query. */
@@ -509,7 +493,12 @@ function readSetFiles(mirrors: string, spec: SetSpec, missingRepos: Set<string>)
 }
 
 /** Writes the corpus, the splits and the set's description into `dir`. */
-async function writeSet(dir: string, spec: SetSpec, prepared: Prepared, maxQueries: number) {
+async function writeSet(
+  dir: string,
+  spec: Pick<SetSpec, 'name' | 'description' | 'licence' | 'files'>,
+  prepared: Prepared,
+  maxQueries: number,
+) {
   const meta: RealSetMeta = {
     name: spec.name,
     description: spec.description,
@@ -563,15 +552,15 @@ async function preparePairs(
     process.exit(1)
   }
   const prepared = finish(set, maxQueries, 0)
-  const spec: SetSpec = {
-    name: setName,
-    description: `labelled question pairs from ${basename(path)} (${set.pairs.positive} positive, ${set.pairs.negative} negative)`,
-    licence: "the file owner's terms (not recorded here)",
-    files: [{repo: 'local file', commit: sha(text), path}],
-    read: () => set,
-    trainShare: 0,
-  }
-  await writeSet(join(out, setName), spec, prepared, maxQueries)
+  const description = `labelled question pairs from ${basename(path)} (${set.pairs.positive} positive, ${set.pairs.negative} negative)`
+  const licence = "the file owner's terms (not recorded here)"
+  const files = [{repo: 'local file', commit: sha(text), path}]
+  await writeSet(
+    join(out, setName),
+    {name: setName, description, licence, files},
+    prepared,
+    maxQueries,
+  )
   const s = prepared.stats
   console.log(
     `${setName}: ${set.pairs.positive} positive and ${set.pairs.negative} negative pairs; corpus ` +
