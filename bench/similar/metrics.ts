@@ -1,6 +1,7 @@
 import type {RankerConfig} from '../../similar/config.ts'
 import {SimilarIndex} from '../../similar/ranker.ts'
 import type {LabelledQuestion, LabelledSet} from './labelled.ts'
+import type {RealQuery} from './real/sets.ts'
 
 // Relevance metrics over a labelled set: hit@4 (a relevant question among the four shown), MRR
 // (1 / rank of the first relevant question, within the first 50) and precision@4 (share of the
@@ -37,6 +38,18 @@ export function evaluate(set: LabelledSet, ranking: Ranking): Metrics {
     mrr: reciprocal / n,
     precisionAt4: precision / n,
   }
+}
+
+/** `evaluate` for real-set queries (bench/similar/real/sets.ts: relevant ids as lists). */
+export function evaluateQueries(queries: readonly RealQuery[], ranking: Ranking): Metrics {
+  const labelled = queries.map(({query, relevant}) => ({id: query, relevant: new Set(relevant)}))
+  return evaluate({questions: [], queries: labelled}, ranking)
+}
+
+/** A markdown table row: the name (padded to `width`), hit@4, MRR and P@4. */
+export function metricsRow(name: string, metrics: Metrics, width: number): string {
+  const cells = [metrics.hitAt4, metrics.mrr, metrics.precisionAt4].map((x) => x.toFixed(3))
+  return `| ${name.padEnd(width)} | ${cells.join(' | ')} |`
 }
 
 /** The ranker with `config` over the set's questions. */

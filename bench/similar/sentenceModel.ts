@@ -14,7 +14,7 @@ import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {SimilarIndex} from '../../similar/ranker.ts'
 import {neutralTies, sourcesOf} from './eval.ts'
-import {evaluate, type Ranking} from './metrics.ts'
+import {evaluateQueries, metricsRow, type Ranking} from './metrics.ts'
 import {DEFAULT_DATA_DIR, loadRealSets, type RealQuery} from './real/sets.ts'
 
 interface SentenceModel {
@@ -77,18 +77,8 @@ function cosine(a: Float32Array | undefined, b: Float32Array | undefined): numbe
   return sum
 }
 
-const row = (name: string, queries: readonly RealQuery[], ranking: Ranking) => {
-  const metrics = evaluate(
-    {
-      questions: [],
-      queries: queries.map(({query, relevant}) => ({id: query, relevant: new Set(relevant)})),
-    },
-    ranking,
-  )
-  console.log(
-    `| ${name.padEnd(28)} | ${metrics.hitAt4.toFixed(3)} | ${metrics.mrr.toFixed(3)} | ${metrics.precisionAt4.toFixed(3)} |`,
-  )
-}
+const row = (name: string, queries: readonly RealQuery[], ranking: Ranking) =>
+  console.log(metricsRow(name, evaluateQueries(queries, ranking), 28))
 
 for (const set of await loadRealSets(values.dir, values.only.split(','))) {
   const part = neutralTies({corpus: sourcesOf(set.corpus), splits: {dev: set.dev, test: set.test}})

@@ -13,7 +13,7 @@ import {DEFAULT_RANKER} from '../../similar/config.ts'
 import {analysisOptions, SimilarIndex} from '../../similar/ranker.ts'
 import {analyze} from '../../similar/text.ts'
 import {neutralTies, sourcesOf} from './eval.ts'
-import {evaluate, type Ranking} from './metrics.ts'
+import {evaluateQueries, metricsRow, type Ranking} from './metrics.ts'
 import {loadRealSets, type RealQuery, type RealSplit} from './real/sets.ts'
 
 const USAGE = `Usage: node bench/similar/trainedVectors.ts [options]
@@ -212,10 +212,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 console.error(`trained in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
 function row(name: string, queries: readonly RealQuery[], ranking: Ranking) {
-  const labelled = queries.map(({query, relevant}) => ({id: query, relevant: new Set(relevant)}))
-  const m = evaluate({questions: [], queries: labelled}, ranking)
-  const cells = [m.hitAt4, m.mrr, m.precisionAt4].map((x) => x.toFixed(3))
-  console.log(`| ${name.padEnd(26)} | ${cells.join(' | ')} |`)
+  console.log(metricsRow(name, evaluateQueries(queries, ranking), 26))
 }
 
 const only = new Set(values.only.split(','))
@@ -239,8 +236,8 @@ for (const set of sets.filter(({name}) => only.has(name))) {
   for (const split of values.splits.split(',') as RealSplit[]) {
     const queries = part.splits[split]
     console.log(`\n#### ${set.name} · ${split} (${queries.length} queries)\n`)
-    console.log('| variant                    | hit@4 | MRR@10 |   P@4 |')
-    console.log('| -------------------------- | ----: | -----: | ----: |')
+    console.log('| variant                    | hit@4 | MRR (first 50) |   P@4 |')
+    console.log('| -------------------------- | ----: | -------------: | ----: |')
     const pools = new Map(queries.map(({query}) => [query, index.rank(query, POOL)]))
     row('DEFAULT_RANKER', queries, (id) => (pools.get(id) ?? []).map(({_id}) => _id))
     row('trained vectors alone', queries, (id) => {
