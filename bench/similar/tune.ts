@@ -28,7 +28,7 @@ const GRID: Grid = {
   k1: [0.9, 1.2, 1.6],
   b: [0.5, 0.75, 0.9],
   k3: [1, 8],
-  maxQueryTerms: [16, 32],
+  maxQueryTerms: [12, 13, 14, 16, 32],
   maxDfRatio: [0.25, 0.5, 1],
   retentionWeight: [0, 0.25, 0.5, 0.75, 1],
   lexiconWeight: [0, 0.25, 0.5, 1],
