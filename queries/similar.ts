@@ -4,6 +4,7 @@ import {defineQuery} from 'groq'
 import {PUBLISHED_ONLY} from './client.ts'
 import {toSource} from '../similar/load.ts'
 import {excerptOf} from './portableText.ts'
+import {inParallel} from '../domain/parallel.ts'
 
 // Serving a question's similar threads. The stored list is dereferenced in one query (a lookup
 // by id plus a handful of references); a second query finds each listed thread's doctor. When the
@@ -112,9 +113,13 @@ export async function similarThreadsFor(
   return links
 }
 
+/** Live fallback queries of similarThreadsForMany in flight at once. */
+const FALLBACKS_IN_FLIGHT = 4
+
 /**
  * similarThreadsFor of many questions, in one query for the questions and one for the doctors
- * (plus the live fallback of each question without a fresh list). Unknown ids are left out.
+ * (plus the live fallback of each question without a fresh list, a few at a time). Unknown ids
+ * are left out.
  */
 export async function similarThreadsForMany(
   client: SanityClient,
@@ -128,8 +133,12 @@ export async function similarThreadsForMany(
     {ids: [...questionIds]},
     PUBLISHED_ONLY,
   )
-  const picked = []
-  for (const question of questions) picked.push(await pickThreads(client, question, limit))
+  // A question without a fresh list costs a live fallback query: a few run at once.
+  const picked: Picked[][] = []
+  await inParallel([...questions.keys()], FALLBACKS_IN_FLIGHT, async (i) => {
+    const question = questions[i]
+    if (question) picked[i] = await pickThreads(client, question, limit)
+  })
   const links = await withDoctors(client, picked)
   questions.forEach((question, i) => served.set(question._id, links[i] ?? []))
   return served
