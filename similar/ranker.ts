@@ -28,8 +28,16 @@ export interface Ranked {
 
 const U16_MAX = 0xffff
 
-/** Questions scored in full after each term walked by the pruned walk (they raise the bar). */
-const RAISERS = 8
+/**
+ * Questions scored in full after each term walked by the pruned walk (they raise the bar): one
+ * per RAISE_PER questions reached so far, from RAISERS_MIN to RAISERS_MAX. Long postings (a
+ * large archive's common words) repay more: the bar nears its final height a term sooner. At
+ * 100,000 generated threads 0.76× the time per ranking of a fixed 8; on the real sets (short
+ * postings, few reached) the same time, where a fixed 32 cost 1.25–1.4×.
+ */
+const RAISERS_MIN = 8
+const RAISERS_MAX = 64
+const RAISE_PER = 256
 /** Bounds are raised by this factor before a comparison, so rounding can never prune a winner. */
 const BOUND_SLACK = 1 + 1e-9
 
@@ -1289,7 +1297,8 @@ export class SimilarIndex {
       count = this.accumulate(model, [slot], count)
       rest = restFrom(walked)
       // Raise the bar: the best partial scores so far, scored in full.
-      const best = new TopK(RAISERS, this.ids)
+      const raisers = Math.min(RAISERS_MAX, Math.max(RAISERS_MIN, Math.floor(count / RAISE_PER)))
+      const best = new TopK(raisers, this.ids)
       for (let i = 0; i < count; i++) {
         const n = this.touched[i] ?? 0
         if (offered[n] === 0) best.offer(pairs[2 * n] ?? 0, n)

@@ -102,14 +102,15 @@ describe('SimilarIndex', () => {
 describe('SimilarIndex pruning', () => {
   // The bench archive generator: long bodies over a small vocabulary, so every query term is
   // common and the pruned walk skips most postings; plus the labelled set (paraphrase clusters).
-  const archive = generateArchive({threads: 1000, seed: 11})
-  const archiveQuestions: SimilarSource[] = archive.questions.map((question) => ({
-    _id: question._id,
-    title: question.title ?? '',
-    body: plainText(question.body),
-    tags: (question.tags ?? []).map((tag) => tag._ref),
-    ...(question.specialty ? {specialty: question.specialty._ref} : {}),
-  }))
+  const archiveSources = (threads: number, seed: number): SimilarSource[] =>
+    generateArchive({threads, seed}).questions.map((question) => ({
+      _id: question._id,
+      title: question.title ?? '',
+      body: plainText(question.body),
+      tags: (question.tags ?? []).map((tag) => tag._ref),
+      ...(question.specialty ? {specialty: question.specialty._ref} : {}),
+    }))
+  const archiveQuestions = archiveSources(1000, 11)
 
   /** Every ranking of `index` with pruning on and off, for the given limits and exclusions. */
   function bothWays(index: SimilarIndex, ids: string[], limit: number, exclude = 0) {
@@ -164,6 +165,17 @@ describe('SimilarIndex pruning', () => {
     const {pruned, full} = bothWays(index, ids, 4, 2)
     expect(pruned).toEqual(full)
     expect(index.stats().skippedTerms).toBeGreaterThan(ids.length * 4)
+  })
+
+  it('gives the full walk’s top lists when a term reaches thousands (more questions raise the bar)', () => {
+    // Past 2,048 questions reached, each step scores more than the least 8 in full.
+    const index = SimilarIndex.build(archiveSources(4000, 12))
+    const ids = index.questionIds().filter((_, i) => i % 40 === 0)
+    for (const limit of [4, 10]) {
+      const {pruned, full} = bothWays(index, ids, limit)
+      expect(pruned).toEqual(full)
+    }
+    expect(index.stats().skippedTerms).toBeGreaterThan(ids.length * 2 * 4)
   })
 
   it('gives the full walk’s pool when feedback reranks it', () => {
