@@ -168,7 +168,7 @@ describe('SimilarIndex pruning', () => {
   })
 
   it('gives the full walk’s top lists when a term reaches thousands (more questions raise the bar)', () => {
-    // Past 2,048 questions reached, each step scores more than the least 8 in full.
+    // Past 2,304 questions reached (9 × RAISE_PER), a step scores more than 8 in full.
     const index = SimilarIndex.build(archiveSources(4000, 12))
     const ids = index.questionIds().filter((_, i) => i % 40 === 0)
     for (const limit of [4, 10]) {
