@@ -151,21 +151,27 @@ function countTerms(
   return {forward, titleLength: title.length, bodyLength: body.length}
 }
 
-/** A bounded min-heap of the best `limit` (score, question) pairs. */
+/**
+ * A bounded min-heap of the best `limit` (score, question) pairs. Ties break on `_id` (`ids`);
+ * without `ids`, on question number, and a question that only ties the lowest kept is turned
+ * away (the pruned walk's raisers: any choice among equals is as good there, and comparing ids
+ * took a seventh of the walk's own time).
+ */
 class TopK {
   readonly scores: number[] = []
   readonly docs: number[] = []
   private readonly limit: number
-  private readonly ids: readonly string[]
-  constructor(limit: number, ids: readonly string[]) {
+  private readonly ids: readonly string[] | undefined
+  constructor(limit: number, ids?: readonly string[]) {
     this.limit = limit
     this.ids = ids
   }
-  /** a ranks below b: lower score, or equal score and later id (ties break on `_id`). */
+  /** a ranks below b: lower score, or equal score and later id (or question number). */
   private below(i: number, j: number): boolean {
     const a = this.scores[i] ?? 0
     const b = this.scores[j] ?? 0
     if (a !== b) return a < b
+    if (!this.ids) return (this.docs[i] ?? 0) > (this.docs[j] ?? 0)
     return (this.ids[this.docs[i] ?? 0] ?? '') > (this.ids[this.docs[j] ?? 0] ?? '')
   }
   private swap(i: number, j: number) {
@@ -185,7 +191,7 @@ class TopK {
   }
   offer(score: number, doc: number) {
     if (this.limit <= 0) return
-    if (this.full() && score < this.worst()) return
+    if (this.full() && (score < this.worst() || (!this.ids && score === this.worst()))) return
     if (this.scores.length < this.limit) {
       this.scores.push(score)
       this.docs.push(doc)
@@ -224,9 +230,11 @@ class TopK {
       .sort((a, b) =>
         b.score !== a.score
           ? b.score - a.score
-          : (this.ids[a.doc] ?? '') < (this.ids[b.doc] ?? '')
-            ? -1
-            : 1,
+          : !this.ids
+            ? a.doc - b.doc
+            : (this.ids[a.doc] ?? '') < (this.ids[b.doc] ?? '')
+              ? -1
+              : 1,
       )
   }
 }
@@ -1298,7 +1306,7 @@ export class SimilarIndex {
       rest = restFrom(walked)
       // Raise the bar: the best partial scores so far, scored in full.
       const raisers = Math.min(RAISERS_MAX, Math.max(RAISERS_MIN, Math.floor(count / RAISE_PER)))
-      const best = new TopK(raisers, this.ids)
+      const best = new TopK(raisers)
       for (let i = 0; i < count; i++) {
         const n = this.touched[i] ?? 0
         if (offered[n] === 0) best.offer(pairs[2 * n] ?? 0, n)
