@@ -1507,7 +1507,7 @@ export class SimilarIndex {
     const named = (list: {doc: number; score: number}[]) =>
       list.map(({score, doc}) => ({_id: this.ids[doc] ?? '', score}))
     if (!this.reranks()) return named(this.firstPass(model, limit, true, exclude))
-    const {prfWeight, reverseWeight, rerankDepth} = this.config
+    const {prfWeight, reverseWeight, rerankDepth, prfDocs} = this.config
     if (prfWeight <= 0 && reverseWeight <= 0) {
       // The title grams alone: the first pass's scores are final but for them.
       const titles = this.titleQuery(q)
@@ -1517,7 +1517,7 @@ export class SimilarIndex {
       return named(top.sorted())
     }
     // Feedback comes from the pool before `exclude` is applied, as in scoreFor.
-    const depth = Math.max(limit, this.config.rerankDepth, this.config.prfDocs) + exclude.size
+    const depth = Math.max(limit, rerankDepth, prfDocs) + exclude.size
     const pool = this.firstPass(model, depth, false, new Set())
     const final = this.withFeedback(model, pool)
     const titles = this.titleQuery(q)
