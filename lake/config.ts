@@ -3,7 +3,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {parseOrigins} from './guard.ts'
 import {DEFAULT_QUERY_TIMEOUT_MS} from './query.ts'
-import {DEFAULT_HISTORY_DAYS} from './storage.ts'
+import {DEFAULT_CACHE_MB, DEFAULT_HISTORY_DAYS} from './storage.ts'
 
 // Where the embedded lake keeps its data and how it is reached. Flags win over environment
 // variables, which win over defaults; everything is documented in the README.
@@ -24,6 +24,8 @@ export interface LakeSettings {
   allowedHosts: string[]
   /** Days history keeps a compacted transaction log after its last write; 0 keeps none. */
   historyDays: number
+  /** Megabytes of document JSON kept parsed in memory; the rest is read from disk when needed. */
+  cacheMegabytes: number
   /** The name a sign-in link without `--name` signs in under (changes in history show it). */
   editorName?: string
 }
@@ -65,6 +67,9 @@ export function lakeSettings(
     historyDays: env.LAKE_HISTORY_DAYS
       ? wholeNumber('LAKE_HISTORY_DAYS', env.LAKE_HISTORY_DAYS)
       : DEFAULT_HISTORY_DAYS,
+    cacheMegabytes: env.LAKE_CACHE_MB
+      ? positiveNumber('LAKE_CACHE_MB', env.LAKE_CACHE_MB)
+      : DEFAULT_CACHE_MB,
     ...(env.LAKE_EDITOR_NAME?.trim() ? {editorName: env.LAKE_EDITOR_NAME.trim()} : {}),
   }
 }
@@ -76,6 +81,7 @@ export function guardOptions(settings: LakeSettings) {
     corsOrigins: settings.corsOrigins,
     allowedHosts: settings.allowedHosts,
     historyDays: settings.historyDays,
+    cacheMegabytes: settings.cacheMegabytes,
     ...(settings.editorName ? {editorName: settings.editorName} : {}),
   }
 }

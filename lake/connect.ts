@@ -42,6 +42,7 @@ export async function withLakeClient<T>(
     host: '127.0.0.1',
     datasets: [settings.dataset],
     historyDays: settings.historyDays,
+    cacheMegabytes: settings.cacheMegabytes,
   })
   try {
     return await work(lakeClient(server.url, settings.dataset, token))

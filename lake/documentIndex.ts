@@ -8,6 +8,8 @@ import {
   type TextSource,
 } from './textIndex.ts'
 import {attributeValue} from './attribute.ts'
+import {DocumentCache, DocumentFile} from './documentFile.ts'
+import {checkedContent} from './logFormat.ts'
 
 // The dataset's documents in memory with the indexes the query planner uses: by `_id`, by
 // `_type`, references reversed (which documents reference X) and equality indexes on attribute
@@ -235,76 +237,75 @@ interface Unlinked {
 const BUILD_SLICE_MS = 5
 
 /**
- * A buffer read from a snapshot, released as soon as its last unparsed document is parsed rather
- * than at the next full GC: a 100k-thread snapshot is 650 MB of such buffers.
- */
-export class SnapshotChunk {
-  readonly buffer: Buffer
-  /** Unparsed documents sliced from it, plus one while the reader still slices lines from it. */
-  private holds = 1
-
-  constructor(buffer: Buffer) {
-    this.buffer = buffer
-  }
-
-  hold() {
-    this.holds++
-  }
-
-  release() {
-    if (--this.holds > 0) return
-    // Detaching frees the memory now; every view of it (none is in use any more) becomes empty.
-    // The buffer must own its ArrayBuffer (Buffer.allocUnsafeSlow), not share Node's pool.
-    const transfer = Reflect.get(this.buffer.buffer, 'transfer')
-    if (typeof transfer === 'function') Reflect.apply(transfer, this.buffer.buffer, [0])
-  }
-}
-
-/**
- * A document loaded from a snapshot but not parsed yet: its JSON text in the file's buffer. A
+ * A document kept as its JSON text rather than parsed: in a file (the snapshot it was read from,
+ * or the spill file of documents written since; lake/documentFile.ts) or, in tests, a buffer. A
  * snapshot line carries the id, type and references next to the JSON, so the indexes are built
- * without parsing; documents are parsed on first read and, after opening, in the background.
+ * without parsing; the document is parsed when it is read.
  */
 export class Unparsed {
-  private readonly buffer: Buffer
-  /** Where the snapshot line starts, and where its JSON starts and ends. */
+  private readonly source: Buffer | DocumentFile
+  /** Where its snapshot line starts (-1: it has none: spilled), and where its JSON starts and ends. */
   private readonly lineStart: number
   private readonly start: number
   private readonly end: number
   /** The value-index paths its line has values for, as written in the snapshot's header. */
   readonly valuePaths: string
-  /** The chunk `buffer` belongs to, when it is one (released once this document is parsed). */
-  private readonly chunk: SnapshotChunk | undefined
 
   constructor(
-    buffer: Buffer,
+    source: Buffer | DocumentFile,
     lineStart: number,
     start: number,
     end: number,
     valuePaths = '[]',
-    chunk?: SnapshotChunk,
   ) {
-    this.buffer = buffer
+    this.source = source
     this.lineStart = lineStart
     this.start = start
     this.end = end
     this.valuePaths = valuePaths
-    this.chunk = chunk
-    chunk?.hold()
   }
 
-  /** Called once the index holds the parsed document instead: the text is not read again. */
-  release() {
-    this.chunk?.release()
+  /** Its JSON's size in bytes. */
+  get bytes(): number {
+    return this.end - this.start
+  }
+
+  /** The file it is read from (undefined: a buffer). */
+  get file(): DocumentFile | undefined {
+    return this.source instanceof DocumentFile ? this.source : undefined
   }
 
   parse(): LakeDocument {
-    return JSON.parse(this.buffer.toString('utf8', this.start, this.end)) as LakeDocument
+    const {source, lineStart, start, end} = this
+    if (!(source instanceof DocumentFile))
+      return JSON.parse(source.toString('utf8', start, end)) as LakeDocument
+    if (lineStart < 0) return JSON.parse(source.read(start, end).toString('utf8')) as LakeDocument
+    return JSON.parse(this.lineBytes().toString('utf8', start - lineStart)) as LakeDocument
+  }
+
+  /** Where its JSON starts in its snapshot line. */
+  get jsonOffset(): number {
+    return this.start - this.lineStart
   }
 
   /** The snapshot line it was read from, without its newline (written back as it is). */
   line(): Buffer {
-    return this.buffer.subarray(this.lineStart, this.end)
+    const line = this.lineBytes()
+    return this.source instanceof DocumentFile ? Buffer.from(line) : line
+  }
+
+  /** The line's bytes: from a file, valid until its next read (DocumentFile `read`). */
+  private lineBytes(): Buffer {
+    const {source, lineStart, end} = this
+    if (lineStart < 0) throw new Error('A spilled document has no snapshot line')
+    if (!(source instanceof DocumentFile)) return source.subarray(lineStart, end)
+    // The snapshot was verified when it was opened; another process may have written it since.
+    const line = source.read(lineStart, end)
+    if (checkedContent(line, 0, line.length) < 0)
+      throw new Error(
+        `${source.path}: the line at byte ${lineStart} no longer matches its checksum: the file was changed after the dataset opened it`,
+      )
+    return line
   }
 }
 
@@ -359,8 +360,16 @@ export class RawIndex implements DocumentIndex {
   private unpublished = 0
   /** Ids with a `.` (drafts, versions and other private paths): anonymous callers see none. */
   private dotted = 0
-  /** Cached array of all documents for full scans; rebuilt lazily after a change. */
-  private all: LakeDocument[] | undefined
+  /**
+   * Every document for full scans, made on first use after a change; held weakly when documents
+   * are kept on disk, where it is the only thing that would hold them all parsed.
+   */
+  private all: LakeDocument[] | WeakRef<LakeDocument[]> | undefined
+  /**
+   * Set when documents are kept in files rather than parsed in memory (`keepOnDisk`): the spill
+   * file for documents written, and how many bytes of JSON the parsed-document cache holds.
+   */
+  private store: {spill: DocumentFile; cache: DocumentCache<LakeDocument>} | undefined
   /** Bumped on every change, so views know when to drop their caches. */
   version = 0
 
@@ -376,9 +385,54 @@ export class RawIndex implements DocumentIndex {
     return this.dotted > 0
   }
 
+  /**
+   * Keeps documents in files from now on (lake/documentFile.ts): those read from a snapshot where
+   * they are, those written in `spill`; at most `cacheBytes` of their JSON stay parsed (the ones
+   * read or written last). Only on an empty index.
+   */
+  keepOnDisk(spill: DocumentFile, cacheBytes: number) {
+    if (this.byId.size > 0) throw new Error('Documents are kept on disk from an empty index only')
+    this.store = {spill, cache: new DocumentCache(cacheBytes)}
+  }
+
+  /** Closes the spill file (the dataset's storage is closed; nothing is read any more). */
+  closeFiles() {
+    this.store?.spill.close()
+  }
+
+  /** Whether documents are kept in files (`keepOnDisk`) rather than parsed in memory. */
+  get keptOnDisk(): boolean {
+    return this.store !== undefined
+  }
+
+  /** The parsed-document cache of an index kept on disk: documents and bytes of JSON. */
+  cacheSize(): {documents: number; bytes: number} {
+    return this.store?.cache.size ?? {documents: 0, bytes: 0}
+  }
+
   get(id: string): LakeDocument | undefined {
     const entry = this.byId.get(id)
-    return entry instanceof Unparsed ? this.parsed(id, entry) : entry
+    return entry instanceof Unparsed ? this.read(id, entry) : entry
+  }
+
+  /**
+   * A document for a pass over all of them (an index's build, a full scan): parsed if need be
+   * without entering the cache (see DocumentCache).
+   */
+  private scanned(id: string, entry: LakeDocument | Unparsed): LakeDocument {
+    if (!(entry instanceof Unparsed)) return entry
+    return this.store ? (this.store.cache.peek(id) ?? entry.parse()) : this.parsed(id, entry)
+  }
+
+  private read(id: string, entry: Unparsed): LakeDocument {
+    if (!this.store) return this.parsed(id, entry)
+    const {cache} = this.store
+    let document = cache.get(id)
+    if (!document) {
+      document = entry.parse()
+      cache.offer(id, document, entry.bytes)
+    }
+    return document
   }
 
   private parsed(id: string, entry: Unparsed): LakeDocument {
@@ -387,17 +441,24 @@ export class RawIndex implements DocumentIndex {
     const position = this.position.get(id)
     if (position !== undefined) this.entryAt[position] = document
     this.unparsed--
-    entry.release()
     return document
   }
 
-  /** Documents still waiting to be parsed. */
+  /** Documents still waiting to be parsed (none when they are kept on disk: read on demand). */
   get unparsedCount(): number {
-    return this.unparsed
+    return this.store ? 0 : this.unparsed
   }
 
-  /** Parses up to `limit` waiting documents; returns how many still wait. */
+  /**
+   * Parses up to `limit` waiting documents; returns how many still wait. Kept on disk, documents
+   * are read when needed: this only starts the text indexes' build.
+   */
   parseSome(limit: number): number {
+    if (this.store) {
+      // As when parsing: only a dataset opened with documents builds them ahead of searches.
+      if (this.byId.size > 0) this.prebuildText()
+      return 0
+    }
     let done = 0
     let restarted = false
     while (this.unparsed > 0 && done < limit) {
@@ -418,12 +479,36 @@ export class RawIndex implements DocumentIndex {
     }
     // Once a snapshot is parsed, the text indexes searches read are built in the background, so
     // the first searches after opening do not each wait for theirs.
-    if (this.unparsed === 0 && done > 0) {
-      this.prepareText(PREBUILT_SOURCES).catch((error: unknown) => {
-        console.error(`Building text indexes failed: ${String(error)}`)
-      })
-    }
+    if (this.unparsed === 0 && done > 0) this.prebuildText()
     return this.unparsed
+  }
+
+  private prebuildText() {
+    this.prepareText(PREBUILT_SOURCES).catch((error: unknown) => {
+      console.error(`Building text indexes failed: ${String(error)}`)
+    })
+  }
+
+  /**
+   * After a compaction wrote every document to `file` (in `entries()` order; `placed` holds each
+   * one's line start, JSON start and end): reads them from there, and starts a new spill file.
+   */
+  movedTo(file: DocumentFile, placed: Float64Array, valuePaths: string, spill: DocumentFile) {
+    if (!this.store) throw new Error('Only an index kept on disk moves to a new snapshot')
+    if (placed.length !== 3 * this.byId.size)
+      throw new Error('The snapshot written does not hold every document of the index')
+    let at = 0
+    for (const id of this.byId.keys()) {
+      const [lineStart = 0, start = 0, end = 0] = placed.subarray(at, at + 3)
+      const entry = new Unparsed(file, lineStart, start, end, valuePaths)
+      at += 3
+      this.byId.set(id, entry) // an existing key keeps its place in the scan order
+      const position = this.position.get(id)
+      if (position !== undefined) this.entryAt[position] = entry
+    }
+    const old = this.store.spill
+    this.store.spill = spill
+    old.close()
   }
 
   /** Resolves once no text index or key column is being built (the benchmark waits for them). */
@@ -554,8 +639,9 @@ export class RawIndex implements DocumentIndex {
       replaced = undefined
       this.renumber()
     }
-    this.byId.set(id, document)
-    this.place(id, document)
+    const entry = this.store ? this.spilled(document) : document
+    this.byId.set(id, entry)
+    this.place(id, entry)
     if (Object.hasOwn(document, '_score')) this.scored.add(id)
     if (isDraftId(id)) {
       this.drafts.add(id)
@@ -572,6 +658,17 @@ export class RawIndex implements DocumentIndex {
     this.indexText(id, document, replaced)
     this.keyValues(id, document)
     this.changed()
+  }
+
+  /** Writes a document to the spill file (it enters the cache when read again). */
+  private spilled(document: LakeDocument): Unparsed {
+    const store = this.store as {spill: DocumentFile; cache: DocumentCache<LakeDocument>}
+    const json = Buffer.from(JSON.stringify(document))
+    const at = store.spill.append(json)
+    store.cache.delete(document._id)
+    store.cache.remember(document._id)
+    // No snapshot line: a compaction writes one from the parsed document.
+    return new Unparsed(store.spill, -1, at, at + json.length, '')
   }
 
   /** Sets a new document's entries in the key columns. */
@@ -624,6 +721,7 @@ export class RawIndex implements DocumentIndex {
     if (!existing) return undefined
     const position = this.position.get(id) ?? -1
     this.byId.delete(id)
+    this.store?.cache.delete(id)
     this.position.delete(id)
     this.idAt[position] = undefined
     this.entryAt[position] = undefined
@@ -763,8 +861,9 @@ export class RawIndex implements DocumentIndex {
     for (let next = documents.next(); !next.done; next = documents.next()) {
       const id = next.value
       const position = this.position.get(id)
-      const document = this.get(id)
-      if (position === undefined || document === undefined) continue
+      const stored = this.byId.get(id)
+      if (position === undefined || stored === undefined) continue
+      const document = this.scanned(id, stored)
       entry.index.add(position, document)
       entry.progress = position + 1
       if ((position & 63) === 0 && performance.now() > sliceEnds) {
@@ -788,7 +887,7 @@ export class RawIndex implements DocumentIndex {
 
   documentAtPosition(position: number): LakeDocument | undefined {
     const entry = this.entryAt[position]
-    if (entry instanceof Unparsed) return this.parsed(this.idAt[position] ?? '', entry)
+    if (entry instanceof Unparsed) return this.read(this.idAt[position] ?? '', entry)
     return entry
   }
 
@@ -885,7 +984,8 @@ export class RawIndex implements DocumentIndex {
     const end = this.idAt.length
     let sliceEnds = performance.now() + BUILD_SLICE_MS
     for (let position = 0; position < end; position++) {
-      const document = this.documentAtPosition(position)
+      const entry = this.entryAt[position]
+      const document = entry && this.scanned(this.idAt[position] ?? '', entry)
       if (document) column.values[position] = this.keyValue(document, column.path, column.refs)
       if ((position & 255) === 0 && performance.now() > sliceEnds) {
         await new Promise((resolve) => setImmediate(resolve))
@@ -904,11 +1004,20 @@ export class RawIndex implements DocumentIndex {
   }
 
   documents(): LakeDocument[] {
-    if (!this.all) {
+    const cached = this.all instanceof WeakRef ? this.all.deref() : this.all
+    if (cached) return cached
+    const {store} = this
+    if (!store) {
       this.parseSome(Infinity)
-      this.all = [...this.byId.values()] as LakeDocument[]
+      const documents = [...this.byId.values()] as LakeDocument[]
+      this.all = documents
+      return documents
     }
-    return this.all
+    // Parsed for the scan without entering the cache, which a scan would empty of what is hot.
+    const documents: LakeDocument[] = []
+    for (const [id, entry] of this.byId) documents.push(this.scanned(id, entry))
+    this.all = new WeakRef(documents)
+    return documents
   }
 
   inDatasetOrder(documents: LakeDocument[]): LakeDocument[] {

@@ -1,6 +1,6 @@
 import {open} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
-import {type LakeDocument, SnapshotChunk} from './documentIndex.ts'
+import type {LakeDocument} from './documentIndex.ts'
 
 // The transaction log's line format, and reading files line by line: shared by the dataset's
 // storage (which writes and replays the log) and its history (which indexes the same lines where
@@ -43,6 +43,14 @@ export function readHex(buffer: Buffer, at: number): number {
   return value
 }
 
+const SPACE = 0x20
+
+/** Where a snapshot line's content starts after its checksum, or -1 when that does not match. */
+export function checkedContent(buffer: Buffer, start: number, end: number): number {
+  if (end - start < 9 || buffer[start + 8] !== SPACE) return -1
+  return readHex(buffer, start) === crc32(buffer.subarray(start + 9, end)) ? start + 9 : -1
+}
+
 function startsWith(buffer: Buffer, start: number, end: number, prefix: Buffer): boolean {
   if (end - start < prefix.length) return false
   for (let index = 0; index < prefix.length; index++)
@@ -59,8 +67,6 @@ export interface LineAt {
   offset: number
   /** False for bytes after the file's last newline. */
   terminated: boolean
-  /** The read buffer the line lies in, when it is one (a line split across two is joined). */
-  chunk: SnapshotChunk | undefined
 }
 
 type LineVisitor = (buffer: Buffer, start: number, end: number, at: LineAt) => void
@@ -73,8 +79,8 @@ export function bytesOf(buffer: Buffer, start: number, end: number, at: LineAt):
 
 /**
  * Calls `visit` with each line of a file (without its newline), read chunk by chunk; returns how
- * many lines and bytes there were. Lines are sliced from the chunk buffers, which stay alive
- * while documents sliced from them wait to be parsed (SnapshotChunk).
+ * many lines and bytes there were. Lines are sliced from the chunk buffers, which `visit` must
+ * not keep.
  */
 export async function forEachLine(
   path: string,
@@ -86,13 +92,12 @@ export async function forEachLine(
     let carry: Buffer = Buffer.alloc(0)
     let number = 0
     let offset = 0
-    const line = (buffer: Buffer, start: number, end: number, chunk?: SnapshotChunk) => {
-      visit(buffer, start, end, {number: ++number, offset, terminated: true, chunk})
+    const line = (buffer: Buffer, start: number, end: number) => {
+      visit(buffer, start, end, {number: ++number, offset, terminated: true})
       offset += end - start + 1
     }
     // Each chunk is read while the one before is visited.
     const readChunk = async () => {
-      // Not from Node's shared pool: a chunk's memory is freed on its own (SnapshotChunk).
       const data = Buffer.allocUnsafeSlow(chunkBytes)
       const {bytesRead} = await file.read(data, 0, chunkBytes, null)
       return bytesRead === 0 ? undefined : data.subarray(0, bytesRead)
@@ -118,16 +123,14 @@ export async function forEachLine(
         start = newline + 1
         newline = data.indexOf(NEWLINE, start)
       }
-      const chunk = new SnapshotChunk(data)
       for (; newline >= 0; newline = data.indexOf(NEWLINE, start)) {
-        line(data, start, newline, chunk)
+        line(data, start, newline)
         start = newline + 1
       }
       carry = Buffer.from(data.subarray(start))
-      chunk.release()
     }
     if (carry.length > 0) {
-      visit(carry, 0, carry.length, {number: ++number, offset, terminated: false, chunk: undefined})
+      visit(carry, 0, carry.length, {number: ++number, offset, terminated: false})
       offset += carry.length
     }
     return {lines: number, bytes: offset}

@@ -12,13 +12,8 @@ import {
 import {dirname, join} from 'node:path'
 import {crc32} from 'node:zlib'
 import {Dataset, type Transaction} from './dataset.ts'
-import {
-  collectReferences,
-  type LakeDocument,
-  type RawIndex,
-  SnapshotChunk,
-  Unparsed,
-} from './documentIndex.ts'
+import {collectReferences, type LakeDocument, type RawIndex, Unparsed} from './documentIndex.ts'
+import {DocumentFile} from './documentFile.ts'
 import {HistoryLog} from './historyLog.ts'
 import {DatasetLock} from './lock.ts'
 import {
@@ -32,6 +27,7 @@ import {
   type LogEntry,
   logLine,
   READ_CHUNK_BYTES,
+  checkedContent,
   readHex,
   readLogLine,
 } from './logFormat.ts'
@@ -71,6 +67,8 @@ const NEXT_LOG = `${LOG}.next`
 /** Days history keeps a transaction log after its last write (`LAKE_HISTORY_DAYS`). */
 export const DEFAULT_HISTORY_DAYS = 365
 const MIN_COMPACT_BYTES = 64 * 1024 * 1024
+/** Megabytes of document JSON kept parsed by default (about 1.4 times as much heap). */
+export const DEFAULT_CACHE_MB = 64
 const SNAPSHOT_FORMAT = 3
 /** Documents parsed per background tick: small enough to keep requests flowing in between. */
 const PARSE_SLICE = 2000
@@ -91,6 +89,12 @@ export interface StorageOptions {
   compactBytes?: number
   /** Parse snapshot documents in the background after opening (default true). */
   parseInBackground?: boolean
+  /**
+   * Megabytes of document JSON kept parsed in memory (default DEFAULT_CACHE_MB); every other
+   * document is read from the snapshot or the spill file when needed (lake/documentFile.ts).
+   * Infinity keeps every document parsed in memory, as the lake did before.
+   */
+  cacheMegabytes?: number
   /** Bytes read per chunk of the snapshot and log (tests use tiny chunks to split lines). */
   readChunkBytes?: number
   /** Skip fsync (tests of logic only; never for real data). */
@@ -228,12 +232,6 @@ function checksummed(text: string): Buffer {
   return Buffer.from(`${hex(crc32(text))} ${text}`)
 }
 
-/** Where a snapshot line's content starts after its checksum, or -1 when that does not match. */
-function checkedContent(buffer: Buffer, start: number, end: number): number {
-  if (end - start < 9 || buffer[start + 8] !== SPACE) return -1
-  return readHex(buffer, start) === crc32(buffer.subarray(start + 9, end)) ? start + 9 : -1
-}
-
 // --- The log ---
 
 function applyLogEntry(dataset: Dataset, entry: LogEntry) {
@@ -367,6 +365,8 @@ const UNKNOWN_FORMAT = -1
 class SnapshotReader {
   private readonly path: string
   private readonly dataset: Dataset
+  /** The snapshot, which format 3 documents are read from when needed. */
+  private readonly file: DocumentFile
   /** 0 until the header is read. */
   format = 0
   documents = 0
@@ -380,9 +380,10 @@ class SnapshotReader {
   private ended = false
   private valuePaths = '[]'
 
-  constructor(path: string, dataset: Dataset) {
+  constructor(path: string, dataset: Dataset, file: DocumentFile) {
     this.path = path
     this.dataset = dataset
+    this.file = file
   }
 
   /** Reads one line; returns what is wrong with it, if anything. */
@@ -397,7 +398,7 @@ class SnapshotReader {
     const content = checkedContent(buffer, start, end)
     if (content < 0) return 'its checksum does not match its contents'
     return buffer[content] === OPEN_BRACKET
-      ? this.document(buffer, start, content, end, at.chunk)
+      ? this.document(buffer, start, content, end, at.offset)
       : this.end(buffer, content, end)
   }
 
@@ -472,7 +473,8 @@ class SnapshotReader {
     start: number,
     content: number,
     end: number,
-    chunk: SnapshotChunk | undefined,
+    /** Where the line starts in the file. */
+    offset: number,
   ): string | undefined {
     const tab = buffer.indexOf(TAB, content)
     if (tab < 0 || tab >= end) return 'no tab after the index part'
@@ -487,7 +489,8 @@ class SnapshotReader {
     if (!isIndexPart(head)) return 'its index part is not [id, type, references, values]'
     const [id, type, references, values = []] = head
     // The whole line, checksum included, is what a compaction copies back.
-    const entry = new Unparsed(buffer, start, tab + 1, end, this.valuePaths, chunk)
+    const at = (position: number) => offset + position - start
+    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths)
     this.dataset.raw.putUnparsed(id, type, references, values, entry)
     this.documents++
     return undefined
@@ -522,12 +525,15 @@ interface SnapshotLoad {
   bytes: number
   /** False when the header was damaged: the snapshot's sequence number is unknown. */
   seqKnown: boolean
+  /** The snapshot, open for reading the documents it holds. */
+  file: DocumentFile
 }
 
 /**
  * Reads a snapshot into `dataset`, reporting each damaged line to `damaged` (which throws when
- * opening). Format 3 documents stay unparsed, their checksums verified; formats 1 and 2 have none,
- * so their documents are parsed now, which finds every line that does not parse.
+ * opening). Format 3 documents stay unparsed, their checksums verified, and are read from the
+ * file when needed; formats 1 and 2 have none, so their documents are parsed now, which finds
+ * every line that does not parse.
  */
 async function loadSnapshot(
   path: string,
@@ -535,16 +541,24 @@ async function loadSnapshot(
   damaged: (damage: Damage) => void,
   chunkBytes = READ_CHUNK_BYTES,
 ): Promise<SnapshotLoad> {
-  const reader = new SnapshotReader(path, dataset)
-  const {lines, bytes} = await forEachLine(path, chunkBytes, (buffer, start, end, at) => {
-    const reason = reader.line(buffer, start, end, at)
-    if (reason === undefined) return
-    const found = bytesOf(buffer, start, end, at)
-    damaged({file: path, line: at.number, offset: at.offset, reason, bytes: found})
-  })
-  const reason = reader.missingEnd()
-  if (reason) damaged({file: path, line: lines + 1, offset: bytes, reason, bytes: Buffer.alloc(0)})
-  return {format: reader.format, documents: reader.documents, bytes, seqKnown: reader.seqKnown}
+  const file = DocumentFile.open(path)
+  try {
+    const reader = new SnapshotReader(path, dataset, file)
+    const {lines, bytes} = await forEachLine(path, chunkBytes, (buffer, start, end, at) => {
+      const reason = reader.line(buffer, start, end, at)
+      if (reason === undefined) return
+      const found = bytesOf(buffer, start, end, at)
+      damaged({file: path, line: at.number, offset: at.offset, reason, bytes: found})
+    })
+    const reason = reader.missingEnd()
+    if (reason)
+      damaged({file: path, line: lines + 1, offset: bytes, reason, bytes: Buffer.alloc(0)})
+    const {format, documents, seqKnown} = reader
+    return {format, documents, bytes, seqKnown, file}
+  } catch (error) {
+    file.close()
+    throw error
+  }
 }
 
 /**
@@ -558,8 +572,9 @@ function snapshotLine(
   raw: RawIndex,
   paths: readonly (readonly string[])[],
   valuePaths: string,
-): Buffer {
-  if (entry instanceof Unparsed && entry.valuePaths === valuePaths) return entry.line()
+): {line: Buffer; jsonOffset: number} {
+  if (entry instanceof Unparsed && entry.valuePaths === valuePaths)
+    return {line: entry.line(), jsonOffset: entry.jsonOffset}
   const document = entry instanceof Unparsed ? entry.parse() : entry
   const values = paths.length === 0 ? [] : [raw.valuesOf(document, paths)]
   const head = JSON.stringify([
@@ -568,17 +583,29 @@ function snapshotLine(
     [...collectReferences(document)],
     ...values,
   ])
-  return checksummed(`${head}\t${JSON.stringify(document)}`)
+  // Checksum, space, index part, tab.
+  const jsonOffset = 9 + Buffer.byteLength(head) + 1
+  return {line: checksummed(`${head}\t${JSON.stringify(document)}`), jsonOffset}
+}
+
+interface SnapshotWritten {
+  bytes: number
+  /** The value-index paths its lines have values for, as its header says them. */
+  valuePaths: string
+  /** Each document's line start, JSON start and end in the file, in `entries()` order. */
+  placed: Float64Array
 }
 
 /**
  * Writes `dataset` as the snapshot: to a temporary file, synced, renamed over the old one; returns
- * its size.
+ * its size and where each document's line is.
  */
-async function writeSnapshot(dir: string, dataset: Dataset): Promise<number> {
+async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWritten> {
   const temp = join(dir, `${SNAPSHOT}.tmp`)
   const file = await open(temp, 'w', PRIVATE_FILE)
   let bytes = 0
+  const placed = new Float64Array(3 * dataset.raw.size)
+  const valuePaths = JSON.stringify(dataset.raw.valuePaths())
   try {
     await file.chmod(PRIVATE_FILE) // one left by a crash keeps the mode it had
     const flush = async (lines: Buffer[]) => {
@@ -588,7 +615,6 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<number> {
     }
     const {raw} = dataset
     const paths = raw.valuePaths()
-    const valuePaths = JSON.stringify(paths)
     const header = {
       seq: dataset.seq,
       format: SNAPSHOT_FORMAT,
@@ -596,9 +622,13 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<number> {
       documents: raw.size,
     }
     const chunk: Buffer[] = [checksummed(JSON.stringify(header)), LINE_END]
+    let offset = (chunk[0] as Buffer).length + 1
     let documents = 0
     for (const entry of raw.entries()) {
-      chunk.push(snapshotLine(entry, raw, paths, valuePaths), LINE_END)
+      const {line, jsonOffset} = snapshotLine(entry, raw, paths, valuePaths)
+      chunk.push(line, LINE_END)
+      placed.set([offset, offset + jsonOffset, offset + line.length], 3 * documents)
+      offset += line.length + 1
       documents++
       if (chunk.length >= 2000) await flush(chunk.splice(0))
     }
@@ -610,7 +640,7 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<number> {
   }
   await rename(temp, join(dir, SNAPSHOT))
   await syncDirectory(dir)
-  return bytes
+  return {bytes, valuePaths, placed}
 }
 
 // --- Repair ---
@@ -751,6 +781,8 @@ export class DatasetStorage {
   private readonly warn: (message: string) => void
   private log: FileHandle
   private logBytes: number
+  /** The snapshot documents are read from (lake/documentFile.ts); undefined before the first. */
+  private snapshotFile: DocumentFile | undefined
   /** Size of the last snapshot written or loaded (drives the default compaction threshold). */
   private snapshotBytes = 0
   /** Serialises commits and compaction. */
@@ -802,6 +834,9 @@ export class DatasetStorage {
       // A new log a crash kept from taking the log's name was never written to.
       await unlink(join(dir, NEXT_LOG)).catch(() => undefined)
       const dataset = new Dataset(name)
+      const cacheMegabytes = options.cacheMegabytes ?? DEFAULT_CACHE_MB
+      if (Number.isFinite(cacheMegabytes))
+        dataset.raw.keepOnDisk(DocumentFile.spill(dir), cacheMegabytes * 1024 * 1024)
       const refuse = (damage: Damage) => {
         throw new StorageDamagedError(damage, dir, name)
       }
@@ -822,6 +857,7 @@ export class DatasetStorage {
       const log = await open(logPath, 'a+', PRIVATE_FILE)
       const storage = new DatasetStorage(dir, dataset, lock, log, replay.goodBytes, options)
       storage.snapshotBytes = snapshot?.bytes ?? 0
+      storage.snapshotFile = snapshot?.file
       storage.historyOpening = storage
         .openHistory()
         .catch((error: unknown) => storage.stopHistory(error))
@@ -943,6 +979,7 @@ export class DatasetStorage {
       await storage.compactNow()
     } finally {
       await log.close()
+      scan.snapshot?.file.close()
     }
     return {
       changed: true,
@@ -962,7 +999,9 @@ export class DatasetStorage {
         this.warn(`Parsing dataset "${this.dataset.name}" stopped: ${errorMessage(error)}`)
       }
     }
-    if (this.dataset.raw.unparsedCount > 0) this.parsing = setImmediate(slice)
+    // Kept on disk, nothing waits to be parsed: the text indexes' build (in slices) starts now.
+    if (this.dataset.raw.keptOnDisk) this.dataset.raw.parseSome(0)
+    else if (this.dataset.raw.unparsedCount > 0) this.parsing = setImmediate(slice)
   }
 
   subscribe(listener: (transaction: Transaction) => void): () => void {
@@ -1070,7 +1109,9 @@ export class DatasetStorage {
 
   private async compactNow() {
     await this.historyOpening
-    this.snapshotBytes = await writeSnapshot(this.dir, this.dataset)
+    const written = await writeSnapshot(this.dir, this.dataset)
+    this.snapshotBytes = written.bytes
+    if (this.dataset.raw.keptOnDisk) this.readFromSnapshot(written)
     await this.startNewLog()
     this.logBytes = 0
     try {
@@ -1078,6 +1119,17 @@ export class DatasetStorage {
     } catch (error) {
       this.warn(`History retention did not run: ${errorMessage(error)}`)
     }
+  }
+
+  /**
+   * After a compaction: documents are read from the new snapshot, and the old one and the spill
+   * file are let go (their space is freed once closed).
+   */
+  private readFromSnapshot({valuePaths, placed}: SnapshotWritten) {
+    const file = DocumentFile.open(join(this.dir, SNAPSHOT))
+    this.dataset.raw.movedTo(file, placed, valuePaths, DocumentFile.spill(this.dir))
+    this.snapshotFile?.close()
+    this.snapshotFile = file
   }
 
   /**
@@ -1111,6 +1163,8 @@ export class DatasetStorage {
       await this.historyOpening
       await this.history?.close()
     })
+    this.snapshotFile?.close()
+    this.dataset.raw.closeFiles()
     this.lock.release()
   }
 }

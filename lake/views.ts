@@ -51,7 +51,8 @@ class ViewSet extends IdSet {
 
 abstract class View implements DocumentIndex {
   protected readonly raw: RawIndex
-  private cached: {version: number; documents: LakeDocument[]} | undefined
+  /** The view's documents as of a version, held weakly (with documents kept on disk, see RawIndex). */
+  private cached: {version: number; documents: WeakRef<LakeDocument[]>} | undefined
 
   constructor(raw: RawIndex) {
     this.raw = raw
@@ -85,16 +86,17 @@ abstract class View implements DocumentIndex {
 
   documents(): LakeDocument[] {
     if (this.showsAll) return this.raw.documents()
-    if (this.cached?.version !== this.raw.version) {
-      const documents: LakeDocument[] = []
-      for (const document of this.raw.documents()) {
-        const viewId = this.accepts(document._id)
-        const shown = viewId === undefined ? undefined : this.get(viewId)
-        if (shown) documents.push(shown)
-      }
-      this.cached = {version: this.raw.version, documents}
+    const cached =
+      this.cached?.version === this.raw.version ? this.cached.documents.deref() : undefined
+    if (cached) return cached
+    const documents: LakeDocument[] = []
+    for (const document of this.raw.documents()) {
+      const viewId = this.accepts(document._id)
+      const shown = viewId === undefined ? undefined : this.get(viewId)
+      if (shown) documents.push(shown)
     }
-    return this.cached.documents
+    this.cached = {version: this.raw.version, documents: new WeakRef(documents)}
+    return documents
   }
 
   inDatasetOrder(documents: LakeDocument[]): LakeDocument[] {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, describe, expect, it} from 'vitest'
 import {Dataset, type Transaction} from '../dataset.ts'
-import {collectReferences, type LakeDocument, SnapshotChunk, Unparsed} from '../documentIndex.ts'
+import {collectReferences, type LakeDocument, Unparsed} from '../documentIndex.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage} from '../storage.ts'
 
@@ -49,8 +49,14 @@ function headerOf(text: string): unknown {
   return JSON.parse(text.slice(9, text.indexOf('\n')))
 }
 
-// Background parsing off, so tests see what queries parsed (one test turns it on).
-const OPTIONS = {unsafeNoSync: true, readChunkBytes: 97, parseInBackground: false}
+// Every document parsed in memory once read (no cache limit), and background parsing off, so
+// tests see what queries parsed (one test turns it on). Documents kept on disk: documentFile.test.ts.
+const OPTIONS = {
+  unsafeNoSync: true,
+  readChunkBytes: 97,
+  parseInBackground: false,
+  cacheMegabytes: Number.POSITIVE_INFINITY,
+}
 
 async function snapshotOf(storage: DatasetStorage) {
   return {
@@ -246,29 +252,5 @@ describe('snapshots', () => {
     const plain = await runQuery(again.dataset, bySpecialty, {params: {s: 's1'}, plain: true})
     expect(await runQuery(again.dataset, bySpecialty, {params: {s: 's1'}})).toEqual(plain)
     await again.close({compact: false})
-  })
-
-  it('frees a chunk of the snapshot once its last document is parsed', () => {
-    const dataset = new Dataset('chunks')
-    const lines = ['{"_id":"a","_type":"t"}', '{"_id":"b","_type":"t"}']
-    const buffer = Buffer.allocUnsafeSlow(64)
-    const text = Buffer.from(lines.join('\n'))
-    text.copy(buffer)
-    const chunk = new SnapshotChunk(buffer)
-    const first = lines[0]?.length ?? 0
-    dataset.raw.putUnparsed('a', 't', [], [], new Unparsed(buffer, 0, 0, first, '[]', chunk))
-    dataset.raw.putUnparsed(
-      'b',
-      't',
-      [],
-      [],
-      new Unparsed(buffer, 0, first + 1, text.length, '[]', chunk),
-    )
-    chunk.release() // the reader is done with it
-    expect(dataset.raw.get('a')).toEqual({_id: 'a', _type: 't'})
-    expect(buffer.length).toBe(64)
-    expect(dataset.raw.get('b')).toEqual({_id: 'b', _type: 't'})
-    // Detached: the memory went back at once instead of at the next full GC.
-    expect(buffer.length).toBe(0)
   })
 })

@@ -1,0 +1,200 @@
+import {mkdtemp, open, readdir, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import type {Transaction} from '../dataset.ts'
+import type {LakeDocument} from '../documentIndex.ts'
+import {DocumentCache} from '../documentFile.ts'
+import {runQuery} from '../query.ts'
+import {DatasetStorage, type StorageOptions} from '../storage.ts'
+
+// Documents are kept in files (the snapshot, and a spill file for those written since) with only
+// a cache of them parsed (lake/documentFile.ts). A dataset whose cache holds next to nothing must
+// answer exactly as one that keeps every document parsed in memory, through writes, deletes,
+// drafts, compactions and reopening; and a snapshot changed behind the lake's back is reported
+// when a document is read from it, never read past.
+
+const dirs: string[] = []
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
+
+async function tempDir() {
+  const dir = await mkdtemp(join(tmpdir(), 'lake-document-file-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** A cache of 2 KB: a few of the documents below at a time. */
+const ON_DISK: StorageOptions = {unsafeNoSync: true, readChunkBytes: 211, cacheMegabytes: 2 / 1024}
+const IN_MEMORY: StorageOptions = {unsafeNoSync: true, cacheMegabytes: Number.POSITIVE_INFINITY}
+
+function question(i: number, round: number): LakeDocument {
+  return {
+    _id: `q${i}`,
+    _type: 'question',
+    title: `Round ${round}: Kopfschmerzen nach dem Sport — question ${i} 🩺`,
+    body: [
+      {
+        _type: 'block',
+        _key: `b${i}`,
+        style: 'normal',
+        markDefs: [],
+        children: [{_type: 'span', _key: `s${i}`, text: `Pain ${i} `.repeat(i % 7), marks: []}],
+      },
+    ],
+    specialty: {_type: 'reference', _ref: `s${(i + round) % 3}`},
+    status: i % 2 === 0 ? 'reviewed' : 'draft',
+  }
+}
+
+async function commit(storage: DatasetStorage, changes: Transaction['changes']) {
+  await storage.commit(async () => ({
+    transaction: {id: `t${storage.dataset.seq + 1}`, timestamp: '', mutations: [], changes},
+    result: null,
+  }))
+}
+
+const QUERIES = [
+  {query: '*', perspective: 'raw'},
+  {query: '*[_type == "question" && specialty._ref == "s1"]{_id, title}', perspective: 'raw'},
+  {query: '*[_type == "question"] | order(title desc)[0...5]{_id, "s": specialty->name}'},
+  {query: '*[references("s2")]._id', perspective: 'raw'},
+  {query: '*[_type == "question" && status == "reviewed"]._id', perspective: 'published'},
+  {query: '*[_type == "question"]{_id, title}', perspective: 'drafts'},
+  {query: '*[title match "kopfschmerzen"]._id', perspective: 'raw'},
+] as const
+
+async function answers(storage: DatasetStorage) {
+  const results: unknown[] = []
+  for (const {query, ...options} of QUERIES)
+    results.push(await runQuery(storage.dataset, query, options))
+  return results
+}
+
+describe('documents kept on disk', () => {
+  it('answer as documents kept in memory do, through writes, compactions and reopening', async () => {
+    const [diskDir, memoryDir] = [await tempDir(), await tempDir()]
+    let disk = await DatasetStorage.open(diskDir, 'test', 'test', ON_DISK)
+    let memory = await DatasetStorage.open(memoryDir, 'test', 'test', IN_MEMORY)
+    expect(disk.dataset.raw.keptOnDisk).toBe(true)
+    expect(memory.dataset.raw.keptOnDisk).toBe(false)
+    const both = async (changes: (raw: DatasetStorage) => Transaction['changes']) => {
+      await commit(disk, changes(disk))
+      await commit(memory, changes(memory))
+      expect(await answers(disk)).toEqual(await answers(memory))
+    }
+    const before = (storage: DatasetStorage, id: string) => storage.dataset.raw.get(id) ?? null
+
+    await both(() =>
+      [0, 1, 2].map((s) => ({
+        id: `s${s}`,
+        before: null,
+        after: {_id: `s${s}`, _type: 'specialty', name: `Spécialité ${s}`},
+      })),
+    )
+    await both((storage) =>
+      Array.from({length: 60}, (_, i) => ({
+        id: `q${i}`,
+        before: before(storage, `q${i}`),
+        after: question(i, 0),
+      })),
+    )
+    // The cache holds a few documents: the rest are read back from the spill file.
+    expect(disk.dataset.raw.cacheSize().bytes).toBeLessThanOrEqual(2048)
+    expect(disk.dataset.raw.get('q7')).toEqual(question(7, 0))
+
+    await disk.compact()
+    await memory.compact()
+    expect(await answers(disk)).toEqual(await answers(memory))
+
+    // Rewrites, deletes and drafts after the compaction: new versions spilled, old ones unindexed.
+    await both((storage) => [
+      ...Array.from({length: 20}, (_, i) => ({
+        id: `q${i * 3}`,
+        before: before(storage, `q${i * 3}`),
+        after: question(i * 3, 1),
+      })),
+      {id: 'q4', before: before(storage, 'q4'), after: null},
+      {id: 'drafts.q5', before: null, after: {...question(5, 2), _id: 'drafts.q5'}},
+    ])
+
+    await disk.close()
+    await memory.close()
+    // Nothing of the spill files is left in the dataset's folder.
+    expect((await readdir(diskDir)).filter((name) => name.startsWith('.spill'))).toEqual([])
+    disk = await DatasetStorage.open(diskDir, 'test', 'test', ON_DISK)
+    memory = await DatasetStorage.open(memoryDir, 'test', 'test', IN_MEMORY)
+    expect(await answers(disk)).toEqual(await answers(memory))
+    await both((storage) => [{id: 'q9', before: before(storage, 'q9'), after: question(9, 3)}])
+    expect(disk.dataset.raw.get('q9')).toEqual(question(9, 3))
+    await disk.close()
+    await memory.close()
+  })
+
+  it('reports a snapshot line changed after opening when the document is read', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    await commit(
+      writer,
+      Array.from({length: 30}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
+    )
+    await writer.close()
+    const reader = await DatasetStorage.open(dir, 'test', 'test', {
+      ...ON_DISK,
+      parseInBackground: false,
+    })
+    // Another process changes one letter of q17's title in place (same length, so nothing moves).
+    const path = join(dir, 'snapshot.ndjson')
+    const text = await readFile(path)
+    const at = text.indexOf('question 17 ')
+    expect(at).toBeGreaterThan(0)
+    const file = await open(path, 'r+')
+    await file.write(Buffer.from('Q'), 0, 1, at)
+    await file.close()
+    expect(() => reader.dataset.raw.get('q17')).toThrow(/no longer matches its checksum/)
+    expect(reader.dataset.raw.get('q16')).toEqual(question(16, 0))
+    await reader.close({compact: false})
+  })
+
+  it('caches a document on its second read only, so scans pass through', async () => {
+    const dir = await tempDir()
+    const options = {...ON_DISK, cacheMegabytes: 1, parseInBackground: false}
+    const writer = await DatasetStorage.open(dir, 'test', 'test', options)
+    await commit(
+      writer,
+      Array.from({length: 50}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
+    )
+    // Written documents are remembered (a read soon after lets them in), not cached.
+    expect(writer.dataset.raw.cacheSize().documents).toBe(0)
+    await writer.close()
+    const storage = await DatasetStorage.open(dir, 'test', 'test', options)
+    const {raw} = storage.dataset
+    expect(await runQuery(storage.dataset, 'count(*[defined(title)])')).toBe(50)
+    expect(await runQuery(storage.dataset, 'count(*[defined(title)])')).toBe(50)
+    expect(raw.cacheSize().documents).toBe(0) // two full scans let nothing in
+    const title = '*[_id == "q3"][0].title'
+    expect(await runQuery(storage.dataset, title)).toBe(question(3, 0).title)
+    expect(raw.cacheSize().documents).toBe(0)
+    expect(await runQuery(storage.dataset, title)).toBe(question(3, 0).title)
+    expect(raw.cacheSize().documents).toBe(1)
+    expect(raw.get('q3')).toBe(raw.get('q3'))
+    await storage.close({compact: false})
+  })
+})
+
+describe('DocumentCache', () => {
+  it('lets a value in on its second offer and evicts the least recently used past its limit', () => {
+    const cache = new DocumentCache<string>(10)
+    cache.offer('a', 'A', 4)
+    expect(cache.peek('a')).toBeUndefined()
+    cache.offer('a', 'A', 4)
+    cache.remember('b')
+    cache.offer('b', 'B', 4)
+    expect(cache.size).toEqual({documents: 2, bytes: 8})
+    expect(cache.get('a')).toBe('A') // now b is the least recently used
+    cache.set('c', 'C', 4)
+    expect([cache.peek('a'), cache.peek('b'), cache.peek('c')]).toEqual(['A', undefined, 'C'])
+    expect(cache.size).toEqual({documents: 2, bytes: 8})
+    cache.delete('a')
+    expect(cache.size).toEqual({documents: 1, bytes: 4})
+  })
+})
