@@ -25,6 +25,12 @@ export interface LakeDocument {
   [key: string]: unknown
 }
 
+/** A document reduced to what the index knows of it without reading it. */
+export interface DocumentStub {
+  _id: string
+  _type: string
+}
+
 /** What the planner, text search and dereferencing read of one perspective. */
 export interface DocumentIndex {
   /** Changes with every write: what was read from the index may be kept until it moves. */
@@ -54,6 +60,11 @@ export interface DocumentIndex {
   idAtPosition(position: number): string | undefined
   /** The document this view shows at a scan position (undefined: hidden, or none). */
   documentAtPosition(position: number): LakeDocument | undefined
+  /**
+   * The document this view shows as `id` with only its `_id` and `_type`, read without parsing
+   * it; absent where a view's documents are not the stored ones (the drafts overlay).
+   */
+  stubOf?(id: string): DocumentStub | undefined
   /** The scan position of a document of this view (of the raw document it shows). */
   positionOfDocument(document: LakeDocument): number
   /** Ids of documents with a `_score` of their own (score() adds to it). */
@@ -250,14 +261,18 @@ export class Unparsed {
   private readonly end: number
   /** The value-index paths its line has values for, as written in the snapshot's header. */
   readonly valuePaths: string
+  /** Its `_type` (from the snapshot line's index part, or the document written). */
+  readonly type: string
 
   constructor(
     source: Buffer | DocumentFile,
     lineStart: number,
     start: number,
     end: number,
-    valuePaths = '[]',
+    valuePaths: string,
+    type: string,
   ) {
+    this.type = type
     this.source = source
     this.lineStart = lineStart
     this.start = start
@@ -500,7 +515,9 @@ export class RawIndex implements DocumentIndex {
     let at = 0
     for (const id of this.byId.keys()) {
       const [lineStart = 0, start = 0, end = 0] = placed.subarray(at, at + 3)
-      const entry = new Unparsed(file, lineStart, start, end, valuePaths)
+      const old = this.byId.get(id) as LakeDocument | Unparsed
+      const type = old instanceof Unparsed ? old.type : old._type
+      const entry = new Unparsed(file, lineStart, start, end, valuePaths, type)
       at += 3
       this.byId.set(id, entry) // an existing key keeps its place in the scan order
       const position = this.position.get(id)
@@ -668,7 +685,7 @@ export class RawIndex implements DocumentIndex {
     store.cache.delete(document._id)
     store.cache.remember(document._id)
     // No snapshot line: a compaction writes one from the parsed document.
-    return new Unparsed(store.spill, -1, at, at + json.length, '')
+    return new Unparsed(store.spill, -1, at, at + json.length, '', document._type)
   }
 
   /** Sets a new document's entries in the key columns. */
@@ -889,6 +906,12 @@ export class RawIndex implements DocumentIndex {
     const entry = this.entryAt[position]
     if (entry instanceof Unparsed) return this.read(this.idAt[position] ?? '', entry)
     return entry
+  }
+
+  stubOf(id: string): DocumentStub | undefined {
+    const entry = this.byId.get(id)
+    if (entry === undefined) return undefined
+    return {_id: id, _type: entry instanceof Unparsed ? entry.type : entry._type}
   }
 
   /** Whether the published document `id` has a draft. */

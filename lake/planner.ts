@@ -3,6 +3,7 @@ import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import {
   collectReferences,
   type DocumentIndex,
+  type DocumentStub,
   type LakeDocument,
   unionPositions,
 } from './documentIndex.ts'
@@ -358,6 +359,90 @@ function documentsOf(
     if (document) documents.push(document)
   }
   return sort && documents.length > 1 ? index.inDatasetOrder(documents) : documents
+}
+
+/** Fields a document stub (DocumentIndex `stubOf`) has. */
+const STUB_FIELDS = new Set(['_id', '_type'])
+const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>='])
+const STUB_FUNCTIONS = new Set(['path', 'defined', 'lower', 'upper', 'string', 'length'])
+
+/** Whether `node`, evaluated on a row, reads nothing of it but `_id` and `_type`. */
+function readsOnlyIdAndType(node: ExprNode): boolean {
+  switch (node.type) {
+    case 'AccessAttribute':
+      return STUB_FIELDS.has(node.name) && (!node.base || node.base.type === 'This')
+    case 'Value':
+    case 'Parameter':
+      return true
+    case 'And':
+    case 'Or':
+      return readsOnlyIdAndType(node.left) && readsOnlyIdAndType(node.right)
+    case 'Not':
+    case 'Group':
+      return readsOnlyIdAndType(node.base)
+    case 'OpCall':
+      return (
+        STUB_OPERATORS.has(node.op) &&
+        readsOnlyIdAndType(node.left) &&
+        readsOnlyIdAndType(node.right)
+      )
+    case 'FuncCall':
+      return (
+        node.namespace === 'global' &&
+        STUB_FUNCTIONS.has(node.name) &&
+        node.args.every((arg) => readsOnlyIdAndType(arg))
+      )
+    case 'Array':
+      return node.elements.every((element) => !element.isSplat && readsOnlyIdAndType(element.value))
+    case 'Projection':
+      return node.base.type === 'This' && readsOnlyIdAndType(node.expr)
+    case 'Object':
+      return node.attributes.every(
+        (attribute) =>
+          attribute.type === 'ObjectAttributeValue' && readsOnlyIdAndType(attribute.value),
+      )
+    default:
+      return false
+  }
+}
+
+/**
+ * `*[filter]._id`, `*[filter]{_id, _type}` and `count(*[filter])` where nothing reads more of a row
+ * than its `_id` and `_type` (every question's id, say): the candidates as stubs, so documents kept
+ * on disk are not read, or parsed, to answer what the index already knows.
+ */
+function stubbedScan(
+  tree: ExprNode,
+  index: DocumentIndex,
+  params: Params,
+  reader: TermReader,
+): ExprNode | undefined {
+  const filter =
+    tree.type === 'Map' && readsOnlyIdAndType(tree.expr)
+      ? tree.base
+      : tree.type === 'FuncCall' && tree.namespace === 'global' && tree.name === 'count'
+        ? tree.args[0]
+        : undefined
+  if (filter?.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
+  if (!index.stubOf || !readsOnlyIdAndType(filter.expr)) return undefined
+  const candidates = candidatesFor(filter.expr, index, params, reader)
+  if (!candidates) return undefined
+  const stubs: DocumentStub[] = []
+  const add = (id: string | undefined) => {
+    const stub = id === undefined ? undefined : index.stubOf?.(id)
+    if (stub) stubs.push(stub)
+  }
+  if (candidates instanceof PositionSet)
+    for (const position of candidates.positions) add(index.idAtPosition(position))
+  else for (const id of candidates) add(id)
+  // In the dataset's order, as a scan would have them (see documentsOf).
+  const rows =
+    !(candidates instanceof PositionSet) && unordered.has(candidates) && stubs.length > 1
+      ? index.inDatasetOrder(stubs as LakeDocument[])
+      : stubs
+  const scan: ExprNode = {...filter, base: {type: 'Value', value: rows}}
+  if (tree.type === 'Map') return {...tree, base: scan}
+  return tree.type === 'FuncCall' ? {...tree, args: [scan]} : undefined
 }
 
 async function mapChildren(
@@ -880,6 +965,11 @@ export async function planQuery(
   // Text indexes the query's `match`es read are built first (a slice at a time).
   await index.prepareText(textSourcesIn(tree))
   const reader = new TermReader(index)
+  const stubbed = stubbedScan(tree, index, params, reader)
+  if (stubbed) {
+    if (stats) stats.indexed++
+    return stubbed
+  }
 
   /**
    * `*[filter] | score(…) [_score > 0] {…} | order(…)[a...b]` and `*[filter] | order(…)[a...b]`

@@ -490,7 +490,7 @@ class SnapshotReader {
     const [id, type, references, values = []] = head
     // The whole line, checksum included, is what a compaction copies back.
     const at = (position: number) => offset + position - start
-    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths)
+    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths, type)
     this.dataset.raw.putUnparsed(id, type, references, values, entry)
     this.documents++
     return undefined

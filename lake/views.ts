@@ -1,4 +1,4 @@
-import type {DocumentIndex, LakeDocument, RawIndex} from './documentIndex.ts'
+import type {DocumentIndex, DocumentStub, LakeDocument, RawIndex} from './documentIndex.ts'
 import {getDraftId, getPublishedId, isDraftId, isPublishedId, isVersionId} from '@sanity/client/csm'
 import {isPrivateId} from './ids.ts'
 import type {TextIndex, TextSource} from './textIndex.ts'
@@ -182,6 +182,10 @@ export class PublishedView extends View {
     return isPublishedId(id) ? this.raw.get(id) : undefined
   }
 
+  stubOf(id: string): DocumentStub | undefined {
+    return isPublishedId(id) ? this.raw.stubOf(id) : undefined
+  }
+
   protected accepts(id: string): string | undefined {
     return isPublishedId(id) ? id : undefined
   }
@@ -206,6 +210,10 @@ export class PublicView extends View {
 
   get(id: string): LakeDocument | undefined {
     return isPrivateId(id) ? undefined : this.raw.get(id)
+  }
+
+  stubOf(id: string): DocumentStub | undefined {
+    return isPrivateId(id) ? undefined : this.raw.stubOf(id)
   }
 
   protected accepts(id: string): string | undefined {

@@ -152,6 +152,18 @@ describe('documents kept on disk', () => {
     await file.close()
     expect(() => reader.dataset.raw.get('q17')).toThrow(/no longer matches its checksum/)
     expect(reader.dataset.raw.get('q16')).toEqual(question(16, 0))
+    // Every id of a type, or their count, is answered from the index without reading documents.
+    const ids = Array.from({length: 30}, (_, i) => `q${i}`)
+    const published = {perspective: 'published'} as const
+    const idsQuery = '*[_type == "question" && !(_id in path("drafts.**"))]._id'
+    expect(await runQuery(reader.dataset, idsQuery, published)).toEqual(ids)
+    expect(await runQuery(reader.dataset, '*[_type == "question"]{_id, _type}')).toHaveLength(30)
+    expect(await runQuery(reader.dataset, 'count(*[_type == "question" && _id > "q2"])')).toBe(
+      ids.filter((id) => id > 'q2').length,
+    )
+    await expect(runQuery(reader.dataset, '*[_type == "question"].title')).rejects.toThrow(
+      /no longer matches its checksum/,
+    )
     await reader.close({compact: false})
   })
 

@@ -199,7 +199,7 @@ describe('snapshots', () => {
         document._type,
         refs,
         [],
-        new Unparsed(json, 0, 0, json.length),
+        new Unparsed(json, 0, 0, json.length, '[]', document._type),
       )
     }
     const total = dataset.raw.unparsedCount
