@@ -25,10 +25,15 @@ export interface LakeDocument {
   [key: string]: unknown
 }
 
-/** A document reduced to what the index knows of it without reading it. */
+/**
+ * A document reduced to what the index knows of it without reading it. `_rev` is null when the
+ * document has none, and absent when the index does not know it (a snapshot line written before
+ * lines carried it).
+ */
 export interface DocumentStub {
   _id: string
   _type: string
+  _rev?: string | null
 }
 
 /** What the planner, text search and dereferencing read of one perspective. */
@@ -263,6 +268,8 @@ export class Unparsed {
   readonly valuePaths: string
   /** Its `_type` (from the snapshot line's index part, or the document written). */
   readonly type: string
+  /** Its `_rev` (null: it has none; undefined: its snapshot line does not say). */
+  readonly rev: string | null | undefined
 
   constructor(
     source: Buffer | DocumentFile,
@@ -271,8 +278,10 @@ export class Unparsed {
     end: number,
     valuePaths: string,
     type: string,
+    rev?: string | null,
   ) {
     this.type = type
+    this.rev = rev
     this.source = source
     this.lineStart = lineStart
     this.start = start
@@ -508,7 +517,13 @@ export class RawIndex implements DocumentIndex {
    * After a compaction wrote every document to `file` (in `entries()` order; `placed` holds each
    * one's line start, JSON start and end): reads them from there, and starts a new spill file.
    */
-  movedTo(file: DocumentFile, placed: Float64Array, valuePaths: string, spill: DocumentFile) {
+  movedTo(
+    file: DocumentFile,
+    placed: Float64Array,
+    revs: readonly (string | null)[],
+    valuePaths: string,
+    spill: DocumentFile,
+  ) {
     if (!this.store) throw new Error('Only an index kept on disk moves to a new snapshot')
     if (placed.length !== 3 * this.byId.size)
       throw new Error('The snapshot written does not hold every document of the index')
@@ -517,7 +532,7 @@ export class RawIndex implements DocumentIndex {
       const [lineStart = 0, start = 0, end = 0] = placed.subarray(at, at + 3)
       const old = this.byId.get(id) as LakeDocument | Unparsed
       const type = old instanceof Unparsed ? old.type : old._type
-      const entry = new Unparsed(file, lineStart, start, end, valuePaths, type)
+      const entry = new Unparsed(file, lineStart, start, end, valuePaths, type, revs[at / 3])
       at += 3
       this.byId.set(id, entry) // an existing key keeps its place in the scan order
       const position = this.position.get(id)
@@ -685,7 +700,8 @@ export class RawIndex implements DocumentIndex {
     store.cache.delete(document._id)
     store.cache.remember(document._id)
     // No snapshot line: a compaction writes one from the parsed document.
-    return new Unparsed(store.spill, -1, at, at + json.length, '', document._type)
+    const {_type, _rev} = document
+    return new Unparsed(store.spill, -1, at, at + json.length, '', _type, _rev ?? null)
   }
 
   /** Sets a new document's entries in the key columns. */
@@ -911,7 +927,9 @@ export class RawIndex implements DocumentIndex {
   stubOf(id: string): DocumentStub | undefined {
     const entry = this.byId.get(id)
     if (entry === undefined) return undefined
-    return {_id: id, _type: entry instanceof Unparsed ? entry.type : entry._type}
+    if (!(entry instanceof Unparsed)) return {_id: id, _type: entry._type, _rev: entry._rev ?? null}
+    const {type, rev} = entry
+    return rev === undefined ? {_id: id, _type: type} : {_id: id, _type: type, _rev: rev}
   }
 
   /** Whether the published document `id` has a draft. */

@@ -362,44 +362,50 @@ function documentsOf(
 }
 
 /** Fields a document stub (DocumentIndex `stubOf`) has. */
-const STUB_FIELDS = new Set(['_id', '_type'])
+const STUB_FIELDS = new Set(['_id', '_type', '_rev'])
 const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>='])
 const STUB_FUNCTIONS = new Set(['path', 'defined', 'lower', 'upper', 'string', 'length'])
 
-/** Whether `node`, evaluated on a row, reads nothing of it but `_id` and `_type`. */
-function readsOnlyIdAndType(node: ExprNode): boolean {
+/**
+ * Whether `node`, evaluated on a row, reads nothing of it but the fields of a stub (`_id`, `_type`,
+ * `_rev`); those it reads are added to `read`.
+ */
+function readsOnlyStubFields(node: ExprNode, read: Set<string>): boolean {
   switch (node.type) {
     case 'AccessAttribute':
+      read.add(node.name)
       return STUB_FIELDS.has(node.name) && (!node.base || node.base.type === 'This')
     case 'Value':
     case 'Parameter':
       return true
     case 'And':
     case 'Or':
-      return readsOnlyIdAndType(node.left) && readsOnlyIdAndType(node.right)
+      return readsOnlyStubFields(node.left, read) && readsOnlyStubFields(node.right, read)
     case 'Not':
     case 'Group':
-      return readsOnlyIdAndType(node.base)
+      return readsOnlyStubFields(node.base, read)
     case 'OpCall':
       return (
         STUB_OPERATORS.has(node.op) &&
-        readsOnlyIdAndType(node.left) &&
-        readsOnlyIdAndType(node.right)
+        readsOnlyStubFields(node.left, read) &&
+        readsOnlyStubFields(node.right, read)
       )
     case 'FuncCall':
       return (
         node.namespace === 'global' &&
         STUB_FUNCTIONS.has(node.name) &&
-        node.args.every((arg) => readsOnlyIdAndType(arg))
+        node.args.every((arg) => readsOnlyStubFields(arg, read))
       )
     case 'Array':
-      return node.elements.every((element) => !element.isSplat && readsOnlyIdAndType(element.value))
+      return node.elements.every(
+        (element) => !element.isSplat && readsOnlyStubFields(element.value, read),
+      )
     case 'Projection':
-      return node.base.type === 'This' && readsOnlyIdAndType(node.expr)
+      return node.base.type === 'This' && readsOnlyStubFields(node.expr, read)
     case 'Object':
       return node.attributes.every(
         (attribute) =>
-          attribute.type === 'ObjectAttributeValue' && readsOnlyIdAndType(attribute.value),
+          attribute.type === 'ObjectAttributeValue' && readsOnlyStubFields(attribute.value, read),
       )
     default:
       return false
@@ -407,9 +413,9 @@ function readsOnlyIdAndType(node: ExprNode): boolean {
 }
 
 /**
- * `*[filter]._id`, `*[filter]{_id, _type}` and `count(*[filter])` where nothing reads more of a row
- * than its `_id` and `_type` (every question's id, say): the candidates as stubs, so documents kept
- * on disk are not read, or parsed, to answer what the index already knows.
+ * `*[filter]._id`, `*[filter]{_id, _rev}` and `count(*[filter])` where nothing reads more of a row
+ * than its `_id`, `_type` and `_rev` (every question's id and revision, say): the candidates as
+ * stubs, so documents kept on disk are not read, or parsed, to answer what the index knows.
  */
 function stubbedScan(
   tree: ExprNode,
@@ -417,24 +423,35 @@ function stubbedScan(
   params: Params,
   reader: TermReader,
 ): ExprNode | undefined {
+  const read = new Set<string>()
   const filter =
-    tree.type === 'Map' && readsOnlyIdAndType(tree.expr)
+    tree.type === 'Map' && readsOnlyStubFields(tree.expr, read)
       ? tree.base
       : tree.type === 'FuncCall' && tree.namespace === 'global' && tree.name === 'count'
         ? tree.args[0]
         : undefined
   if (filter?.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
-  if (!index.stubOf || !readsOnlyIdAndType(filter.expr)) return undefined
+  if (!index.stubOf || !readsOnlyStubFields(filter.expr, read)) return undefined
   const candidates = candidatesFor(filter.expr, index, params, reader)
   if (!candidates) return undefined
+  const readsRev = read.has('_rev')
   const stubs: DocumentStub[] = []
-  const add = (id: string | undefined) => {
+  const add = (id: string | undefined): boolean => {
     const stub = id === undefined ? undefined : index.stubOf?.(id)
-    if (stub) stubs.push(stub)
+    if (!stub) return true
+    // A revision the index does not know: the documents are read after all.
+    if (readsRev && !('_rev' in stub)) return false
+    // A document without `_rev` reads as null there, as a stub without one does.
+    const {_rev, ...rest} = stub
+    stubs.push(typeof _rev === 'string' ? stub : rest)
+    return true
   }
-  if (candidates instanceof PositionSet)
-    for (const position of candidates.positions) add(index.idAtPosition(position))
-  else for (const id of candidates) add(id)
+  if (candidates instanceof PositionSet) {
+    for (const position of candidates.positions)
+      if (!add(index.idAtPosition(position))) return undefined
+  } else {
+    for (const id of candidates) if (!add(id)) return undefined
+  }
   // In the dataset's order, as a scan would have them (see documentsOf).
   const rows =
     !(candidates instanceof PositionSet) && unordered.has(candidates) && stubs.length > 1

@@ -51,8 +51,9 @@ import {errorMessage, hasCode} from '../domain/errors.ts'
 //
 // Snapshot format 3: every line is `<crc32 as 8 hex> <content>`: a header `{seq, format,
 // valuePaths}`, one line per document, then an end line `{documents}` whose absence means the file
-// was cut short. A document's content is `[id, type, [references], [values]]` (its values at the
-// value-index paths), a tab, then its JSON. Opening verifies every checksum and builds every index
+// was cut short. A document's content is `[id, type, [references], [values], rev]` (its values at
+// the value-index paths; its `_rev` or null, absent from lines written before it was added), a
+// tab, then its JSON. Opening verifies every checksum and builds every index
 // from the short part, keeping the JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset
 // of 100k+ threads answers its first queries in seconds (also by value, for the paths the lake had
 // indexed when it wrote the snapshot); the documents are then parsed in the background, a slice
@@ -348,13 +349,16 @@ function isSnapshotHeader(value: unknown): value is SnapshotHeader {
   )
 }
 
-function isIndexPart(value: unknown): value is [string, string, string[], unknown[]?] {
+function isIndexPart(
+  value: unknown,
+): value is [string, string, string[], unknown[]?, (string | null)?] {
   return (
     Array.isArray(value) &&
     typeof value[0] === 'string' &&
     typeof value[1] === 'string' &&
     Array.isArray(value[2]) &&
-    (value[3] === undefined || Array.isArray(value[3]))
+    (value[3] === undefined || Array.isArray(value[3])) &&
+    (value[4] === undefined || value[4] === null || typeof value[4] === 'string')
   )
 }
 
@@ -487,10 +491,10 @@ class SnapshotReader {
       head = undefined
     }
     if (!isIndexPart(head)) return 'its index part is not [id, type, references, values]'
-    const [id, type, references, values = []] = head
+    const [id, type, references, values = [], rev] = head
     // The whole line, checksum included, is what a compaction copies back.
     const at = (position: number) => offset + position - start
-    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths, type)
+    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths, type, rev)
     this.dataset.raw.putUnparsed(id, type, references, values, entry)
     this.documents++
     return undefined
@@ -572,20 +576,21 @@ function snapshotLine(
   raw: RawIndex,
   paths: readonly (readonly string[])[],
   valuePaths: string,
-): {line: Buffer; jsonOffset: number} {
-  if (entry instanceof Unparsed && entry.valuePaths === valuePaths)
-    return {line: entry.line(), jsonOffset: entry.jsonOffset}
+): {line: Buffer; jsonOffset: number; rev: string | null} {
+  if (entry instanceof Unparsed && entry.valuePaths === valuePaths && entry.rev !== undefined)
+    return {line: entry.line(), jsonOffset: entry.jsonOffset, rev: entry.rev}
   const document = entry instanceof Unparsed ? entry.parse() : entry
-  const values = paths.length === 0 ? [] : [raw.valuesOf(document, paths)]
+  const rev = document._rev ?? null
   const head = JSON.stringify([
     document._id,
     document._type,
     [...collectReferences(document)],
-    ...values,
+    raw.valuesOf(document, paths),
+    rev,
   ])
   // Checksum, space, index part, tab.
   const jsonOffset = 9 + Buffer.byteLength(head) + 1
-  return {line: checksummed(`${head}\t${JSON.stringify(document)}`), jsonOffset}
+  return {line: checksummed(`${head}\t${JSON.stringify(document)}`), jsonOffset, rev}
 }
 
 interface SnapshotWritten {
@@ -594,6 +599,8 @@ interface SnapshotWritten {
   valuePaths: string
   /** Each document's line start, JSON start and end in the file, in `entries()` order. */
   placed: Float64Array
+  /** Each document's `_rev` (null: none), in the same order. */
+  revs: (string | null)[]
 }
 
 /**
@@ -605,6 +612,7 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
   const file = await open(temp, 'w', PRIVATE_FILE)
   let bytes = 0
   const placed = new Float64Array(3 * dataset.raw.size)
+  const revs: (string | null)[] = []
   const valuePaths = JSON.stringify(dataset.raw.valuePaths())
   try {
     await file.chmod(PRIVATE_FILE) // one left by a crash keeps the mode it had
@@ -625,8 +633,9 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
     let offset = (chunk[0] as Buffer).length + 1
     let documents = 0
     for (const entry of raw.entries()) {
-      const {line, jsonOffset} = snapshotLine(entry, raw, paths, valuePaths)
+      const {line, jsonOffset, rev} = snapshotLine(entry, raw, paths, valuePaths)
       chunk.push(line, LINE_END)
+      revs.push(rev)
       placed.set([offset, offset + jsonOffset, offset + line.length], 3 * documents)
       offset += line.length + 1
       documents++
@@ -640,7 +649,7 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
   }
   await rename(temp, join(dir, SNAPSHOT))
   await syncDirectory(dir)
-  return {bytes, valuePaths, placed}
+  return {bytes, valuePaths, placed, revs}
 }
 
 // --- Repair ---
@@ -1125,9 +1134,9 @@ export class DatasetStorage {
    * After a compaction: documents are read from the new snapshot, and the old one and the spill
    * file are let go (their space is freed once closed).
    */
-  private readFromSnapshot({valuePaths, placed}: SnapshotWritten) {
+  private readFromSnapshot({valuePaths, placed, revs}: SnapshotWritten) {
     const file = DocumentFile.open(join(this.dir, SNAPSHOT))
-    this.dataset.raw.movedTo(file, placed, valuePaths, DocumentFile.spill(this.dir))
+    this.dataset.raw.movedTo(file, placed, revs, valuePaths, DocumentFile.spill(this.dir))
     this.snapshotFile?.close()
     this.snapshotFile = file
   }

@@ -1,6 +1,7 @@
-import {mkdtemp, open, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, open, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {crc32} from 'node:zlib'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {Transaction} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
@@ -31,6 +32,7 @@ function question(i: number, round: number): LakeDocument {
   return {
     _id: `q${i}`,
     _type: 'question',
+    _rev: `r${i}-${round}`,
     title: `Round ${round}: Kopfschmerzen nach dem Sport — question ${i} 🩺`,
     body: [
       {
@@ -61,6 +63,8 @@ const QUERIES = [
   {query: '*[_type == "question" && status == "reviewed"]._id', perspective: 'published'},
   {query: '*[_type == "question"]{_id, title}', perspective: 'drafts'},
   {query: '*[title match "kopfschmerzen"]._id', perspective: 'raw'},
+  {query: '*[_type == "question" && !(_id in path("drafts.**"))]{_id, _rev}', perspective: 'raw'},
+  {query: 'count(*[_type == "question" && _id > "q3"])', perspective: 'published'},
 ] as const
 
 async function answers(storage: DatasetStorage) {
@@ -157,6 +161,8 @@ describe('documents kept on disk', () => {
     const published = {perspective: 'published'} as const
     const idsQuery = '*[_type == "question" && !(_id in path("drafts.**"))]._id'
     expect(await runQuery(reader.dataset, idsQuery, published)).toEqual(ids)
+    const revisions = await runQuery(reader.dataset, '*[_type == "question"]{_id, _rev}')
+    expect(revisions).toEqual(ids.map((_id) => ({_id, _rev: `r${_id.slice(1)}-0`})))
     expect(await runQuery(reader.dataset, '*[_type == "question"]{_id, _type}')).toHaveLength(30)
     expect(await runQuery(reader.dataset, 'count(*[_type == "question" && _id > "q2"])')).toBe(
       ids.filter((id) => id > 'q2').length,
@@ -190,6 +196,39 @@ describe('documents kept on disk', () => {
     expect(raw.cacheSize().documents).toBe(1)
     expect(raw.get('q3')).toBe(raw.get('q3'))
     await storage.close({compact: false})
+  })
+})
+
+describe('snapshot lines without a revision', () => {
+  it('are read for queries of revisions, and a compaction adds theirs', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    await commit(
+      writer,
+      Array.from({length: 12}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
+    )
+    const query = '*[_type == "question"]{_id, _rev}'
+    const expected = await runQuery(writer.dataset, query)
+    await writer.close()
+    // Rewrite the snapshot as a version before revisions were in the index part wrote it.
+    const path = join(dir, 'snapshot.ndjson')
+    const lines = (await readFile(path, 'utf8')).split('\n')
+    const older = lines.map((line) => {
+      const tab = line.indexOf('\t')
+      if (!line.startsWith('[', 9) || tab < 0) return line
+      const head = JSON.parse(line.slice(9, tab)) as unknown[]
+      expect(head).toHaveLength(5)
+      const content = `${JSON.stringify(head.slice(0, 4))}${line.slice(tab)}`
+      return `${crc32(content).toString(16).padStart(8, '0')} ${content}`
+    })
+    await writeFile(path, older.join('\n'))
+    const reader = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    expect(await runQuery(reader.dataset, query)).toEqual(expected)
+    await reader.compact()
+    const compacted = (await readFile(path, 'utf8')).split('\n')[1] ?? ''
+    expect(JSON.parse(compacted.slice(9, compacted.indexOf('\t')))).toHaveLength(5)
+    expect(await runQuery(reader.dataset, query)).toEqual(expected)
+    await reader.close({compact: false})
   })
 })
 
