@@ -35,6 +35,12 @@ interface Member {
 
 const WORKER_URL = new URL('./rankWorker.ts', import.meta.url)
 
+/**
+ * Megabytes of young generation per ranking worker. V8 sizes it from the machine's memory (about
+ * 100 MB of a worker's 120 MB heap here), though a ranking keeps little beyond its own call.
+ */
+const WORKER_YOUNG_MB = 16
+
 export class RankPool {
   private readonly index: SimilarIndex
   private readonly members: Member[] = []
@@ -59,7 +65,9 @@ export class RankPool {
   static async start(index: SimilarIndex, size: number): Promise<RankPool> {
     const pool = new RankPool(index)
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_URL)
+      const worker = new Worker(WORKER_URL, {
+        resourceLimits: {maxYoungGenerationSizeMb: WORKER_YOUNG_MB},
+      })
       const member: Member = {worker, job: undefined}
       worker.on('message', (reply: WorkerReply) => pool.received(member, reply))
       worker.on('error', (error) => pool.fail(error))
