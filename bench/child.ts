@@ -5,7 +5,9 @@ import {spawn} from 'node:child_process'
 
 export function runInChild<T>(script: string, input: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(input)], {
+    // With this process's Node flags (package.json gives the lake's processes a smaller young
+    // generation): the child measures what `npm run` runs.
+    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(input)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let output = ''

@@ -8,6 +8,7 @@ import type {LakeDocument} from '../documentIndex.ts'
 import {DocumentCache} from '../documentFile.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage, type StorageOptions} from '../storage.ts'
+import {commit} from './commit.ts'
 
 // Documents are kept in files (the snapshot, and a spill file for those written since) with only
 // a cache of them parsed (lake/documentFile.ts). A dataset whose cache holds next to nothing must
@@ -46,13 +47,6 @@ function question(i: number, round: number): LakeDocument {
     specialty: {_type: 'reference', _ref: `s${(i + round) % 3}`},
     status: i % 2 === 0 ? 'reviewed' : 'draft',
   }
-}
-
-async function commit(storage: DatasetStorage, changes: Transaction['changes']) {
-  await storage.commit(async () => ({
-    transaction: {id: `t${storage.dataset.seq + 1}`, timestamp: '', mutations: [], changes},
-    result: null,
-  }))
 }
 
 const QUERIES = [

@@ -7,6 +7,7 @@ import type {LakeDocument} from '../documentIndex.ts'
 import {DatasetLockedError} from '../lock.ts'
 import {DatasetStorage, StorageDamagedError, type StorageOptions} from '../storage.ts'
 import {localCertificate} from '../tls.ts'
+import {commit} from './commit.ts'
 
 // Damaged files are reported, never read past or cut silently: a damaged log line or snapshot line
 // stops the dataset from opening (naming file, line and byte offset), a torn last log line (a
@@ -39,13 +40,6 @@ function changesOf(n: number): Transaction['changes'] {
     {id: `doc-${n}`, before: null, after: {_id: `doc-${n}`, _type: 'entry', n}},
     {id: 'counter', before: null, after: {_id: 'counter', _type: 'counter', n}},
   ]
-}
-
-async function commit(storage: DatasetStorage, changes: Transaction['changes']) {
-  await storage.commit(async () => ({
-    transaction: {id: `tx-${storage.dataset.seq + 1}`, timestamp: '', mutations: [], changes},
-    result: null,
-  }))
 }
 
 /** A dataset whose log holds transactions 1..count (nothing compacted). */

@@ -3,10 +3,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, describe, expect, it} from 'vitest'
-import {Dataset, type Transaction} from '../dataset.ts'
+import {Dataset} from '../dataset.ts'
 import {collectReferences, type LakeDocument, Unparsed} from '../documentIndex.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage} from '../storage.ts'
+import {commit} from './commit.ts'
 
 // Snapshots are read in chunks and their documents left unparsed until first read (or parsed in
 // the background): lines split across chunks, multi-byte text at chunk edges, documents written
@@ -35,13 +36,6 @@ function documents(): LakeDocument[] {
   }
   for (let s = 0; s < 3; s++) docs.push({_id: `s${s}`, _type: 'specialty', name: `Spécialité ${s}`})
   return docs
-}
-
-async function commit(storage: DatasetStorage, changes: Transaction['changes']) {
-  await storage.commit(async () => ({
-    transaction: {id: `t${storage.dataset.seq + 1}`, timestamp: '', mutations: [], changes},
-    result: null,
-  }))
 }
 
 /** A format-3 snapshot's header: its first line after the checksum and space. */
