@@ -25,19 +25,19 @@ let scratch = Buffer.allocUnsafeSlow(64 * 1024)
 export class DocumentFile {
   readonly path: string
   private fd: number
-  private size: number
+  /** Bytes appended so far (spill files). */
+  private size = 0
   private closed = false
 
-  private constructor(path: string, fd: number, size: number) {
+  private constructor(path: string, fd: number) {
     this.path = path
     this.fd = fd
-    this.size = size
     unreferenced.register(this, fd, this)
   }
 
   /** Opens a file to read documents from (a snapshot, which is never written in place). */
   static open(path: string): DocumentFile {
-    return new DocumentFile(path, openSync(path, 'r'), 0)
+    return new DocumentFile(path, openSync(path, 'r'))
   }
 
   /**
@@ -49,7 +49,7 @@ export class DocumentFile {
     const path = join(dir, `.spill-${process.pid}-${randomBytes(6).toString('hex')}`)
     const fd = openSync(path, 'wx+', 0o600)
     unlinkSync(path)
-    return new DocumentFile(path, fd, 0)
+    return new DocumentFile(path, fd)
   }
 
   /** Appends `bytes`; returns the offset they were written at. */
@@ -60,11 +60,6 @@ export class DocumentFile {
       done += writeSync(this.fd, bytes, done, bytes.length - done, at + done)
     this.size += bytes.length
     return at
-  }
-
-  /** Bytes appended so far (spill files). */
-  get bytes(): number {
-    return this.size
   }
 
   /**

@@ -66,8 +66,8 @@ export interface DocumentIndex {
   /** The document this view shows at a scan position (undefined: hidden, or none). */
   documentAtPosition(position: number): LakeDocument | undefined
   /**
-   * The document this view shows as `id` with only its `_id` and `_type`, read without parsing
-   * it; absent where a view's documents are not the stored ones (the drafts overlay).
+   * The document this view shows as `id` with only its `_id`, `_type` and `_rev`, read without
+   * parsing it; absent where a view's documents are not the stored ones (the drafts overlay).
    */
   stubOf?(id: string): DocumentStub | undefined
   /** The scan position of a document of this view (of the raw document it shows). */
@@ -292,11 +292,6 @@ export class Unparsed {
   /** Its JSON's size in bytes. */
   get bytes(): number {
     return this.end - this.start
-  }
-
-  /** The file it is read from (undefined: a buffer). */
-  get file(): DocumentFile | undefined {
-    return this.source instanceof DocumentFile ? this.source : undefined
   }
 
   parse(): LakeDocument {
@@ -697,7 +692,7 @@ export class RawIndex implements DocumentIndex {
     const store = this.store as {spill: DocumentFile; cache: DocumentCache<LakeDocument>}
     const json = Buffer.from(JSON.stringify(document))
     const at = store.spill.append(json)
-    store.cache.delete(document._id)
+    // Its earlier version left the cache when `put` unlinked it.
     store.cache.remember(document._id)
     // No snapshot line: a compaction writes one from the parsed document.
     const {_type, _rev} = document

@@ -56,8 +56,9 @@ import {errorMessage, hasCode} from '../domain/errors.ts'
 // tab, then its JSON. Opening verifies every checksum and builds every index
 // from the short part, keeping the JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset
 // of 100k+ threads answers its first queries in seconds (also by value, for the paths the lake had
-// indexed when it wrote the snapshot); the documents are then parsed in the background, a slice
-// per event-loop turn. Formats 1 (the document's JSON alone) and 2 (format 3 without checksums or
+// indexed when it wrote the snapshot); the documents are then read from the file when a query
+// needs them (lake/documentFile.ts), or, with every document kept in memory (`cacheMegabytes`
+// Infinity), parsed in the background, a slice per event-loop turn. Formats 1 (the document's JSON alone) and 2 (format 3 without checksums or
 // end line) are still read: parsed on load, as nothing else would find a damaged line in them, and
 // rewritten as format 3 right away.
 
