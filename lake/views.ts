@@ -92,7 +92,10 @@ abstract class View implements DocumentIndex {
     const documents: LakeDocument[] = []
     for (const document of this.raw.documents()) {
       const viewId = this.accepts(document._id)
-      const shown = viewId === undefined ? undefined : this.get(viewId)
+      if (viewId === undefined) continue
+      // A view shows a document under its own id as stored (get would read it again, from disk
+      // when documents are kept there); under another id, what it overlays there.
+      const shown = viewId === document._id ? document : this.get(viewId)
       if (shown) documents.push(shown)
     }
     this.cached = {version: this.raw.version, documents: new WeakRef(documents)}
