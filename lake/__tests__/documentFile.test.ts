@@ -1,14 +1,13 @@
-import {mkdtemp, open, readdir, readFile, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {open, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import type {Transaction} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
 import {DocumentCache} from '../documentFile.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage, type StorageOptions} from '../storage.ts'
-import {commit} from './commit.ts'
+import {commit, tempDirs} from './helpers.ts'
 
 // Documents are kept in files (the snapshot, and a spill file for those written since) with only
 // a cache of them parsed (lake/documentFile.ts). A dataset whose cache holds next to nothing must
@@ -16,14 +15,7 @@ import {commit} from './commit.ts'
 // drafts, compactions and reopening; and a snapshot changed behind the lake's back is reported
 // when a document is read from it, never read past.
 
-const dirs: string[] = []
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
-
-async function tempDir() {
-  const dir = await mkdtemp(join(tmpdir(), 'lake-document-file-'))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs('lake-document-file-')
 
 /** A cache of 2 KB: a few of the documents below at a time. */
 const ON_DISK: StorageOptions = {unsafeNoSync: true, readChunkBytes: 211, cacheMegabytes: 2 / 1024}
@@ -47,6 +39,11 @@ function question(i: number, round: number): LakeDocument {
     specialty: {_type: 'reference', _ref: `s${(i + round) % 3}`},
     status: i % 2 === 0 ? 'reviewed' : 'draft',
   }
+}
+
+/** Questions q0… in their first round, as new documents. */
+function created(count: number): Transaction['changes'] {
+  return Array.from({length: count}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)}))
 }
 
 const QUERIES = [
@@ -131,10 +128,7 @@ describe('documents kept on disk', () => {
   it('reports a snapshot line changed after opening when the document is read', async () => {
     const dir = await tempDir()
     const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
-    await commit(
-      writer,
-      Array.from({length: 30}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
-    )
+    await commit(writer, created(30))
     await writer.close()
     const reader = await DatasetStorage.open(dir, 'test', 'test', {
       ...ON_DISK,
@@ -171,10 +165,7 @@ describe('documents kept on disk', () => {
     const dir = await tempDir()
     const options = {...ON_DISK, cacheMegabytes: 1, parseInBackground: false}
     const writer = await DatasetStorage.open(dir, 'test', 'test', options)
-    await commit(
-      writer,
-      Array.from({length: 50}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
-    )
+    await commit(writer, created(50))
     // Written documents are remembered (a read soon after lets them in), not cached.
     expect(writer.dataset.raw.cacheSize().documents).toBe(0)
     await writer.close()
@@ -197,10 +188,7 @@ describe('snapshot lines without a revision', () => {
   it('are read for queries of revisions, and a compaction adds theirs', async () => {
     const dir = await tempDir()
     const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
-    await commit(
-      writer,
-      Array.from({length: 12}, (_, i) => ({id: `q${i}`, before: null, after: question(i, 0)})),
-    )
+    await commit(writer, created(12))
     const query = '*[_type == "question"]{_id, _rev}'
     const expected = await runQuery(writer.dataset, query)
     await writer.close()

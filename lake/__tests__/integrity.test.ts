@@ -1,27 +1,19 @@
-import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import type {Transaction} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
 import {DatasetLockedError} from '../lock.ts'
 import {DatasetStorage, StorageDamagedError, type StorageOptions} from '../storage.ts'
 import {localCertificate} from '../tls.ts'
-import {commit} from './commit.ts'
+import {commit, tempDirs} from './helpers.ts'
 
 // Damaged files are reported, never read past or cut silently: a damaged log line or snapshot line
 // stops the dataset from opening (naming file, line and byte offset), a torn last log line (a
 // crash mid-append) is moved aside and reported, and `repair` keeps every intact transaction and
 // document while moving the damaged bytes aside.
 
-const dirs: string[] = []
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
-
-async function tempDir() {
-  const dir = await mkdtemp(join(tmpdir(), 'lake-integrity-'))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs('lake-integrity-')
 
 /** Collects what the storage reports instead of printing it. */
 function reporting(): {options: StorageOptions; messages: string[]} {

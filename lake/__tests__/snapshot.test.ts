@@ -1,26 +1,18 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {Dataset} from '../dataset.ts'
 import {collectReferences, type LakeDocument, Unparsed} from '../documentIndex.ts'
 import {runQuery} from '../query.ts'
 import {DatasetStorage} from '../storage.ts'
-import {commit} from './commit.ts'
+import {commit, tempDirs} from './helpers.ts'
 
 // Snapshots are read in chunks and their documents left unparsed until first read (or parsed in
 // the background): lines split across chunks, multi-byte text at chunk edges, documents written
 // back unparsed by a compaction, and format-1 and format-2 snapshots must all come back exactly.
 
-const dirs: string[] = []
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
-
-async function tempDir() {
-  const dir = await mkdtemp(join(tmpdir(), 'lake-snapshot-'))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs('lake-snapshot-')
 
 function documents(): LakeDocument[] {
   const docs: LakeDocument[] = []
