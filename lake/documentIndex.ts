@@ -72,6 +72,8 @@ export interface DocumentIndex {
   stubOf?(id: string): DocumentStub | undefined
   /** The scan position of a document of this view (of the raw document it shows). */
   positionOfDocument(document: LakeDocument): number
+  /** The scan position of the document this view shows as `id` (-1: none), without reading it. */
+  positionOfId(id: string): number
   /** Ids of documents with a `_score` of their own (score() adds to it). */
   idsWithOwnScore(): ReadonlySet<string>
   /**
@@ -236,6 +238,16 @@ export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
  */
 export const COMPOUND: unknown = Object.freeze({})
 
+/** A key column: the values at `path`, or with `refs` the `_ref`s of the array there. */
+export interface KeyColumnSpec {
+  path: string[]
+  refs: boolean
+}
+
+function columnKey(path: readonly string[], refs: boolean): string {
+  return `${refs ? 'refs' : 'value'}:${path.join('.')}`
+}
+
 /** A value as an order key (see `DocumentIndex.keyColumn`): objects and arrays as COMPOUND. */
 export function orderKey(value: unknown): unknown {
   return value === null || isPrimitive(value) ? value : COMPOUND
@@ -264,8 +276,11 @@ export class Unparsed {
   private readonly lineStart: number
   private readonly start: number
   private readonly end: number
-  /** The value-index paths its line has values for, as written in the snapshot's header. */
-  readonly valuePaths: string
+  /**
+   * The value-index paths and key columns its line has values for, as written in the snapshot's
+   * header (JSON; a compaction copies the line as it is when they are still the same).
+   */
+  readonly indexPaths: string
   /** Its `_type` (from the snapshot line's index part, or the document written). */
   readonly type: string
   /** Its `_rev` (null: it has none; undefined: its snapshot line does not say). */
@@ -276,7 +291,7 @@ export class Unparsed {
     lineStart: number,
     start: number,
     end: number,
-    valuePaths: string,
+    indexPaths: string,
     type: string,
     rev?: string | null,
   ) {
@@ -286,7 +301,7 @@ export class Unparsed {
     this.lineStart = lineStart
     this.start = start
     this.end = end
-    this.valuePaths = valuePaths
+    this.indexPaths = indexPaths
   }
 
   /** Its JSON's size in bytes. */
@@ -516,7 +531,7 @@ export class RawIndex implements DocumentIndex {
     file: DocumentFile,
     placed: Float64Array,
     revs: readonly (string | null)[],
-    valuePaths: string,
+    indexPaths: string,
     spill: DocumentFile,
   ) {
     if (!this.store) throw new Error('Only an index kept on disk moves to a new snapshot')
@@ -527,7 +542,7 @@ export class RawIndex implements DocumentIndex {
       const [lineStart = 0, start = 0, end = 0] = placed.subarray(at, at + 3)
       const old = this.byId.get(id) as LakeDocument | Unparsed
       const type = old instanceof Unparsed ? old.type : old._type
-      const entry = new Unparsed(file, lineStart, start, end, valuePaths, type, revs[at / 3])
+      const entry = new Unparsed(file, lineStart, start, end, indexPaths, type, revs[at / 3])
       at += 3
       this.byId.set(id, entry) // an existing key keeps its place in the scan order
       const position = this.position.get(id)
@@ -550,8 +565,8 @@ export class RawIndex implements DocumentIndex {
   }
 
   /**
-   * Adds a document from a snapshot without parsing it: `type`, `references` and `values` come
-   * from the snapshot line. Only while loading, before any word index exists.
+   * Adds a document from a snapshot without parsing it: `type`, `references`, `values` and `keys`
+   * come from the snapshot line. Only while loading, before any word index exists.
    */
   putUnparsed(
     id: string,
@@ -560,6 +575,8 @@ export class RawIndex implements DocumentIndex {
     /** The document's values for `valuePaths()`, in that order (null: none to index). */
     values: readonly unknown[],
     entry: Unparsed,
+    /** Its key-column values for `keyColumnSpecs()` as `storedKeys` wrote them (a prefix). */
+    keys: readonly unknown[] = [],
   ) {
     this.remove(id)
     this.byId.set(id, entry)
@@ -578,12 +595,19 @@ export class RawIndex implements DocumentIndex {
       const value = values[at++]
       if (isPrimitive(value)) addValue(index.ids, value, type, id)
     }
-    // Text indexes and key columns are made by queries, after loading; one made meanwhile reads
-    // the document.
-    if (this.textIndexes.size > 0 || this.keyColumns.size > 0) {
+    const position = this.position.get(id) as number
+    let column = 0
+    let unknown = false
+    for (const {refs, values: columnValues} of this.keyColumns.values()) {
+      if (column < keys.length) columnValues[position] = this.storedKey(keys[column++], refs)
+      else unknown = true
+    }
+    // Text indexes and key columns the snapshot has no values for are made by queries, after
+    // loading; one made meanwhile reads the document.
+    if (this.textIndexes.size > 0 || unknown) {
       const document = this.get(id)
       this.indexText(id, document)
-      this.keyValues(id, document)
+      if (unknown) this.keyValues(id, document)
     }
     this.changed()
   }
@@ -641,6 +665,45 @@ export class RawIndex implements DocumentIndex {
     })
   }
 
+  /** Every key column's path and kind, oldest first (snapshots store each document's keys). */
+  keyColumnSpecs(): KeyColumnSpec[] {
+    return [...this.keyColumns.values()].map(({path, refs}) => ({path: [...path], refs}))
+  }
+
+  /**
+   * A document's key values for `specs`, as a snapshot line keeps them: JSON, with `{}` for what
+   * is kept as COMPOUND (objects, arrays) or as an unequal `_ref` (see `refsAt`).
+   */
+  storedKeys(document: LakeDocument, specs: readonly KeyColumnSpec[]): unknown[] {
+    return specs.map(({path, refs}) => {
+      if (!refs) {
+        const key = orderKey(attributeValue(document, path))
+        return key === COMPOUND ? {} : key
+      }
+      return refsAt(document, path)?.map((ref) => (ref === undefined ? {} : ref)) ?? null
+    })
+  }
+
+  /** A key value from a snapshot line (see `storedKeys`) as the column keeps it. */
+  private storedKey(stored: unknown, refs: boolean): unknown {
+    const compound = typeof stored === 'object' && stored !== null && !Array.isArray(stored)
+    if (!refs) return compound ? COMPOUND : stored
+    if (!Array.isArray(stored)) return null
+    return this.refIdsOf(
+      stored.map((ref: unknown) => (typeof ref === 'object' && ref !== null ? undefined : ref)),
+    )
+  }
+
+  /**
+   * Creates key columns for `specs` with no values yet (a snapshot's, before its documents are
+   * added, each with its keys): they are ready when the snapshot is read.
+   */
+  prepareKeyColumns(specs: readonly KeyColumnSpec[]) {
+    if (this.byId.size > 0) throw new Error('Key columns are prepared on an empty index only')
+    for (const {path, refs} of specs)
+      this.keyColumns.set(columnKey(path, refs), {path: [...path], refs, values: []})
+  }
+
   /** Creates empty value indexes for `paths` (a snapshot's, before its documents are added). */
   prepareValueIndexes(paths: readonly (readonly string[])[]) {
     if (this.byId.size > 0) throw new Error('Value indexes are prepared on an empty index only')
@@ -654,6 +717,10 @@ export class RawIndex implements DocumentIndex {
 
   positionOf(id: string): number {
     return this.position.get(id) ?? -1
+  }
+
+  positionOfId(id: string): number {
+    return this.positionOf(id)
   }
 
   put(document: LakeDocument) {
@@ -977,18 +1044,22 @@ export class RawIndex implements DocumentIndex {
 
   private keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
     if (!refs) return orderKey(attributeValue(document, path))
-    return (
-      refsAt(document, path)?.map((ref) => {
-        if (ref === undefined) return -1
-        let id = this.refIds.get(ref)
-        if (id === undefined) this.refIds.set(ref, (id = this.refIds.size))
-        return id
-      }) ?? null
-    )
+    const found = refsAt(document, path)
+    return found && this.refIdsOf(found)
+  }
+
+  /** `_ref` values as their refIds (-1: undefined, which equals nothing). */
+  private refIdsOf(refs: readonly unknown[]): number[] {
+    return refs.map((ref) => {
+      if (ref === undefined) return -1
+      let id = this.refIds.get(ref)
+      if (id === undefined) this.refIds.set(ref, (id = this.refIds.size))
+      return id
+    })
   }
 
   keyColumn(path: readonly string[], refs: boolean): readonly unknown[] | undefined {
-    const key = `${refs ? 'refs' : 'value'}:${path.join('.')}`
+    const key = columnKey(path, refs)
     let column = this.keyColumns.get(key)
     if (!column) {
       const created: {

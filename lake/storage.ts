@@ -12,7 +12,13 @@ import {
 import {dirname, join} from 'node:path'
 import {crc32} from 'node:zlib'
 import {Dataset, type Transaction} from './dataset.ts'
-import {collectReferences, type LakeDocument, type RawIndex, Unparsed} from './documentIndex.ts'
+import {
+  collectReferences,
+  type KeyColumnSpec,
+  type LakeDocument,
+  type RawIndex,
+  Unparsed,
+} from './documentIndex.ts'
 import {DocumentFile} from './documentFile.ts'
 import {HistoryLog} from './historyLog.ts'
 import {DatasetLock} from './lock.ts'
@@ -50,12 +56,13 @@ import {errorMessage, hasCode} from '../domain/errors.ts'
 // files are readable by their owner only (0600, folders 0700).
 //
 // Snapshot format 3: every line is `<crc32 as 8 hex> <content>`: a header `{seq, format,
-// valuePaths}`, one line per document, then an end line `{documents}` whose absence means the file
-// was cut short. A document's content is `[id, type, [references], [values], rev]` (its values at
-// the value-index paths; its `_rev` or null, absent from lines written before it was added), a
-// tab, then its JSON. Opening verifies every checksum and builds every index
-// from the short part, keeping the JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset
-// of 100k+ threads answers its first queries in seconds (also by value, for the paths the lake had
+// valuePaths, keyColumns}`, one line per document, then an end line `{documents}` whose absence
+// means the file was cut short. A document's content is `[id, type, [references], [values], rev,
+// [keys]]` (its values at the value-index paths; its `_rev` or null; its order keys for the key
+// columns; the last two absent from lines written before they were added), a tab, then its JSON.
+// Opening verifies every checksum and builds every index and key column from the short part,
+// keeping the JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads
+// answers its first queries in seconds (also by value and in key order, for what the lake had
 // indexed when it wrote the snapshot); the documents are then read from the file when a query
 // needs them (lake/documentFile.ts), or, with every document kept in memory (`cacheMegabytes`
 // Infinity), parsed in the background, a slice per event-loop turn. Formats 1 (the document's JSON alone) and 2 (format 3 without checksums or
@@ -332,6 +339,8 @@ interface SnapshotHeader {
   seq: number
   format?: number
   valuePaths?: string[][]
+  /** Key columns whose values each line's index part carries after its `_rev`. */
+  keyColumns?: KeyColumnSpec[]
   /** Format 3: how many document lines follow (so a cut-short file says how many it lost). */
   documents?: number
 }
@@ -346,20 +355,40 @@ function isSnapshotHeader(value: unknown): value is SnapshotHeader {
         value.valuePaths.every(
           (path: unknown) =>
             Array.isArray(path) && path.every((key: unknown) => typeof key === 'string'),
-        )))
+        ))) &&
+    (!('keyColumns' in value) ||
+      (Array.isArray(value.keyColumns) && value.keyColumns.every(isKeyColumnSpec)))
   )
+}
+
+function isKeyColumnSpec(value: unknown): value is KeyColumnSpec {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'path' in value &&
+    'refs' in value &&
+    Array.isArray(value.path) &&
+    value.path.every((key: unknown) => typeof key === 'string') &&
+    typeof value.refs === 'boolean'
+  )
+}
+
+/** What a line's index part has values for (the copy-as-is test of `snapshotLine`). */
+function indexPathsOf(valuePaths: readonly (readonly string[])[], keys: readonly KeyColumnSpec[]) {
+  return JSON.stringify([valuePaths, keys])
 }
 
 function isIndexPart(
   value: unknown,
-): value is [string, string, string[], unknown[]?, (string | null)?] {
+): value is [string, string, string[], unknown[]?, (string | null)?, unknown[]?] {
   return (
     Array.isArray(value) &&
     typeof value[0] === 'string' &&
     typeof value[1] === 'string' &&
     Array.isArray(value[2]) &&
     (value[3] === undefined || Array.isArray(value[3])) &&
-    (value[4] === undefined || value[4] === null || typeof value[4] === 'string')
+    (value[4] === undefined || value[4] === null || typeof value[4] === 'string') &&
+    (value[5] === undefined || Array.isArray(value[5]))
   )
 }
 
@@ -383,7 +412,7 @@ class SnapshotReader {
   private announced: number | undefined
   private seen = false
   private ended = false
-  private valuePaths = '[]'
+  private indexPaths = indexPathsOf([], [])
 
   constructor(path: string, dataset: Dataset, file: DocumentFile) {
     this.path = path
@@ -442,7 +471,8 @@ class SnapshotReader {
     this.announced = header.documents
     if (format >= 2) {
       this.dataset.raw.prepareValueIndexes(header.valuePaths ?? [])
-      this.valuePaths = JSON.stringify(header.valuePaths ?? [])
+      this.dataset.raw.prepareKeyColumns(header.keyColumns ?? [])
+      this.indexPaths = indexPathsOf(header.valuePaths ?? [], header.keyColumns ?? [])
     }
     return undefined
   }
@@ -492,11 +522,11 @@ class SnapshotReader {
       head = undefined
     }
     if (!isIndexPart(head)) return 'its index part is not [id, type, references, values]'
-    const [id, type, references, values = [], rev] = head
+    const [id, type, references, values = [], rev, keys = []] = head
     // The whole line, checksum included, is what a compaction copies back.
     const at = (position: number) => offset + position - start
-    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.valuePaths, type, rev)
-    this.dataset.raw.putUnparsed(id, type, references, values, entry)
+    const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.indexPaths, type, rev)
+    this.dataset.raw.putUnparsed(id, type, references, values, entry, keys)
     this.documents++
     return undefined
   }
@@ -566,19 +596,31 @@ async function loadSnapshot(
   }
 }
 
+/** What every line of a snapshot has values for, as its header says them. */
+interface LineIndexes {
+  valuePaths: string[][]
+  keyColumns: KeyColumnSpec[]
+  /** Both as JSON (`indexPathsOf`). */
+  indexPaths: string
+}
+
 /**
- * A document's snapshot line (format 3) without its newline: checksum, then id, type, references
- * and its values for the value-index paths, then its JSON. Unparsed documents (read from a format
- * 3 snapshot, checksum verified) are copied as read when their line has values for the same paths
- * (always, unless an index was added since, which parses all).
+ * A document's snapshot line (format 3) without its newline: checksum, then id, type, references,
+ * its values for the value-index paths, `_rev` and its key-column values, then its JSON.
+ * Unparsed documents (read from a format 3 snapshot, checksum verified) are copied as read when
+ * their line has values for the same paths and columns (always, unless an index or column was
+ * added since, which parses all).
  */
 function snapshotLine(
   entry: LakeDocument | Unparsed,
   raw: RawIndex,
-  paths: readonly (readonly string[])[],
-  valuePaths: string,
+  indexes: LineIndexes,
 ): {line: Buffer; jsonOffset: number; rev: string | null} {
-  if (entry instanceof Unparsed && entry.valuePaths === valuePaths && entry.rev !== undefined)
+  if (
+    entry instanceof Unparsed &&
+    entry.indexPaths === indexes.indexPaths &&
+    entry.rev !== undefined
+  )
     return {line: entry.line(), jsonOffset: entry.jsonOffset, rev: entry.rev}
   const document = entry instanceof Unparsed ? entry.parse() : entry
   const rev = document._rev ?? null
@@ -586,8 +628,9 @@ function snapshotLine(
     document._id,
     document._type,
     [...collectReferences(document)],
-    raw.valuesOf(document, paths),
+    raw.valuesOf(document, indexes.valuePaths),
     rev,
+    raw.storedKeys(document, indexes.keyColumns),
   ])
   // Checksum, space, index part, tab.
   const jsonOffset = 9 + Buffer.byteLength(head) + 1
@@ -596,8 +639,8 @@ function snapshotLine(
 
 interface SnapshotWritten {
   bytes: number
-  /** The value-index paths its lines have values for, as its header says them. */
-  valuePaths: string
+  /** What its lines have values for (`LineIndexes.indexPaths`). */
+  indexPaths: string
   /** Each document's line start, JSON start and end in the file, in `entries()` order. */
   placed: Float64Array
   /** Each document's `_rev` (null: none), in the same order. */
@@ -614,7 +657,9 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
   let bytes = 0
   const placed = new Float64Array(3 * dataset.raw.size)
   const revs: (string | null)[] = []
-  const valuePaths = JSON.stringify(dataset.raw.valuePaths())
+  const valuePaths = dataset.raw.valuePaths()
+  const keyColumns = dataset.raw.keyColumnSpecs()
+  const indexes = {valuePaths, keyColumns, indexPaths: indexPathsOf(valuePaths, keyColumns)}
   try {
     await file.chmod(PRIVATE_FILE) // one left by a crash keeps the mode it had
     const flush = async (lines: Buffer[]) => {
@@ -623,18 +668,18 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
       await file.write(data)
     }
     const {raw} = dataset
-    const paths = raw.valuePaths()
-    const header = {
+    const header: SnapshotHeader = {
       seq: dataset.seq,
       format: SNAPSHOT_FORMAT,
-      valuePaths: paths,
+      valuePaths,
+      keyColumns,
       documents: raw.size,
     }
     const chunk: Buffer[] = [checksummed(JSON.stringify(header)), LINE_END]
     let offset = (chunk[0] as Buffer).length + 1
     let documents = 0
     for (const entry of raw.entries()) {
-      const {line, jsonOffset, rev} = snapshotLine(entry, raw, paths, valuePaths)
+      const {line, jsonOffset, rev} = snapshotLine(entry, raw, indexes)
       chunk.push(line, LINE_END)
       revs.push(rev)
       placed.set([offset, offset + jsonOffset, offset + line.length], 3 * documents)
@@ -650,7 +695,7 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
   }
   await rename(temp, join(dir, SNAPSHOT))
   await syncDirectory(dir)
-  return {bytes, valuePaths, placed, revs}
+  return {bytes, indexPaths: indexes.indexPaths, placed, revs}
 }
 
 // --- Repair ---
@@ -1135,9 +1180,9 @@ export class DatasetStorage {
    * After a compaction: documents are read from the new snapshot, and the old one and the spill
    * file are let go (their space is freed once closed).
    */
-  private readFromSnapshot({valuePaths, placed, revs}: SnapshotWritten) {
+  private readFromSnapshot({indexPaths, placed, revs}: SnapshotWritten) {
     const file = DocumentFile.open(join(this.dir, SNAPSHOT))
-    this.dataset.raw.movedTo(file, placed, revs, valuePaths, DocumentFile.spill(this.dir))
+    this.dataset.raw.movedTo(file, placed, revs, indexPaths, DocumentFile.spill(this.dir))
     this.snapshotFile?.close()
     this.snapshotFile = file
   }

@@ -69,6 +69,8 @@ abstract class View implements DocumentIndex {
   protected abstract contains(set: ReadonlySet<string>, id: string): boolean
   /** The raw id whose position a view document takes in a full scan. */
   protected abstract rawIdOf(document: LakeDocument): string
+  /** The raw id of the document this view shows as `id` (undefined: it shows none as `id`). */
+  protected abstract rawIdFor(id: string): string | undefined
 
   /** Whether the view shows the raw index as it is (nothing hidden, nothing overlaid). */
   protected get showsAll(): boolean {
@@ -149,6 +151,11 @@ abstract class View implements DocumentIndex {
     return this.raw.positionOf(this.rawIdOf(document))
   }
 
+  positionOfId(id: string): number {
+    const rawId = this.rawIdFor(id)
+    return rawId === undefined ? -1 : this.raw.positionOf(rawId)
+  }
+
   idsWithOwnScore(): ReadonlySet<string> {
     return this.through(this.raw.idsWithOwnScore())
   }
@@ -200,6 +207,10 @@ export class PublishedView extends View {
   protected rawIdOf(document: LakeDocument): string {
     return document._id
   }
+
+  protected rawIdFor(id: string): string | undefined {
+    return isPublishedId(id) ? id : undefined
+  }
 }
 
 /**
@@ -229,6 +240,10 @@ export class PublicView extends View {
 
   protected rawIdOf(document: LakeDocument): string {
     return document._id
+  }
+
+  protected rawIdFor(id: string): string | undefined {
+    return isPrivateId(id) ? undefined : id
   }
 }
 
@@ -278,6 +293,11 @@ export class DraftsView extends View {
 
   protected rawIdOf(document: LakeDocument): string {
     return typeof document._originalId === 'string' ? document._originalId : document._id
+  }
+
+  protected rawIdFor(id: string): string | undefined {
+    if (!isPublishedId(id)) return undefined
+    return this.raw.hasDraft(id) ? getDraftId(id) : id
   }
 
   override overlays(): {position: number; document: LakeDocument}[] {

@@ -199,7 +199,7 @@ describe('snapshot lines without a revision', () => {
       const tab = line.indexOf('\t')
       if (!line.startsWith('[', 9) || tab < 0) return line
       const head = JSON.parse(line.slice(9, tab)) as unknown[]
-      expect(head).toHaveLength(5)
+      expect(head).toHaveLength(6)
       const content = `${JSON.stringify(head.slice(0, 4))}${line.slice(tab)}`
       return `${crc32(content).toString(16).padStart(8, '0')} ${content}`
     })
@@ -208,7 +208,7 @@ describe('snapshot lines without a revision', () => {
     expect(await runQuery(reader.dataset, query)).toEqual(expected)
     await reader.compact()
     const compacted = (await readFile(path, 'utf8')).split('\n')[1] ?? ''
-    expect(JSON.parse(compacted.slice(9, compacted.indexOf('\t')))).toHaveLength(5)
+    expect(JSON.parse(compacted.slice(9, compacted.indexOf('\t')))).toHaveLength(6)
     expect(await runQuery(reader.dataset, query)).toEqual(expected)
     await reader.close({compact: false})
   })
@@ -229,5 +229,80 @@ describe('DocumentCache', () => {
     expect(cache.size).toEqual({documents: 2, bytes: 8})
     cache.delete('a')
     expect(cache.size).toEqual({documents: 1, bytes: 4})
+  })
+})
+
+describe('key columns', () => {
+  /** Questions with the odd values key columns must keep apart: objects, nulls, refless items. */
+  function tagged(i: number, round: number): LakeDocument {
+    const tags = [
+      [{_key: 'a', _ref: 't1'}, {_key: 'b'}],
+      'not an array',
+      [
+        {_key: 'a', _ref: 't2'},
+        {_key: 'b', _ref: 't1'},
+      ],
+      [{_key: 'a', _ref: null}],
+    ][(i + round) % 5]
+    const askedAt = [{on: '2020'}, null, `2021-0${(i % 9) + 1}-01`, i, undefined][i % 5]
+    return {
+      ...question(i, round),
+      ...(tags === undefined ? {} : {tags}),
+      ...(askedAt === undefined ? {} : {askedAt}),
+    }
+  }
+  const RANKED = [
+    '*[_type == "question" && references($refs)] | order(count(tags[_ref in $tags]) desc, select(specialty._ref == "s1" => 1, 0) desc, askedAt desc, _id asc)[0...7]{_id, askedAt}',
+    '*[_type == "question"] | order(select(askedAt == null => 1, 0) desc, count(tags[_ref in [null]]) desc, _id)[0...5]._id',
+  ]
+  const params = {refs: ['s0', 's1', 't1', 't2'], tags: ['t1', 't2']}
+
+  async function expectPlainAnswers(storage: DatasetStorage) {
+    for (const query of RANKED) {
+      const plain = await runQuery(storage.dataset, query, {params, plain: true})
+      expect(await runQuery(storage.dataset, query, {params}), query).toEqual(plain)
+    }
+  }
+
+  it('are kept in the snapshot: ready when it opens, current through writes and compactions', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    await commit(
+      writer,
+      Array.from({length: 30}, (_, i) => ({id: `q${i}`, before: null, after: tagged(i, 0)})),
+    )
+    await expectPlainAnswers(writer) // asks for the columns
+    await writer.dataset.raw.indexesBuilt()
+    await writer.close()
+    const header = JSON.parse(
+      (await readFile(join(dir, 'snapshot.ndjson'), 'utf8')).slice(9, 9 + 4096).split('\n')[0] ??
+        '',
+    ) as {keyColumns: unknown}
+    expect(header.keyColumns).toEqual(
+      expect.arrayContaining([
+        {path: ['tags'], refs: true},
+        {path: ['specialty', '_ref'], refs: false},
+        {path: ['askedAt'], refs: false},
+      ]),
+    )
+
+    const reader = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    // Read from the snapshot lines, not built from the documents after opening.
+    expect(reader.dataset.raw.keyColumn(['tags'], true)).toBeDefined()
+    expect(reader.dataset.raw.keyColumn(['askedAt'], false)).toBeDefined()
+    await expectPlainAnswers(reader)
+    await commit(reader, [
+      {id: 'q3', before: tagged(3, 0), after: tagged(3, 2)},
+      {id: 'q40', before: null, after: tagged(40, 1)},
+    ])
+    await expectPlainAnswers(reader)
+    await reader.compact()
+    await expectPlainAnswers(reader)
+    await reader.close()
+
+    const again = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    expect(again.dataset.raw.keyColumn(['specialty', '_ref'], false)).toBeDefined()
+    await expectPlainAnswers(again)
+    await again.close({compact: false})
   })
 })

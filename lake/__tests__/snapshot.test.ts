@@ -130,7 +130,13 @@ describe('snapshots', () => {
     await storage.close({compact: false})
     // Rewritten on open, so the next start verifies its checksums.
     const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
-    expect(headerOf(text)).toEqual({seq: 7, format: 3, valuePaths: [], documents: docs.length})
+    expect(headerOf(text)).toEqual({
+      seq: 7,
+      format: 3,
+      valuePaths: [],
+      keyColumns: [],
+      documents: docs.length,
+    })
     const reopened = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
     expect(await runQuery(reopened.dataset, '*', {perspective: 'raw'})).toEqual(docs)
     await reopened.close({compact: false})
@@ -160,7 +166,13 @@ describe('snapshots', () => {
     expect(await runQuery(storage.dataset, bySpecialty)).toEqual(expected.map((doc) => doc._id))
     await storage.close({compact: false})
     const text = await readFile(join(dir, 'snapshot.ndjson'), 'utf8')
-    expect(headerOf(text)).toEqual({seq: 3, format: 3, valuePaths: paths, documents: docs.length})
+    expect(headerOf(text)).toEqual({
+      seq: 3,
+      format: 3,
+      valuePaths: paths,
+      keyColumns: [],
+      documents: docs.length,
+    })
   })
 
   it('refuses a snapshot format newer than it reads, and a line without its index part', async () => {
