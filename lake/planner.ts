@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import {
   collectReferences,
+  COMPOUND,
   type DocumentIndex,
   type DocumentStub,
   type LakeDocument,
@@ -100,9 +101,8 @@ class PositionSet extends IdSet {
   }
 
   has(id: string): boolean {
-    const document = this.view.get(id)
-    if (!document) return false
-    const position = this.view.positionOfDocument(document)
+    const position = this.view.positionOfId(id)
+    if (position < 0) return false
     let low = 0
     let high = this.positions.length
     while (low < high) {
@@ -163,8 +163,8 @@ function positionsOf(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array
   if (ids instanceof PositionSet) return ids.positions
   const positions: number[] = []
   for (const id of ids) {
-    const document = index.get(id)
-    if (document) positions.push(index.positionOfDocument(document))
+    const position = index.positionOfId(id)
+    if (position >= 0) positions.push(position)
   }
   return Int32Array.from(positions).sort()
 }
@@ -367,55 +367,64 @@ const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>='])
 const STUB_FUNCTIONS = new Set(['path', 'defined', 'lower', 'upper', 'string', 'length'])
 
 /**
- * Whether `node`, evaluated on a row, reads nothing of it but the fields of a stub (`_id`, `_type`,
- * `_rev`); those it reads are added to `read`.
+ * Whether `node`, evaluated on a row, reads nothing of it but plain attribute paths (`status`,
+ * `slug.current`); those it reads are added to `read`, joined by dots. Only a stub's own fields
+ * (`_id`, `_type`, `_rev`) are read at the top level alone.
  */
-function readsOnlyStubFields(node: ExprNode, read: Set<string>): boolean {
+function readsOnlyPaths(node: ExprNode, read: Map<string, string[]>): boolean {
+  const only = (child: ExprNode) => readsOnlyPaths(child, read)
   switch (node.type) {
-    case 'AccessAttribute':
-      read.add(node.name)
-      return STUB_FIELDS.has(node.name) && (!node.base || node.base.type === 'This')
+    case 'AccessAttribute': {
+      const path = attributePath(node)
+      if (!path || (STUB_FIELDS.has(path[0] as string) && path.length > 1)) return false
+      read.set(path.join('.'), path)
+      return true
+    }
     case 'Value':
     case 'Parameter':
       return true
     case 'And':
     case 'Or':
-      return readsOnlyStubFields(node.left, read) && readsOnlyStubFields(node.right, read)
+      return only(node.left) && only(node.right)
     case 'Not':
     case 'Group':
-      return readsOnlyStubFields(node.base, read)
+      return only(node.base)
     case 'OpCall':
-      return (
-        STUB_OPERATORS.has(node.op) &&
-        readsOnlyStubFields(node.left, read) &&
-        readsOnlyStubFields(node.right, read)
-      )
+      return STUB_OPERATORS.has(node.op) && only(node.left) && only(node.right)
     case 'FuncCall':
-      return (
-        node.namespace === 'global' &&
-        STUB_FUNCTIONS.has(node.name) &&
-        node.args.every((arg) => readsOnlyStubFields(arg, read))
-      )
+      return node.namespace === 'global' && STUB_FUNCTIONS.has(node.name) && node.args.every(only)
     case 'Array':
-      return node.elements.every(
-        (element) => !element.isSplat && readsOnlyStubFields(element.value, read),
-      )
+      return node.elements.every((element) => !element.isSplat && only(element.value))
     case 'Projection':
-      return node.base.type === 'This' && readsOnlyStubFields(node.expr, read)
+      return node.base.type === 'This' && only(node.expr)
     case 'Object':
       return node.attributes.every(
-        (attribute) =>
-          attribute.type === 'ObjectAttributeValue' && readsOnlyStubFields(attribute.value, read),
+        (attribute) => attribute.type === 'ObjectAttributeValue' && only(attribute.value),
       )
     default:
       return false
   }
 }
 
+/** `value` at `path` in `row`, unless a shorter path there holds something else (then null). */
+function setPath(row: Record<string, unknown>, path: readonly string[], value: unknown) {
+  let at = row
+  for (const key of path.slice(0, -1)) {
+    const next = at[key] ?? (at[key] = {})
+    if (typeof next !== 'object' || next === null) return
+    at = next as Record<string, unknown>
+  }
+  at[path.at(-1) as string] = value
+}
+
 /**
- * `*[filter]._id`, `*[filter]{_id, _rev}` and `count(*[filter])` where nothing reads more of a row
- * than its `_id`, `_type` and `_rev` (every question's id and revision, say): the candidates as
- * stubs, so documents kept on disk are not read, or parsed, to answer what the index knows.
+ * `*[filter]._id`, `*[filter]{_id, _rev}` and `count(*[filter])` where the filter reads nothing of
+ * a row but its `_id`, `_type`, `_rev` and plain fields with key columns (`status`,
+ * `slug.current`), and what is returned nothing but the first three: the candidates as stubs with
+ * those fields set from the columns, so documents kept on disk are not read, or parsed, to answer
+ * what the index knows. A row whose value at such a field is an object
+ * or array (a column keeps those as COMPOUND) is its document. Until the columns are built, the
+ * query reads the documents.
  */
 function stubbedScan(
   tree: ExprNode,
@@ -423,27 +432,51 @@ function stubbedScan(
   params: Params,
   reader: TermReader,
 ): ExprNode | undefined {
-  const read = new Set<string>()
+  const read = new Map<string, string[]>()
+  // Columns serve filters; what is returned is read from stubs alone (a column of every title,
+  // say, would hold the archive's titles in memory).
+  const returned = new Map<string, string[]>()
   const filter =
-    tree.type === 'Map' && readsOnlyStubFields(tree.expr, read)
+    tree.type === 'Map' &&
+    readsOnlyPaths(tree.expr, returned) &&
+    [...returned.keys()].every((path) => STUB_FIELDS.has(path))
       ? tree.base
       : tree.type === 'FuncCall' && tree.namespace === 'global' && tree.name === 'count'
         ? tree.args[0]
         : undefined
   if (filter?.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
-  if (!index.stubOf || !readsOnlyStubFields(filter.expr, read)) return undefined
+  if (!index.stubOf || !readsOnlyPaths(filter.expr, read)) return undefined
+  const fields: {path: string[]; column: readonly unknown[]}[] = []
+  for (const path of [...read.values()].sort((a, b) => a.length - b.length)) {
+    if (path.length === 1 && STUB_FIELDS.has(path[0] as string)) continue
+    const column = index.keyColumn(path, false)
+    if (!column) return undefined
+    fields.push({path, column})
+  }
   const candidates = candidatesFor(filter.expr, index, params, reader)
   if (!candidates) return undefined
-  const readsRev = read.has('_rev')
-  const stubs: DocumentStub[] = []
+  const readsRev = read.has('_rev') || returned.has('_rev')
+  const rows: LakeDocument[] = []
   const add = (id: string | undefined): boolean => {
     const stub = id === undefined ? undefined : index.stubOf?.(id)
-    if (!stub) return true
+    if (!stub || id === undefined) return true
     // A revision the index does not know: the documents are read after all.
     if (readsRev && !('_rev' in stub)) return false
     // A document without `_rev` reads as null there, as a stub without one does.
     const {_rev, ...rest} = stub
-    stubs.push(typeof _rev === 'string' ? stub : rest)
+    const row: Record<string, unknown> = typeof _rev === 'string' ? stub : rest
+    const position = fields.length > 0 ? index.positionOfId(id) : -1
+    for (const {path, column} of fields) {
+      const value = column[position]
+      if (value === COMPOUND) {
+        const document = index.get(id)
+        if (document) rows.push(document)
+        return true
+      }
+      // Missing and null read alike (as null) in everything allowed here.
+      if (value !== undefined && value !== null) setPath(row, path, value)
+    }
+    rows.push(row as LakeDocument)
     return true
   }
   if (candidates instanceof PositionSet) {
@@ -453,11 +486,11 @@ function stubbedScan(
     for (const id of candidates) if (!add(id)) return undefined
   }
   // In the dataset's order, as a scan would have them (see documentsOf).
-  const rows =
-    !(candidates instanceof PositionSet) && unordered.has(candidates) && stubs.length > 1
-      ? index.inDatasetOrder(stubs as LakeDocument[])
-      : stubs
-  const scan: ExprNode = {...filter, base: {type: 'Value', value: rows}}
+  const ordered =
+    !(candidates instanceof PositionSet) && unordered.has(candidates) && rows.length > 1
+      ? index.inDatasetOrder(rows)
+      : rows
+  const scan: ExprNode = {...filter, base: {type: 'Value', value: ordered}}
   if (tree.type === 'Map') return {...tree, base: scan}
   return tree.type === 'FuncCall' ? {...tree, args: [scan]} : undefined
 }
@@ -482,6 +515,17 @@ async function mapChildren(
   return Object.fromEntries(entries)
 }
 
+/** Nodes whose children are evaluated in the node's own scope (not per row of something). */
+const SAME_SCOPE = new Set([
+  'Object',
+  'ObjectAttributeValue',
+  'ObjectSplat',
+  'Array',
+  'ArrayElement',
+  'Group',
+  'FuncCall',
+])
+
 export interface PlanStats {
   /** Filters answered from indexes. */
   indexed: number
@@ -495,6 +539,8 @@ export interface PlanStats {
   ranked?: number
   /** score() totals the text indexes predicted wrongly (then every candidate is scored instead). */
   scoreMismatches?: number
+  /** Filters run over stubs and key columns instead of documents (see `stubbedScan`). */
+  stubbed?: number
 }
 
 /** Evaluates a tree with the query's own options (dataset, parameters, clock, dereference). */
@@ -844,7 +890,7 @@ function rankedRows(
   index: DocumentIndex,
 ): {rows: Rows; scores: Float64Array; checked: Candidates} | undefined {
   const nonzero = pipeline.positiveOnly ? model?.nonzero() : undefined
-  const positions = nonzero ?? (candidates && candidatePositions(candidates, index))
+  const positions = nonzero ?? (candidates && positionsOf(candidates, index))
   if (!positions) return undefined
   let rows = viewRows(positions, index)
   let scores = model ? model.scores(rows) : new Float64Array(positions.length)
@@ -889,16 +935,6 @@ function rankedKeys(keys: readonly RankedKey[], rows: Rows, scores: Float64Array
     descending.push(true)
   }
   return {columns, descending, complete}
-}
-
-/** Ascending scan positions of candidates. */
-function candidatePositions(ids: ReadonlySet<string>, index: DocumentIndex): Int32Array {
-  if (ids instanceof PositionSet) return ids.positions
-  const documents = documentsOf(ids, index)
-  const positions = new Int32Array(documents.length)
-  for (let i = 0; i < documents.length; i++)
-    positions[i] = index.positionOfDocument(documents[i] as LakeDocument)
-  return positions
 }
 
 /**
@@ -982,11 +1018,6 @@ export async function planQuery(
   // Text indexes the query's `match`es read are built first (a slice at a time).
   await index.prepareText(textSourcesIn(tree))
   const reader = new TermReader(index)
-  const stubbed = stubbedScan(tree, index, params, reader)
-  if (stubbed) {
-    if (stats) stats.indexed++
-    return stubbed
-  }
 
   /**
    * `*[filter] | score(…) [_score > 0] {…} | order(…)[a...b]` and `*[filter] | order(…)[a...b]`
@@ -1136,6 +1167,15 @@ export async function planQuery(
 
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
+    // Its filter reads no outer scope (see readsOnlyPaths): the same answer in any scope.
+    const stubbed = stubbedScan(node, index, params, reader)
+    if (stubbed) {
+      if (stats) {
+        stats.indexed++
+        stats.stubbed = (stats.stubbed ?? 0) + 1
+      }
+      return stubbed
+    }
     const narrowed = rootScope
       ? ((await narrowRankedSlice(node)) ??
         (await narrowOrderedSlice(node)) ??
@@ -1158,14 +1198,18 @@ export async function planQuery(
       return {...node, expr}
     }
     if (node.type === 'Everything' && stats) stats.scans++
-    // Bases are evaluated in their node's scope; everything else may run per row.
+    // Bases, and the parts of objects, arrays, groups and function calls, are evaluated in their
+    // node's scope; everything else may run per row.
+    const sameScope = SAME_SCOPE.has(node.type)
     const entries: [string, unknown][] = []
     for (const [key, value] of Object.entries(node)) {
       entries.push([
         key,
         key === 'type'
           ? value
-          : await mapChildren(value, (child) => visit(child, rootScope && key === 'base')),
+          : await mapChildren(value, (child) =>
+              visit(child, rootScope && (key === 'base' || sameScope)),
+            ),
       ])
     }
     return Object.fromEntries(entries) as unknown as ExprNode

@@ -713,7 +713,8 @@ export function scoreModel(
 }
 
 // Order keys computed without groq-js, for the ranked slices of lake/rankedSlice.ts: a document's
-// own fields, its score, `count(field[attr in C])` and `select(field == C => a, …, b)`.
+// own fields, its score, `count(field[attr in C])`, `select(field == C => a, …, b)` and
+// `coalesce(field, …, C)`.
 
 /**
  * A key of a row: from its scan position (key columns), its document (fetched when needed) and
@@ -810,6 +811,28 @@ function selectKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunc
   }
 }
 
+/** `coalesce(a, b, …, C)` of fields, the last argument optionally a constant: the first not null. */
+function coalesceKey(node: ExprNode, params: Params, view: DocumentIndex): KeyFunction | undefined {
+  if (node.type !== 'FuncCall' || node.name !== 'coalesce' || node.namespace !== 'global')
+    return undefined
+  const readers: ReturnType<typeof keyReader>[] = []
+  let fallback: unknown = null
+  for (const [i, arg] of node.args.entries()) {
+    const path = attributePath(arg)
+    const last = i === node.args.length - 1 ? constant(arg, params) : undefined
+    if (path) readers.push(keyReader(view, path))
+    else if (last) fallback = orderKey(last.value)
+    else return undefined
+  }
+  return (position, document) => {
+    for (const read of readers) {
+      const value = read(position, document)
+      if (value !== null) return value
+    }
+    return fallback
+  }
+}
+
 /** A computed order key over rows of documents (and `_score` when `scored`); undefined if not. */
 export function keyFunction(
   node: ExprNode,
@@ -823,5 +846,7 @@ export function keyFunction(
     return path.length === 1 ? (_position, _document, score) => score : () => null
   }
   if (path) return keyReader(view, path)
-  return countKey(node, params, view) ?? selectKey(node, params, view)
+  return (
+    countKey(node, params, view) ?? selectKey(node, params, view) ?? coalesceKey(node, params, view)
+  )
 }
