@@ -43,6 +43,8 @@ export interface DocumentIndex {
   get(id: string): LakeDocument | undefined
   /** Every document, in the order of a full scan. */
   documents(): LakeDocument[]
+  /** documents(), read between calls of `pause` (a query's yield points; see RawIndex). */
+  documentsPaced(pause: () => unknown): Promise<LakeDocument[]>
   /** Sorts documents of this view into full-scan order. */
   inDatasetOrder(documents: LakeDocument[]): LakeDocument[]
   /** Each set iterates in full-scan order. */
@@ -1108,6 +1110,27 @@ export class RawIndex implements DocumentIndex {
   /** Ids of drafts, in no particular order. */
   draftIds(): ReadonlySet<string> {
     return this.drafts
+  }
+
+  /**
+   * documents(), read from disk between calls of `pause` (a query's yield points): reading 100k
+   * documents takes seconds, for which every other request would wait. Kept for other scans (as
+   * documents() keeps them) if nothing was written meanwhile; otherwise read again at once, so the
+   * scan is of one version.
+   */
+  async documentsPaced(pause: () => unknown): Promise<LakeDocument[]> {
+    const cached = this.all instanceof WeakRef ? this.all.deref() : this.all
+    if (cached || !this.store) return this.documents()
+    const {version} = this
+    const documents: LakeDocument[] = []
+    for (const [id, entry] of this.byId) {
+      documents.push(this.scanned(id, entry))
+      const paused = pause()
+      if (paused instanceof Promise) await paused
+      if (this.version !== version) return this.documents()
+    }
+    this.all = new WeakRef(documents)
+    return documents
   }
 
   documents(): LakeDocument[] {

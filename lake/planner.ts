@@ -361,6 +361,34 @@ function documentsOf(
   return sort && documents.length > 1 ? index.inDatasetOrder(documents) : documents
 }
 
+/** Candidate sets at least this large are read between yield points (see documentsPaced). */
+const PACED_FROM = 1024
+
+/**
+ * documentsOf, reading the documents between calls of `pause` (the query's yield points): from
+ * disk, thousands of them take long enough to hold every other request.
+ */
+async function documentsPaced(
+  ids: ReadonlySet<string>,
+  index: DocumentIndex,
+  pause: (() => unknown) | undefined,
+): Promise<LakeDocument[]> {
+  if (!pause || ids.size < PACED_FROM) return documentsOf(ids, index)
+  const documents: LakeDocument[] = []
+  const read = async (document: LakeDocument | undefined) => {
+    if (document) documents.push(document)
+    const paused = pause()
+    if (paused instanceof Promise) await paused
+  }
+  if (ids instanceof PositionSet) {
+    for (const position of ids.positions) await read(index.documentAtPosition(position))
+    return documents
+  }
+  // A copy: writes meanwhile may move an id of an index's own set to its end.
+  for (const id of [...ids]) await read(index.get(id))
+  return unordered.has(ids) && documents.length > 1 ? index.inDatasetOrder(documents) : documents
+}
+
 /** Fields a document stub (DocumentIndex `stubOf`) has. */
 const STUB_FIELDS = new Set(['_id', '_type', '_rev'])
 const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>='])
@@ -1014,6 +1042,8 @@ export async function planQuery(
   params: Params,
   stats?: PlanStats,
   evaluate?: Evaluator,
+  /** The query's yield point, for reading many documents (see documentsPaced). */
+  pause?: () => unknown,
 ): Promise<ExprNode> {
   // Text indexes the query's `match`es read are built first (a slice at a time).
   await index.prepareText(textSourcesIn(tree))
@@ -1192,7 +1222,8 @@ export async function planQuery(
       }
       if (candidates) {
         if (stats) stats.indexed++
-        return {...node, base: {type: 'Value', value: documentsOf(candidates, index)}, expr}
+        const documents = await documentsPaced(candidates, index, pause)
+        return {...node, base: {type: 'Value', value: documents}, expr}
       }
       if (stats) stats.scans++
       return {...node, expr}

@@ -105,6 +105,15 @@ function scanOf(view: DocumentIndex): LakeDocument[] {
   })
 }
 
+/** Whether `tree` still scans every document (`*` outside Value nodes). */
+function scans(tree: unknown): boolean {
+  if (Array.isArray(tree)) return tree.some(scans)
+  if (typeof tree !== 'object' || tree === null) return false
+  const {type} = tree as {type?: unknown}
+  if (type === 'Everything') return true
+  return type !== 'Value' && Object.values(tree).some(scans)
+}
+
 /** Evaluates GROQ over one perspective of the dataset, using its indexes where they apply. */
 export async function runQuery(
   dataset: Dataset,
@@ -133,10 +142,14 @@ export async function runQuery(
   }
   const run = async (node: ExprNode) =>
     (await evaluate(withYieldPoints(node), evaluateOptions)).get()
+  const pause = () => budget.tick()
   return budget.run(
     evaluation(async () => {
       const parsed = await withTextQueries(query, tree, params, view, budget, true)
-      return run(await planQuery(parsed, view, params, options.stats, run))
+      const planned = await planQuery(parsed, view, params, options.stats, run, pause)
+      // Every document read now, between yield points, rather than at once when groq-js scans.
+      if (scans(planned)) evaluateOptions.dataset = await view.documentsPaced(pause)
+      return run(planned)
     }),
   )
 }

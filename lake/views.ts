@@ -87,12 +87,21 @@ abstract class View implements DocumentIndex {
   }
 
   documents(): LakeDocument[] {
-    if (this.showsAll) return this.raw.documents()
+    return this.documentsOf(this.raw.documents())
+  }
+
+  async documentsPaced(pause: () => unknown): Promise<LakeDocument[]> {
+    return this.documentsOf(await this.raw.documentsPaced(pause))
+  }
+
+  /** The view's documents, from every raw document (`all`, in scan order). */
+  private documentsOf(all: LakeDocument[]): LakeDocument[] {
+    if (this.showsAll) return all
     const cached =
       this.cached?.version === this.raw.version ? this.cached.documents.deref() : undefined
     if (cached) return cached
     const documents: LakeDocument[] = []
-    for (const document of this.raw.documents()) {
+    for (const document of all) {
       const viewId = this.accepts(document._id)
       if (viewId === undefined) continue
       // A view shows a document under its own id as stored (get would read it again, from disk

@@ -306,3 +306,52 @@ describe('key columns', () => {
     await again.close({compact: false})
   })
 })
+
+describe('reading many documents from disk', () => {
+  /** The longest the event loop went without a turn while `work` ran, and how long it ran. */
+  async function longestHold(work: () => Promise<unknown>) {
+    const started = performance.now()
+    let last = started
+    let longest = 0
+    let running = true
+    const turn = () => {
+      const now = performance.now()
+      longest = Math.max(longest, now - last)
+      last = now
+      if (running) setImmediate(turn)
+    }
+    setImmediate(turn)
+    await work()
+    running = false
+    return {longest, total: performance.now() - started}
+  }
+
+  it('reads them between yield points: other requests are answered meanwhile', async () => {
+    const dir = await tempDir()
+    const storage = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    const body = 'A longer question text, read from disk for every document. '.repeat(12)
+    await commit(
+      storage,
+      Array.from({length: 12_000}, (_, i) => {
+        const after = question(i, 0)
+        const block = (after.body as {children: {text: string}[]}[])[0]
+        if (block?.children[0]) block.children[0].text = body
+        return {id: after._id, before: null, after}
+      }),
+    )
+    await storage.compact()
+    for (const query of [
+      // A scan (no index applies), and a large candidate set (every question).
+      '*[pt::text(body) != "" && defined(status)]._id',
+      '*[_type == "question" && pt::text(body) != ""]._id',
+    ]) {
+      const {longest, total} = await longestHold(async () => {
+        const answer = await runQuery(storage.dataset, query, {timeoutMs: 60_000})
+        expect(answer).toHaveLength(12_000)
+      })
+      // Read at once, the documents would hold the loop for most of the query.
+      expect(longest, query).toBeLessThan(total / 5)
+    }
+    await storage.close({compact: false})
+  })
+})
