@@ -4,7 +4,6 @@ import {
   collectReferences,
   COMPOUND,
   type DocumentIndex,
-  type DocumentStub,
   type LakeDocument,
   unionPositions,
 } from './documentIndex.ts'
@@ -385,7 +384,7 @@ async function documentsPaced(
     return documents
   }
   // A copy: writes meanwhile may move an id of an index's own set to its end.
-  for (const id of [...ids]) await read(index.get(id))
+  for (const id of Array.from(ids)) await read(index.get(id))
   return unordered.has(ids) && documents.length > 1 ? index.inDatasetOrder(documents) : documents
 }
 
