@@ -34,6 +34,8 @@ export interface DocumentStub {
   _id: string
   _type: string
   _rev?: string | null
+  /** The drafts view's overlay: its draft's id (where it takes its place in a scan). */
+  _originalId?: string
 }
 
 /** What the planner, text search and dereferencing read of one perspective. */
@@ -69,13 +71,18 @@ export interface DocumentIndex {
   documentAtPosition(position: number): LakeDocument | undefined
   /**
    * The document this view shows as `id` with only its `_id`, `_type` and `_rev`, read without
-   * parsing it; absent where a view's documents are not the stored ones (the drafts overlay).
+   * parsing it (the drafts view's overlay: its draft's, under the published id).
    */
-  stubOf?(id: string): DocumentStub | undefined
+  stubOf(id: string): DocumentStub | undefined
   /** The scan position of a document of this view (of the raw document it shows). */
   positionOfDocument(document: LakeDocument): number
   /** The scan position of the document this view shows as `id` (-1: none), without reading it. */
   positionOfId(id: string): number
+  /**
+   * Whether the reverse-reference index (positionsReferencing) holds exactly what references()
+   * finds in the document at a scan position (else a superset: read the document).
+   */
+  referencesExactAt(position: number): boolean
   /** Ids of documents with a `_score` of their own (score() adds to it). */
   idsWithOwnScore(): ReadonlySet<string>
   /**
@@ -107,19 +114,25 @@ export interface DocumentIndex {
   overlays(): {position: number; document: LakeDocument}[]
 }
 
-/** Every `_ref` in a document, at any depth. */
+/**
+ * The `_ref`s of a document as groq-js's references() finds them: at any depth, but an object
+ * with a truthy `_ref` is a reference and nothing inside it is looked at.
+ */
 export function collectReferences(value: unknown, into: Set<string> = new Set()): Set<string> {
   if (Array.isArray(value)) {
     for (const item of value)
       if (typeof item === 'object' && item !== null) collectReferences(item, into)
   } else if (typeof value === 'object' && value !== null) {
-    // for…in rather than Object.entries: this runs over every object of every document on load.
     const record = value as Record<string, unknown>
+    const ref = record._ref
+    if (ref) {
+      if (typeof ref === 'string') into.add(ref)
+      return into
+    }
+    // for…in rather than Object.entries: this runs over every object of every document on load.
     for (const key in record) {
       const field = record[key]
-      if (key === '_ref') {
-        if (typeof field === 'string') into.add(field)
-      } else if (typeof field === 'object' && field !== null) collectReferences(field, into)
+      if (typeof field === 'object' && field !== null) collectReferences(field, into)
     }
   }
   return into
@@ -253,6 +266,18 @@ function columnKey(path: readonly string[], refs: boolean): string {
 /** A value as an order key (see `DocumentIndex.keyColumn`): objects and arrays as COMPOUND. */
 export function orderKey(value: unknown): unknown {
   return value === null || isPrimitive(value) ? value : COMPOUND
+}
+
+/**
+ * What a key column holds for a string longer than LONG_STRING characters: readers take the value
+ * from the document. A column of a field with long texts would otherwise hold all of them.
+ */
+export const LONG: unknown = Object.freeze({})
+const LONG_STRING = 256
+
+/** A value as a key column keeps it: an order key, long strings as LONG. */
+function columnValue(value: unknown): unknown {
+  return typeof value === 'string' && value.length > LONG_STRING ? LONG : orderKey(value)
 }
 
 /** Unused scan positions tolerated beyond one per document before they are renumbered. */
@@ -389,6 +414,11 @@ export class RawIndex implements DocumentIndex {
   private readonly typePositions = new Map<string, {version: number; positions: Int32Array}>()
   /** Documents with a `_score` of their own. */
   private readonly scored = new Set<string>()
+  /**
+   * Documents whose referrer entries came from snapshot lines written before references were
+   * collected as references() sees them (every `_ref`, also inside references): a superset.
+   */
+  private readonly looseReferences = new Set<string>()
   private readonly drafts = new Set<string>()
   /** Published ids of the drafts. */
   private readonly withDraft = new Set<string>()
@@ -579,6 +609,8 @@ export class RawIndex implements DocumentIndex {
     entry: Unparsed,
     /** Its key-column values for `keyColumnSpecs()` as `storedKeys` wrote them (a prefix). */
     keys: readonly unknown[] = [],
+    /** Whether `references` are exactly those references() finds (see `collectReferences`). */
+    exactReferences = true,
   ) {
     this.remove(id)
     this.byId.set(id, entry)
@@ -592,6 +624,7 @@ export class RawIndex implements DocumentIndex {
     if (isPrivateId(id)) this.dotted++
     addTo(this.byType, type, id)
     for (const target of references) this.addReferrer(target, id)
+    if (!exactReferences) this.looseReferences.add(id)
     let at = 0
     for (const index of this.valueIndexes.values()) {
       const value = values[at++]
@@ -674,13 +707,14 @@ export class RawIndex implements DocumentIndex {
 
   /**
    * A document's key values for `specs`, as a snapshot line keeps them: JSON, with `{}` for what
-   * is kept as COMPOUND (objects, arrays) or as an unequal `_ref` (see `refsAt`).
+   * is kept as COMPOUND (objects, arrays) or as an unequal `_ref` (see `refsAt`), `{"long": 1}`
+   * for LONG.
    */
   storedKeys(document: LakeDocument, specs: readonly KeyColumnSpec[]): unknown[] {
     return specs.map(({path, refs}) => {
       if (!refs) {
-        const key = orderKey(attributeValue(document, path))
-        return key === COMPOUND ? {} : key
+        const key = columnValue(attributeValue(document, path))
+        return key === COMPOUND ? {} : key === LONG ? {long: 1} : key
       }
       return refsAt(document, path)?.map((ref) => (ref === undefined ? {} : ref)) ?? null
     })
@@ -689,7 +723,7 @@ export class RawIndex implements DocumentIndex {
   /** A key value from a snapshot line (see `storedKeys`) as the column keeps it. */
   private storedKey(stored: unknown, refs: boolean): unknown {
     const compound = typeof stored === 'object' && stored !== null && !Array.isArray(stored)
-    if (!refs) return compound ? COMPOUND : stored
+    if (!refs) return compound ? ('long' in stored ? LONG : COMPOUND) : stored
     if (!Array.isArray(stored)) return null
     return this.refIdsOf(
       stored.map((ref: unknown) => (typeof ref === 'object' && ref !== null ? undefined : ref)),
@@ -723,6 +757,12 @@ export class RawIndex implements DocumentIndex {
 
   positionOfId(id: string): number {
     return this.positionOf(id)
+  }
+
+  referencesExactAt(position: number): boolean {
+    if (this.looseReferences.size === 0) return true
+    const id = this.idAt[position]
+    return id === undefined || !this.looseReferences.has(id)
   }
 
   put(document: LakeDocument) {
@@ -824,6 +864,7 @@ export class RawIndex implements DocumentIndex {
     this.entryAt[position] = undefined
     for (const column of this.keyColumns.values()) column.values[position] = undefined
     this.scored.delete(id)
+    this.looseReferences.delete(id)
     if (this.drafts.delete(id)) this.withDraft.delete(getPublishedId(id))
     if (isDraftId(id) || isVersionId(id)) this.unpublished--
     if (isPrivateId(id)) this.dotted--
@@ -1024,16 +1065,31 @@ export class RawIndex implements DocumentIndex {
   }
 
   positionsReferencing(ids: Iterable<string>): Int32Array {
-    let all: Int32Array | undefined
+    const lists: Int32Array[] = []
+    let total = 0
     for (const id of new Set(ids)) {
       let cached = this.referrerPositions.get(id)
       if (cached?.version !== this.version) {
         cached = {version: this.version, positions: Int32Array.from(this.referrerPositionsOf(id))}
         this.referrerPositions.set(id, cached)
       }
-      all = all ? unionPositions(all, cached.positions) : cached.positions
+      if (cached.positions.length === 0) continue
+      lists.push(cached.positions)
+      total += cached.positions.length
     }
-    return all ?? new Int32Array(0)
+    if (lists.length <= 8) return lists.reduce(unionPositions, new Int32Array(0))
+    // Many targets (Studio boosts a search's first 1,000 matches): one sort, not 1,000 merges.
+    const all = new Int32Array(total)
+    let at = 0
+    for (const list of lists) {
+      all.set(list, at)
+      at += list.length
+    }
+    all.sort()
+    let n = 0
+    for (let i = 0; i < all.length; i++)
+      if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i] as number
+    return all.subarray(0, n)
   }
 
   refId(value: unknown): number {
@@ -1045,7 +1101,7 @@ export class RawIndex implements DocumentIndex {
   }
 
   private keyValue(document: LakeDocument, path: readonly string[], refs: boolean): unknown {
-    if (!refs) return orderKey(attributeValue(document, path))
+    if (!refs) return columnValue(attributeValue(document, path))
     const found = refsAt(document, path)
     return found && this.refIdsOf(found)
   }

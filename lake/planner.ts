@@ -3,6 +3,7 @@ import {type ExprNode, parse, type PipeFuncCallNode} from 'groq-js'
 import {
   collectReferences,
   COMPOUND,
+  LONG,
   type DocumentIndex,
   type LakeDocument,
   unionPositions,
@@ -390,7 +391,7 @@ async function documentsPaced(
 
 /** Fields a document stub (DocumentIndex `stubOf`) has. */
 const STUB_FIELDS = new Set(['_id', '_type', '_rev'])
-const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>='])
+const STUB_OPERATORS = new Set(['==', '!=', 'in', '<', '<=', '>', '>=', 'match'])
 const STUB_FUNCTIONS = new Set(['path', 'defined', 'lower', 'upper', 'string', 'length'])
 
 /**
@@ -445,25 +446,27 @@ function setPath(row: Record<string, unknown>, path: readonly string[], value: u
 }
 
 /**
- * `*[filter]._id`, `*[filter]{_id, _rev}` and `count(*[filter])` where the filter reads nothing of
+ * `*[filter]._id`, `*[filter]{_id, _rev}` and `count(*[filter])` (also sliced) where the filter reads nothing of
  * a row but its `_id`, `_type`, `_rev` and plain fields with key columns (`status`,
- * `slug.current`), and what is returned nothing but the first three: the candidates as stubs with
- * those fields set from the columns, so documents kept on disk are not read, or parsed, to answer
- * what the index knows. A row whose value at such a field is an object
- * or array (a column keeps those as COMPOUND) is its document. Until the columns are built, the
+ * `slug.current`, `title match …`), and what is returned nothing but the first three: the
+ * candidates as stubs with those fields set from the columns, so documents kept on disk are not
+ * read, or parsed, to answer what the index knows. A row whose value at such a field is an object
+ * or array, or a string too long for a column (COMPOUND, LONG), is its document. Until the columns are built, the
  * query reads the documents.
  */
-function stubbedScan(
+async function stubbedScan(
   tree: ExprNode,
   index: DocumentIndex,
   params: Params,
   reader: TermReader,
-): ExprNode | undefined {
+  evaluate: Evaluator | undefined,
+  stats: PlanStats | undefined,
+): Promise<ExprNode | undefined> {
   const read = new Map<string, string[]>()
-  // Columns serve filters; what is returned is read from stubs alone (a column of every title,
-  // say, would hold the archive's titles in memory).
+  // Columns serve filters; what is returned is read from stubs alone (a column for every field
+  // a projection names would hold much of the archive in memory).
   const returned = new Map<string, string[]>()
-  const filter =
+  const scan =
     tree.type === 'Map' &&
     readsOnlyPaths(tree.expr, returned) &&
     [...returned.keys()].every((path) => STUB_FIELDS.has(path))
@@ -471,56 +474,82 @@ function stubbedScan(
       : tree.type === 'FuncCall' && tree.namespace === 'global' && tree.name === 'count'
         ? tree.args[0]
         : undefined
+  // Also sliced (`*[…][0...1000]._id`, Studio's search): the slice is kept.
+  const filter = scan?.type === 'Slice' ? scan.base : scan
   if (filter?.type !== 'Filter' || filter.base.type !== 'Everything') return undefined
-  if (!index.stubOf || !readsOnlyPaths(filter.expr, read)) return undefined
-  const fields: {path: string[]; column: readonly unknown[]}[] = []
+  if (!readsOnlyPaths(filter.expr, read)) return undefined
+  const fields: {path: string[]; column: readonly unknown[] | undefined}[] = []
   for (const path of [...read.values()].sort((a, b) => a.length - b.length)) {
     if (path.length === 1 && STUB_FIELDS.has(path[0] as string)) continue
-    const column = index.keyColumn(path, false)
-    if (!column) return undefined
-    fields.push({path, column})
+    // Every column asked for at once: those missing are built side by side.
+    fields.push({path, column: index.keyColumn(path, false)})
   }
+  if (fields.some(({column}) => !column)) return undefined
   const candidates = candidatesFor(filter.expr, index, params, reader)
   if (!candidates) return undefined
   const readsRev = read.has('_rev') || returned.has('_rev')
-  const rows: LakeDocument[] = []
-  const add = (id: string | undefined): boolean => {
-    const stub = id === undefined ? undefined : index.stubOf?.(id)
-    if (!stub || id === undefined) return true
+  /** A candidate's row: its stub with the columns' values, or its document; null: give up. */
+  const rowOf = (id: string | undefined): LakeDocument | undefined | null => {
+    const stub = id === undefined ? undefined : index.stubOf(id)
+    if (!stub || id === undefined) return undefined
     // A revision the index does not know: the documents are read after all.
-    if (readsRev && !('_rev' in stub)) return false
+    if (readsRev && !('_rev' in stub)) return null
     // A document without `_rev` reads as null there, as a stub without one does.
     const {_rev, ...rest} = stub
     const row: Record<string, unknown> = typeof _rev === 'string' ? stub : rest
     const position = fields.length > 0 ? index.positionOfId(id) : -1
     for (const {path, column} of fields) {
-      const value = column[position]
-      if (value === COMPOUND) {
-        const document = index.get(id)
-        if (document) rows.push(document)
-        return true
-      }
+      const value = column?.[position]
+      if (value === COMPOUND || value === LONG) return index.get(id)
       // Missing and null read alike (as null) in everything allowed here.
       if (value !== undefined && value !== null) setPath(row, path, value)
     }
-    rows.push(row as LakeDocument)
-    return true
+    return row as LakeDocument
   }
-  if (candidates instanceof PositionSet) {
-    for (const position of candidates.positions)
-      if (!add(index.idAtPosition(position))) return undefined
-  } else {
-    for (const id of candidates) if (!add(id)) return undefined
+  // In the dataset's order, as a scan would have them (see documentsOf): sets from an index and
+  // positions are; the rest are sorted, so made first.
+  const ids =
+    candidates instanceof PositionSet
+      ? Array.from(candidates.positions, (position) => index.idAtPosition(position))
+      : candidates
+  function* rows(): Generator<LakeDocument, void, undefined> {
+    for (const id of ids) {
+      const row = rowOf(id)
+      if (row === null) throw GIVE_UP
+      if (row) yield row
+    }
   }
-  // In the dataset's order, as a scan would have them (see documentsOf).
-  const ordered =
-    !(candidates instanceof PositionSet) && unordered.has(candidates) && rows.length > 1
-      ? index.inDatasetOrder(rows)
-      : rows
-  const scan: ExprNode = {...filter, base: {type: 'Value', value: ordered}}
-  if (tree.type === 'Map') return {...tree, base: scan}
-  return tree.type === 'FuncCall' ? {...tree, args: [scan]} : undefined
+  const end = scan?.type === 'Slice' ? sliceEnd(scan) : undefined
+  try {
+    const all = unordered.has(candidates) ? index.inDatasetOrder([...rows()]) : undefined
+    let replaced: ExprNode
+    if (
+      scan?.type === 'Slice' &&
+      end !== undefined &&
+      evaluate &&
+      candidates.size > firstBatch(end)
+    ) {
+      // The slice's first rows only: the filter runs over batches until it has them.
+      const matches = await firstMatches(all?.values() ?? rows(), end, (batch) =>
+        evaluate({...filter, base: {type: 'Value', value: batch}}),
+      )
+      if (!matches) return undefined
+      if (stats) stats.firstMatches++
+      replaced = {...scan, base: {type: 'Value', value: matches}}
+    } else {
+      const stubbed: ExprNode = {...filter, base: {type: 'Value', value: all ?? [...rows()]}}
+      replaced = scan?.type === 'Slice' ? {...scan, base: stubbed} : stubbed
+    }
+    if (tree.type === 'Map') return {...tree, base: replaced}
+    return tree.type === 'FuncCall' ? {...tree, args: [replaced]} : undefined
+  } catch (error) {
+    if (error === GIVE_UP) return undefined
+    throw error
+  }
 }
+
+/** Thrown by a stubbed scan's rows when the documents must be read after all. */
+const GIVE_UP = new Error('stubs do not answer this scan')
 
 async function mapChildren(
   node: unknown,
@@ -630,21 +659,17 @@ function sliceEnd(node: ExprNode): number | undefined {
 }
 
 /**
- * The first `end` documents of `ids` (in full-scan order) that pass `filter`, filtering a batch at
+ * The first `end` of `documents` (in full-scan order) that pass `filter`, filtering a batch at
  * a time (each twice the last, from `firstBatch(end)`) instead of every candidate; undefined when
  * `filter` does not return an array. groq-js keeps a filter's rows in scan order, so a slice of
  * the first `end` matches equals the same slice of all of them.
  */
 async function firstMatches(
-  ids: ReadonlySet<string>,
-  index: DocumentIndex,
+  documents: Iterator<LakeDocument>,
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
 ): Promise<LakeDocument[] | undefined> {
   let size = firstBatch(end)
-  // Sets straight from an index iterate in scan order and are read lazily; others are sorted.
-  const ordered = unordered.has(ids) ? documentsOf(ids, index) : undefined
-  const documents = ordered?.values() ?? lookups(ids, index)
   const matches: LakeDocument[] = []
   while (matches.length < end) {
     const batch: LakeDocument[] = []
@@ -1183,7 +1208,11 @@ export async function planQuery(
       : candidatesFor(filter.expr, index, params, reader)
     if (!candidates || candidates.size <= firstBatch(end)) return undefined
     const expr = await visit(filter.expr, false)
-    const matches = await firstMatches(candidates, index, end, (batch) =>
+    // Sets straight from an index iterate in scan order and are read lazily; others are sorted.
+    const documents = unordered.has(candidates)
+      ? documentsOf(candidates, index).values()
+      : lookups(candidates, index)
+    const matches = await firstMatches(documents, end, (batch) =>
       evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
     )
     if (!matches) return undefined
@@ -1197,7 +1226,7 @@ export async function planQuery(
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
     // Its filter reads no outer scope (see readsOnlyPaths): the same answer in any scope.
-    const stubbed = stubbedScan(node, index, params, reader)
+    const stubbed = await stubbedScan(node, index, params, reader, evaluate, stats)
     if (stubbed) {
       if (stats) {
         stats.indexed++

@@ -56,10 +56,12 @@ import {errorMessage, hasCode} from '../domain/errors.ts'
 // files are readable by their owner only (0600, folders 0700).
 //
 // Snapshot format 3: every line is `<crc32 as 8 hex> <content>`: a header `{seq, format,
-// valuePaths, keyColumns}`, one line per document, then an end line `{documents}` whose absence
-// means the file was cut short. A document's content is `[id, type, [references], [values], rev,
-// [keys]]` (its values at the value-index paths; its `_rev` or null; its order keys for the key
-// columns; the last two absent from lines written before they were added), a tab, then its JSON.
+// valuePaths, keyColumns, references}`, one line per document, then an end line `{documents}`
+// whose absence means the file was cut short. A document's content is `[id, type, [references],
+// [values], rev, [keys]]` (the references references() finds — with `references: "groq"`; every
+// `_ref` before — its values at the value-index paths; its `_rev` or null; its order keys for the
+// key columns; the last two absent from lines written before they were added), a tab, then its
+// JSON. Lines of an older kind are rewritten by the next compaction.
 // Opening verifies every checksum and builds every index and key column from the short part,
 // keeping the JSON unparsed (lake/documentIndex.ts `Unparsed`), so a dataset of 100k+ threads
 // answers its first queries in seconds (also by value and in key order, for what the lake had
@@ -341,6 +343,8 @@ interface SnapshotHeader {
   valuePaths?: string[][]
   /** Key columns whose values each line's index part carries after its `_rev`. */
   keyColumns?: KeyColumnSpec[]
+  /** 'groq': each line's references are those references() finds (older: every `_ref`). */
+  references?: string
   /** Format 3: how many document lines follow (so a cut-short file says how many it lost). */
   documents?: number
 }
@@ -357,7 +361,8 @@ function isSnapshotHeader(value: unknown): value is SnapshotHeader {
             Array.isArray(path) && path.every((key: unknown) => typeof key === 'string'),
         ))) &&
     (!('keyColumns' in value) ||
-      (Array.isArray(value.keyColumns) && value.keyColumns.every(isKeyColumnSpec)))
+      (Array.isArray(value.keyColumns) && value.keyColumns.every(isKeyColumnSpec))) &&
+    (!('references' in value) || typeof value.references === 'string')
   )
 }
 
@@ -373,10 +378,20 @@ function isKeyColumnSpec(value: unknown): value is KeyColumnSpec {
   )
 }
 
-/** What a line's index part has values for (the copy-as-is test of `snapshotLine`). */
-function indexPathsOf(valuePaths: readonly (readonly string[])[], keys: readonly KeyColumnSpec[]) {
-  return JSON.stringify([valuePaths, keys])
+/**
+ * What a line's index part has values for, and how its references were collected (the
+ * copy-as-is test of `snapshotLine`).
+ */
+function indexPathsOf(
+  valuePaths: readonly (readonly string[])[],
+  keys: readonly KeyColumnSpec[],
+  references: string | undefined,
+) {
+  return JSON.stringify([valuePaths, keys, references ?? null])
 }
+
+/** How snapshot lines collect references now (`collectReferences`). */
+const REFERENCES = 'groq'
 
 function isIndexPart(
   value: unknown,
@@ -412,7 +427,8 @@ class SnapshotReader {
   private announced: number | undefined
   private seen = false
   private ended = false
-  private indexPaths = indexPathsOf([], [])
+  private indexPaths = indexPathsOf([], [], undefined)
+  private exactReferences = false
 
   constructor(path: string, dataset: Dataset, file: DocumentFile) {
     this.path = path
@@ -472,7 +488,12 @@ class SnapshotReader {
     if (format >= 2) {
       this.dataset.raw.prepareValueIndexes(header.valuePaths ?? [])
       this.dataset.raw.prepareKeyColumns(header.keyColumns ?? [])
-      this.indexPaths = indexPathsOf(header.valuePaths ?? [], header.keyColumns ?? [])
+      this.indexPaths = indexPathsOf(
+        header.valuePaths ?? [],
+        header.keyColumns ?? [],
+        header.references,
+      )
+      this.exactReferences = header.references === REFERENCES
     }
     return undefined
   }
@@ -526,7 +547,7 @@ class SnapshotReader {
     // The whole line, checksum included, is what a compaction copies back.
     const at = (position: number) => offset + position - start
     const entry = new Unparsed(this.file, offset, at(tab + 1), at(end), this.indexPaths, type, rev)
-    this.dataset.raw.putUnparsed(id, type, references, values, entry, keys)
+    this.dataset.raw.putUnparsed(id, type, references, values, entry, keys, this.exactReferences)
     this.documents++
     return undefined
   }
@@ -659,7 +680,11 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
   const revs: (string | null)[] = []
   const valuePaths = dataset.raw.valuePaths()
   const keyColumns = dataset.raw.keyColumnSpecs()
-  const indexes = {valuePaths, keyColumns, indexPaths: indexPathsOf(valuePaths, keyColumns)}
+  const indexes = {
+    valuePaths,
+    keyColumns,
+    indexPaths: indexPathsOf(valuePaths, keyColumns, REFERENCES),
+  }
   try {
     await file.chmod(PRIVATE_FILE) // one left by a crash keeps the mode it had
     const flush = async (lines: Buffer[]) => {
@@ -673,6 +698,7 @@ async function writeSnapshot(dir: string, dataset: Dataset): Promise<SnapshotWri
       format: SNAPSHOT_FORMAT,
       valuePaths,
       keyColumns,
+      references: REFERENCES,
       documents: raw.size,
     }
     const chunk: Buffer[] = [checksummed(JSON.stringify(header)), LINE_END]

@@ -1,6 +1,7 @@
 import type {ExprNode} from 'groq-js'
 import {
   COMPOUND,
+  LONG,
   type DocumentIndex,
   isPrimitive,
   type LakeDocument,
@@ -460,14 +461,15 @@ function referencesCondition(
     const values = Array.isArray(found.value) ? found.value : [found.value]
     for (const value of values) if (typeof value === 'string') targets.add(value)
   }
-  // The reverse-reference index holds every `_ref`, a superset of what references() finds: only
-  // documents in it are walked.
+  // The reverse-reference index holds what references() finds (a superset for documents read
+  // from an older snapshot: those are walked).
   const holds = lazy(() => view.positionsReferencing(targets))
   return {
     tests: (rows) => {
       const out = membership(rows, holds())
       for (let i = 0; i < out.length; i++) {
-        if (out[i]) out[i] = hasReference(rows.document(i), targets) ? 1 : 0
+        if (out[i] && !view.referencesExactAt(rows.positions[i] as number))
+          out[i] = hasReference(rows.document(i), targets) ? 1 : 0
       }
       return out
     },
@@ -735,7 +737,10 @@ function keyReader(view: DocumentIndex, path: readonly string[]) {
   let column: readonly unknown[] | null | undefined
   return (position: number, document: () => LakeDocument | undefined): unknown => {
     if (column === undefined) column = ownId(path) ? null : (view.keyColumn(path, false) ?? null)
-    if (column) return column[position] ?? null
+    if (column) {
+      const value = column[position] ?? null
+      if (value !== LONG) return value
+    }
     return orderKey(attributeValue(document() ?? null, path))
   }
 }

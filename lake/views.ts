@@ -63,6 +63,7 @@ abstract class View implements DocumentIndex {
   }
 
   abstract get(id: string): LakeDocument | undefined
+  abstract stubOf(id: string): DocumentStub | undefined
   /** The view's id for a raw id, or undefined when this view hides that document. */
   protected abstract accepts(id: string): string | undefined
   /** Whether `set` (a raw set) holds the document this view shows as `id`. */
@@ -158,6 +159,10 @@ abstract class View implements DocumentIndex {
 
   positionOfDocument(document: LakeDocument): number {
     return this.raw.positionOf(this.rawIdOf(document))
+  }
+
+  referencesExactAt(position: number): boolean {
+    return this.raw.referencesExactAt(position)
   }
 
   positionOfId(id: string): number {
@@ -277,6 +282,14 @@ export class DraftsView extends View {
     if (!isPublishedId(id)) return undefined
     const draft = this.raw.hasDraft(id) ? this.raw.get(getDraftId(id)) : undefined
     return draft ? this.overlay(draft) : this.raw.get(id)
+  }
+
+  /** A draft's stub under the published id, as the overlay carries them. */
+  stubOf(id: string): DocumentStub | undefined {
+    if (!isPublishedId(id)) return undefined
+    if (!this.raw.hasDraft(id)) return this.raw.stubOf(id)
+    const draft = this.raw.stubOf(getDraftId(id))
+    return draft && {...draft, _id: id, _originalId: draft._id}
   }
 
   override documentAtPosition(position: number): LakeDocument | undefined {

@@ -135,6 +135,7 @@ describe('snapshots', () => {
       format: 3,
       valuePaths: [],
       keyColumns: [],
+      references: 'groq',
       documents: docs.length,
     })
     const reopened = await DatasetStorage.open(dir, 'test', 'test', OPTIONS)
@@ -171,6 +172,7 @@ describe('snapshots', () => {
       format: 3,
       valuePaths: paths,
       keyColumns: [],
+      references: 'groq',
       documents: docs.length,
     })
   })
