@@ -405,6 +405,8 @@ function readsOnlyPaths(node: ExprNode, read: Map<string, string[]>): boolean {
     case 'AccessAttribute': {
       const path = attributePath(node)
       if (!path || (STUB_FIELDS.has(path[0] as string) && path.length > 1)) return false
+      // setPath builds rows with these keys: never through an object's prototype.
+      if (path.includes('__proto__')) return false
       read.set(path.join('.'), path)
       return true
     }
@@ -438,7 +440,7 @@ function readsOnlyPaths(node: ExprNode, read: Map<string, string[]>): boolean {
 function setPath(row: Record<string, unknown>, path: readonly string[], value: unknown) {
   let at = row
   for (const key of path.slice(0, -1)) {
-    const next = at[key] ?? (at[key] = {})
+    const next = Object.hasOwn(at, key) ? at[key] : (at[key] = {})
     if (typeof next !== 'object' || next === null) return
     at = next as Record<string, unknown>
   }

@@ -577,3 +577,21 @@ describe('filters over stubs and key columns, nested slices, coalesce keys', () 
     expect(notes.filter((note) => typeof note === 'string')).toHaveLength(32)
   })
 })
+
+describe('hostile field names in stubbed filters', () => {
+  it('never sets a prototype: `__proto__` paths are left to groq-js', async () => {
+    const dataset = new Dataset('proto')
+    dataset.load([
+      JSON.parse(
+        '{"_id": "h1", "_type": "question", "__proto__": {"polluted": "yes"}, "status": "open"}',
+      ) as LakeDocument,
+      {_id: 'h2', _type: 'question', status: 'open'},
+    ])
+    const query = '*[_type == "question" && __proto__.polluted == "yes" && status == "open"]._id'
+    for (let round = 0; round < 2; round++) {
+      expect(await runQuery(dataset, query)).toEqual(await runQuery(dataset, query, {plain: true}))
+      await dataset.raw.indexesBuilt()
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
