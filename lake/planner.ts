@@ -795,7 +795,17 @@ function perRowBase(marker: ExprNode): ExprNode {
       },
     },
   }
-  return {...COALESCE_TEMPLATE, args: [lookup, {type: 'Everything'}]}
+  const fallback: ExprNode = {type: 'Everything'}
+  lookupFallbacks.add(fallback)
+  return {...COALESCE_TEMPLATE, args: [lookup, fallback]}
+}
+
+/** The `*` of per-row lookups: scanned only for a parent value that is not a string. */
+const lookupFallbacks = new WeakSet<object>()
+
+/** Whether `node` is a per-row lookup's fallback `*` rather than a scan the query asks for. */
+export function isLookupFallback(node: object): boolean {
+  return lookupFallbacks.has(node)
 }
 
 /**

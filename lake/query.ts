@@ -11,7 +11,7 @@ import {QueryBudget, withYieldPoints, YIELD_MARKER} from './budget.ts'
 import type {Dataset, ViewName} from './dataset.ts'
 import type {DocumentIndex, LakeDocument} from './documentIndex.ts'
 import {badRequest, queryParseError} from './errors.ts'
-import {dereferenceFrom, planQuery, type PlanStats} from './planner.ts'
+import {dereferenceFrom, isLookupFallback, planQuery, type PlanStats} from './planner.ts'
 import {rewriteTextQueries, usesTextQuery} from './textQuery.ts'
 import {errorMessage} from '../domain/errors.ts'
 
@@ -105,12 +105,15 @@ function scanOf(view: DocumentIndex): LakeDocument[] {
   })
 }
 
-/** Whether `tree` still scans every document (`*` outside Value nodes). */
+/**
+ * Whether `tree` still scans every document (`*` outside Value nodes, but for the fallback of a
+ * per-row lookup, which rarely runs: groq-js reads the documents then, at once).
+ */
 function scans(tree: unknown): boolean {
   if (Array.isArray(tree)) return tree.some(scans)
   if (typeof tree !== 'object' || tree === null) return false
   const {type} = tree as {type?: unknown}
-  if (type === 'Everything') return true
+  if (type === 'Everything') return !isLookupFallback(tree)
   return type !== 'Value' && Object.values(tree).some(scans)
 }
 

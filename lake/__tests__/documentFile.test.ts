@@ -156,6 +156,12 @@ describe('documents kept on disk', () => {
     expect(await runQuery(reader.dataset, 'count(*[_type == "question" && _id > "q2"])')).toBe(
       ids.filter((id) => id > 'q2').length,
     )
+    // A thread page (a lookup per row of what references it) reads its own documents only.
+    const page = '*[_type == "question" && _id == "q3"][0]{title, "refs": *[references(^._id)]._id}'
+    expect(await runQuery(reader.dataset, page, published)).toEqual({
+      title: question(3, 0).title,
+      refs: [],
+    })
     await expect(runQuery(reader.dataset, '*[_type == "question"].title')).rejects.toThrow(
       /no longer matches its checksum/,
     )
