@@ -463,6 +463,8 @@ async function stubbedScan(
   reader: TermReader,
   evaluate: Evaluator | undefined,
   stats: PlanStats | undefined,
+  /** The query's yield point, between rows (many stubs take long to make too). */
+  pause: (() => unknown) | undefined,
 ): Promise<ExprNode | undefined> {
   const read = new Map<string, string[]>()
   // Columns serve filters; what is returned is read from stubs alone (a column for every field
@@ -523,7 +525,9 @@ async function stubbedScan(
   }
   const end = scan?.type === 'Slice' ? sliceEnd(scan) : undefined
   try {
-    const all = unordered.has(candidates) ? index.inDatasetOrder([...rows()]) : undefined
+    const all = unordered.has(candidates)
+      ? index.inDatasetOrder(await take(rows(), Infinity, pause))
+      : undefined
     let replaced: ExprNode
     if (
       scan?.type === 'Slice' &&
@@ -532,14 +536,18 @@ async function stubbedScan(
       candidates.size > firstBatch(end)
     ) {
       // The slice's first rows only: the filter runs over batches until it has them.
-      const matches = await firstMatches(all?.values() ?? rows(), end, (batch) =>
-        evaluate({...filter, base: {type: 'Value', value: batch}}),
+      const matches = await firstMatches(
+        all?.values() ?? rows(),
+        end,
+        (batch) => evaluate({...filter, base: {type: 'Value', value: batch}}),
+        pause,
       )
       if (!matches) return undefined
       if (stats) stats.firstMatches++
       replaced = {...scan, base: {type: 'Value', value: matches}}
     } else {
-      const stubbed: ExprNode = {...filter, base: {type: 'Value', value: all ?? [...rows()]}}
+      const value = all ?? (await take(rows(), Infinity, pause))
+      const stubbed: ExprNode = {...filter, base: {type: 'Value', value}}
       replaced = scan?.type === 'Slice' ? {...scan, base: stubbed} : stubbed
     }
     if (tree.type === 'Map') return {...tree, base: replaced}
@@ -670,15 +678,12 @@ async function firstMatches(
   documents: Iterator<LakeDocument>,
   end: number,
   filter: (documents: LakeDocument[]) => Promise<unknown>,
+  pause: (() => unknown) | undefined,
 ): Promise<LakeDocument[] | undefined> {
   let size = firstBatch(end)
   const matches: LakeDocument[] = []
   while (matches.length < end) {
-    const batch: LakeDocument[] = []
-    for (let next = documents.next(); !next.done; next = documents.next()) {
-      batch.push(next.value)
-      if (batch.length >= size) break
-    }
+    const batch = await take(documents, size, pause)
     if (batch.length === 0) break
     const passed = await filter(batch)
     if (!Array.isArray(passed)) return undefined
@@ -686,6 +691,26 @@ async function firstMatches(
     size *= 2
   }
   return matches
+}
+
+/**
+ * Up to `limit` of `items`, calling `pause` (the query's yield point) after each: reading or
+ * making many rows holds the event loop otherwise.
+ */
+async function take<T>(
+  items: Iterator<T>,
+  limit: number,
+  pause: (() => unknown) | undefined,
+): Promise<T[]> {
+  const taken: T[] = []
+  while (taken.length < limit) {
+    const next = items.next()
+    if (next.done) break
+    taken.push(next.value)
+    const paused = pause?.()
+    if (paused instanceof Promise) await paused
+  }
+  return taken
 }
 
 function* lookups(ids: ReadonlySet<string>, index: DocumentIndex): Iterator<LakeDocument> {
@@ -1224,8 +1249,11 @@ export async function planQuery(
     const documents = unordered.has(candidates)
       ? documentsOf(candidates, index).values()
       : lookups(candidates, index)
-    const matches = await firstMatches(documents, end, (batch) =>
-      evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
+    const matches = await firstMatches(
+      documents,
+      end,
+      (batch) => evaluate({...filter, base: {type: 'Value', value: batch}, expr}),
+      pause,
     )
     if (!matches) return undefined
     if (stats) {
@@ -1238,7 +1266,7 @@ export async function planQuery(
   // `rootScope`: the node is evaluated in the query's root scope, not per row of something.
   const visit = async (node: ExprNode, rootScope: boolean): Promise<ExprNode> => {
     // Its filter reads no outer scope (see readsOnlyPaths): the same answer in any scope.
-    const stubbed = await stubbedScan(node, index, params, reader, evaluate, stats)
+    const stubbed = await stubbedScan(node, index, params, reader, evaluate, stats, pause)
     if (stubbed) {
       if (stats) {
         stats.indexed++

@@ -347,10 +347,15 @@ describe('reading many documents from disk', () => {
       }),
     )
     await storage.compact()
+    // Stubs with the status column (built once asked for) stand in for the documents.
+    const stubbed = '*[_type == "question" && status != "archived"]._id'
+    await runQuery(storage.dataset, stubbed)
+    await storage.dataset.raw.indexesBuilt()
     for (const query of [
-      // A scan (no index applies), and a large candidate set (every question).
+      // A scan (no index applies), a large candidate set (every question), as many stubs.
       '*[pt::text(body) != "" && defined(status)]._id',
       '*[_type == "question" && pt::text(body) != ""]._id',
+      stubbed,
     ]) {
       const {longest, total} = await longestHold(async () => {
         const answer = await runQuery(storage.dataset, query, {timeoutMs: 60_000})
