@@ -374,19 +374,17 @@ async function documentsPaced(
   pause: (() => unknown) | undefined,
 ): Promise<LakeDocument[]> {
   if (!pause || ids.size < PACED_FROM) return documentsOf(ids, index)
-  const documents: LakeDocument[] = []
-  const read = async (document: LakeDocument | undefined) => {
-    if (document) documents.push(document)
-    const paused = pause()
-    if (paused instanceof Promise) await paused
-  }
-  if (ids instanceof PositionSet) {
-    for (const position of ids.positions) await read(index.documentAtPosition(position))
-    return documents
-  }
+  if (ids instanceof PositionSet) return take(atPositions(ids.positions, index), Infinity, pause)
   // A copy: writes meanwhile may move an id of an index's own set to its end.
-  for (const id of Array.from(ids)) await read(index.get(id))
+  const documents = await take(lookups(Array.from(ids), index), Infinity, pause)
   return unordered.has(ids) && documents.length > 1 ? index.inDatasetOrder(documents) : documents
+}
+
+function* atPositions(positions: Int32Array, index: DocumentIndex): Iterator<LakeDocument> {
+  for (const position of positions) {
+    const document = index.documentAtPosition(position)
+    if (document) yield document
+  }
 }
 
 /** Fields a document stub (DocumentIndex `stubOf`) has. */
@@ -713,7 +711,7 @@ async function take<T>(
   return taken
 }
 
-function* lookups(ids: ReadonlySet<string>, index: DocumentIndex): Iterator<LakeDocument> {
+function* lookups(ids: Iterable<string>, index: DocumentIndex): Iterator<LakeDocument> {
   for (const id of ids) {
     const document = index.get(id)
     if (document) yield document

@@ -329,8 +329,8 @@ function sortedPositions(positions: Iterable<number>): Int32Array {
 function positionsOfIds(ids: Iterable<string>, view: DocumentIndex): Int32Array {
   const positions: number[] = []
   for (const id of ids) {
-    const document = view.get(id)
-    if (document) positions.push(view.positionOfDocument(document))
+    const position = view.positionOfId(id)
+    if (position >= 0) positions.push(position)
   }
   return sortedPositions(positions)
 }
