@@ -18,6 +18,7 @@ import {recomputeAffected} from '../similar/index.ts'
 import {syncReplyCounts} from '../counts/replyCounts.ts'
 import {noPrivacyCounts, type PrivacyCounts} from '../importer/privacy.ts'
 import {parseCommandLine} from './args.ts'
+import {exitWhenFlushed} from './exit.ts'
 
 const USAGE = `Usage: npm run import -- <file|directory|->… [options]
 
@@ -101,8 +102,8 @@ function describePrivacy(counts: PrivacyCounts): string {
     : `${names}, no contact details`
 }
 
-/** Prints the failures and the summary, writes the report, and exits: on every way out. */
-function finish(report: ImportReport, code?: number): never {
+/** Prints the failures and the summary and writes the report, on every way out: the exit code. */
+function finish(report: ImportReport, code?: number): number {
   if (interactive) process.stderr.write('\n')
   const {summary, stopped, problems} = report
   for (const thread of report.threads) {
@@ -134,7 +135,7 @@ function finish(report: ImportReport, code?: number): never {
     console.error(`Could not write the report: ${errorMessage(error)}`)
     failed = true
   }
-  process.exit(code ?? (failed ? 1 : 0))
+  return code ?? (failed ? 1 : 0)
 }
 
 const controller = new AbortController()
@@ -143,8 +144,11 @@ process.once('SIGINT', () => {
     '\nInterrupted: finishing transactions in flight, then stopping (Ctrl-C again to abort).',
   )
   controller.abort()
+  // At once: a second Ctrl-C must not wait for a reader that stopped reading.
   process.once('SIGINT', () =>
-    finish(reportSoFar('aborted: transactions in flight may or may not have been written'), 130),
+    process.exit(
+      finish(reportSoFar('aborted: transactions in flight may or may not have been written'), 130),
+    ),
   )
 })
 
@@ -190,8 +194,9 @@ async function syncCounts(client: SanityClient, imported: ImportReport) {
   }
 }
 
+let code: number
 try {
-  finish(
+  code = finish(
     values.out
       ? await importInto(ndjsonTarget(values.out))
       : await withArchiveClient('npm run import', async (client) => {
@@ -202,5 +207,6 @@ try {
         }),
   )
 } catch (error) {
-  finish(reportSoFar(`import failed: ${errorMessage(error)}`))
+  code = finish(reportSoFar(`import failed: ${errorMessage(error)}`))
 }
+await exitWhenFlushed(code)

@@ -5,6 +5,7 @@ import {listMigrations, loadMigration, UnknownMigrationError} from '../migrator/
 import {type MigrationEvent, MigrationRunError, runMigration} from '../migrator/run.ts'
 import {errorMessage} from '../domain/errors.ts'
 import {parseCommandLine} from './args.ts'
+import {exitWhenFlushed} from './exit.ts'
 
 const USAGE = `Usage: npm run migrate -- <id> [--no-dry-run] [--quiet]
 
@@ -75,17 +76,17 @@ try {
   )
   if (interactive && committed > 0) process.stderr.write('\n')
   for (const line of formatReport(report)) console.log(line)
-  process.exit(report.interrupted ? 1 : 0)
+  await exitWhenFlushed(report.interrupted ? 1 : 0)
 } catch (error) {
   if (interactive && committed > 0) process.stderr.write('\n')
   if (error instanceof UnknownMigrationError) {
     console.error(error.message)
-    process.exit(2)
+    await exitWhenFlushed(2)
   }
   console.error(`Migration failed: ${errorMessage(error)}`)
   if (error instanceof MigrationRunError) {
     for (const line of formatReport(error.report)) console.error(line)
     console.error('Fix the cause and run the same command again: committed work is not repeated.')
   }
-  process.exit(1)
+  await exitWhenFlushed(1)
 }

@@ -22,6 +22,7 @@ import {
 import {allQuestions, parseKeyList, resolveQuestions} from '../similar/resolve.ts'
 import {errorMessage} from '../domain/errors.ts'
 import {parseCommandLine} from './args.ts'
+import {exitWhenFlushed} from './exit.ts'
 
 const USAGE = `Usage: npm run similar -- <id-or-slug>… [--limit N] [--json] [--recompute]
        npm run similar -- --ids-from <file|-> [options]   ids or slugs from a file or stdin
@@ -173,10 +174,10 @@ try {
     if (process.stderr.isTTY && found.length > 20) process.stderr.write('\n')
     return missing.length > 0 ? 1 : 0
   })
-  process.exit(code)
+  await exitWhenFlushed(code)
 } catch (error) {
   console.error(`similar failed: ${errorMessage(error)}`)
-  process.exit(1)
+  await exitWhenFlushed(1)
 }
 
 type Listed = SimilarThreadLink | (RankedThread & {provenance: 'ranked'})
