@@ -19,8 +19,12 @@ import {TRANSLATION_TABLE} from './translation-table.ts'
 export interface RankerConfig {
   /** Analysis: light stemming (see stem.ts). Analysis settings are baked into an index. */
   stem: boolean
-  /** Analysis: SYNONYM_GROUPS phrases become one concept term (heart attack = MI = …). */
-  synonyms: boolean
+  /**
+   * Analysis: SYNONYM_GROUPS phrases become one concept term (heart attack = MI = …), in place
+   * of their words (true) or, in titles, beside them ('beside': "losing weight" still meets
+   * "lose weight", and the same words outscore other words of the group; bodies as true).
+   */
+  synonyms: boolean | 'beside'
   /** Analysis: index the body too (false: title and short title only). */
   useBody: boolean
   /** Analysis: keep digits-only tokens (years, doses, "type 2"); ComQA hit@4 +0.01, MRR +0.015. */
@@ -95,7 +99,7 @@ export interface RankerConfig {
  */
 export const DEFAULT_RANKER: RankerConfig = {
   stem: true,
-  synonyms: true,
+  synonyms: 'beside',
   useBody: true,
   keepNumbers: true,
   stopWords: 'short',

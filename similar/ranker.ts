@@ -123,7 +123,10 @@ function countTerms(
 ): {forward: Forward; titleLength: number; bodyLength: number} {
   const options = analysisOptions(config)
   const title = analyze(`${source.title}\n${source.shortTitle ?? ''}`, options)
-  const body = config.useBody ? analyze(source.body, options) : []
+  // 'beside' is for titles: in bodies the words beside each concept cost a tenth more ranking
+  // time at 100,000 threads and changed nothing on the real sets with bodies.
+  const bodyOptions = options.synonyms === 'beside' ? {...options, synonyms: true} : options
+  const body = config.useBody ? analyze(source.body, bodyOptions) : []
   const counts = new Map<number, [number, number]>()
   for (const term of title) {
     const id = termId(term)

@@ -28,7 +28,8 @@ function add(table: Map<string, Related[]>, from: string, to: string, weight: nu
 }
 
 function single(phrase: string, options: AnalyzeOptions): string | undefined {
-  const terms = analyze(phrase, options)
+  // A group's phrase as its concept term alone: 'beside' indexes the concept with the words.
+  const terms = analyze(phrase, {...options, synonyms: options.synonyms !== false})
   return terms.length === 1 ? terms[0] : undefined
 }
 
@@ -55,7 +56,7 @@ export function lexiconRelations(options: AnalyzeOptions): Relations {
 export function analysisKey(options: AnalyzeOptions): string {
   const {stem, synonyms, keepNumbers, stopWords = 'full', stemmer = 'light'} = options
   const stemming = stem ? (stemmer === 'strong' ? 2 : 1) : 0
-  return `stem=${stemming} synonyms=${synonyms ? 1 : 0} numbers=${keepNumbers ? 1 : 0} stop=${stopWords}`
+  return `stem=${stemming} synonyms=${synonyms === 'beside' ? 2 : synonyms ? 1 : 0} numbers=${keepNumbers ? 1 : 0} stop=${stopWords}`
 }
 
 /** Parses "# analysis …" then "from to weight" lines. */

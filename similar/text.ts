@@ -7,7 +7,12 @@ import {SYNONYM_GROUPS} from './synonyms.ts'
 
 export interface AnalyzeOptions {
   stem: boolean
-  synonyms: boolean
+  /**
+   * SYNONYM_GROUPS phrases become their concept term: in place of their words (true), or
+   * beside them ('beside': "losing weight" is ~weight_loss, lose and weight, so it still meets
+   * "lose weight", and a question in the same words outscores one in other words of the group).
+   */
+  synonyms: boolean | 'beside'
   /** Keep digits-only tokens ("2010", "500 mg", "type 2"): years and doses tell questions apart. */
   keepNumbers?: boolean
   /**
@@ -182,7 +187,11 @@ export function conceptWords(options: AnalyzeOptions): Map<string, string[]> {
   return words
 }
 
-function applySynonyms(tokens: string[], {phrases, longest}: SynonymTable): string[] {
+function applySynonyms(
+  tokens: string[],
+  {phrases, longest}: SynonymTable,
+  beside: boolean,
+): string[] {
   const out: string[] = []
   for (let i = 0; i < tokens.length;) {
     let matched = false
@@ -192,6 +201,7 @@ function applySynonyms(tokens: string[], {phrases, longest}: SynonymTable): stri
       const concept = phrases.get(tokens.slice(i, i + length).join(' '))
       if (concept) {
         out.push(concept)
+        if (beside) out.push(...tokens.slice(i, i + length))
         i += length
         matched = true
         break
@@ -206,5 +216,7 @@ function applySynonyms(tokens: string[], {phrases, longest}: SynonymTable): stri
 export function analyze(text: string, options: AnalyzeOptions): string[] {
   const how = tokenising(options)
   const tokens = contentTokens(text, how)
-  return options.synonyms ? applySynonyms(tokens, synonymTable(how)) : tokens
+  return options.synonyms
+    ? applySynonyms(tokens, synonymTable(how), options.synonyms === 'beside')
+    : tokens
 }

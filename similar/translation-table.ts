@@ -2,23 +2,23 @@
 // Term translation table for the similar-thread ranker: "from to weight", weight = IBM
 // Model 1 t(to | from) learned from the words duplicate questions do not share. Index terms
 // only (analysed, stemmed), no sentences; each pair seen in several duplicate groups.
-// Trained on 13637 pairs of the train fold of (dev side only, never test):
+// Trained on 13642 pairs of the train fold of (dev side only, never test):
 //   comqa (aorogat/CBench@e473c69): CC BY 4.0 (ComQA release, Max Planck Institute for Informatics)
 //   quora (arvind385801/paraphraseGen@d94c198): Quora dataset release, subject to Quora Terms of Service (non-commercial use)
 // The pairs are a statistical summary of those sets; cite ComQA (Abujabal et al. 2019) and
 // the Quora Question Pairs release; Quora's terms restrict commercial use of its data.
-// Analysis: stem=1 synonyms=1 numbers=1 stop=short
-export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=1 numbers=1 stop=short
+// Analysis: stem=1 synonyms=2 numbers=1 stop=short
+export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=2 numbers=1 stop=short
 0 buy 0.194
 0 india 0.112
 0 suggest 0.104
 0 25k 0.049
-1 one 0.345
-10 5 0.196
+1 one 0.346
+10 5 0.194
 10 10k 0.084
 10 best 0.067
-10 world 0.042
-1000 1000rs 0.325
+10 world 0.043
+1000 1000rs 0.324
 1000 narendra 0.063
 1000 any 0.052
 10000 10k 0.604
@@ -31,8 +31,8 @@ export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=1 numbers=1 stop=sh
 12 13 0.296
 12 take 0.057
 13 12 0.368
-15 under 0.099
-15 one 0.092
+15 under 0.100
+15 one 0.093
 15000 15k 0.469
 15k 15000 0.465
 15k buy 0.178
@@ -40,18 +40,18 @@ export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=1 numbers=1 stop=sh
 1800 1 0.305
 1st first 0.794
 1st ever 0.053
-2 two 0.360
+2 two 0.359
 2 more 0.085
 2000 government 0.080
 2015 2016 0.131
-2016 trump 0.155
-2016 hillar 0.127
-2016 clinton 0.114
-2016 between 0.096
+2016 trump 0.153
+2016 hillar 0.125
+2016 clinton 0.113
+2016 between 0.095
 2017 crack 0.119
-2017 2016 0.056
+2017 2016 0.062
 2020 president 0.064
-21 how 0.045
+21 how 0.046
 24 day 0.092
 25 get 0.074
 25 25k 0.054
@@ -59,7 +59,7 @@ export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=1 numbers=1 stop=sh
 25k 0 0.252
 25k 25 0.252
 25k rs 0.221
-26 first 0.236
+26 first 0.235
 26 between 0.081
 26 think 0.070
 26 trump 0.053
@@ -82,37 +82,37 @@ export const TRANSLATION_TABLE = `# analysis stem=1 synonyms=1 numbers=1 stop=sh
 500 demonetizat 0.046
 500 move 0.044
 50k under 0.109
-6 6s 0.256
-6 get 0.092
-6s 6 0.422
+6 6s 0.259
+6 get 0.091
+6s 6 0.425
 7 how 0.052
-8 out 0.104
-8 10 0.101
-8 two 0.081
+8 10 0.094
+8 out 0.092
+8 two 0.072
 800 customer 0.315
-abilit skill 0.316
+abilit skill 0.318
 abilit power 0.142
 abilit way 0.078
 abilit best 0.054
 able get 0.186
 able unabl 0.074
 able so 0.065
-about from 0.058
-about view 0.055
-about peopl 0.053
-about out 0.046
-absolut best 0.239
-absolut how 0.195
-absolut some 0.125
+about from 0.057
+about view 0.053
+about peopl 0.052
+about out 0.045
+absolut best 0.237
+absolut how 0.194
+absolut some 0.124
 accept made 0.087
 accept who 0.075
-access reall 0.162
+access reall 0.163
 accord all 0.093
 accord reall 0.060
 account address 0.187
 account peopl 0.068
 account accountanc 0.055
-account messag 0.053
+account messag 0.052
 account long 0.047
 account delet 0.042
 accurat correct 0.157
@@ -120,50 +120,50 @@ ace how 0.040
 acquir buy 0.336
 across seen 0.208
 across ask 0.142
-act star 0.260
+act star 0.259
 act play 0.233
 act actor 0.077
 activit how 0.059
 actual reall 0.127
 actual why 0.101
-actual so 0.081
+actual so 0.080
 actual all 0.056
 add upload 0.185
-address account 0.239
-address delet 0.104
-admission get 0.045
-advantag pro 0.298
-advantag benefit 0.216
-advantag con 0.181
+address account 0.240
+address delet 0.102
+admission get 0.044
+advantag pro 0.297
+advantag benefit 0.219
+advantag con 0.180
 advantag some 0.095
 advic tip 0.166
-advic effectiv 0.059
+advic effectiv 0.058
 advic stop 0.053
-affect effect 0.274
-affect impact 0.269
-affordabl best 0.236
-afraid scar 0.519
-after when 0.338
+affect effect 0.278
+affect impact 0.270
+affordabl best 0.235
+afraid scar 0.518
+after when 0.344
 after end 0.076
+after down 0.041
 after think 0.041
 again time 0.093
 again still 0.064
 against anti 0.067
 against toward 0.054
-age when 0.245
-age older 0.133
+age when 0.244
+age older 0.132
 age get 0.063
-age teenag 0.040
 agenc compan 0.467
 agenc who 0.180
 air releas 0.198
 airplan airliner 0.253
-all so 0.044
-all who 0.043
+all who 0.042
+all so 0.042
 allow let 0.058
 allow isnt 0.044
-almost from 0.110
-alon year 0.109
+almost from 0.109
+alon year 0.110
 alternativ from 0.142
 alway all 0.111
 alway most 0.059
@@ -174,17 +174,16 @@ amaz lesser 0.060
 america american 0.307
 america us 0.212
 america usa 0.088
-american america 0.221
-american us 0.199
+american america 0.220
+american us 0.200
 american unit 0.087
 american stat 0.087
-american first 0.044
+american first 0.045
 american countr 0.044
-among india 0.356
-amount time 0.111
-amount one 0.056
-amount held 0.049
-amount much 0.048
+among india 0.353
+amount time 0.097
+amount one 0.042
+amount held 0.042
 android pc 0.124
 android which 0.043
 animal pet 0.128
@@ -194,9 +193,9 @@ another when 0.131
 another other 0.099
 another human 0.054
 another from 0.046
-answer question 0.106
-answer repl 0.067
-answer way 0.052
+answer question 0.105
+answer repl 0.066
+answer way 0.053
 answer when 0.040
 anti against 0.152
 anti hate 0.091
@@ -207,41 +206,41 @@ any some 0.060
 anybod ever 0.164
 anymor which 0.057
 anyon how 0.128
-anyon someon 0.103
-anyon peopl 0.094
+anyon someon 0.104
+anyon peopl 0.089
 anyon youv 0.078
 anyon any 0.058
 anyon most 0.041
 anyth what 0.100
 anyth when 0.052
 anyth way 0.052
-anyway how 0.241
-apart what 0.144
-apart which 0.074
+anyway how 0.240
+apart what 0.148
+apart which 0.073
 app applicat 0.225
 app servic 0.105
 app someon 0.041
-appear get 0.166
-appear make 0.082
+appear get 0.157
+appear make 0.079
 appl get 0.196
 appl any 0.055
-applicat app 0.295
+applicat app 0.294
 applicat want 0.051
-approach get 0.214
+approach get 0.213
 approach find 0.107
 approach way 0.087
-approximat same 0.103
-arent when 0.184
-arent from 0.167
-argument some 0.136
+approximat same 0.102
+arent when 0.185
+arent from 0.168
+argument some 0.137
 armi 29th 0.148
-armi pakistan 0.097
+armi pakistan 0.099
 armi carr 0.061
 armi out 0.056
 around under 0.146
 around india 0.089
-around after 0.070
-around time 0.066
+around after 0.071
+around time 0.067
 artificial most 0.249
 ask come 0.142
 ask across 0.106
@@ -249,46 +248,42 @@ ask post 0.104
 ask youv 0.070
 ask answer 0.053
 ask ever 0.043
-attack declar 0.049
-attack happen 0.048
-attack plac 0.046
+attack plac 0.047
 attend go 0.502
 attend wher 0.317
-attract attractiv 0.280
+attract attractiv 0.276
 attract find 0.056
 attractiv attract 0.369
-attractiv like 0.112
-australia how 0.072
+attractiv like 0.113
+australia how 0.073
 australia what 0.049
 availabl come 0.075
 availabl out 0.073
 availabl find 0.050
-avoid from 0.160
-avoid keep 0.105
-avoid prevent 0.087
-avoid overcom 0.052
-avoid stop 0.050
-away india 0.143
-away one 0.071
-away trul 0.040
+avoid from 0.156
+avoid keep 0.102
+avoid prevent 0.085
+avoid overcom 0.051
+avoid stop 0.049
+away india 0.139
+away one 0.068
 back verif 0.093
-back retriev 0.079
-back reset 0.062
-back old 0.050
-back thing 0.040
+back retriev 0.075
+back reset 0.061
+back old 0.049
 bad good 0.095
 bad wrong 0.064
 bad person 0.045
-ball using 0.235
+ball using 0.232
 ban rs 0.162
 ban scrap 0.149
 ban discontinu 0.086
 ban modi 0.083
 ban indian 0.060
-ban currenc 0.052
+ban currenc 0.053
 bank back 0.089
-barack leav 0.175
-barack offic 0.093
+barack leav 0.174
+barack offic 0.092
 barack president 0.087
 barack after 0.058
 base quota 0.044
@@ -303,14 +298,14 @@ beat get 0.043
 beaut best 0.259
 beaut good 0.199
 beaut look 0.171
-becam becom 0.214
-becam made 0.144
+becam becom 0.215
+becam made 0.145
 becaus ever 0.127
 becom get 0.128
 becom want 0.072
 becom learn 0.041
-befor must 0.105
-befor first 0.054
+befor must 0.104
+befor first 0.053
 befor even 0.052
 begin start 0.157
 begin wher 0.144
@@ -328,45 +323,45 @@ below good 0.058
 benefit advantag 0.121
 benefit exact 0.097
 benefit drink 0.067
-benefit disadvantag 0.043
+benefit disadvantag 0.045
 best good 0.268
 best some 0.146
 best top 0.071
 best most 0.040
-better best 0.156
+better best 0.155
 better good 0.062
 better buy 0.051
 better more 0.050
-between how 0.161
-between from 0.152
-between differ 0.098
-between different 0.076
+between how 0.159
+between from 0.151
+between differ 0.097
+between different 0.075
 between compar 0.055
-between declar 0.047
+between declar 0.044
 bias why 0.154
 bias seem 0.146
 bias so 0.123
 bias pro 0.106
 big like 0.068
 big 2016 0.056
-biggest largest 0.153
+biggest largest 0.152
 biggest most 0.116
 biggest important 0.099
-biggest best 0.062
+biggest best 0.061
 bill husband 0.197
 birth born 0.678
-birth what 0.042
+birth what 0.043
 birthday born 0.356
-black demonetizat 0.348
+black demonetizat 0.349
 blog site 0.207
-blog websit 0.100
-blood get 0.114
-blood rid 0.086
-blow interest 0.161
-blow about 0.134
-bodi river 0.223
-bodi natural 0.103
-bodi year 0.061
+blog websit 0.102
+blood get 0.074
+blood rid 0.049
+blow interest 0.163
+blow about 0.133
+bodi river 0.221
+bodi natural 0.102
+bodi year 0.062
 bollywood indian 0.211
 bollywood why 0.121
 book novel 0.201
@@ -376,32 +371,32 @@ boost improv 0.121
 boost develop 0.068
 border larg 0.216
 border boundar 0.216
-born birth 0.337
-born from 0.113
-born wher 0.063
-born birthday 0.057
-boundar border 0.664
-boy guy 0.320
-boy man 0.132
-boy girl 0.132
-boy boyfriend 0.060
+born birth 0.332
+born from 0.111
+born wher 0.062
+born birthday 0.056
+boundar border 0.660
+boy guy 0.317
+boy man 0.131
+boy girl 0.131
+boy boyfriend 0.059
 boyfriend friend 0.098
 boyfriend boy 0.096
 boyfriend who 0.080
-boyfriend love 0.063
+boyfriend love 0.062
 brand compan 0.119
 brand use 0.060
 brand product 0.056
-break over 0.221
-break when 0.139
-break brok 0.089
+break over 0.220
+break when 0.138
+break brok 0.088
 bright some 0.072
 bring make 0.183
 britain uk 0.242
 britain brexit 0.111
-british britisher 0.085
+british britisher 0.086
+british india 0.056
 british much 0.055
-british india 0.053
 bsc universit 0.278
 bsc best 0.051
 budget buy 0.434
@@ -413,10 +408,10 @@ build start 0.104
 build creat 0.091
 build develop 0.060
 build make 0.046
-burn lose 0.120
+burn lose 0.121
 busi compan 0.223
 busi startup 0.077
-busi why 0.048
+busi why 0.049
 buy pric 0.055
 buy better 0.054
 buy best 0.050
@@ -430,7 +425,7 @@ call so 0.060
 call over 0.053
 call possibl 0.048
 call say 0.047
-came get 0.116
+came get 0.115
 came come 0.096
 came find 0.084
 campaign work 0.185
@@ -439,20 +434,20 @@ candidat democrat 0.180
 candidat run 0.117
 candidat nominat 0.081
 candidat president 0.062
-cannabis marijuana 0.258
+cannabis marijuana 0.263
 cannot cant 0.136
-cant all 0.075
+cant all 0.076
 cant cannot 0.074
 cant dont 0.049
 cant doesnt 0.049
 cant allow 0.047
-capital capitol 0.431
-capital which 0.053
+capital capitol 0.429
+capital which 0.050
 capitol capital 0.490
 car vehicl 0.170
 car us 0.066
-care matter 0.236
-care when 0.053
+care matter 0.233
+care when 0.052
 career get 0.150
 career job 0.079
 career pursu 0.044
@@ -460,30 +455,27 @@ carr armi 0.069
 carr indian 0.043
 cast quota 0.054
 cat safe 0.100
-caus why 0.246
-caus factor 0.079
-caus contribut 0.071
-caus get 0.066
-caus reason 0.050
-caus make 0.044
+caus why 0.217
+caus factor 0.074
+caus contribut 0.067
+caus get 0.060
+caus reason 0.047
 celebrit famous 0.193
 cell iphon 0.111
-cellphon phon 0.538
+cellphon phon 0.537
 centr institut 0.452
 centr class 0.181
 central modi 0.153
 certain some 0.044
 challeng issu 0.110
 challeng some 0.056
-chanc power 0.073
+chanc power 0.072
 chanc re 0.067
 chanc choos 0.061
 chanc win 0.056
 chanc odd 0.045
-chanc possibl 0.040
-chang ~menopaus 0.264
-chang want 0.084
-channel how 0.189
+chang better 0.053
+channel how 0.188
 character who 0.493
 characteristic trait 0.088
 chat messag 0.246
@@ -492,67 +484,66 @@ cheapest best 0.122
 cheat get 0.059
 check number 0.152
 check out 0.150
-child kid 0.452
-china chines 0.591
+child kid 0.450
+china chines 0.590
 china about 0.061
 china india 0.045
-chines china 0.597
+chines china 0.595
 choic decision 0.300
-choic buy 0.083
+choic buy 0.084
+choos chanc 0.086
 choos decid 0.083
-choos prefer 0.083
-choos chanc 0.079
+choos prefer 0.082
 choos like 0.075
-choos want 0.071
+choos want 0.070
 choos most 0.062
-circl life 0.309
-circl person 0.069
+circl life 0.308
+circl person 0.070
 circulat indian 0.133
 circulat rupee 0.072
-citi wher 0.279
-citi stat 0.172
-citi plac 0.046
+citi wher 0.281
+citi stat 0.173
+citi plac 0.047
 citizen peopl 0.127
 citizen mani 0.083
-citizen incom 0.071
+citizen incom 0.072
 citizen resident 0.048
-civil ias 0.137
+civil ias 0.136
 civil from 0.092
 civil how 0.051
 claim iphon 0.110
 class centr 0.117
 class which 0.115
 classroom institut 0.184
-clean remov 0.176
+clean remov 0.166
 clear prepar 0.079
 clinton president 0.078
 clinton donald 0.074
 clinton trump 0.057
-clos direct 0.136
-clos one 0.058
+clos direct 0.138
 club team 0.119
 code program 0.309
 code start 0.083
 code beginner 0.081
 collaps question 0.155
-collaps someon 0.141
+collaps someon 0.142
 collaps when 0.063
 colleg school 0.308
 colleg universit 0.127
-colleg doing 0.086
+colleg doing 0.087
 colleg onlin 0.044
 colonial colonialism 0.247
-color colour 0.642
-colour color 0.603
-colour lighten 0.073
-colour represent 0.041
-come releas 0.234
-come take 0.064
-come why 0.062
+color colour 0.623
+colour color 0.598
+colour lighten 0.072
+colour represent 0.046
+come releas 0.236
+come take 0.063
+come why 0.061
 come ever 0.052
-come originat 0.046
+come originat 0.045
 commercial why 0.159
-common peopl 0.055
+common peopl 0.053
 compan agenc 0.138
 compan who 0.128
 compan busi 0.116
@@ -562,10 +553,10 @@ compar between 0.193
 compar differenc 0.148
 compar different 0.057
 compet team 0.168
-complet fresh 0.103
-complet find 0.057
-complet understand 0.042
-completion complet 0.129
+complet fresh 0.105
+complet find 0.059
+complet understand 0.043
+completion complet 0.128
 computer program 0.136
 computer laptop 0.129
 computer use 0.052
@@ -578,28 +569,27 @@ con make 0.049
 con review 0.046
 concentrat which 0.052
 concept dont 0.186
-concern so 0.194
-concern care 0.123
+concern so 0.202
+concern care 0.082
 condition happen 0.277
-condition issu 0.158
+condition issu 0.157
 conduct were 0.101
 confidenc confident 0.317
 confident confidenc 0.183
-conflict any 0.051
+conflict any 0.046
 consequenc effect 0.083
 consequenc were 0.082
 consider make 0.057
 consultant consultanc 0.939
 continent wher 0.565
-contrast different 0.184
+contrast different 0.185
 contribut caus 0.054
 control stop 0.158
 controll peopl 0.119
 conversat other 0.080
-convert much 0.064
+convert much 0.068
 convinc get 0.376
-cook how 0.051
-cool best 0.208
+cool best 0.207
 cool fun 0.165
 cool interest 0.165
 correct accurat 0.180
@@ -608,8 +598,8 @@ cost pric 0.127
 countr wher 0.115
 countr nation 0.077
 countr chang 0.049
-cours stud 0.088
-cours universit 0.080
+cours stud 0.085
+cours universit 0.077
 court think 0.082
 crack prepar 0.221
 crack 2017 0.051
@@ -621,84 +611,86 @@ creat start 0.082
 creat work 0.042
 creepiest most 0.206
 crim offic 0.149
-criminal using 0.299
+criminal using 0.300
 cs scienc 0.174
 cs computer 0.174
 cultur cultural 0.189
-cultural cultur 0.503
-cure treat 0.255
-cure treatment 0.121
+cultural cultur 0.504
+cure treat 0.246
+cure treatment 0.117
 currenc money 0.143
-currenc rupee 0.142
-currenc help 0.108
-currenc note 0.065
+currenc rupee 0.141
+currenc help 0.109
+currenc note 0.064
 currenc discontinuat 0.044
-currenc decision 0.043
+currenc decision 0.042
 current who 0.096
 current present 0.077
 current still 0.043
 custom type 0.225
 custom different 0.222
-custom designer 0.174
-customer 1 0.132
+custom designer 0.173
+customer 1 0.131
 customer tech 0.090
 customer 800 0.057
 cut cutoff 0.207
-dad father 0.389
+dad father 0.388
 dad parent 0.259
-dail plan 0.098
+dail plan 0.090
 dail day 0.060
 danger from 0.231
-dark what 0.273
+dark what 0.275
 data computer 0.099
-date when 0.662
-date year 0.104
-day when 0.161
-day hour 0.151
-day 24 0.108
+date when 0.665
+date year 0.102
+day when 0.159
+day hour 0.149
+day 24 0.105
 day everyday 0.047
-day dail 0.040
-deal over 0.064
-deal treat 0.057
-deal get 0.054
-death die 0.369
-death died 0.108
-death when 0.096
-decid choos 0.084
-decid compan 0.054
+deal over 0.062
+deal treat 0.058
+deal get 0.046
+death die 0.384
+death died 0.113
+death when 0.053
+decid choos 0.083
+decid compan 0.053
 decision choic 0.215
-decision about 0.090
+decision about 0.091
 decision why 0.076
 decision currenc 0.044
-declar between 0.194
-declar attack 0.040
-decreas affect 0.255
+declar between 0.196
+declar attack 0.042
+decreas affect 0.252
 defeat election 0.071
 degree doing 0.235
 degree job 0.125
 delet remov 0.230
 delet address 0.149
-delet old 0.147
+delet old 0.148
 delet account 0.076
 democrac democratic 0.997
 democrat candidat 0.297
 democratic trump 0.236
-democratic democrac 0.188
-demonetisat demonetizat 0.354
+democratic democrac 0.187
+demonetisat demonetizat 0.353
 demonetiz after 0.246
 demonetiz ban 0.240
 demonetiz note 0.129
-demonetizat demonetisat 0.181
+demonetizat demonetisat 0.182
 demonetizat black 0.142
 demonetizat ban 0.120
 demonetizat note 0.089
 demonetizat after 0.071
 demonetizat rupee 0.064
 demonitiz ban 0.168
-denominat note 0.328
-denominat rs 0.098
+denominat note 0.325
+denominat rs 0.100
 department email 0.439
 deposit transfer 0.191
+depress depression 0.245
+depression depress 0.271
+depression get 0.125
 describ about 0.132
 describ like 0.077
 describ what 0.049
@@ -725,30 +717,30 @@ development program 0.134
 devic phon 0.288
 devic whatsapp 0.164
 didnt reall 0.081
-die died 0.242
-die death 0.219
+die died 0.244
+die death 0.218
 died die 0.580
 died death 0.107
 died date 0.053
-diet good 0.076
+diet good 0.083
 differ differenc 0.281
-differ between 0.279
-differ different 0.151
+differ between 0.280
+differ different 0.150
 differ exampl 0.072
-differenc different 0.370
-differenc from 0.140
-differenc how 0.071
-differenc relationship 0.062
+differenc different 0.367
+differenc from 0.139
+differenc how 0.069
+differenc relationship 0.061
 differenc differentiat 0.061
-differenc distinguish 0.048
-different differenc 0.306
-different between 0.190
-different differ 0.053
-differentiat differenc 0.337
+differenc distinguish 0.049
+different differenc 0.296
+different between 0.183
+different differ 0.051
+differentiat differenc 0.338
 difficult hard 0.092
-direct clos 0.102
-disadvantag con 0.318
-disadvantag pro 0.138
+direct clos 0.097
+disadvantag con 0.319
+disadvantag pro 0.139
 disappear time 0.117
 discontinu ban 0.229
 discontinuat india 0.124
@@ -760,47 +752,47 @@ dish go 0.247
 dish food 0.178
 dish some 0.048
 disk driv 0.194
-dislik hate 0.579
+dislik hate 0.578
 dislik mani 0.122
-distinguish differenc 0.467
-distinguish between 0.307
-distinguish major 0.096
+distinguish differenc 0.470
+distinguish between 0.296
+distinguish major 0.099
 division divid 0.499
-doesnt go 0.053
+doesnt go 0.052
 dog mix 0.193
 dog pupp 0.094
 dog whit 0.054
 doing one 0.095
-doing from 0.087
+doing from 0.088
 doing like 0.054
 doing degree 0.045
-donald why 0.095
-donald president 0.072
-donald think 0.060
-donald all 0.040
+donald why 0.093
+donald president 0.071
+donald think 0.059
+donald all 0.041
 done best 0.083
-done were 0.047
-done once 0.042
+done were 0.048
+done once 0.043
 done doing 0.041
-dont from 0.087
+dont from 0.088
 dont more 0.052
-dont cant 0.047
-dont never 0.047
-down after 0.175
+dont cant 0.048
+dont never 0.048
+down after 0.174
 down why 0.052
 draft play 0.646
 dress gown 0.282
-drink take 0.123
-drink benefit 0.113
-driv disk 0.124
-driv how 0.118
-drop india 0.105
-drop were 0.077
+drink take 0.125
+drink benefit 0.114
+driv disk 0.125
+driv how 0.119
+drop india 0.106
+drop were 0.075
 drop get 0.040
-dumb so 0.096
-dure when 0.090
+dumb so 0.097
+dure when 0.086
 dying peopl 0.117
-earl just 0.213
+earl just 0.211
 earn make 0.530
 earn method 0.090
 earn easi 0.072
@@ -809,85 +801,84 @@ easi quick 0.098
 easi simpl 0.083
 easi way 0.070
 easi start 0.065
-easiest best 0.153
-easiest get 0.074
-easil used 0.052
-easil way 0.047
+easiest best 0.158
+easiest get 0.073
+easil way 0.048
 easil easier 0.041
-eat eate 0.143
-eat some 0.059
+eat eate 0.144
+eat some 0.060
 eat eaten 0.052
 eat ate 0.048
-eat best 0.045
+eat best 0.042
 eat way 0.041
-eate eat 0.391
+eate eat 0.387
 eaten eat 0.475
 economic much 0.143
 economic so 0.087
 economical how 0.698
-effect affect 0.243
+effect affect 0.244
 effect impact 0.096
-effect help 0.083
+effect help 0.080
 effectiv best 0.210
 effectiv advic 0.056
-effectiv from 0.046
+effectiv from 0.047
 efficient what 0.174
 elect usa 0.076
 elect becom 0.067
 elect offic 0.055
 elect win 0.053
-election president 0.156
-election presidenc 0.108
-election becom 0.084
-election issu 0.084
-electrical electricit 0.444
-electricit electrical 0.382
+election president 0.154
+election presidenc 0.107
+election becom 0.083
+election issu 0.083
+electrical electricit 0.443
+electricit electrical 0.383
 electronic suggest 0.189
 eligibl what 0.063
-else best 0.072
+else best 0.071
 else why 0.071
 email mail 0.119
-email without 0.076
-email account 0.063
-email get 0.052
+email without 0.077
+email account 0.064
+email get 0.055
 email department 0.042
 emotion emotional 0.396
 emotional emotion 0.351
-end after 0.069
+end after 0.070
 engineer interest 0.137
-english time 0.130
-enhanc improv 0.576
-enjoy like 0.419
+english time 0.129
+enhanc improv 0.588
+enjoy like 0.418
 enjoy about 0.065
-enough go 0.047
+enough go 0.046
 enter when 0.164
 entir never 0.171
 entir how 0.076
-entit one 0.194
-entrepreneur some 0.121
-equat how 0.229
+entit one 0.199
+entrepreneur some 0.122
+equat how 0.230
 equat what 0.091
 essential good 0.445
 etc way 0.263
-europ european 0.270
+europ european 0.268
 europ form 0.052
 european europ 0.411
-even get 0.176
-even still 0.109
-event thing 0.222
-event one 0.165
-event come 0.121
-event 3 0.111
-ever time 0.067
+even get 0.175
+even still 0.111
+event thing 0.220
+event one 0.191
+event come 0.118
+event 3 0.108
+ever time 0.066
 ever world 0.065
 ever all 0.063
-ever life 0.043
-everyday day 0.165
-everyday ever 0.144
+ever life 0.045
+everyday day 0.157
+everyday ever 0.135
 everyon peopl 0.138
 everyon mani 0.058
 everyon now 0.050
-everyth dont 0.090
+everyth dont 0.091
 evidenc true 0.134
 evidenc reall 0.102
 exact benefit 0.078
@@ -901,11 +892,12 @@ examinat exam 0.405
 examinat strateg 0.123
 exampl experienc 0.074
 exampl life 0.055
-exampl real 0.055
+exampl real 0.054
 exampl type 0.051
 excellent best 0.057
-excessiv reduc 0.211
-exercis way 0.199
+excessiv reduc 0.229
+excessiv how 0.042
+exercis way 0.202
 exist existenc 0.086
 exist real 0.071
 existenc exist 0.201
@@ -919,12 +911,12 @@ experienc exampl 0.086
 experienc start 0.050
 experienc wher 0.045
 explain when 0.055
-explain tell 0.045
+explain tell 0.044
 explanat some 0.163
 extrovert introvert 0.731
 face seen 0.087
 facebook up 0.195
-facebook set 0.107
+facebook set 0.106
 facebook fb 0.062
 fact thing 0.407
 fact exist 0.124
@@ -936,154 +928,153 @@ fail performanc 0.082
 fail about 0.065
 fail problem 0.057
 fail what 0.047
-fair why 0.301
-fall get 0.059
-fall stop 0.050
-fall like 0.045
+fair why 0.304
+fall ~hair_loss 0.146
+fall loss 0.146
 famil parent 0.240
 famous who 0.123
 famous popular 0.089
 famous celebrit 0.078
 famous top 0.055
-far which 0.096
+far which 0.092
 fast faster 0.123
 fast better 0.122
 faster fast 0.141
 faster quicker 0.071
 faster get 0.057
-fastest best 0.264
-fat thigh 0.199
-fat natural 0.104
-fat reall 0.092
-fat good 0.083
-fat any 0.050
-father dad 0.641
+fastest best 0.263
+fat thigh 0.147
+fat natural 0.108
+fat reall 0.095
+fat good 0.086
+fat any 0.053
+father dad 0.632
 favor toward 0.255
-favorit favourit 0.301
+favorit favourit 0.302
 favorit best 0.194
 favorit most 0.048
 favourit favorit 0.422
 favourit best 0.079
-feasibl propos 0.197
-feed question 0.196
-feel like 0.218
-feel think 0.173
-femal woman 0.461
-femal girl 0.149
-femal how 0.093
-few about 0.083
-few need 0.082
-few wher 0.052
-field pursu 0.041
-fight go 0.067
-fight beat 0.055
+feed question 0.201
+feel like 0.222
+feel think 0.179
+femal woman 0.492
+femal girl 0.160
+femal how 0.111
+few about 0.084
+few need 0.083
+few wher 0.053
+fight go 0.065
+fight beat 0.054
 film movi 0.733
-final between 0.192
+final between 0.194
 find get 0.203
-find know 0.093
+find know 0.094
 find see 0.059
-first 1st 0.397
+first 1st 0.396
 first 26 0.053
 five 5 0.109
 five right 0.086
 fix improv 0.217
 fly travel 0.200
 focus most 0.098
-follow follower 0.120
+follow follower 0.121
 follow writer 0.057
 follower follow 0.230
-food plan 0.105
+food plan 0.106
 food dish 0.098
 forc legal 0.118
-foreigner who 0.136
+foreigner who 0.135
 forever any 0.087
+forget password 0.227
 forgot forgotten 0.088
 forgot cant 0.053
-forgotten forgot 0.293
-forgotten how 0.102
-form which 0.057
-form make 0.042
-formula how 0.402
+forgotten forgot 0.292
+forgotten how 0.101
+form which 0.056
+form make 0.041
+formula how 0.398
 found met 0.222
 found read 0.078
 four why 0.165
-free pay 0.054
+free pay 0.053
 free wher 0.048
-frequenc without 0.158
-frequent often 0.450
+frequenc without 0.157
+frequent often 0.484
 fresh complet 0.152
 fresher best 0.272
 fresher way 0.200
 friend someon 0.094
 friend bestfriend 0.083
 friend boyfriend 0.062
-from through 0.081
-from one 0.068
+from through 0.080
+from one 0.067
 from how 0.056
 from what 0.051
-from why 0.046
-from about 0.045
-full much 0.074
-full onli 0.046
+from why 0.047
+from about 0.046
+full much 0.073
+full onli 0.045
 fun cool 0.089
 fun good 0.042
 function surviv 0.078
 fund money 0.210
-futur when 0.091
+futur when 0.090
 futur other 0.065
 futur after 0.048
 futur increas 0.046
 gadget invention 0.159
-gain get 0.165
-gain develop 0.130
-gain increas 0.117
+gain get 0.174
+gain develop 0.136
+gain increas 0.124
 gb 2gb 0.397
 gender sex 0.199
 general reall 0.082
 general kind 0.044
 genr kind 0.194
-geographic geographical 0.566
+geographic geographical 0.565
 geographical geographic 0.485
 get find 0.093
-girl woman 0.425
-girl girlfriend 0.082
-girlfriend girl 0.254
+girl woman 0.437
+girl girlfriend 0.085
+girlfriend girl 0.253
 girlfriend friend 0.042
 give some 0.109
-give mean 0.091
-give 2 0.066
-give what 0.063
-given ~menopaus 0.146
+give mean 0.090
+give 2 0.065
+give what 0.062
+given life 0.174
+given ~menopaus 0.171
 global world 0.278
-global support 0.124
-go travel 0.107
+global support 0.123
+go travel 0.108
 go attend 0.094
-go get 0.058
+go get 0.057
 god someon 0.153
 goe go 0.273
 going go 0.230
-going government 0.049
+going government 0.048
 going becom 0.047
-good best 0.464
+good best 0.466
 got get 0.124
 got today 0.075
 got go 0.069
-got why 0.060
+got why 0.061
 government new 0.169
-government govt 0.154
+government govt 0.153
 government 500 0.088
-government rs 0.058
+government rs 0.057
 government going 0.055
 government made 0.045
 govt government 0.306
-gown dress 0.501
+gown dress 0.502
 graduat sc 0.078
 gravit all 0.151
 great good 0.185
 great best 0.129
 great greatest 0.067
 great serv 0.051
-greatest best 0.421
+greatest best 0.420
 greatest great 0.136
 greatest some 0.115
 group make 0.151
@@ -1095,27 +1086,25 @@ guy someon 0.057
 guy okay 0.052
 hack trick 0.104
 hack code 0.104
-hack best 0.090
-hack password 0.056
+hack best 0.089
+hack password 0.055
 hack spy 0.053
 hack know 0.042
-hacker how 0.365
-hair ~hair_loss 0.349
-hair excessiv 0.108
+hacker how 0.359
 hall movi 0.088
-happ time 0.155
-happ all 0.142
-happen life 0.063
-happen like 0.053
+happ time 0.166
+happ all 0.154
+happen life 0.062
+happen like 0.052
 hard whil 0.139
 hard difficult 0.100
-hard harder 0.077
+hard harder 0.076
 harder hard 0.173
-hardest most 0.161
-harm side 0.138
-harm effect 0.138
-harm much 0.136
-harm safe 0.092
+hardest most 0.162
+harm side 0.135
+harm effect 0.135
+harm much 0.133
+harm safe 0.090
 hasnt hold 0.147
 hate dislik 0.202
 hate so 0.099
@@ -1124,20 +1113,22 @@ hate want 0.052
 health some 0.156
 health unhealth 0.061
 heard best 0.047
-height taller 0.306
+height taller 0.307
 height grow 0.201
 height tall 0.104
 height girl 0.048
-help effect 0.060
-help work 0.050
-help use 0.048
+help effect 0.066
+help work 0.053
+help use 0.051
+help how 0.043
+help night 0.040
 henr were 0.282
 here quora 0.210
 here think 0.096
 hide keep 0.101
 hide some 0.084
 hide why 0.048
-high best 0.084
+high best 0.083
 high all 0.067
 high see 0.062
 high highest 0.048
@@ -1148,36 +1139,39 @@ hillar political 0.124
 hillar hilar 0.121
 hillar likel 0.118
 hillar us 0.043
-hire find 0.144
+hire find 0.143
 hire start 0.124
-hire get 0.065
-histor time 0.158
-histor all 0.152
-hit ~period 0.073
-hit day 0.072
-hold hasnt 0.164
+hire get 0.064
+histor time 0.152
+histor all 0.147
+hit period 0.069
+hit ~period 0.069
+hit day 0.067
+hold hasnt 0.165
 hollywood best 0.069
 hotel wher 0.282
 hotel plac 0.214
-hour day 0.322
-hour one 0.151
+hour day 0.320
+hour one 0.156
 hour time 0.075
 hous which 0.043
-how what 0.420
-how way 0.253
-how best 0.135
-huge when 0.049
-human person 0.057
-human sole 0.053
-human possibl 0.053
-human travel 0.047
+how what 0.419
+how way 0.252
+how best 0.134
+huge when 0.048
+human person 0.056
+human sole 0.052
+human possibl 0.052
+human travel 0.046
 human noth 0.042
-human chang 0.042
+human chang 0.041
+hurt how 0.052
 husband bill 0.156
 husband man 0.083
 husband wife 0.059
 idea much 0.062
 idea good 0.041
+idea know 0.040
 iii 3 0.293
 iit preparat 0.180
 ill affect 0.057
@@ -1185,48 +1179,48 @@ illegal legal 0.149
 illegal outlaw 0.091
 illegal anyon 0.091
 imag pictur 0.166
-impact affect 0.310
+impact affect 0.309
 impact effect 0.143
-impact us 0.088
-impact how 0.070
+impact us 0.087
+impact how 0.069
 importanc important 0.419
 importanc about 0.072
 importanc why 0.071
-important importanc 0.136
-important impact 0.060
-important matter 0.057
+important importanc 0.137
+important impact 0.059
+important matter 0.058
 important popular 0.054
 important biggest 0.041
-impression review 0.183
-improv increas 0.166
-improv learn 0.076
-improv enhanc 0.067
-improv strengthen 0.058
-improv fix 0.056
+impression review 0.173
+improv increas 0.165
+improv learn 0.075
+improv enhanc 0.066
+improv strengthen 0.057
+improv fix 0.055
 improv develop 0.052
 incident stor 0.211
 includ time 0.063
 incom citizen 0.166
 incom from 0.131
 incom money 0.109
-increas improv 0.200
-increas expand 0.079
+increas improv 0.201
+increas expand 0.080
 increas boost 0.074
 increas gain 0.060
 increas more 0.057
-increas get 0.049
+increas grow 0.050
 india indian 0.518
 india rs 0.086
 indian india 0.723
 individual person 0.103
-influenc think 0.144
+influenc think 0.114
 initial free 0.050
-inr rs 0.217
-inr india 0.127
+inr rs 0.218
+inr india 0.128
 inr 2016 0.062
 inr best 0.041
-inspir inspirat 0.610
-inspir ever 0.189
+inspir inspirat 0.606
+inspir ever 0.188
 inspirat inspir 0.508
 install 2 0.094
 instead introduc 0.091
@@ -1236,7 +1230,7 @@ institut centr 0.156
 institut institution 0.093
 institut classroom 0.062
 intelligent smart 0.130
-intelligent than 0.104
+intelligent than 0.105
 intelligent more 0.098
 interest amaz 0.153
 interest blow 0.073
@@ -1246,7 +1240,7 @@ internet onlin 0.170
 internet web 0.098
 interview after 0.119
 interview question 0.059
-interview one 0.051
+interview one 0.052
 introduc instead 0.152
 introduc issu 0.059
 introduction good 0.055
@@ -1268,13 +1262,13 @@ iphon claim 0.054
 islamic muslim 0.184
 islamic majorit 0.109
 isnt india 0.115
-isnt stop 0.102
-issu problem 0.214
+isnt stop 0.103
+issu problem 0.213
 issu election 0.135
 issu condition 0.076
 issu launch 0.043
 jio mobil 0.428
-job work 0.113
+job work 0.114
 job placement 0.109
 job prospect 0.059
 job career 0.057
@@ -1287,7 +1281,7 @@ join job 0.087
 join year 0.083
 just want 0.040
 justif why 0.167
-keep stop 0.082
+keep stop 0.087
 keep avoid 0.056
 keep kept 0.050
 keep stay 0.050
@@ -1295,11 +1289,11 @@ keep alway 0.043
 kept keep 0.088
 kid child 0.409
 kid were 0.066
-kill overcom 0.079
+kill overcom 0.082
 kind type 0.365
 kind kinda 0.053
 kind need 0.043
-knew know 0.081
+knew know 0.080
 know tell 0.199
 know find 0.096
 know out 0.070
@@ -1315,67 +1309,68 @@ known interest 0.074
 ladi woman 0.102
 languag peopl 0.110
 languag speaker 0.073
-languag using 0.054
+languag using 0.053
 languag who 0.043
-laptop computer 0.347
+laptop computer 0.346
 laptop best 0.165
 laptop way 0.123
 laptop some 0.063
-larg border 0.252
-larg kill 0.113
+larg border 0.274
+larg kill 0.076
 largest biggest 0.253
 largest most 0.164
 last onli 0.207
 last end 0.062
-last more 0.043
+last more 0.042
 launch releas 0.174
 launch issu 0.140
-launch new 0.104
+launch new 0.105
 launch government 0.043
 law who 0.102
 law when 0.066
 lead affect 0.068
-learn stud 0.101
+learn stud 0.102
 learn start 0.055
 learn improv 0.052
 learn teach 0.052
-least smallest 0.255
-leav barack 0.241
+least smallest 0.253
+leav barack 0.242
 led caus 0.094
-legal illegal 0.152
-legal who 0.116
-legal forc 0.089
+legal illegal 0.151
+legal who 0.118
+legal forc 0.088
 legit legitimat 0.203
 legitimat legit 0.123
-less so 0.170
+less so 0.171
 less littl 0.130
-less want 0.088
+less want 0.089
 less get 0.051
 lesser interest 0.270
 lesser amaz 0.189
 lesser littl 0.161
 let allow 0.267
-let so 0.095
+let so 0.096
 let reall 0.090
 let mani 0.089
-let all 0.063
-life one 0.144
-life live 0.110
-life happen 0.108
-life ~menopaus 0.052
+let all 0.062
+life live 0.112
+life happen 0.109
+life one 0.106
+life like 0.055
 life circl 0.051
-life world 0.049
+life ever 0.050
 like feel 0.088
-like love 0.067
+like love 0.066
 likel think 0.174
 likel hillar 0.152
 likel president 0.059
-limit why 0.205
-link get 0.128
-link make 0.085
-list all 0.168
-list up 0.095
-list best 0.090
+limit why 0.206
+link get 0.125
+link make 0.082
+list all 0.171
+list up 0.097
+list best 0.093
+list find 0.042
 listen best 0.336
 littl less 0.117
 littl some 0.103
@@ -1387,37 +1382,38 @@ locat track 0.106
 locat two 0.104
 locat find 0.048
 log logout 0.254
-log from 0.102
+log from 0.104
 logical why 0.054
 logout out 0.493
 logout log 0.457
 lonel good 0.291
-long much 0.131
-long after 0.104
+long much 0.130
+long after 0.105
 long time 0.086
-long good 0.059
+long good 0.061
 long mani 0.047
-longer more 0.145
+longer more 0.146
 longer so 0.081
-longer year 0.053
+longer year 0.051
 look reall 0.057
 look beaut 0.056
 look much 0.043
-loos lose 0.343
-lose loos 0.157
-lose chang 0.041
+loos lose 0.449
+lose loss 0.227
+lose loos 0.174
+loss lose 0.374
 lost all 0.054
-lot mani 0.401
+lot mani 0.390
 love like 0.370
 love boyfriend 0.040
 love prefer 0.040
-low best 0.071
+low best 0.070
 low which 0.045
-mac macbook 0.140
+mac macbook 0.139
 mac developer 0.053
-made make 0.149
-made most 0.052
-made why 0.046
+made make 0.145
+made most 0.047
+made why 0.043
 mail email 0.322
 main major 0.176
 main peopl 0.049
@@ -1427,10 +1423,10 @@ majorit populat 0.173
 majorit increas 0.072
 majorit islamic 0.066
 make earn 0.197
-make why 0.111
+make why 0.112
 make creat 0.091
 make made 0.060
-male good 0.217
+male good 0.216
 man person 0.132
 man guy 0.098
 man wife 0.078
@@ -1439,9 +1435,9 @@ manager management 0.199
 mani lot 0.092
 mani some 0.043
 manufactur produc 0.185
-marijuana weed 0.403
+marijuana weed 0.400
 marijuana cannabis 0.067
-market marketer 0.234
+market marketer 0.235
 market promot 0.071
 market good 0.066
 marketer market 0.368
@@ -1449,38 +1445,38 @@ master possibl 0.090
 material metal 0.170
 material wood 0.149
 material stuff 0.059
-math mathematic 0.455
+math mathematic 0.453
 mathematic math 0.489
 matter care 0.183
-matter about 0.168
+matter about 0.169
 matter important 0.122
-matter woman 0.078
+matter woman 0.077
 matter reall 0.064
 mayb why 0.153
-mean why 0.182
+mean why 0.189
 meant mean 0.375
 measur calculat 0.141
-measur any 0.095
+measur any 0.096
 media wher 0.106
-media how 0.073
+media how 0.074
 medical one 0.151
 medical why 0.057
 memor good 0.128
 messag chat 0.172
 met found 0.538
 met right 0.163
-method way 0.296
-method earn 0.085
-method plac 0.048
-middl so 0.108
+method way 0.303
+method earn 0.089
+method plac 0.049
+middl so 0.105
 minaj minja 0.282
-mind best 0.166
-mind interest 0.135
+mind best 0.158
+mind interest 0.130
 minister pm 0.285
 minister mr 0.074
 minister government 0.044
 minja minaj 0.551
-minut second 0.321
+minut second 0.320
 mix dog 0.993
 mobil phon 0.323
 mobil smartphon 0.140
@@ -1496,26 +1492,25 @@ modi indian 0.042
 modis note 0.252
 modis modi 0.105
 modis 1000 0.044
-mom mother 0.472
-mom parent 0.217
+mom mother 0.457
+mom parent 0.208
 moment thing 0.206
-money currenc 0.121
-money fund 0.089
+money currenc 0.119
+money fund 0.088
 money purchas 0.051
-money incom 0.040
-month best 0.102
-month india 0.088
-month start 0.083
-month way 0.041
-more so 0.122
-more better 0.063
-more why 0.053
+month best 0.100
+month india 0.086
+month start 0.081
+month test 0.041
+more so 0.124
+more better 0.064
+more why 0.054
 more much 0.045
-more longer 0.041
+more longer 0.042
 more mani 0.041
 most best 0.256
 most some 0.106
-mostl most 0.093
+mostl most 0.094
 mother mom 0.734
 move get 0.046
 move go 0.043
@@ -1523,41 +1518,41 @@ movi film 0.599
 movi star 0.056
 mr minister 0.182
 mr prim 0.182
-mr new 0.057
+mr new 0.058
 much more 0.074
-much long 0.068
+much long 0.069
 much mani 0.050
 much reall 0.041
-muscl weight 0.270
+muscl weight 0.268
 music song 0.162
 music time 0.043
 musical what 0.074
-muslim islamic 0.051
+muslim islamic 0.050
 must best 0.253
 must befor 0.125
 must make 0.089
 must good 0.058
 must top 0.043
-myself self 0.127
-myself yourself 0.116
-myself way 0.060
+myself self 0.126
+myself yourself 0.115
+myself way 0.059
 name who 0.356
 name were 0.110
 name call 0.091
 narendra pm 0.249
 narendra government 0.074
-narendra currenc 0.062
+narendra currenc 0.063
 narendra ban 0.062
 nation countr 0.238
 nativ accent 0.315
 natural fat 0.085
 natural bodi 0.075
-near rate 0.066
+near rate 0.067
 near happen 0.054
 necessar any 0.143
-need without 0.060
+need without 0.061
 need want 0.051
-negativ how 0.236
+negativ how 0.229
 net money 0.323
 never dont 0.093
 never one 0.059
@@ -1567,22 +1562,22 @@ never time 0.041
 new own 0.059
 new make 0.055
 new about 0.048
-new exist 0.040
+new exist 0.041
 next win 0.175
-next going 0.097
-next futur 0.055
+next going 0.098
+next futur 0.056
 next 2016 0.041
-nicest best 0.133
+nicest best 0.132
 night good 0.105
-night time 0.094
+night time 0.095
 night all 0.067
 night help 0.047
 nikk niki 0.177
 nominat candidat 0.259
 nominee against 0.101
-non some 0.106
-normal why 0.188
-normal mean 0.050
+non some 0.105
+normal why 0.190
+normal mean 0.052
 north northern 0.253
 north alway 0.253
 northern north 0.260
@@ -1592,12 +1587,12 @@ note ban 0.079
 note currenc 0.067
 note without 0.046
 noth human 0.120
-novel book 0.557
+novel book 0.555
 november 2016 0.111
-now answer 0.097
+now answer 0.096
 now when 0.062
 now out 0.047
-number any 0.098
+number any 0.101
 obtain get 0.152
 occupat job 0.356
 occur caus 0.174
@@ -1607,30 +1602,30 @@ off from 0.249
 off becom 0.071
 off doesnt 0.050
 offic president 0.163
-offic elect 0.067
+offic elect 0.068
 offic were 0.061
 offic doing 0.041
-officer any 0.185
-officer exampl 0.066
-often frequent 0.498
+officer any 0.182
+officer exampl 0.064
+often frequent 0.497
 ok than 0.098
 okay bad 0.085
 okay guy 0.063
 old delet 0.079
-old all 0.069
+old all 0.068
 old elder 0.065
-old which 0.056
 old new 0.056
+old which 0.055
 old child 0.046
 older age 0.203
-once next 0.127
-once done 0.081
-once most 0.076
+once next 0.126
+once most 0.083
+once done 0.080
 once presidenc 0.048
-once time 0.045
-one life 0.058
-onli last 0.115
-onli more 0.061
+once time 0.044
+one life 0.052
+onli last 0.117
+onli more 0.062
 onli any 0.058
 onli than 0.054
 onlin websit 0.123
@@ -1638,9 +1633,9 @@ onlin internet 0.109
 onlin find 0.101
 onlin india 0.099
 onlin wher 0.055
-onlin best 0.049
+onlin site 0.049
 open start 0.115
-opinion think 0.306
+opinion think 0.305
 opinion view 0.113
 opinion donald 0.067
 opinion about 0.062
@@ -1653,9 +1648,10 @@ option plan 0.064
 option some 0.051
 orbit orbital 0.091
 orbital orbit 0.298
-order need 0.136
+order need 0.137
 order buy 0.104
-order amount 0.053
+order amount 0.052
+order much 0.040
 origin why 0.263
 origin invent 0.087
 originat come 0.289
@@ -1664,63 +1660,69 @@ other about 0.048
 other futur 0.046
 other similar 0.043
 other all 0.042
-out releas 0.116
-out from 0.081
-out rid 0.056
-out know 0.047
+other how 0.040
+out releas 0.112
+out from 0.079
+out rid 0.057
+out know 0.045
 outsid from 0.077
-over rid 0.127
-over break 0.066
-over deal 0.065
-over overcom 0.057
-over up 0.056
-over call 0.045
-overcom get 0.168
-overcom reduc 0.087
-overcom over 0.087
-overcom beat 0.065
-overcom rid 0.049
+over rid 0.116
+over break 0.061
+over deal 0.060
+over overcom 0.056
+over up 0.052
+over call 0.041
+overcom get 0.155
+overcom reduc 0.089
+overcom over 0.089
+overcom beat 0.066
+overcom rid 0.048
 overcom deal 0.044
 overrat over 0.264
 own new 0.074
 own one 0.054
 own myself 0.048
 own home 0.042
-pakistan pakistanis 0.227
+pain what 0.242
+pain like 0.161
+pakistan pakistanis 0.226
 pakistan september 0.138
 pakistanis pakistan 0.658
 pakistanis think 0.073
 paper new 0.078
-parent mom 0.240
+parent mom 0.239
 parent famil 0.208
 parent dad 0.139
 part colleg 0.124
 partner spous 0.316
 partner one 0.071
-pass after 0.065
-password hack 0.235
-password ~memor_loss 0.157
+pass after 0.068
+password hack 0.210
+password ~memor_loss 0.140
+password forget 0.140
 pay free 0.116
 pay just 0.045
 pc computer 0.109
 pc desktop 0.083
 pc android 0.078
 pc use 0.047
-peopl someon 0.145
-peopl so 0.070
-peopl person 0.052
+peopl someon 0.141
+peopl so 0.066
+peopl person 0.050
 per ever 0.190
 perfect right 0.150
-perfect best 0.110
-perform performanc 0.196
+perfect best 0.109
+perform performanc 0.197
 perform poor 0.196
 performanc perform 0.149
 performanc fail 0.107
 performanc why 0.052
-person someon 0.140
+period hit 0.043
+person someon 0.141
 person man 0.097
-person peopl 0.079
+person peopl 0.080
 person life 0.049
+person one 0.040
 personal own 0.106
 personalit person 0.098
 phon smartphon 0.209
@@ -1735,14 +1737,15 @@ photo upload 0.064
 pic photo 0.319
 pictur photo 0.299
 pictur imag 0.108
-pill how 0.287
+pill how 0.260
+pimpl acne 0.552
 pitbull terrier 0.212
-plac wher 0.067
-plac hotel 0.063
+plac wher 0.066
+plac hotel 0.064
 plac way 0.047
 placement job 0.266
 placement opportunit 0.112
-plan polic 0.076
+plan polic 0.075
 planet world 0.196
 planet life 0.087
 planet earth 0.072
@@ -1759,12 +1762,12 @@ player cricketer 0.186
 pm minister 0.243
 pm prim 0.242
 pm narendra 0.193
-pok pakistan 0.159
-pok how 0.120
-pok evidenc 0.067
+pok pakistan 0.158
+pok how 0.118
+pok evidenc 0.066
 polic plan 0.111
 polic view 0.088
-polic norm 0.075
+polic norm 0.074
 polic about 0.053
 polic make 0.047
 politic political 0.500
@@ -1776,7 +1779,7 @@ poor well 0.071
 poor bad 0.063
 popular peopl 0.125
 popular important 0.086
-popular famous 0.068
+popular famous 0.067
 popular becom 0.041
 populat populous 0.331
 populat becom 0.170
@@ -1794,14 +1797,14 @@ possibl how 0.337
 post ask 0.141
 post photo 0.112
 post question 0.095
-post so 0.084
+post so 0.085
 power between 0.067
 power abilit 0.060
 power so 0.055
-practic good 0.219
-practic some 0.080
+practic good 0.210
+practic some 0.074
 prefer like 0.192
-prefer more 0.083
+prefer more 0.082
 prefer love 0.065
 prefer who 0.042
 prepar preparat 0.209
@@ -1810,7 +1813,7 @@ prepar crack 0.107
 prepar strateg 0.061
 prepar exam 0.048
 prepar make 0.047
-preparat prepar 0.462
+preparat prepar 0.461
 preparat refer 0.069
 present gift 0.144
 present current 0.142
@@ -1822,26 +1825,26 @@ presidenc elect 0.051
 presidenc victor 0.046
 presidenc presidential 0.042
 president presidenc 0.241
-president win 0.154
+president win 0.155
 president election 0.135
 president donald 0.054
 president clinton 0.050
 president 2016 0.050
 presidential president 0.179
-presidential donald 0.161
+presidential donald 0.160
 presidential elect 0.042
-prevent rid 0.116
-prevent avoid 0.100
-prevent get 0.094
+prevent rid 0.114
+prevent avoid 0.097
+prevent get 0.096
 pric buy 0.309
-pric under 0.093
+pric under 0.094
 pric cost 0.089
 prim pm 0.313
 prim mr 0.081
 pro new 0.110
 pro advantag 0.086
 pro bias 0.063
-problem issu 0.283
+problem issu 0.282
 problem most 0.060
 problem bad 0.053
 problem behind 0.050
@@ -1849,8 +1852,8 @@ problem fail 0.048
 problem reason 0.047
 procedur how 0.258
 process start 0.169
-process when 0.105
-produc manufactur 0.115
+process when 0.106
+produc manufactur 0.109
 product brand 0.122
 product anyth 0.069
 product so 0.047
@@ -1875,9 +1878,9 @@ prov which 0.087
 provid wher 0.154
 provid get 0.149
 provid some 0.065
-provider isp 0.113
+provider isp 0.111
 psychological reason 0.129
-pupp dog 0.448
+pupp dog 0.437
 purchas money 0.149
 purchas buy 0.086
 purpos why 0.149
@@ -1892,8 +1895,8 @@ qoura quora 0.692
 qualit find 0.238
 qualit site 0.042
 question so 0.122
-question answer 0.116
-question post 0.063
+question answer 0.115
+question post 0.062
 question much 0.042
 question like 0.040
 quick easi 0.090
@@ -1909,66 +1912,66 @@ quota cast 0.111
 quota base 0.111
 rais increas 0.185
 rais get 0.097
-rang under 0.337
-rang upto 0.077
-rang from 0.071
-rang rs 0.069
-rang buy 0.041
+rang under 0.334
+rang upto 0.076
+rang from 0.070
+rang rs 0.068
+rang buy 0.040
 rapid veri 0.281
 rate near 0.064
 rate why 0.062
-rather want 0.196
+rather want 0.184
 rbi rupee 0.185
-re chanc 0.213
-re back 0.082
-read ever 0.100
+re chanc 0.216
+re back 0.084
 read book 0.100
+read ever 0.100
 read time 0.075
-read so 0.052
+read so 0.053
 read found 0.043
-read some 0.042
+read some 0.041
 real exist 0.100
-real best 0.076
+real best 0.075
 real reall 0.071
 real exampl 0.058
 real play 0.054
-real true 0.052
-realistical way 0.096
+real true 0.051
+realistical way 0.095
 realistical make 0.067
 realiz realis 0.239
-reall actual 0.097
-reall why 0.055
+reall actual 0.095
+reall why 0.054
 reason why 0.585
-reason so 0.072
+reason so 0.073
 receiv won 0.133
 receiv one 0.090
-recip how 0.306
+recip how 0.307
 recip prepar 0.185
 recip make 0.178
-recommend best 0.205
+recommend best 0.204
 recommend good 0.121
 recommend suitabl 0.059
 recommend exampl 0.059
 recommend some 0.046
-recover from 0.179
-recover retriev 0.139
-recover get 0.079
-recover back 0.079
+recover from 0.176
+recover retriev 0.135
+recover back 0.069
+recover get 0.066
 red best 0.203
 red how 0.147
-reduc rid 0.197
-reduc get 0.170
-reduc overcom 0.099
-reduc stop 0.071
+reduc rid 0.182
+reduc get 0.155
+reduc overcom 0.091
+reduc stop 0.065
 refer preparat 0.248
-refer best 0.173
+refer best 0.172
 refer good 0.066
-region what 0.061
+region what 0.042
 register 10 0.072
 register any 0.043
-regular any 0.157
-regular dure 0.121
-reject doesnt 0.187
+regular any 0.162
+regular dure 0.114
+reject doesnt 0.184
 relat win 0.061
 relat any 0.060
 relationship differenc 0.214
@@ -1978,64 +1981,64 @@ releas out 0.338
 reliabl best 0.222
 relianc 4g 0.083
 religion so 0.061
-remed keep 0.196
-remember old 0.139
-remember know 0.040
+remed keep 0.242
+remember old 0.140
+remember know 0.041
 remot someon 0.151
 remot account 0.095
-remot from 0.075
+remot from 0.076
 remov delet 0.114
-remov rid 0.064
-remov clean 0.043
+remov rid 0.063
+remov clean 0.044
 removal remov 0.204
 removal why 0.054
 replac instead 0.074
 replac new 0.067
 replac ban 0.056
 replac chang 0.053
-represent mean 0.116
+represent mean 0.115
 represent colour 0.069
 republican donald 0.057
-reputat why 0.203
-requir need 0.119
+reputat why 0.204
+requir need 0.120
 requir start 0.107
 requir any 0.087
-reset back 0.198
-reset know 0.115
-reset log 0.107
+reset back 0.196
+reset know 0.114
+reset log 0.106
 resourc site 0.116
-resourc sourc 0.116
+resourc sourc 0.115
 resourc websit 0.072
 respect why 0.148
-respons think 0.226
-respons about 0.127
+respons think 0.218
+respons about 0.123
 responsibl how 0.083
-rest mani 0.088
-restor how 0.158
-retriev get 0.223
-retriev recover 0.192
-retriev back 0.174
+rest mani 0.071
+restor how 0.157
+retriev get 0.195
+retriev recover 0.167
+retriev back 0.154
 review pro 0.059
 review con 0.059
 review impression 0.059
 review think 0.052
-revolv know 0.139
-revolv what 0.060
-rich wealth 0.262
-rid reduc 0.106
+revolv know 0.130
+revolv what 0.049
+rich wealth 0.261
+rid reduc 0.100
 rid remov 0.068
-rid prevent 0.067
-rid treat 0.045
+rid prevent 0.068
+rid treat 0.046
 rid out 0.043
 right time 0.119
-right why 0.072
+right why 0.071
 right new 0.061
 right wrong 0.049
-right when 0.040
+right when 0.041
 risk work 0.072
-river bodi 0.303
+river bodi 0.304
 river water 0.208
-role why 0.094
+role why 0.093
 rs india 0.195
 rs rupee 0.167
 rs inr 0.121
@@ -2053,28 +2056,28 @@ rupee much 0.049
 russia union 0.320
 russia soviet 0.320
 sad all 0.171
-safe pc 0.070
-said wont 0.125
+safe pc 0.071
+said wont 0.126
 said tell 0.089
-salar much 0.393
+salar much 0.394
 salar money 0.245
 salar how 0.122
-same different 0.089
+same different 0.090
 same differenc 0.074
 same between 0.074
-same approximat 0.042
+same approximat 0.041
 save new 0.161
-saw seen 0.157
+saw seen 0.156
 saw caught 0.104
 saw doing 0.104
 saw youv 0.104
 say think 0.119
 say never 0.080
 say call 0.049
-say futur 0.048
+say futur 0.049
 sc graduat 0.242
-scar afraid 0.349
-scenario happen 0.115
+scar afraid 0.327
+scenario happen 0.114
 scenario were 0.114
 school colleg 0.298
 school stud 0.045
@@ -2087,40 +2090,40 @@ scrap indian 0.144
 scrap after 0.089
 screen what 0.176
 search find 0.165
-search best 0.088
+search best 0.087
 second 2nd 0.260
 second minut 0.125
 second say 0.125
-secret us 0.103
-secret way 0.085
+secret us 0.106
+secret way 0.087
 securit best 0.136
 see find 0.157
 see watch 0.131
 see out 0.105
 see visit 0.101
 see must 0.064
-see someon 0.054
-seem bias 0.060
-seen across 0.169
-seen watch 0.137
+see someon 0.055
+seem bias 0.059
+seen across 0.170
+seen watch 0.138
 seen come 0.120
-seen ever 0.104
+seen ever 0.105
 seen saw 0.073
-seen some 0.050
+seen some 0.051
 self myself 0.186
 self time 0.057
 self learn 0.040
 send over 0.056
-separat between 0.167
-september think 0.290
+separat between 0.166
+september think 0.289
 seri show 0.318
 serv great 0.183
 serv go 0.109
 servic site 0.129
 servic app 0.078
-servic customer 0.047
+servic customer 0.046
 set start 0.113
-set facebook 0.087
+set facebook 0.085
 sex sexual 0.205
 sex mate 0.123
 sex gender 0.046
@@ -2128,14 +2131,15 @@ sexual sex 0.820
 shall when 0.139
 shar stock 0.271
 shar cowork 0.134
-shepherd dog 0.143
+shepherd dog 0.142
+shoot what 0.047
 short fast 0.105
 short when 0.061
 show seri 0.344
 show watch 0.250
-side harm 0.149
-side safe 0.130
-sign know 0.326
+side harm 0.147
+side safe 0.127
+sign know 0.327
 sign us 0.048
 significanc why 0.275
 significanc need 0.171
@@ -2149,14 +2153,14 @@ similarit consider 0.097
 similarit similar 0.075
 simpl one 0.125
 simpl easi 0.088
-simpl best 0.083
+simpl best 0.082
 simpl start 0.064
-simpl wher 0.041
 simpl using 0.041
+simpl wher 0.041
 simplest any 0.197
-sinc ever 0.153
-singl one 0.233
-singl ever 0.097
+sinc ever 0.154
+singl one 0.232
+singl ever 0.095
 singl websit 0.051
 site websit 0.451
 site onlin 0.054
@@ -2165,8 +2169,9 @@ site resourc 0.043
 situat make 0.052
 skill abilit 0.197
 skill way 0.073
-sleep asleep 0.127
-sleep fall 0.127
+skin how 0.065
+sleep asleep 0.124
+sleep fall 0.124
 smallest least 0.783
 smallest which 0.134
 smallest populous 0.082
@@ -2175,13 +2180,13 @@ smartphon phon 0.421
 smartphon mobil 0.165
 smartphon android 0.056
 smartphon rs 0.043
-smok from 0.134
-smok marijuana 0.088
-smok long 0.060
-so peopl 0.113
-so other 0.068
-so more 0.063
-so want 0.044
+smok from 0.138
+smok marijuana 0.079
+smok long 0.063
+so peopl 0.111
+so other 0.067
+so more 0.061
+so want 0.043
 soccer win 0.109
 soccer some 0.079
 softwar best 0.084
@@ -2193,20 +2198,20 @@ some best 0.242
 some most 0.066
 some any 0.041
 somebod someon 0.346
-somebod person 0.138
-somebod name 0.076
-somebod from 0.055
+somebod person 0.139
+somebod name 0.077
 somebod when 0.055
-someon peopl 0.143
-someon person 0.100
+somebod from 0.055
+someon peopl 0.142
+someon person 0.099
 someon anyon 0.061
 someon who 0.048
-someth one 0.072
-someth thing 0.068
+someth one 0.068
+someth thing 0.067
 someth univers 0.052
 son from 0.070
 song music 0.264
-soon think 0.186
+soon think 0.187
 sort like 0.244
 sound best 0.173
 sourc book 0.147
@@ -2218,45 +2223,43 @@ spac wher 0.042
 speak world 0.123
 speak well 0.042
 speaker languag 0.424
-spec what 0.052
+spec what 0.053
 spend one 0.091
 spend onli 0.089
 spend thing 0.054
 spirit ghost 0.293
-spoken best 0.092
+spoken best 0.091
 sport when 0.171
-spot which 0.161
-spous partner 0.334
-spous wife 0.267
+spot which 0.151
+spous partner 0.335
+spous wife 0.268
 spy hack 0.170
 stand countr 0.117
 star play 0.362
 star act 0.106
 star together 0.059
 star done 0.054
-start way 0.054
+start way 0.055
 start process 0.046
 start creat 0.046
 start possibl 0.045
-startup start 0.074
-startup busi 0.058
-startup compan 0.050
-stat citi 0.183
-stat american 0.132
-stat us 0.099
+startup start 0.070
+startup busi 0.055
+startup compan 0.048
+stat citi 0.186
+stat american 0.133
+stat us 0.098
 status happen 0.160
-stay one 0.084
-stay plac 0.041
+stay one 0.083
+stay plac 0.040
 step how 0.151
 step best 0.147
-stick when 0.113
+stick when 0.114
 stick why 0.053
-still so 0.063
-still mani 0.058
+still so 0.062
+still mani 0.056
 still after 0.055
-still actual 0.043
-still human 0.040
-still peopl 0.040
+still actual 0.042
 stock shar 0.334
 stop keep 0.048
 stor incident 0.071
@@ -2275,24 +2278,24 @@ stud learn 0.163
 stud prepar 0.138
 stud exam 0.080
 stud pursu 0.068
-student best 0.115
-student stud 0.071
+student best 0.114
+student stud 0.070
 student whil 0.054
 student good 0.050
 student help 0.046
 stuff same 0.121
-succeed happen 0.329
+succeed happen 0.328
 success some 0.052
-sudden note 0.116
+sudden note 0.117
 sudden reason 0.087
-suffer way 0.485
+suffer way 0.443
 suggest which 0.120
 suggest 0 0.064
 suggest best 0.055
 suggestion good 0.046
-suitabl using 0.116
+suitabl using 0.117
 suitabl recommend 0.058
-super onli 0.156
+super onli 0.066
 support vote 0.092
 support use 0.062
 support so 0.055
@@ -2306,22 +2309,23 @@ supporter than 0.060
 suppos make 0.085
 surviv health 0.081
 switch chang 0.143
-system bodi 0.057
+system bodi 0.051
 take get 0.100
-take how 0.053
+take how 0.052
 take any 0.051
-taken took 0.107
-talk when 0.131
-tall height 0.329
-taller height 0.201
+take stay 0.042
+taken took 0.104
+talk when 0.133
+tall height 0.328
+taller height 0.200
 taller after 0.062
 taller increas 0.041
 teach learn 0.262
 teach think 0.062
 teach from 0.061
-team who 0.274
-team win 0.127
-team play 0.070
+team who 0.265
+team win 0.122
+team play 0.066
 tech technical 0.179
 tech customer 0.057
 tech 1 0.042
@@ -2330,52 +2334,51 @@ technical tech 0.287
 technical 251 0.171
 technical 4919 0.171
 technical 1 0.075
-techniqu how 0.194
-techniqu some 0.131
-techniqu way 0.082
+techniqu how 0.195
+techniqu some 0.132
+techniqu way 0.083
 teen some 0.046
 teenag age 0.201
 tell know 0.352
 tell whether 0.076
 tell find 0.075
 tell out 0.060
-ten some 0.091
+ten some 0.092
+term why 0.054
 term want 0.054
-term why 0.053
 term presidenc 0.052
 terrier pitbull 0.349
 terrorism terrorist 0.124
-terrorist terrorism 0.131
-test get 0.173
-test month 0.045
+terrorist terrorism 0.130
+test get 0.160
+test month 0.095
 text from 0.190
 than which 0.168
 than come 0.057
-than two 0.057
-than more 0.046
-thc weed 0.384
+than two 0.056
+than more 0.047
+thc weed 0.375
 theor believ 0.116
-thigh fat 0.227
-thigh ~abdomen 0.179
-thigh look 0.124
-thigh make 0.101
-thing fact 0.111
-thing event 0.069
-thing better 0.063
-thing futur 0.053
-thing most 0.053
-thing moment 0.041
+thigh fat 0.235
+thigh ~abdomen 0.186
+thigh look 0.090
+thigh make 0.054
+thing fact 0.122
+thing event 0.068
+thing most 0.061
+thing moment 0.052
+thing better 0.042
 think opinion 0.096
-think view 0.080
+think view 0.081
 think feel 0.071
-third some 0.116
-thos actual 0.107
-thos much 0.098
+third some 0.117
+thos actual 0.106
+thos much 0.096
 thos some 0.082
-thos whil 0.063
-thought first 0.131
-thought view 0.080
-thought person 0.053
+thos whil 0.064
+thought first 0.121
+thought view 0.081
+thought person 0.050
 three 3 0.458
 through from 0.294
 through friend 0.040
@@ -2392,19 +2395,19 @@ tip advic 0.074
 tip trick 0.062
 today were 0.080
 together star 0.105
-too all 0.114
+too all 0.115
 took taken 0.305
 tool way 0.100
-top best 0.567
-top some 0.110
-top good 0.074
+top best 0.558
+top some 0.107
+top good 0.073
 topic some 0.108
 total indian 0.123
-touch like 0.108
-toward against 0.127
-toward favor 0.072
-toward so 0.064
-toward between 0.059
+touch like 0.107
+toward against 0.125
+toward favor 0.070
+toward so 0.062
+toward between 0.057
 town what 0.193
 track locat 0.181
 track see 0.120
@@ -2417,30 +2420,29 @@ trait characteristic 0.247
 transfer get 0.216
 transfer deposit 0.089
 transfer money 0.076
-travel go 0.302
-travel travell 0.097
+travel go 0.304
+travel travell 0.098
 travell travel 0.467
-travell visit 0.228
-treat cure 0.135
-treat deal 0.092
-treat get 0.055
-treat treatment 0.048
-treatment how 0.272
-treatment cure 0.124
-treatment treat 0.056
+travell visit 0.229
+treat cure 0.130
+treat deal 0.089
+treat treatment 0.046
+treat get 0.046
+treatment how 0.266
+treatment cure 0.129
 tri try 0.145
 trick tip 0.199
-trick hack 0.167
+trick hack 0.166
 true reall 0.116
 true real 0.076
 true mean 0.049
 true human 0.047
 trul reall 0.134
 trul person 0.084
-trump 2016 0.214
-trump democratic 0.100
+trump 2016 0.213
+trump democratic 0.099
 trump election 0.083
-trump clinton 0.079
+trump clinton 0.080
 trump given 0.071
 trump happen 0.061
 truth thing 0.126
@@ -2449,34 +2451,34 @@ try out 0.060
 try thing 0.055
 turn why 0.120
 tv television 0.170
-two 2 0.293
-two than 0.110
+two 2 0.290
+two than 0.109
 two more 0.103
-two one 0.061
+two one 0.068
 two see 0.052
 two same 0.046
-type kind 0.339
-type ever 0.082
-type some 0.050
+type kind 0.338
+type ever 0.083
+type some 0.049
 type why 0.045
 uk britain 0.126
 uk like 0.072
 uk england 0.051
-unabl able 0.324
+unabl able 0.314
 under below 0.219
-under rang 0.172
+under rang 0.171
 under buy 0.148
-under around 0.122
-under best 0.062
+under around 0.121
+under best 0.061
 under rs 0.047
 understand learn 0.181
 understand stud 0.072
 understand complet 0.057
 unhealth health 0.221
-unit us 0.430
-unit american 0.070
+unit us 0.434
+unit american 0.069
 univers exist 0.221
-univers actual 0.121
+univers actual 0.122
 univers world 0.045
 univers spac 0.044
 universit colleg 0.242
@@ -2485,10 +2487,9 @@ universit cours 0.060
 unknown known 0.292
 unknown littl 0.099
 unknown lesser 0.091
-up person 0.042
 upcom most 0.269
 updat chang 0.329
-updat when 0.282
+updat when 0.281
 upload add 0.457
 upload pictur 0.043
 upto rang 0.282
@@ -2497,61 +2498,63 @@ us unit 0.149
 us stat 0.130
 us american 0.111
 us america 0.090
-usa us 0.466
-usa who 0.068
-usa america 0.066
-usa american 0.055
-use used 0.219
-use using 0.069
+usa us 0.462
+usa who 0.067
+usa america 0.065
+usa american 0.054
+use used 0.221
+use using 0.070
 use support 0.042
 use start 0.041
 used use 0.307
 used exampl 0.050
 user peopl 0.164
 user just 0.042
-user who 0.041
+user who 0.042
 using use 0.182
 using peopl 0.092
 using languag 0.072
 using here 0.045
 using used 0.043
 using from 0.040
-usual why 0.066
+usual why 0.064
 valid some 0.314
 valu today 0.070
 valu important 0.060
-vehicl car 0.336
-veri so 0.131
+vehicl car 0.337
+veri so 0.132
 veri believ 0.059
-veri best 0.056
+veri best 0.057
 verif get 0.204
 verif back 0.201
 version cheaper 0.139
-victor win 0.178
-victor presidenc 0.151
-victor election 0.134
+victor win 0.177
+victor presidenc 0.153
+victor election 0.133
 victor donald 0.098
-victor impact 0.047
-video any 0.181
+victor impact 0.049
+video any 0.180
 view think 0.201
-view about 0.163
+view about 0.162
 view opinion 0.064
 view traffic 0.042
-violenc peopl 0.251
-visit see 0.211
-vote support 0.199
-vote donald 0.076
-voter peopl 0.293
+violenc peopl 0.250
+visit see 0.212
+vote support 0.197
+vote donald 0.075
+voter peopl 0.288
 vs better 0.097
-want like 0.126
-want becom 0.072
-want first 0.050
-wat what 0.679
+want like 0.120
+want becom 0.081
+want first 0.056
+want so 0.045
+want how 0.042
+wat what 0.678
 watch see 0.134
 watch seen 0.090
 watch some 0.054
 watch ever 0.042
-water river 0.117
+water river 0.119
 way how 0.723
 wealth rich 0.250
 web websit 0.255
@@ -2560,12 +2563,10 @@ web internet 0.062
 websit site 0.383
 websit onlin 0.123
 websit web 0.058
-weed marijuana 0.407
+weed marijuana 0.402
 weed thc 0.101
-weed rid 0.095
-weight ~weight_loss 0.457
-weight muscl 0.155
-weight best 0.048
+weed rid 0.099
+weight muscl 0.197
 weird when 0.049
 weirdest strangest 0.439
 well use 0.074
@@ -2573,38 +2574,37 @@ well becom 0.071
 well speak 0.054
 went go 0.074
 were name 0.101
-what which 0.429
+what which 0.430
 what how 0.383
 whatsapp devic 0.248
 when what 0.237
 when year 0.126
 when date 0.115
-when after 0.069
+when after 0.068
 when whil 0.042
-when how 0.040
-whenever when 0.181
+whenever when 0.165
 wher what 0.246
 wher how 0.226
 wher which 0.197
-whether tell 0.232
+whether tell 0.231
 which what 0.804
 whil when 0.338
 whil hard 0.068
 whil without 0.053
 whil come 0.050
-who what 0.257
-who which 0.223
-who name 0.090
-whom who 0.185
-whom get 0.098
-why what 0.254
+who what 0.256
+who which 0.222
+who name 0.089
+whom who 0.192
+whom get 0.082
+why what 0.255
 why how 0.120
 why reason 0.067
 wife man 0.232
 wife spous 0.133
 wife when 0.071
 wife husband 0.041
-win president 0.128
+win president 0.129
 win won 0.121
 win us 0.094
 win next 0.088
@@ -2617,12 +2617,12 @@ without from 0.083
 without other 0.077
 without whil 0.072
 without work 0.071
-without need 0.059
+without need 0.062
 without guy 0.052
-woman girl 0.388
-woman femal 0.105
-woman peopl 0.046
-woman sex 0.045
+woman girl 0.384
+woman femal 0.103
+woman peopl 0.045
+woman sex 0.044
 won win 0.447
 won receiv 0.046
 wont isnt 0.094
@@ -2630,19 +2630,19 @@ wont who 0.054
 word never 0.253
 word whil 0.115
 work job 0.066
-workout work 0.249
-workout out 0.244
-workout why 0.066
+workout work 0.248
+workout out 0.242
+workout why 0.061
 world earth 0.216
 world ever 0.097
 worldwid ever 0.232
-worr think 0.136
-worst most 0.314
+worr think 0.137
+worst most 0.308
 worth good 0.284
 worth think 0.090
 worth how 0.064
 writ make 0.099
-writ like 0.063
+writ like 0.064
 writer follow 0.080
 wrong right 0.143
 wrong bad 0.092
@@ -2653,53 +2653,52 @@ wwii world 0.120
 year when 0.530
 year date 0.062
 year join 0.052
-yellow why 0.143
-yes take 0.060
-yes when 0.054
-young time 0.194
-yourself myself 0.266
+yellow why 0.065
+yes take 0.059
+yes when 0.055
+young time 0.195
+yourself myself 0.245
+yourself one 0.055
 youth peopl 0.344
-youv anyon 0.101
-youv ask 0.081
-youv ~menopaus 0.072
-youv ever 0.062
-youv from 0.054
-youv life 0.050
+youv anyon 0.096
+youv ask 0.078
+youv ~menopaus 0.068
+youv chang 0.067
+youv life 0.059
+youv ever 0.051
 zero make 0.138
 zero any 0.072
-~abdomen thigh 0.234
-~anxiet over 0.273
-~depression time 0.122
-~hair_loss hair 0.402
-~hair_loss fall 0.313
-~lump so 0.110
-~memor_loss password 0.194
-~menopaus chang 0.259
-~menopaus life 0.224
-~menopaus given 0.070
-~pregnant after 0.177
-~weight_loss weight 0.230
-~weight_loss lose 0.230
-~weight_loss amount 0.061
+~abdomen thigh 0.494
+~anxiet over 0.334
+~depression time 0.177
+~hair_loss fall 0.440
+~memor_loss password 0.227
+~menopaus given 0.135
+~menopaus youv 0.063
+~menopaus about 0.050
+~period much 0.064
+~period hit 0.050
+~pregnant after 0.338
+~weight_loss amount 0.117
 `
 
 // Word retention over the mean (see retentionLines): a query word's weight is multiplied
 // by it to the power RankerConfig.retentionWeight.
-export const TERM_RETENTION = `# analysis stem=1 synonyms=1 numbers=1 stop=short
+export const TERM_RETENTION = `# analysis stem=1 synonyms=2 numbers=1 stop=short
 0 0.90
-1 0.81
+1 0.80
 10 0.79
-100 1.25
+100 1.24
 1000 1.30
 10000 0.81
 1000rs 0.65
 10k 0.63
-11 1.22
+11 1.21
 12 0.95
 13 0.73
 14 0.89
 15 0.89
-15000 1.16
+15000 1.15
 15k 0.65
 16 0.93
 16th 0.75
@@ -2710,20 +2709,20 @@ export const TERM_RETENTION = `# analysis stem=1 synonyms=1 numbers=1 stop=short
 19 0.92
 1990 1.33
 1st 0.28
-1tb 1.28
+1tb 1.27
 2 0.82
 20 0.64
 200 1.12
-2000 1.32
+2000 1.31
 2009 1.37
 2011 1.23
 2014 1.27
 2015 1.17
-2016 0.95
-2017 1.13
-2018 1.31
+2016 0.94
+2017 1.12
+2018 1.30
 2019 0.90
-2020 1.19
+2020 1.18
 20k 1.14
 20s 0.81
 21st 1.26
@@ -2738,7 +2737,7 @@ export const TERM_RETENTION = `# analysis stem=1 synonyms=1 numbers=1 stop=short
 300 0.69
 31 0.65
 3ds 1.18
-3g 1.34
+3g 1.33
 4 0.72
 40 0.45
 4919 0.75
@@ -2752,9 +2751,9 @@ export const TERM_RETENTION = `# analysis stem=1 synonyms=1 numbers=1 stop=short
 60 1.35
 6s 0.92
 7 1.18
-8 0.75
+8 0.74
 8gb 1.26
-9 0.81
+9 0.80
 9th 0.90
 abilit 0.64
 abiotic 1.12
@@ -2762,20 +2761,21 @@ able 0.46
 abolish 0.69
 about 0.91
 absolut 0.59
-ac 1.31
-academ 1.24
+ac 1.30
+academ 1.23
 academic 0.79
 accent 1.12
 accentur 1.30
 accept 0.85
 access 0.70
-accident 1.28
+accident 1.27
 accidental 0.86
 accord 0.55
 account 1.17
-accountant 1.33
+accountant 1.32
 accurat 0.57
 achiev 0.86
+acne 1.05
 across 0.38
 act 0.64
 activ 0.77
@@ -2784,29 +2784,30 @@ activit 0.81
 actual 0.31
 ad 0.86
 adam 1.18
-add 0.68
+add 0.67
 addiction 1.15
-address 0.58
+address 0.57
 admission 0.91
 adopt 0.92
+ads 0.95
 adult 0.42
 advanc 0.53
 advantag 0.88
 affair 1.09
-affect 0.80
-affinit 1.28
+affect 0.79
+affinit 1.27
 affordabl 0.78
 africa 1.19
 african 0.95
 afterlif 1.26
 again 0.57
-against 0.74
+against 0.73
 age 0.86
 agenc 0.80
 agent 0.95
 agree 0.72
 agreement 1.12
-air 1.12
+air 1.11
 airbus 1.34
 airplan 0.87
 alabama 1.18
@@ -2815,14 +2816,14 @@ album 1.35
 albus 0.86
 alec 1.06
 alex 1.26
-alexander 1.28
-algebra 1.24
+alexander 1.27
+algebra 1.23
 algorithm 1.07
 alien 1.38
 all 0.37
 allama 1.26
 alli 1.12
-allow 0.68
+allow 0.67
 almost 0.48
 along 0.95
 alread 0.58
@@ -2836,33 +2837,35 @@ among 0.48
 amount 0.57
 anal 1.38
 analysis 0.89
-analyst 1.32
+analyst 1.31
 analytic 1.12
-andrew 1.35
-android 1.28
+andrew 1.34
+android 1.27
 angarano 1.33
 angel 1.28
 anim 1.25
-animal 1.19
+animal 1.18
 animat 0.92
 anne 1.26
-annoy 0.87
+annoy 0.86
 anonymous 1.34
 another 0.83
 answer 1.14
-ant 1.24
+ant 1.23
 antarctica 1.22
 anthem 1.35
 anti 0.53
+anticipat 0.95
 antivirus 1.37
 antonio 1.33
+anxiet 1.39
 any 0.30
 anybod 0.46
 anymor 0.71
 anyon 0.55
 anyth 0.38
 anyway 0.65
-ap 1.24
+ap 1.23
 apart 0.40
 api 1.20
 app 1.25
@@ -2876,8 +2879,8 @@ approv 1.18
 approximat 0.48
 arent 0.36
 aretha 1.26
-argentina 1.24
-argument 0.94
+argentina 1.23
+argument 0.93
 arizona 1.31
 armi 0.94
 around 0.60
@@ -2889,54 +2892,54 @@ artificial 0.85
 artist 0.75
 asian 1.32
 ask 1.09
-assang 1.24
+assang 1.23
 assemb 0.84
 assistant 1.09
 associat 0.70
 asteroid 1.29
-asthma 1.24
+asthma 1.23
 astrologer 1.37
 astronaut 1.08
-atheist 1.34
+atheist 1.33
 atlantic 1.24
 atmospher 0.75
 atom 0.79
 atomic 1.15
-attack 0.95
+attack 0.94
 attend 0.48
 attention 0.79
-attitud 1.33
-attract 1.05
+attitud 1.32
 attraction 1.28
 attractiv 0.59
 australia 1.26
 author 0.84
 autism 0.88
 autistic 0.82
-automobil 1.24
+automobil 1.23
 availabl 0.53
-averag 0.93
+averag 0.92
 avg 1.33
 avoid 0.85
 awar 0.75
 away 0.72
 awesom 0.37
+babi 1.15
 backup 0.62
 bad 0.92
 bake 1.14
 balanc 1.19
-baldwin 1.32
+baldwin 1.31
 ball 0.84
 baluchistan 1.09
-ban 0.91
+ban 0.90
 band 1.24
 bang 1.19
 bangalor 1.38
 bank 1.19
 banker 1.26
-bar 0.92
+bar 0.91
 barack 0.84
-barbado 1.32
+barbado 1.31
 bare 0.76
 barrier 0.76
 barron 0.86
@@ -2944,64 +2947,65 @@ base 0.78
 basic 0.41
 basis 0.50
 basketball 1.35
-batman 1.23
+batman 1.22
 batter 1.09
 battl 1.12
 beard 1.29
-beat 0.69
+beat 0.68
 beaut 1.26
 becam 0.53
 becaus 0.84
 bed 1.08
-bedroom 1.28
+bedroom 1.27
 begin 0.80
 beginner 0.64
-behind 0.88
-belgrad 1.32
+behind 0.87
+belgrad 1.31
 believ 1.10
 believer 0.78
 belkin 1.26
+bell 1.30
 belong 0.52
 below 0.42
 ben 1.20
+benadryl 1.34
 benedict 0.86
 benefit 0.93
 berni 1.39
-berr 1.28
+berr 1.27
 besid 0.45
 better 0.94
-between 1.21
+between 1.20
 bhagat 1.12
 bharat 0.79
 bharath 0.86
-bhopal 1.24
+bhopal 1.23
 bias 0.56
 bibl 1.23
 bicycl 1.18
 bigger 0.93
 biggest 0.80
-bill 1.23
+bill 1.22
 billion 1.23
 billionair 1.33
 biograph 1.26
 biological 0.86
-biotechnolog 1.31
+biotechnolog 1.30
 biotic 1.26
-bipolar 1.33
+bipolar 1.32
 bird 1.29
-birth 0.88
 birthday 1.30
 bit 1.09
-bitcoin 1.32
+bitcoin 1.31
 bite 1.18
 bitsat 1.33
 black 1.33
 bless 1.33
 blind 1.35
 block 1.28
-blog 1.24
-blogger 1.30
-blood 0.78
+blog 1.23
+blogger 1.29
+blood 0.85
 blow 0.77
 blue 1.14
 board 1.19
@@ -3009,19 +3013,20 @@ boarder 0.45
 bob 0.94
 bodi 0.92
 boe 1.34
-bollywood 1.27
+boil 1.11
+bollywood 1.26
 bond 1.37
-bone 1.24
-boob 1.28
-book 1.31
+bone 1.23
+boob 1.27
+book 1.30
 boost 0.50
 border 1.23
-borderlin 1.33
-bore 1.37
-boredom 1.31
+borderlin 1.32
+bore 1.36
+boredom 1.30
 bosnia 1.33
 boson 1.12
-boss 1.24
+boss 1.23
 boston 0.93
 both 0.88
 bowl 1.34
@@ -3029,15 +3034,16 @@ box 1.09
 boy 0.95
 boyfriend 0.93
 bra 1.09
+brain 1.16
 brand 0.72
-breakfast 1.08
-breast 1.29
+breakfast 1.07
+breast 1.28
 brexit 1.32
-bring 0.92
+bring 0.91
 britain 1.10
 british 1.15
 bro 0.90
-broadcast 1.33
+broadcast 1.32
 brother 1.20
 brown 0.82
 bruc 1.20
@@ -3046,26 +3052,27 @@ btech 0.62
 budd 1.33
 budget 0.48
 bug 1.12
-build 0.94
-builder 1.08
+build 0.93
+builder 1.07
 built 0.87
-bujumbura 1.32
-bull 1.08
+bujumbura 1.31
+bull 1.07
 bullet 0.82
 bulletproof 1.33
+bump 0.94
 burial 0.65
-burn 0.79
-burst 1.24
+burn 0.78
+burst 1.23
 busi 1.17
 butt 0.78
 button 1.18
 buy 0.84
-ca 1.27
+ca 1.26
 cabinet 1.35
 cafe 1.28
-cake 1.31
+cake 1.30
 call 0.93
-calor 1.24
+calor 1.23
 cambodia 1.34
 came 0.59
 camera 1.36
@@ -3074,7 +3081,8 @@ campus 1.16
 canada 1.09
 canadian 0.95
 cancel 0.94
-candac 1.32
+cancer 1.28
+candac 1.31
 candidat 0.53
 cannot 0.56
 canon 1.29
@@ -3086,19 +3094,20 @@ care 0.78
 career 1.05
 carolina 0.87
 carr 0.85
-case 0.75
+case 0.74
 casino 1.26
 cast 0.91
 cat 1.35
 catholic 0.90
 caught 1.15
 caus 0.89
-cbse 1.25
+cavit 1.23
+cbse 1.24
 ceil 1.26
-celebrat 1.25
+celebrat 1.24
 celebrit 1.14
 cellulit 1.33
-censor 1.33
+censor 1.32
 census 0.91
 center 1.31
 centr 0.75
@@ -3113,10 +3122,9 @@ chain 1.27
 championship 0.82
 chanc 0.68
 chandigarh 0.94
-chang 0.87
 channel 1.30
 character 1.08
-characteristic 0.81
+characteristic 0.80
 charg 1.07
 chart 1.06
 charter 1.14
@@ -3124,18 +3132,18 @@ chat 0.88
 cheap 0.93
 cheat 1.16
 check 0.73
-chees 1.25
-chemical 1.31
+chees 1.24
+chemical 1.30
 chemistr 1.28
 chennai 1.27
 cher 1.26
-chess 1.28
+chess 1.27
 chester 1.34
 chetan 1.26
 chhattisgarh 1.35
 chicken 1.09
 chief 0.92
-child 1.14
+child 1.13
 china 1.19
 chines 1.27
 chlorin 1.26
@@ -3145,8 +3153,8 @@ choic 0.44
 choos 0.83
 chop 1.26
 christ 0.84
-christianit 1.24
-christma 1.37
+christianit 1.23
+christma 1.36
 cigarett 0.93
 cinema 0.92
 circl 0.75
@@ -3160,27 +3168,28 @@ clampett 1.26
 clan 1.12
 clash 1.12
 classic 1.09
-classical 1.28
+classical 1.27
 clear 0.73
 client 1.20
-climat 1.22
-clinton 1.29
+climat 1.21
+clinton 1.28
 clock 1.20
 clooney 1.33
-clos 0.75
+clos 0.74
 closest 1.09
 cloud 1.29
-club 0.92
+club 0.91
 cm 0.87
 cnn 1.18
 co 0.95
 coach 1.21
-coast 1.35
-cobb 1.39
+coast 1.34
+cobb 1.38
 cockroach 1.26
 code 1.11
 coffee 1.33
-colder 1.28
+cold 1.05
+colder 1.27
 coldest 1.23
 collaps 1.06
 colleg 1.17
@@ -3193,12 +3202,12 @@ colour 0.68
 come 0.74
 comed 1.19
 comet 1.26
-comfort 1.28
+comfort 1.27
 comic 1.11
 comment 1.19
 commerc 1.18
-commercial 1.07
-common 0.61
+commercial 1.06
+common 0.62
 communicat 0.93
 communism 1.34
 communit 0.62
@@ -3207,10 +3216,10 @@ competitiv 1.37
 compiler 1.26
 complet 0.44
 complicat 1.11
-component 1.32
+component 1.31
 computer 1.14
-con 0.89
-conced 1.32
+con 0.88
+conced 1.31
 concentrat 0.83
 concret 1.15
 condition 0.52
@@ -3221,20 +3230,20 @@ congo 1.26
 consequenc 0.43
 conservativ 1.13
 consider 0.74
-considerat 1.24
+considerat 1.23
 constant 0.72
 constitution 1.11
 consum 0.64
 contact 0.89
 contain 0.67
 content 0.64
-continent 1.15
+continent 1.14
 continu 0.78
 contrast 0.69
 contribut 0.77
-control 1.14
+control 1.16
 conventional 0.76
-convinc 1.16
+convinc 1.15
 cook 1.20
 cool 0.63
 core 0.68
@@ -3243,21 +3252,21 @@ corrupt 0.94
 corruption 1.15
 cosmic 0.72
 cost 1.10
-count 1.09
+count 1.08
 countr 1.17
 coupl 1.12
 court 1.12
 covalent 1.33
 cowboy 1.33
 cowork 1.23
-crab 1.33
+crab 1.32
 crack 0.73
 crash 0.81
 craz 0.45
 cream 1.09
 creat 0.92
 creativ 1.08
-creativit 1.08
+creativit 1.07
 credit 1.38
 cricket 1.20
 cricketer 0.94
@@ -3267,29 +3276,30 @@ crisis 1.24
 cristiano 1.26
 cruis 1.20
 crush 1.26
-cruz 1.32
+cruz 1.31
 cry 1.15
 cse 1.13
 cuban 1.20
 cube 1.34
-cultur 1.15
-cup 1.36
+cultur 1.14
+cup 1.35
 curb 0.87
 cure 1.08
-currenc 0.94
+currenc 0.93
 current 0.65
 custom 0.81
 customer 0.75
-cut 0.81
+cut 0.80
 cute 1.15
 cv 1.12
-cyber 1.31
+cyber 1.30
 cyrus 1.33
 dad 0.67
-dadd 1.24
+dadd 1.23
 dail 0.76
 dakota 1.09
 damag 0.94
+dandruff 1.30
 dangal 1.35
 dangerous 1.09
 dark 1.30
@@ -3298,12 +3308,13 @@ data 1.26
 daughter 0.84
 day 0.94
 dc 1.35
-de 1.22
+de 1.21
 deactivat 0.91
 dead 1.26
+deaf 1.29
 death 1.09
-debat 1.27
-debt 1.32
+debat 1.26
+debt 1.31
 december 0.66
 decid 0.54
 decision 1.14
@@ -3312,20 +3323,22 @@ decreas 0.85
 deep 1.18
 deepl 0.84
 defin 1.13
-definition 0.92
-delawar 1.24
-delet 1.27
+definition 0.91
+delawar 1.23
+delet 1.26
 delh 1.30
 dell 0.79
 delta 1.33
-demi 1.32
-democrac 1.11
+demi 1.31
+democrac 1.10
 democrat 0.75
 democratic 0.83
 demonetizat 1.14
 denominat 0.50
 dens 0.79
-deposit 0.92
+deposit 0.91
+depress 1.11
+depression 1.33
 describ 0.44
 desert 1.18
 deserv 0.63
@@ -3334,25 +3347,26 @@ despit 0.76
 destinat 0.85
 detail 0.52
 detectiv 1.09
-detector 1.24
-determin 0.92
+detector 1.23
+determin 0.91
 develop 0.66
 development 1.18
 deviat 1.39
-devic 0.77
-diana 1.32
+devic 0.76
+diabet 1.35
+diana 1.31
 dickinson 1.06
 didnt 0.75
-die 1.16
+die 1.15
 died 0.52
-diet 0.81
+diet 0.80
 differ 0.45
 differenc 1.25
 different 0.48
 differentiat 0.59
 difficult 0.79
 digger 1.27
-digital 1.44
+digital 1.43
 dimension 1.09
 diploma 1.26
 direct 0.73
@@ -3366,23 +3380,24 @@ dish 1.09
 disk 0.90
 dislik 0.75
 disorder 1.26
-disput 1.24
+disput 1.23
 distanc 1.08
 distinguish 0.50
 distract 1.23
 divid 0.90
 divorc 1.22
-diwal 1.29
-dj 1.20
+diwal 1.28
+dj 1.19
+dm 0.65
 dmt 1.26
 dna 1.35
 doctor 1.23
-document 1.28
+document 1.27
 documentar 0.90
 doesnt 0.63
-dog 1.19
+dog 1.18
 doing 0.35
-dollar 1.11
+dollar 1.10
 dolphin 1.26
 domain 1.22
 domestic 0.87
@@ -3397,7 +3412,7 @@ doubl 1.22
 doug 1.33
 down 0.83
 download 1.33
-dr 1.25
+dr 1.24
 draft 0.76
 dragon 1.26
 draw 1.27
@@ -3406,7 +3421,7 @@ drink 1.10
 driv 1.17
 drop 1.12
 drown 1.20
-drug 1.24
+drug 1.23
 dry 0.75
 dslr 1.11
 dubai 1.22
@@ -3414,12 +3429,13 @@ due 0.64
 dumb 0.82
 dumbledor 1.33
 dure 0.65
-duti 1.21
+duti 1.20
 dying 0.75
 dynamic 1.16
+dysfunction 1.29
 each 0.85
-eagl 1.20
-ear 1.11
+eagl 1.19
+ear 1.13
 earn 1.20
 earphon 1.37
 earthquak 1.35
@@ -3427,41 +3443,41 @@ easi 0.61
 easier 0.50
 easiest 0.44
 easil 0.46
-east 1.38
+east 1.37
 eastern 1.33
 eate 1.05
 econom 1.21
-economic 1.26
+economic 1.25
 edit 1.32
-educat 1.29
+educat 1.28
 effect 0.81
 effectiv 0.39
-efficient 0.68
+efficient 0.67
 ego 1.34
 egypt 0.90
 either 0.59
 elect 0.45
 election 0.87
 electoral 1.31
-electrical 1.13
+electrical 1.12
 electromagnetic 1.22
-electron 1.33
-element 1.11
+electron 1.32
+element 1.10
 eliminat 0.75
 elizabeth 1.12
 elli 1.26
 elon 1.18
 else 0.67
-email 1.11
+email 1.10
 embarrass 1.33
-emil 1.32
-emotional 0.75
+emil 1.31
+emotional 0.74
 employee 1.16
-empt 1.24
-emulator 1.30
+empt 1.23
+emulator 1.29
 end 0.90
 energ 1.22
-enfield 1.24
+enfield 1.23
 engin 1.18
 engineer 1.34
 english 1.34
@@ -3473,27 +3489,28 @@ entir 0.61
 entit 0.69
 entr 0.95
 entranc 1.12
-entrepreneur 1.21
+entrepreneur 1.20
 entrepreneurship 0.82
-envelop 1.32
+envelop 1.31
 episod 1.09
-equal 1.08
+equal 1.07
 equivalent 1.22
+erectil 1.29
 escap 1.12
 escort 1.35
 especial 0.56
-essay 1.22
+essay 1.21
 essential 0.78
 estat 1.29
 esteem 1.08
 etc 0.46
-ethical 1.21
+ethical 1.20
 eu 1.08
 europ 1.13
 european 0.81
-evaporat 1.28
+evaporat 1.27
 even 0.48
-event 0.87
+event 0.86
 ever 0.72
 everest 1.34
 everyday 0.53
@@ -3502,45 +3519,45 @@ everyth 0.67
 evidenc 0.82
 evil 1.16
 evolution 1.30
-evolv 1.06
+evolv 1.05
 ex 1.13
 exact 0.10
-exam 0.83
+exam 0.82
 examinat 0.55
 except 0.76
 excessiv 0.69
 exchang 1.08
 exercis 0.93
-exist 0.74
+exist 0.73
 existenc 0.63
 exit 0.48
 expand 1.05
-expect 0.81
-expensiv 1.24
+expect 0.80
+expensiv 1.23
 expert 0.90
 explain 0.43
-express 1.08
+express 1.07
 extinct 1.18
 extrem 0.53
 extrovert 0.90
-eye 1.25
+eye 1.24
 face 1.08
-facebook 1.34
-fact 1.27
+facebook 1.33
+fact 1.26
 factor 0.90
 fail 0.72
 fair 0.88
 faith 0.90
-fake 1.15
+fake 1.14
 fall 0.94
 famil 0.85
 fan 1.06
 far 0.51
-fascism 1.24
+fascism 1.23
 fast 0.71
 faster 0.94
 fastest 0.68
-fat 1.12
+fat 1.11
 father 1.22
 favor 0.79
 favorit 1.06
@@ -3551,8 +3568,9 @@ fed 1.19
 fee 1.12
 feel 0.86
 fetish 1.26
+fever 1.18
 few 0.62
-fiction 1.11
+fiction 1.10
 field 0.92
 fifa 0.75
 fight 0.83
@@ -3560,68 +3578,68 @@ figur 0.57
 file 1.06
 fill 0.76
 film 0.54
-final 1.27
+final 1.26
 financ 0.68
 financial 1.16
 find 0.80
 finish 0.78
 finland 1.35
 fire 1.19
-first 1.15
+first 1.14
 fit 0.64
 five 0.59
 fix 0.88
 flat 1.29
 flight 1.20
-flipkart 1.24
-flirt 1.28
+flipkart 1.23
+flirt 1.27
 float 1.09
 florida 1.09
-flow 1.14
+flow 1.13
 fluorin 1.26
 flush 1.06
-flut 1.32
+flut 1.31
 fly 1.14
-foam 1.06
+foam 1.05
 focus 0.61
 follow 0.87
 follower 1.12
 font 1.12
 food 1.22
 football 1.22
-forc 1.08
+forc 1.07
 foreign 0.53
 foreigner 0.75
 forever 0.84
 forex 1.29
+forget 1.16
 forgot 0.89
 forgotten 0.65
 former 0.72
-formula 0.79
+formula 0.78
 forum 0.79
 forward 1.09
 fought 0.94
 found 0.90
 founder 0.75
 four 0.75
-franc 1.23
+franc 1.22
 francisco 1.24
 frank 1.20
-franklin 1.32
+franklin 1.31
 fraud 0.62
-free 1.18
-freelanc 1.34
-french 1.30
+free 1.17
+freelanc 1.33
+french 1.29
 frequent 0.48
 fresh 0.59
 fresher 0.84
-freshman 1.29
-friend 1.17
+freshman 1.28
+friend 1.16
 from 0.83
 fruit 1.34
 full 0.46
-function 1.05
-fund 1.32
+fund 1.31
 funniest 1.21
 furnitur 1.19
 futur 0.86
@@ -3630,9 +3648,9 @@ gainer 1.22
 game 1.20
 gamma 1.37
 gandh 1.27
-gap 1.33
+gap 1.32
 gari 1.27
-garland 1.32
+garland 1.31
 gas 1.09
 gate 1.30
 gave 0.93
@@ -3641,9 +3659,9 @@ gb 0.69
 gender 0.84
 general 0.42
 generat 0.64
-genetic 1.28
+genetic 1.27
 geni 1.06
-genius 1.33
+genius 1.32
 genr 0.62
 genuin 0.59
 georg 1.41
@@ -3662,37 +3680,38 @@ go 0.86
 goa 1.35
 goal 1.08
 god 1.28
-goe 0.94
+goe 0.93
 going 0.43
-gold 1.41
-goldman 1.33
+gold 1.40
+goldman 1.32
 good 0.59
 googl 1.33
-got 0.40
+got 0.39
 government 0.91
 governor 1.26
 govt 0.45
 grad 1.20
 graduat 0.87
-graphic 1.31
-gratitud 1.24
+graphic 1.30
+gratitud 1.23
 gravit 1.24
 gravitat 0.85
 gray 0.86
-gre 1.41
+gre 1.40
 great 0.66
 greatest 0.81
-greec 1.37
+greec 1.36
 greek 1.22
-green 1.30
+green 1.29
 greenland 1.26
-ground 1.23
+grey 0.95
+ground 1.22
 group 1.21
-grow 1.08
+grow 1.07
 growth 1.06
 gst 1.38
 guid 1.12
-guitar 1.37
+guitar 1.36
 gujarat 1.09
 gun 1.14
 gym 1.19
@@ -3701,31 +3720,33 @@ hack 1.30
 hacker 1.20
 hadoop 1.26
 hagu 1.06
-hair 1.27
+hair 1.38
 half 0.89
 hall 0.86
-hampshir 1.33
+hampshir 1.32
 hamster 1.33
 hana 1.26
-hand 1.17
+hand 1.21
 handl 1.13
 happ 1.28
 happen 1.11
 happiest 1.29
 harbor 0.94
 harm 0.62
-harr 1.31
+harr 1.30
 harrison 1.12
 harvard 1.29
 hasnt 0.78
 hate 1.08
 haunt 0.82
-hawaii 1.15
+hawaii 1.14
 hawk 0.90
-head 0.88
+head 0.85
 headphon 1.06
 health 0.90
-heat 1.39
+hear 0.76
+heart 0.64
+heat 1.38
 heav 0.85
 heaven 1.14
 height 1.19
@@ -3734,35 +3755,35 @@ hell 1.18
 help 0.68
 hemispher 1.26
 henr 1.11
-herbalif 1.24
+herbalif 1.23
 here 0.40
 hero 0.82
-heroin 1.28
+heroin 1.27
 herself 1.27
-hidden 1.28
-hide 0.79
-higg 1.28
-high 0.91
+hidden 1.27
+hide 0.78
+higg 1.27
+high 0.92
 higher 0.59
 highl 0.67
-hike 1.30
+hike 1.29
 hillar 1.32
 hind 1.15
 hinduism 1.22
 hindustan 0.91
 hire 0.91
-histor 1.19
+histor 1.18
 hit 0.88
 hitler 1.35
 hobb 1.16
 hold 0.59
 holder 0.86
-hole 1.38
+hole 1.37
 holl 1.33
 holm 0.82
-holocaust 1.08
-home 0.84
-homer 1.32
+holocaust 1.07
+home 0.83
+homer 1.31
 hometown 1.08
 homosexualit 1.33
 honest 0.61
@@ -3771,11 +3792,11 @@ honor 0.90
 horror 1.23
 hors 1.18
 hospital 1.20
-host 1.26
+host 1.25
 hot 0.81
-hotel 1.26
+hotel 1.25
 hour 0.92
-hous 1.12
+hous 1.11
 how 1.08
 hp 0.86
 htc 1.26
@@ -3784,8 +3805,9 @@ huge 0.42
 human 0.92
 humanit 0.62
 hump 1.23
+hurt 0.93
 hyderabad 1.39
-hypnosis 1.24
+hypnosis 1.23
 ias 1.26
 ibp 1.26
 ice 1.36
@@ -3795,15 +3817,15 @@ id 1.08
 ideal 0.84
 identif 0.91
 ielt 1.30
-ifb 1.24
+ifb 1.23
 ii 0.78
 iii 0.55
 iim 1.36
 iit 1.28
 ill 1.07
-illegal 0.72
+illegal 0.71
 illuminat 1.26
-illusion 1.33
+illusion 1.32
 imdb 1.30
 immediat 0.48
 immigrant 0.90
@@ -3812,23 +3834,23 @@ immun 1.26
 impact 0.59
 implement 0.79
 import 0.54
-importanc 0.75
+importanc 0.74
 important 0.86
 impress 1.33
-incest 1.28
-includ 0.61
+incest 1.27
+includ 0.60
 independenc 1.09
 independent 0.57
 index 1.22
-india 1.25
-indian 1.09
+india 1.24
+indian 1.08
 indict 0.45
 individual 0.47
-indonesia 1.28
+indonesia 1.27
 industr 0.74
 industrial 1.24
-infinit 1.11
-inflat 1.24
+infinit 1.10
+inflat 1.23
 influenc 0.65
 influential 1.26
 informat 0.86
@@ -3837,16 +3859,17 @@ initiativ 0.59
 innovativ 0.66
 inr 0.53
 insight 0.65
+insomnia 1.34
 inspir 0.57
 instagram 1.44
 install 0.77
 instead 0.62
-institut 0.90
+institut 0.89
 instrument 1.21
 insuranc 1.24
-intelligent 0.81
-interaction 1.22
-interest 0.66
+intelligent 0.80
+interaction 1.21
+interest 0.65
 interfac 1.15
 internat 1.05
 internet 0.92
@@ -3860,20 +3883,20 @@ invent 0.87
 invest 1.16
 investment 1.22
 investor 1.28
-invisibl 1.33
-involv 0.50
-ios 1.19
+invisibl 1.32
+involv 0.49
+ios 1.18
 iowa 1.33
 ipad 1.26
-ipcc 1.33
+ipcc 1.32
 iphon 1.35
 ipl 1.09
 ipo 0.94
 ipod 1.29
-iq 1.38
+iq 1.37
 iqbal 1.26
 iraq 1.22
-iron 1.08
+iron 1.07
 isis 1.28
 islam 1.27
 islamic 0.90
@@ -3885,10 +3908,10 @@ ital 1.29
 italian 1.16
 item 0.86
 itself 0.61
-itun 1.33
+itun 1.32
 ivy 1.20
 jack 1.06
-jacki 1.32
+jacki 1.31
 jackson 1.24
 jail 1.24
 jailbreak 1.29
@@ -3898,52 +3921,53 @@ jame 1.27
 jane 1.26
 japan 1.36
 japanes 1.39
-java 1.35
+java 1.34
 javascript 1.38
 jaw 1.34
-jayalalitha 1.23
+jayalalitha 1.22
 jealous 1.09
 jean 1.26
 jee 1.30
-jesus 1.35
-jew 1.37
+jesus 1.34
+jew 1.36
 jewish 1.20
 jio 1.34
 joan 1.33
 job 1.19
 joe 1.12
-john 1.38
+john 1.37
 johnson 1.36
 joke 1.30
 jordan 1.29
 journal 1.20
-journalism 1.08
+journalism 1.07
 journalist 1.12
 jr 1.15
-judi 1.32
+judi 1.31
 juic 1.26
 julia 1.39
 julian 1.12
 jump 0.86
-jurisdiction 1.32
+jurisdiction 1.31
 just 0.55
 justif 0.50
 karma 1.35
 kashmir 1.25
 kati 1.33
-keep 0.64
-kejriwal 1.32
+keep 0.63
+kejriwal 1.31
 kenned 1.36
 kept 0.72
 keratosis 1.33
-key 0.92
+key 0.91
+khan 0.95
 kid 0.76
 kik 1.26
 kind 0.48
 king 1.32
 kingdom 0.94
-kiss 1.10
-knead 1.32
+kiss 1.09
+knead 1.31
 knee 1.30
 knew 0.88
 knight 1.18
@@ -3962,12 +3986,12 @@ lamarck 1.26
 languag 1.26
 laptop 1.29
 larg 0.73
-largest 1.22
+largest 1.21
 last 1.16
-late 1.11
+late 1.10
 later 0.67
 latest 1.05
-latin 1.11
+latin 1.10
 launch 0.79
 lautner 1.26
 law 1.13
@@ -3980,7 +4004,7 @@ leagu 1.24
 learn 1.23
 learner 1.09
 least 0.85
-leather 1.28
+leather 1.27
 leav 0.90
 lebron 1.33
 leg 1.19
@@ -3989,14 +4013,14 @@ legit 0.61
 legitimat 0.48
 lemon 1.26
 lesbian 1.14
-less 0.83
+less 0.82
 lesser 0.56
 lesson 1.22
 letter 1.17
 level 0.55
 liberal 1.14
-lie 0.94
-life 1.17
+lie 0.93
+life 1.19
 lifetim 0.66
 lift 1.28
 light 1.10
@@ -4004,14 +4028,14 @@ lighter 0.79
 like 0.85
 likel 0.39
 limit 0.87
-line 1.12
+line 1.11
 link 0.61
-linux 1.31
+linux 1.30
 liquid 0.81
-lisa 1.31
+lisa 1.30
 list 0.85
-listen 0.93
-listener 1.28
+listen 0.92
+listener 1.27
 literatur 1.27
 litter 0.94
 littl 0.68
@@ -4020,32 +4044,31 @@ lloyd 1.26
 loan 1.09
 locat 0.76
 lock 1.09
-log 0.79
+log 0.78
 logical 0.80
 logo 1.26
 logout 0.50
 lonel 1.23
-long 1.05
 longer 0.45
-look 0.79
+look 0.78
 lord 1.27
 los 1.20
-lose 0.91
-loss 0.78
+lose 1.11
 lost 0.71
 lot 0.42
-lotter 1.24
+lotter 1.23
 loud 1.18
 love 1.30
 low 0.93
 lower 0.78
 lucia 1.33
 luck 1.09
-lunden 1.06
+lump 1.20
+lunden 1.05
 luther 1.29
 lyndon 1.26
 mac 1.06
-macbook 1.34
+macbook 1.33
 machin 1.20
 made 0.77
 magazin 1.26
@@ -4055,48 +4078,49 @@ mahal 1.26
 mail 0.57
 main 0.68
 maintain 0.75
-major 0.91
+major 0.90
 majorit 0.86
-makeup 1.32
+makeup 1.31
 mamma 1.20
 man 1.06
-management 1.30
+management 1.29
 manager 1.13
 manaph 1.36
-mani 0.83
+mani 0.82
 manufactur 0.75
 map 1.16
-mar 1.31
-march 1.20
+mar 1.30
+march 1.19
 mariana 1.26
-marijuana 0.79
+marijuana 0.78
 mariner 1.26
 mario 1.24
-mark 1.31
-market 1.21
+mark 1.29
+market 1.20
 marketer 0.50
 marr 1.27
-marriag 1.31
+marriag 1.30
 martial 1.35
 martin 1.29
 marvel 1.26
 maslow 1.33
-master 0.92
+mass 1.19
+master 0.91
 masturbat 1.38
 match 0.86
-mate 1.08
+mate 1.07
 material 0.59
 math 1.23
 mathematic 1.05
-matrix 1.24
+matrix 1.23
 matur 1.30
 maximum 0.65
-mayan 1.33
+mayan 1.32
 mayb 0.50
-mba 1.23
+mba 1.22
 mbb 1.35
 meal 1.13
-mean 0.82
+mean 0.81
 meant 0.64
 measur 0.78
 meat 1.24
@@ -4108,69 +4132,71 @@ medium 1.20
 meet 1.13
 melt 1.09
 member 0.95
-membran 1.33
+membran 1.32
 meme 1.09
 memor 1.17
-mental 1.13
+mental 1.12
 mentor 1.29
 merg 0.82
 mess 1.09
 messag 1.06
-messenger 1.25
+messenger 1.24
 met 0.59
 metal 1.12
-meth 1.37
+meth 1.36
 method 0.64
 mexican 1.34
-mexico 1.21
-mia 1.28
-miam 1.11
+mexico 1.20
+mia 1.27
+miam 1.10
 michael 1.25
-microsoft 1.14
-microwav 1.24
+microsoft 1.13
+microwav 1.23
 middl 0.84
 militar 1.16
-milk 1.37
+milk 1.36
 millionair 1.18
 milton 1.26
 minaj 0.72
-mind 1.11
+mind 1.10
 mindset 0.79
-minecraft 1.33
+minecraft 1.32
 minimum 0.83
 minister 1.18
 mint 1.34
-minut 0.94
+minut 0.93
 mirror 1.20
+miscarriag 1.26
+mission 0.95
 mistr 1.33
 mit 1.26
 mix 1.12
-mobil 0.87
-mock 0.92
+mobil 0.86
+mock 0.91
 moderat 0.67
 modern 0.52
 modi 1.19
 modis 0.51
 molecul 1.18
 molecular 1.30
-mom 0.69
+mom 0.68
 moment 1.06
 mona 1.34
-monarch 1.28
-money 1.30
+monarch 1.27
+money 1.29
 monitor 1.26
 montana 1.33
 montgomer 1.06
 month 1.17
 mood 1.29
 moon 1.35
-moor 1.32
+moor 1.31
 moral 0.90
 moralit 1.09
 more 0.63
 morn 0.75
 morrison 1.09
-mosquito 1.20
+mosquito 1.19
 most 0.93
 mostl 0.36
 mother 1.07
@@ -4178,9 +4204,9 @@ motion 1.09
 motivat 1.29
 mount 0.78
 mountain 1.40
-mous 1.24
-move 0.79
-movi 1.24
+mous 1.23
+move 0.78
+movi 1.23
 mr 0.46
 ms 1.26
 msc 0.94
@@ -4200,7 +4226,7 @@ name 0.85
 narcissist 1.18
 narendra 0.93
 nation 0.70
-national 1.15
+national 1.14
 nato 1.29
 natural 0.92
 navi 1.18
@@ -4209,20 +4235,21 @@ near 0.88
 necessar 0.66
 need 0.62
 neet 1.31
-negativ 1.19
+negativ 1.18
 neighbor 0.59
-neighbour 1.37
+neighbour 1.36
 nepal 1.35
-net 1.07
+net 1.06
 netflix 1.37
 netherland 1.34
 network 1.12
 never 0.83
-newton 1.28
+new 0.95
+newton 1.27
 next 0.74
-nice 1.17
+nice 1.16
 nicest 0.75
-nigeria 1.28
+nigeria 1.27
 night 0.92
 nightmar 1.30
 nikk 0.82
@@ -4231,25 +4258,25 @@ nobel 1.27
 nobod 0.91
 nominat 1.11
 nominee 0.54
-non 0.89
+non 0.88
 nor 0.56
 normal 0.76
 north 1.17
 northern 0.94
-norway 1.36
-norwegian 1.20
-nose 1.35
-note 1.25
+norway 1.35
+norwegian 1.19
+nose 1.36
+note 1.24
 noth 0.68
 notificat 1.15
 nov 0.94
 novel 1.13
 november 0.59
 now 0.59
-nra 1.30
-ntse 1.32
-nuclear 1.23
-nucleus 1.33
+nra 1.29
+ntse 1.31
+nuclear 1.22
+nucleus 1.32
 number 1.17
 obama 1.36
 object 1.21
@@ -4263,14 +4290,14 @@ offer 0.85
 offic 0.86
 official 0.85
 often 0.86
-ohio 1.28
+ohio 1.27
 oil 1.31
 okay 0.46
 old 0.84
 older 0.90
 oldest 1.39
 oliv 1.26
-olympic 1.41
+olympic 1.40
 once 0.42
 one 0.50
 onli 0.61
@@ -4278,21 +4305,21 @@ onlin 1.07
 open 1.12
 operat 0.92
 opinion 0.58
-opponent 1.25
-opportunit 0.68
-optical 1.32
-option 0.68
+opponent 1.24
+opportunit 0.67
+optical 1.31
+option 0.67
 orbit 0.76
 order 0.79
 organic 1.18
 organism 1.15
-orgasm 1.28
+orgasm 1.27
 origin 0.71
 originat 0.61
 os 1.12
 oscar 1.12
 other 0.69
-ottoman 1.24
+ottoman 1.23
 ourselv 0.65
 out 0.79
 outcom 0.62
@@ -4303,11 +4330,12 @@ overall 0.48
 overcom 0.79
 overrat 1.14
 own 0.86
-owner 0.92
-oxygen 1.29
-page 1.11
+owner 0.91
+oxygen 1.28
+page 1.10
 paid 1.13
-paint 1.17
+pain 1.15
+paint 1.16
 pakistan 1.31
 palestin 1.29
 pan 1.32
@@ -4323,14 +4351,14 @@ part 0.88
 participat 0.65
 particl 1.26
 particular 0.55
-partition 1.24
-partner 0.61
-pass 0.86
+partition 1.23
+partner 0.60
+pass 0.87
 passport 1.37
-password 1.25
-past 0.79
+password 1.24
+past 0.78
 patel 1.22
-path 0.92
+path 0.91
 patrick 1.33
 pattern 1.09
 pattinson 1.23
@@ -4339,18 +4367,19 @@ payment 1.29
 paytm 1.33
 pc 0.76
 peac 1.08
-pedophil 1.28
+pedophil 1.27
 peninsula 1.30
-penis 1.37
+penis 1.36
 penn 1.29
 peopl 0.88
 per 0.60
 perc 1.26
 percentil 1.26
-perfect 0.93
-perform 0.67
+perfect 0.92
+perform 0.66
 performanc 0.62
-permanent 1.06
+period 1.16
+permanent 1.05
 permit 1.12
 perr 1.26
 person 0.62
@@ -4392,69 +4421,71 @@ po 1.20
 poem 1.30
 pok 0.59
 pokemon 1.36
-poker 1.33
+poker 1.32
 poland 1.35
 polic 0.81
 political 0.83
 politician 0.91
 pomp 1.06
-pope 1.33
+pope 1.32
 popular 0.83
 popularit 0.78
-populat 1.25
+populat 1.24
 populous 0.65
-pork 1.28
+pork 1.27
 porn 1.07
 portal 1.09
-positiv 1.11
+positiv 1.10
 possibilit 0.57
 possibl 0.56
 post 0.65
 potential 0.70
 potter 1.35
-pound 1.29
+pound 1.28
 powder 1.22
-power 0.89
+power 0.88
 practic 0.66
 practical 0.66
 practis 0.59
 precaution 1.34
 prefer 0.51
-prepar 1.08
+pregnant 1.30
+prepar 1.07
 preparat 0.88
-presenc 1.40
+presenc 1.39
 present 0.43
 presentat 1.30
 presidenc 0.38
-presidential 0.95
+presidential 0.94
 press 0.91
-pressur 1.18
+pressur 1.23
 prevent 0.72
 previous 0.50
 pric 0.66
-prim 1.17
+prim 1.16
 primar 0.67
 principl 0.95
 print 1.26
 privac 0.94
 privat 1.15
-priz 1.33
+priz 1.32
 problem 0.86
 procedur 0.76
-process 0.85
+process 0.84
 procrastinat 1.33
 produc 0.90
-productiv 1.08
+productiv 1.07
 productivit 1.20
+profession 0.95
 professional 0.82
 profil 1.28
-program 1.14
+program 1.13
 programmer 1.20
-project 1.33
+project 1.32
 promot 1.11
 proof 0.73
 proper 0.48
-propert 0.92
+propert 0.91
 prospect 0.72
 protect 0.75
 protein 1.40
@@ -4465,12 +4496,12 @@ proven 0.75
 provid 0.63
 provider 0.52
 psychological 0.66
-psychopath 1.37
-pte 1.32
+psychopath 1.36
+pte 1.31
 pubic 1.12
 public 0.93
 publish 1.17
-puerto 1.32
+puerto 1.31
 pull 0.82
 puller 1.26
 pune 1.16
@@ -4480,12 +4511,12 @@ purchas 0.72
 pure 0.81
 purpos 1.11
 pursu 0.33
-put 0.56
-putin 1.31
+put 0.55
+putin 1.30
 python 1.39
 qualif 0.67
 qualificat 0.82
-qualit 0.84
+qualit 0.83
 quantum 1.26
 quebec 1.33
 queen 1.38
@@ -4501,28 +4532,30 @@ race 0.84
 radiat 0.84
 radio 1.16
 rag 0.95
-raghuram 1.24
+raghuram 1.23
 railway 1.15
 rain 1.20
 rainbow 1.33
 rais 0.94
-rajan 1.24
+rajan 1.23
 ram 1.30
-ramadan 1.32
+ramadan 1.31
 rang 0.46
 ranger 1.29
 rape 1.36
 rather 0.75
 rational 0.79
 raw 1.30
+ray 1.38
 rbi 1.16
 re 0.62
+reach 0.95
 react 0.87
 reaction 0.91
 read 1.15
 real 0.72
 realistical 0.43
-realit 0.81
+realit 0.80
 realiz 1.13
 reall 0.39
 reason 0.77
@@ -4531,14 +4564,14 @@ recent 0.59
 recommend 0.58
 recommendat 0.72
 recover 1.10
-reddit 1.33
+reddit 1.32
 refer 0.51
 refugee 1.20
 refus 0.73
 regard 0.54
 region 0.77
-register 0.79
-regret 1.25
+register 0.78
+regret 1.24
 regular 0.84
 regulat 1.12
 reject 0.72
@@ -4550,21 +4583,20 @@ relianc 0.68
 religion 1.30
 religious 0.88
 remember 0.69
-remot 0.94
-remov 0.86
+remot 0.93
+remov 0.85
 removal 0.73
 rent 0.95
-rental 1.29
-repair 1.10
-replac 0.77
+rental 1.28
+repair 1.09
+replac 0.76
 represent 0.52
 representativ 1.09
 republic 1.19
 republican 0.64
 requir 0.69
 requirement 0.90
-research 1.05
-reservat 1.41
+reservat 1.40
 reset 0.83
 resistanc 1.18
 resolution 1.18
@@ -4572,31 +4604,31 @@ resourc 0.90
 respect 0.76
 respons 0.65
 responsibl 0.72
-rest 0.62
+rest 0.61
 restaurant 1.28
 result 0.65
 resum 1.35
 retriev 0.55
-return 1.22
-reveng 1.24
-review 0.90
+return 1.21
+reveng 1.23
+review 0.89
 revolution 1.32
-rice 1.33
+rice 1.32
 rich 1.23
-richard 1.37
-richest 1.08
-rico 1.32
+richard 1.36
+richest 1.07
+rico 1.31
 rig 1.34
 right 0.73
 ring 1.29
-rio 1.32
+rio 1.31
 risk 0.72
-river 1.17
+river 1.16
 road 1.18
-robbin 1.33
-robert 1.36
-robinson 1.32
-robot 1.37
+robbin 1.32
+robert 1.35
+robinson 1.31
+robot 1.36
 robotic 1.26
 rock 1.33
 rodriguez 1.26
@@ -4612,68 +4644,68 @@ root 1.18
 ross 0.86
 rotat 1.22
 rottweiler 0.79
-rough 1.30
+rough 1.29
 round 0.65
 router 1.26
 royal 1.24
-royc 1.24
+royc 1.23
 rs 0.67
-rubik 0.92
+rubik 0.91
 rule 0.55
-run 1.08
+run 1.07
 rupee 0.78
-russia 1.26
-russian 1.11
+russia 1.25
+russian 1.10
 sacagawea 1.06
 sach 1.09
 safet 1.35
 said 0.91
-salar 1.31
+salar 1.30
 same 0.71
-samsung 1.30
+samsung 1.29
 samuel 1.09
-san 1.22
+san 1.21
 sander 1.39
-sanskrit 1.21
+sanskrit 1.20
 santa 1.34
 sap 1.29
-sat 1.24
+sat 1.23
 satan 0.76
 satellit 1.33
 sauc 1.26
-save 0.75
+save 0.74
 saw 0.64
 say 0.75
 sbi 1.09
 sc 0.72
 scal 1.33
-scan 1.33
+scan 1.34
 scar 0.86
 scariest 0.65
 scenario 0.82
 schedul 1.20
 scholarship 1.24
 scienc 1.29
-scientific 1.10
+scientific 1.09
 scientifical 1.25
-scientist 0.68
-scop 1.27
+scientist 0.67
+scop 1.26
 scor 1.18
 scotland 1.27
 scrap 0.69
 screen 1.07
-screenshot 1.24
-sea 1.34
+screenshot 1.23
+sea 1.33
 search 1.08
-season 1.09
-seat 1.23
-seced 1.32
-second 1.17
+season 1.08
+seat 1.22
+seced 1.31
+second 1.16
 secret 1.05
 section 0.94
 sector 1.11
-secularism 1.28
-securit 1.12
+secularism 1.27
+securit 1.11
 see 0.76
 seem 0.32
 seen 0.48
@@ -4681,9 +4713,9 @@ select 0.59
 selection 0.71
 self 1.13
 sell 1.20
-selma 1.32
+selma 1.31
 seminar 1.26
-senator 1.32
+senator 1.31
 send 0.92
 sens 0.64
 sent 1.12
@@ -4694,18 +4726,19 @@ september 0.38
 sequenc 0.75
 seri 0.89
 serious 0.57
-serv 0.78
+serv 0.77
 server 1.29
 servic 1.10
 set 0.82
 settl 0.86
-seuss 1.22
+seuss 1.21
 several 0.59
 sex 1.27
+shak 1.22
 shall 0.40
 shap 0.67
 shar 0.80
-shaw 1.33
+shaw 1.32
 shia 1.26
 shift 1.12
 shiva 1.13
@@ -4723,6 +4756,7 @@ shrek 1.26
 shy 0.72
 sibl 1.18
 side 1.11
+sight 1.12
 sign 0.67
 signal 1.38
 significanc 0.68
@@ -4734,10 +4768,10 @@ similarit 0.52
 simpl 0.39
 sinc 0.35
 sing 1.20
-singapor 1.37
+singapor 1.36
 singl 0.80
 sino 1.06
-sip 1.24
+sip 1.23
 sir 0.59
 sit 0.94
 sitcom 0.65
@@ -4745,35 +4779,35 @@ site 0.86
 situat 0.51
 six 1.12
 size 1.33
-skateboard 1.24
-skin 1.17
+skateboard 1.23
+skin 1.18
 skinn 1.08
 sky 0.90
-sleep 1.34
+sleep 1.33
 slid 0.82
 slower 1.26
-small 0.90
-smallest 1.10
+small 0.89
+smallest 1.09
 smart 0.90
 smartphon 0.83
 smell 1.16
 smil 0.91
-smok 1.17
+smok 1.16
 snapchat 1.36
 sneez 1.14
 snow 0.90
-so 0.53
+so 0.52
 soccer 0.78
-social 1.28
-socialism 1.28
-soda 1.28
+social 1.27
+socialism 1.27
+soda 1.27
 soft 1.18
-softwar 1.16
+softwar 1.15
 solar 1.24
 sole 0.72
 solo 1.20
 solution 0.42
-solv 1.16
+solv 1.15
 solver 1.23
 some 0.54
 somebod 0.42
@@ -4784,27 +4818,27 @@ son 1.05
 song 1.33
 soon 0.50
 sort 0.66
-soul 1.32
+soul 1.31
 sourc 0.90
 south 1.28
 southern 0.86
 soviet 0.81
 spac 1.15
 spain 1.14
-spanish 1.39
+spanish 1.38
 speaker 1.08
 spec 0.90
 special 0.91
 specific 0.52
 speed 1.20
 spend 0.82
-sperm 1.28
+sperm 1.27
 spherical 0.76
 spirit 0.79
 split 0.87
 spoil 0.79
 spoken 0.95
-sponsor 1.31
+sponsor 1.30
 sport 0.93
 spot 0.70
 spous 0.85
@@ -4812,29 +4846,29 @@ spray 1.18
 spread 0.94
 spy 0.72
 spywar 1.26
-squar 1.28
+squar 1.27
 squirt 1.26
 ssc 1.42
-st 1.12
-stag 1.08
+st 1.11
+stag 1.07
 stamina 1.06
-stand 0.72
+stand 0.71
 standard 1.31
 stanley 1.37
 starter 0.95
 startup 1.09
-stat 1.07
+stat 1.06
 station 1.27
 status 0.75
 stay 0.92
-steinbeck 1.24
+steinbeck 1.23
 step 0.73
-stephen 1.24
+stephen 1.23
 stev 1.09
 stewart 1.22
 stick 0.86
 sticker 1.26
-still 0.62
+still 0.61
 stock 1.24
 stop 1.14
 stor 1.09
@@ -4842,27 +4876,26 @@ storag 0.86
 stranger 1.19
 strangest 0.86
 strateg 0.65
-stream 1.11
+stream 1.10
 street 1.22
 strength 1.11
 strengthen 0.72
-stress 1.14
-strik 1.33
+stress 1.13
+strik 1.32
 strong 0.89
 stronger 0.57
 structur 1.20
 struggl 0.85
 stud 1.07
 student 1.07
-stuff 0.93
 stupid 0.88
 subject 1.26
 subscrib 0.82
 substitut 1.19
 subsurfac 0.86
 subtitl 1.26
-success 1.09
-sudan 1.28
+success 1.08
+sudan 1.27
 sudden 0.83
 suffer 0.48
 sugar 1.27
@@ -4879,25 +4912,25 @@ supper 1.33
 suppl 0.78
 supplier 0.94
 support 0.84
-supporter 0.70
+supporter 0.69
 suppos 0.45
 suppress 1.09
 suprem 1.26
 sure 0.61
-surfac 0.93
-surger 1.24
-surgical 1.40
+surfac 0.92
+surger 1.23
+surgical 1.39
 surround 0.65
 surviv 0.89
 swallow 1.18
 sweden 1.29
-swiss 1.32
+swiss 1.31
 switch 0.95
 switzerland 1.19
 sydney 1.42
 symptom 1.26
 syria 1.22
-system 1.16
+system 1.15
 tabl 1.18
 tackl 0.45
 tail 1.09
@@ -4905,18 +4938,19 @@ taj 1.26
 take 0.87
 taken 0.82
 talent 1.18
+tall 0.95
 taller 0.95
 tallest 0.94
 tamilnadu 0.75
-tan 1.24
-tank 1.25
-tast 1.11
-tata 1.33
+tan 1.23
+tank 1.24
+tast 1.10
+tata 1.32
 tattoo 1.26
 taught 0.86
-tax 1.21
+tax 1.20
 taylor 1.26
-tcs 1.28
+tcs 1.27
 tea 1.33
 teach 0.87
 teacher 1.30
@@ -4925,27 +4959,27 @@ tech 0.92
 technical 0.76
 techniqu 0.48
 technolog 0.88
-teen 0.92
+teen 0.91
 teenag 0.75
 teenager 0.78
 telescop 1.21
 tell 0.75
-telugu 1.24
+telugu 1.23
 temperatur 0.86
-templ 1.30
+templ 1.29
 ten 0.65
 tension 0.95
 tensor 1.26
 terrorist 0.86
-test 1.19
+test 1.18
 texa 1.20
 text 1.14
-textil 1.24
+textil 1.23
 than 0.92
 theoretical 0.94
 ther 0.65
 thermopyla 1.30
-thesis 1.24
+thesis 1.23
 thigh 0.67
 thin 0.48
 thing 1.08
@@ -4958,22 +4992,25 @@ thousand 0.72
 three 0.69
 thron 1.31
 through 0.63
+throw 1.19
 ticket 0.87
 tier 1.09
 till 0.45
-tim 1.24
+tim 1.23
 time 0.90
 tinder 1.26
 tip 0.66
-today 0.64
+tire 1.27
+today 0.63
 together 0.68
 toilet 1.18
-tokyo 1.32
+tokyo 1.31
 told 0.84
 toni 1.24
 too 0.65
 took 0.69
 tool 0.89
+tooth 1.31
 top 0.41
 topic 1.20
 torrent 1.31
@@ -4984,63 +5021,66 @@ tourist 0.85
 toward 0.30
 tower 1.26
 town 0.72
+toxic 0.95
 track 1.18
-trad 1.12
+trad 1.11
 tradition 0.84
 traditional 0.87
 traffic 1.13
 trait 0.82
-transfer 1.26
-translat 1.22
+transfer 1.25
+translat 1.21
 trash 0.65
-travel 0.93
+travel 0.92
 travell 0.62
 traveller 0.84
 treat 0.70
 treatment 0.66
 tree 1.24
-trek 1.24
+trek 1.23
+trend 0.95
 tri 0.75
-tribunal 1.32
+tribunal 1.31
 trick 0.89
 trip 0.81
 true 0.60
 trul 0.31
 truman 1.24
 trump 1.40
-trust 1.31
+trust 1.30
 truth 0.73
 try 0.59
-tucson 1.33
-turbocharger 1.06
+tucson 1.32
+turbocharger 1.05
 turkey 1.32
 turkish 1.18
 tv 1.12
 twilight 1.26
-twin 1.24
-twitter 1.31
+twin 1.23
+twitch 1.19
+twitter 1.30
 two 0.85
-ty 1.32
+ty 1.31
 type 0.85
 typical 0.65
 uber 1.33
-ufo 1.28
+ufo 1.27
 ui 1.06
 ukrain 1.36
 un 1.20
 unabl 0.76
 unbias 0.72
 unblur 1.26
-under 1.08
+under 1.07
 undergo 0.90
 undergraduat 1.09
 underrat 0.88
 understand 0.72
 uniform 1.18
-union 0.77
+union 0.76
 uniqu 0.66
 unit 0.84
-univers 1.14
+univers 1.13
 universit 1.07
 unknown 0.68
 unlimit 1.20
@@ -5049,60 +5089,62 @@ unmovabl 0.82
 unrequit 1.33
 unstoppabl 0.87
 until 0.79
-up 0.86
+up 0.88
 upcom 0.48
 updat 0.72
 upgrad 0.87
-upsc 1.31
+upsc 1.30
 upvot 1.22
+uri 1.22
 urjit 1.26
-url 1.33
+url 1.32
 us 0.82
 usa 0.60
-use 0.79
+use 0.78
 used 0.75
 user 0.73
-using 0.49
+using 0.48
 usual 0.42
 valid 0.65
 valley 1.18
 valu 0.92
 vape 0.94
-varianc 1.30
+varianc 1.29
 variet 0.48
 vegan 0.90
-vegetabl 1.08
+vegetabl 1.07
 vegetarian 1.18
 vehicl 0.81
-venezuela 1.24
+venezuela 1.23
 ventur 1.07
 veri 0.46
 version 0.65
-veteran 1.28
+veteran 1.27
 via 0.59
 vice 1.11
 victor 0.61
 video 1.26
 vietnam 1.36
-view 0.69
+view 0.68
 vijay 1.26
 vinegar 1.26
 violenc 0.84
 virgin 1.22
 virginia 1.38
-virginit 1.28
+virginit 1.27
 virus 1.37
 visa 1.11
+vision 1.06
 visit 1.10
 vitamin 1.29
 vivald 1.33
 vladimir 1.12
 vocabular 1.36
-volcano 1.24
+volcano 1.23
 voltag 1.29
-vote 1.13
+vote 1.12
 voter 0.72
-vpn 1.32
+vpn 1.31
 vs 0.61
 wage 1.26
 waist 1.33
@@ -5113,7 +5155,7 @@ wale 1.09
 wall 1.09
 want 0.65
 war 1.27
-wardrob 1.32
+wardrob 1.31
 warfar 0.62
 warm 1.13
 wash 1.18
@@ -5121,48 +5163,48 @@ washington 1.29
 wast 1.07
 wat 0.62
 water 1.32
-watson 1.33
+watson 1.32
 way 0.52
 weak 1.16
 wealth 0.43
 weapon 0.93
 web 1.29
 websit 0.92
-week 0.95
-weight 1.18
+week 0.94
+weight 1.35
 weird 0.52
 weirdest 1.11
 well 0.41
 went 0.30
 were 0.61
 west 1.31
-western 1.19
-what 1.12
+western 1.18
+what 1.11
 whatsapp 1.32
 when 0.76
 wher 0.81
 whether 0.31
-whey 1.21
+whey 1.20
 which 0.62
-whil 0.50
+whil 0.49
 whit 1.06
 who 1.07
 whol 0.64
-wholesal 1.28
+wholesal 1.27
 whom 0.44
-whos 1.21
+whos 1.20
 wide 0.54
 wife 1.13
 wikipedia 1.34
-william 1.30
-wind 1.28
+william 1.29
+wind 1.27
 window 1.14
-wine 1.23
+wine 1.22
 wing 1.18
 winner 0.65
 winter 1.31
 within 0.61
-won 1.09
+won 1.08
 wonder 0.65
 wont 0.64
 word 1.13
@@ -5171,8 +5213,8 @@ work 0.95
 workout 1.07
 worr 0.52
 worst 1.25
-worth 0.86
-writ 1.24
+worth 0.85
+writ 1.23
 writer 0.84
 written 0.84
 wrong 0.81
@@ -5183,40 +5225,40 @@ xbox 1.32
 yahoo 1.27
 yes 0.19
 yet 0.81
-yoga 1.28
-york 1.37
+yoga 1.27
+york 1.36
 young 0.63
 younger 1.23
-yourself 0.91
+yourself 0.90
 youtub 1.38
 youv 0.35
-zealand 1.22
+zealand 1.21
 zeus 1.26
 zip 1.20
-zone 1.25
-~abdomen 1.36
+zone 1.24
+~abdomen 1.35
 ~acne 1.34
 ~allerg 0.79
 ~anxiet 1.36
 ~babi 1.13
-~boil 1.12
+~boil 1.11
 ~brain 1.16
-~cancer 1.29
+~cancer 1.28
 ~common_cold 1.18
 ~dandruff 1.30
 ~depression 1.36
 ~diabet 1.14
 ~diphenhydramin 1.34
 ~erectil_dysfunction 1.29
-~fatigu 1.31
+~fatigu 1.30
 ~fever 1.18
 ~hair_loss 0.93
-~head_lice 1.24
+~head_lice 1.23
 ~hear_loss 1.30
 ~heart 0.70
 ~insomnia 1.36
 ~lump 1.18
-~memor_loss 1.17
+~memor_loss 1.16
 ~menopaus 0.64
 ~miscarriag 1.26
 ~pain 1.10
@@ -5224,8 +5266,8 @@ zone 1.25
 ~pregnant 1.30
 ~ray 1.38
 ~tooth 1.33
-~tooth_decay 1.24
-~twitch 1.20
+~tooth_decay 1.23
+~twitch 1.19
 ~vision 1.11
 ~vomit 1.36
 ~weight_loss 1.29

@@ -115,6 +115,9 @@ export const EVAL_VARIANTS: EvalVariant[] = [
   on('base', 'lexical base: + tuned BM25F (title, k1, b, query pruning), no expansion', {}),
   on('strong-stem', 'base + strong stemmer', {stemmer: 'strong'}),
   on('no-synonyms', 'base − synonym groups (no concept terms)', {synonyms: false}),
+  on('synonyms-replace', 'base, concept terms in place of the title words (before)', {
+    synonyms: true,
+  }),
   on('retention', 'base + learned word retention', {
     retentionWeight: chosen.retentionWeight || 0.5,
   }),

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {DEFAULT_RANKER, type RankerConfig, type SimilarSource} from '../config.ts'
 import {editDistance, SpellingNeighbours} from '../fuzzy.ts'
-import {SimilarIndex} from '../ranker.ts'
+import {analysisOptions, SimilarIndex} from '../ranker.ts'
 import {
   lexiconRelations,
   parseRelations,
@@ -49,12 +49,13 @@ const FILLER = [
 
 const top = (index: SimilarIndex, id: string) => index.rank(id, 1)[0]?._id
 
-const ANALYSIS = {stem: true, synonyms: true, keepNumbers: true, stopWords: 'short'} as const
+const ANALYSIS = analysisOptions(DEFAULT_RANKER)
 
 describe('lexicon', () => {
   it('maps lay words, clinical terms and abbreviations to one concept', () => {
+    // The concept term comes first (DEFAULT_RANKER keeps the words beside it).
     const same = (a: string, b: string) =>
-      expect(analyze(a, ANALYSIS), `${a} / ${b}`).toEqual(analyze(b, ANALYSIS))
+      expect(analyze(a, ANALYSIS)[0], `${a} / ${b}`).toEqual(analyze(b, ANALYSIS)[0])
     same('heart attack', 'MI')
     same('high blood pressure', 'hypertension')
     same('HTN', 'hypertension')
@@ -69,12 +70,33 @@ describe('lexicon', () => {
     const corpus = [
       question('q', 'Heart attack at 40', 'Can you have a heart attack at 40?'),
       question('mi', 'Myocardial infarction in young adults', 'How common is an MI at forty?'),
-      question('attack', 'Panic attack at 40', 'I had my first attack at forty.'),
+      question('forty', 'Knee pain at 40', 'My knee hurts since I turned forty.'),
       ...FILLER,
     ]
     expect(top(SimilarIndex.build(corpus, DEFAULT_RANKER), 'q')).toBe('mi')
     const plain = {...DEFAULT_RANKER, synonyms: false}
     expect(top(SimilarIndex.build(corpus, plain), 'q')).not.toBe('mi')
+  })
+
+  it('keeps the words of a synonym phrase beside its concept term', () => {
+    expect(analyze('losing weight', ANALYSIS)).toEqual([
+      analyze('weight loss', ANALYSIS)[0],
+      ...analyze('losing weight', {...ANALYSIS, synonyms: false}),
+    ])
+    const corpus = [
+      question('q', 'Losing weight after pregnancy', 'How long did losing weight take you?'),
+      question('same', 'Lose weight after a baby', 'I want to lose weight'),
+      question('other', 'Weight loss after surgery', 'Weight loss after my operation'),
+      ...FILLER,
+    ]
+    // The same words meet although only one side is a phrase of the group…
+    expect(top(SimilarIndex.build(corpus, OFF), 'q')).toBe('same')
+    expect(top(SimilarIndex.build(corpus, {...OFF, synonyms: true}), 'q')).toBe('other')
+    // …and the concept still links other words of the group.
+    const ranked = SimilarIndex.build(corpus, OFF)
+      .rank('q', 2)
+      .map((r) => r._id)
+    expect(ranked).toEqual(['same', 'other'])
   })
 
   it('expands related lay and clinical words ("sugar" → diabetes) at a lower weight', () => {
@@ -212,8 +234,8 @@ describe('translation table', () => {
 
   it('ranks a question worded with the translated word first', () => {
     const corpus = [
-      question('q', 'Cure for warts on fingers', 'Is there a cure for finger warts'),
-      question('treat', 'How to treat hand warts', 'Best way to treat them'),
+      question('q', 'Cure for calluses on fingers', 'Is there a cure for finger calluses'),
+      question('treat', 'How to treat hand calluses', 'Best way to treat them'),
       question('fingers', 'Swollen fingers', 'Fingers swollen in the morning'),
       ...FILLER,
     ]

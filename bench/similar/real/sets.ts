@@ -5,6 +5,10 @@ import {existsSync} from 'node:fs'
 import {readdir, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {HEALTH_SET, healthSubset} from './health.ts'
+
+/** The set whose health questions make the `quora-health` set. */
+const HEALTH_PARENT = 'quora'
 
 export const DEFAULT_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data')
 
@@ -81,11 +85,13 @@ export async function loadRealSets(
   only?: readonly string[],
 ): Promise<RealSet[]> {
   const root = resolve(dir)
+  const wanted = (name: string) => !only || only.includes(name)
+  // The health subset is made from Quora when loaded (health.ts), not prepared on its own.
   const names = existsSync(root)
     ? (await readdir(root, {withFileTypes: true}))
         .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, 'meta.json')))
         .map((entry) => entry.name)
-        .filter((name) => !only || only.includes(name))
+        .filter((name) => wanted(name) || (name === HEALTH_PARENT && wanted(HEALTH_SET)))
         .sort()
     : []
   if (names.length === 0) {
@@ -95,7 +101,7 @@ export async function loadRealSets(
     )
     return []
   }
-  return Promise.all(
+  const sets = await Promise.all(
     names.map(async (name) => {
       const setDir = join(root, name)
       const meta = JSON.parse(await readFile(join(setDir, 'meta.json'), 'utf8')) as RealSetMeta
@@ -109,4 +115,7 @@ export async function loadRealSets(
       return {name, meta, corpus, dev, test, train}
     }),
   )
+  const parent = sets.find((set) => set.name === HEALTH_PARENT)
+  if (parent && wanted(HEALTH_SET)) sets.push(healthSubset(parent))
+  return sets.filter((set) => wanted(set.name))
 }
