@@ -115,6 +115,13 @@ export interface BuildOptions {
   relations?: readonly ExtraRelations[]
 }
 
+/**
+ * Questions a query's terms must be able to reach (the sum of their document frequencies, less
+ * the question itself) before the pruning to the most informative terms stops: the first pass
+ * keeps the best 10 (RankerConfig.rerankDepth) for the four a list stores.
+ */
+const MIN_REACH = 10
+
 /** Term id → [title tf, body tf] of one question's text. */
 function countTerms(
   source: SimilarSource,
@@ -822,7 +829,27 @@ export class SimilarIndex {
     })
     terms.sort((a, b) => b.weight - a.weight || a.term - b.term)
     const informative = terms.filter(({term}) => (this.df[term] ?? 0) <= dfLimit)
-    return (informative.length > 0 ? informative : terms).slice(0, maxQueryTerms)
+    const chosen = (informative.length > 0 ? informative : terms).slice(0, maxQueryTerms)
+    // Terms in few other questions (a small archive, a question of rare words) may reach fewer
+    // questions than a list shows while others share its words: more of its terms then, the
+    // informative ones first, until they can (by document frequency). Never in a large
+    // archive's usual question.
+    let reach = 0
+    for (const {term} of chosen) reach += (this.df[term] ?? 1) - 1
+    if (reach >= MIN_REACH || chosen.length === terms.length) return chosen
+    const rest =
+      informative.length > 0
+        ? [
+            ...informative.slice(chosen.length),
+            ...terms.filter(({term}) => (this.df[term] ?? 0) > dfLimit),
+          ]
+        : terms.slice(chosen.length)
+    for (const next of rest) {
+      if (reach >= MIN_REACH) break
+      chosen.push(next)
+      reach += (this.df[next.term] ?? 1) - 1
+    }
+    return chosen
   }
 
   /** Σ weight × BM25F term score of question `n` for `terms`. */

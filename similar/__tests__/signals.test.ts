@@ -306,3 +306,25 @@ describe('reverse score', () => {
     expect(top(SimilarIndex.build(corpus, {...OFF, b: 0}), 'q')).toBe('long')
   })
 })
+
+describe('query pruning', () => {
+  it('widens the query when its most informative terms reach too few questions', () => {
+    // A small archive: the question's long body has many words no other question uses, so its
+    // 14 most informative terms are all unique, while five questions share "tingling".
+    const rare =
+      'quilting embroidery crochet knitting tapestry weaving macrame beadwork needlepoint ' +
+      'appliqué smocking tatting lacemaking patchwork'
+    const corpus = [
+      question('q', 'Quilting fingertips', `${rare}: tingling.`),
+      ...['hands', 'feet', 'lips', 'scalp', 'toes'].map((part) =>
+        question(`t-${part}`, `Tingling ${part}`, `Tingling in my ${part} since Monday.`),
+      ),
+      ...FILLER,
+    ]
+    const ranked = SimilarIndex.build(corpus, OFF)
+      .rank('q', 4)
+      .map((r) => r._id)
+    expect(ranked).toHaveLength(4)
+    expect(ranked.every((id) => id.startsWith('t-'))).toBe(true)
+  })
+})
