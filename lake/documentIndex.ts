@@ -8,6 +8,7 @@ import {
   type TextSource,
 } from './textIndex.ts'
 import {attributeValue} from './attribute.ts'
+import {backgroundTurn} from './budget.ts'
 import {DocumentCache, DocumentFile} from './documentFile.ts'
 import {checkedContent} from './logFormat.ts'
 
@@ -288,6 +289,13 @@ interface Unlinked {
   position: number
   document: LakeDocument
 }
+/** A text index, and while it is being built, how far it has read and the build. */
+interface TextIndexEntry {
+  index: TextIndex
+  progress: number
+  building?: Promise<void>
+}
+
 /** Longest a text index build holds the event loop at a time, in milliseconds. */
 const BUILD_SLICE_MS = 5
 
@@ -390,10 +398,7 @@ export class RawIndex implements DocumentIndex {
    * Text indexes by source (lake/textIndex.ts), built on first use, then maintained. One being
    * built has indexed the documents before `progress` (scan positions).
    */
-  private readonly textIndexes = new Map<
-    string,
-    {index: TextIndex; progress: number; building?: Promise<void>}
-  >()
+  private readonly textIndexes = new Map<string, TextIndexEntry>()
   /** Insertion order, which is the order of a full scan. */
   private readonly position = new Map<string, number>()
   /** The id at each scan position; undefined once its document is removed or replaced. */
@@ -964,35 +969,41 @@ export class RawIndex implements DocumentIndex {
   }
 
   async prepareText(sources: readonly TextSource[]): Promise<void> {
-    // Every build starts now (they share the event loop slice by slice), then all are awaited.
     const building: Promise<void>[] = []
+    const created: {key: string; entry: TextIndexEntry}[] = []
     for (const source of sources) {
       const key = sourceKey(source)
-      let entry = this.textIndexes.get(key)
+      const entry = this.textIndexes.get(key)
       if (!entry) {
         const index = new TextIndex(source, (position) => this.idAt[position] !== undefined)
-        const created: {index: TextIndex; progress: number; building?: Promise<void>} = {
-          index,
-          progress: 0,
-        }
-        this.textIndexes.set(key, created)
-        created.building = this.build(created).then(
-          () => void delete created.building,
-          (error: unknown) => {
-            // Half built is not built: the next query that needs it starts over.
-            this.textIndexes.delete(key)
-            throw error
-          },
-        )
-        entry = created
-      }
-      if (entry.building) building.push(entry.building)
+        const fresh: TextIndexEntry = {index, progress: 0}
+        this.textIndexes.set(key, fresh)
+        created.push({key, entry: fresh})
+      } else if (entry.building) building.push(entry.building)
+    }
+    if (created.length > 0) {
+      // The new indexes are built in one pass: each document is read once for all of them.
+      const shared = this.build(created.map(({entry}) => entry)).then(
+        () => {
+          for (const {entry} of created) delete entry.building
+        },
+        (error: unknown) => {
+          // Half built is not built: the next query that needs one starts over.
+          for (const {key} of created) this.textIndexes.delete(key)
+          throw error
+        },
+      )
+      for (const {entry} of created) entry.building = shared
+      building.push(shared)
     }
     await Promise.all(building)
   }
 
-  /** Reads every document into a new text index, yielding to other work between slices. */
-  private async build(entry: {index: TextIndex; progress: number}) {
+  /**
+   * Reads every document into new text indexes, yielding to other work between slices (and
+   * more while queries run: backgroundTurn).
+   */
+  private async build(entries: readonly TextIndexEntry[]) {
     // A Map iterator survives changes: documents written meanwhile come last and are read too.
     const documents = this.byId.keys()
     let sliceEnds = performance.now() + BUILD_SLICE_MS
@@ -1002,14 +1013,16 @@ export class RawIndex implements DocumentIndex {
       const stored = this.byId.get(id)
       if (position === undefined || stored === undefined) continue
       const document = this.scanned(id, stored)
-      entry.index.add(position, document)
-      entry.progress = position + 1
+      for (const entry of entries) {
+        entry.index.add(position, document)
+        entry.progress = position + 1
+      }
       if ((position & 63) === 0 && performance.now() > sliceEnds) {
-        await new Promise((resolve) => setImmediate(resolve))
+        await backgroundTurn()
         sliceEnds = performance.now() + BUILD_SLICE_MS
       }
     }
-    entry.progress = Number.POSITIVE_INFINITY
+    for (const entry of entries) entry.progress = Number.POSITIVE_INFINITY
   }
 
   /** Every text index's size, by source key. */
@@ -1153,7 +1166,7 @@ export class RawIndex implements DocumentIndex {
       const document = entry && this.scanned(this.idAt[position] ?? '', entry)
       if (document) column.values[position] = this.keyValue(document, column.path, column.refs)
       if ((position & 255) === 0 && performance.now() > sliceEnds) {
-        await new Promise((resolve) => setImmediate(resolve))
+        await backgroundTurn()
         sliceEnds = performance.now() + BUILD_SLICE_MS
       }
     }

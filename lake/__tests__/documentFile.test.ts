@@ -1,12 +1,14 @@
 import {open, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
+import {backgroundTurn, QueryBudget} from '../budget.ts'
 import type {Transaction} from '../dataset.ts'
 import type {LakeDocument} from '../documentIndex.ts'
-import {DocumentCache} from '../documentFile.ts'
+import {DocumentCache, DocumentFile} from '../documentFile.ts'
 import type {PlanStats} from '../planner.ts'
 import {runQuery} from '../query.ts'
+import {PREBUILT_SOURCES} from '../textIndex.ts'
 import {DatasetStorage, type StorageOptions} from '../storage.ts'
 import {commit, tempDirs} from './helpers.ts'
 
@@ -432,5 +434,57 @@ describe('references as references() finds them', () => {
     expect(indexPart(compacted.find((line) => line.includes('"n1"')) ?? '')[2]).toEqual(['a'])
     await expectPlain(reader)
     await reader.close({compact: false})
+  })
+})
+
+describe('background index builds', () => {
+  it('build the text indexes searches need in one read of each document', async () => {
+    const dir = await tempDir()
+    const writer = await DatasetStorage.open(dir, 'test', 'test', ON_DISK)
+    await commit(writer, created(40))
+    await writer.close()
+    const storage = await DatasetStorage.open(dir, 'test', 'test', {
+      ...ON_DISK,
+      parseInBackground: false,
+    })
+    const reads = vi.spyOn(DocumentFile.prototype, 'read')
+    try {
+      await storage.dataset.raw.prepareText(PREBUILT_SOURCES)
+      // Five indexes, one pass: a read per document (five per document before).
+      expect(PREBUILT_SOURCES.length).toBeGreaterThan(1)
+      expect(reads).toHaveBeenCalledTimes(40)
+      for (const source of PREBUILT_SOURCES)
+        expect(storage.dataset.raw.textIndex(source)).toBeDefined()
+      expect(await runQuery(storage.dataset, 'count(*[title match "question"])')).toBe(40)
+    } finally {
+      reads.mockRestore()
+      await storage.close({compact: false})
+    }
+  })
+
+  it('give way to running queries: a slice per spacing slot, shared by every build', async () => {
+    const order: string[] = []
+    const race = (label: string, turn: Promise<void>) => turn.then(() => order.push(label))
+    const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+    // No query for a while: the next turn of the event loop, before any timer.
+    await timer(60)
+    await Promise.all([race('idle build', backgroundTurn()), race('5 ms timer', timer(5))])
+    // A query running: background slices wait for spaced slots, one build after the other.
+    const budget = new QueryBudget(1000)
+    await Promise.all([
+      race('first build', backgroundTurn()),
+      race('second build', backgroundTurn()),
+      race('5 ms timer', timer(5)),
+      race('30 ms timer', timer(30)),
+    ])
+    budget.done()
+    expect(order).toEqual([
+      'idle build',
+      '5 ms timer',
+      '5 ms timer',
+      'first build',
+      '30 ms timer',
+      'second build',
+    ])
   })
 })
