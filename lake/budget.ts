@@ -35,7 +35,7 @@ let sliceStarted = performance.now()
 let queryActive = Number.NEGATIVE_INFINITY
 /** A query this recent counts as running for background work. */
 const QUERY_RECENT_MS = 50
-/** While queries run, background slices come at most this often: they get about a fifth. */
+/** While queries run, background slices (5 ms each) start at most this often: about a quarter. */
 const BACKGROUND_SPACING_MS = 20
 /** When the next background slice may start while queries run (slices are spaced, not piled). */
 let nextBackground = 0
