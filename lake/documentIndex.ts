@@ -230,6 +230,15 @@ export function isPrimitive(value: unknown): value is Primitive {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+/** `positions` sorted ascending, each once (sorted in place: the result shares its buffer). */
+export function sortedUnique(positions: Int32Array): Int32Array {
+  positions.sort()
+  let n = 0
+  for (let i = 0; i < positions.length; i++)
+    if (i === 0 || positions[i] !== positions[i - 1]) positions[n++] = positions[i] as number
+  return positions.subarray(0, n)
+}
+
 /** Ascending positions in either of two ascending lists, once each (a union). */
 export function unionPositions(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length)
@@ -1098,11 +1107,7 @@ export class RawIndex implements DocumentIndex {
       all.set(list, at)
       at += list.length
     }
-    all.sort()
-    let n = 0
-    for (let i = 0; i < all.length; i++)
-      if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i] as number
-    return all.subarray(0, n)
+    return sortedUnique(all)
   }
 
   refId(value: unknown): number {

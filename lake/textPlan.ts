@@ -7,6 +7,7 @@ import {
   type LakeDocument,
   orderKey,
   refsAt,
+  sortedUnique,
   unionPositions,
 } from './documentIndex.ts'
 import {patternTerms, type TermLookup, termLookup, termScore} from './matchText.ts'
@@ -317,22 +318,13 @@ function membership(rows: Rows, positions: Int32Array): Uint8Array {
   return out
 }
 
-function sortedPositions(positions: Iterable<number>): Int32Array {
-  const sorted = Int32Array.from(positions).sort()
-  let n = 0
-  for (let i = 0; i < sorted.length; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
-  }
-  return sorted.subarray(0, n)
-}
-
 function positionsOfIds(ids: Iterable<string>, view: DocumentIndex): Int32Array {
   const positions: number[] = []
   for (const id of ids) {
     const position = view.positionOfId(id)
     if (position >= 0) positions.push(position)
   }
-  return sortedPositions(positions)
+  return sortedUnique(Int32Array.from(positions))
 }
 
 /** Computes once, when first asked. */
